@@ -1,0 +1,36 @@
+package org.onetrip.server;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.autoconfigure.data.elasticsearch.ElasticsearchDataAutoConfiguration;
+import org.springframework.boot.autoconfigure.data.elasticsearch.ElasticsearchRepositoriesAutoConfiguration;
+import org.springframework.boot.autoconfigure.elasticsearch.ElasticsearchClientAutoConfiguration;
+import org.springframework.boot.autoconfigure.elasticsearch.ElasticsearchRestClientAutoConfiguration;
+import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
+import org.springframework.boot.autoconfigure.thymeleaf.ThymeleafAutoConfiguration;
+import org.springframework.boot.autoconfigure.orm.jpa.HibernateJpaAutoConfiguration;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+
+/**
+ * The OneTrip regional server: HAPI FHIR JPA at /fhir, plus OneTrip's own features
+ * (region, identity, ...) in their feature packages.
+ */
+// HAPI builds its own EntityManagerFactory and owns its schema: Spring Boot's JPA and Flyway set-up stay off.
+// Elasticsearch and Thymeleaf are on the classpath through HAPI only; OneTrip wires its own ES client when it needs one.
+@SpringBootApplication(
+		exclude = {
+			HibernateJpaAutoConfiguration.class,
+			FlywayAutoConfiguration.class,
+			ElasticsearchClientAutoConfiguration.class,
+			ElasticsearchRestClientAutoConfiguration.class,
+			ElasticsearchDataAutoConfiguration.class,
+			ElasticsearchRepositoriesAutoConfiguration.class,
+			ThymeleafAutoConfiguration.class
+		})
+@ConfigurationPropertiesScan
+public class OneTripServer {
+
+	public static void main(String[] args) {
+		SpringApplication.run(OneTripServer.class, args);
+	}
+}

@@ -1,0 +1,74 @@
+package org.onetrip.server.hapi;
+
+import ca.uhn.fhir.context.support.IValidationSupport;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
+import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.jpa.provider.IJpaSystemProvider;
+import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
+import ca.uhn.fhir.jpa.provider.ValueSetOperationProvider;
+import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
+import ca.uhn.fhir.rest.api.EncodingEnum;
+import ca.uhn.fhir.rest.server.IncomingRequestAddressStrategy;
+import ca.uhn.fhir.rest.server.RestfulServer;
+import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
+import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
+import java.util.List;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The FHIR REST endpoint at {@code /fhir}: HAPI's RestfulServer with the JPA resource providers.
+ * OneTrip features contribute by declaring beans of type {@link FhirServerContribution}.
+ */
+@Configuration
+public class FhirEndpointConfiguration {
+
+	public static final String FHIR_PATH = "/fhir";
+
+	@Bean
+	public RestfulServer fhirRestfulServer(
+			IFhirSystemDao<?, ?> systemDao,
+			ResourceProviderFactory resourceProviders,
+			IJpaSystemProvider systemProvider,
+			ValueSetOperationProvider valueSetOperations,
+			JpaStorageSettings storageSettings,
+			ISearchParamRegistry searchParamRegistry,
+			IValidationSupport validationSupport,
+			DatabaseBackedPagingProvider pagingProvider,
+			ObjectProvider<FhirServerContribution> contributions) {
+		RestfulServer server = new RestfulServer(systemDao.getContext());
+		server.registerProviders(resourceProviders.createProviders());
+		server.registerProvider(systemProvider);
+		server.registerProvider(valueSetOperations);
+
+		JpaCapabilityStatementProvider capabilityStatement = new JpaCapabilityStatementProvider(
+				server, systemDao, storageSettings, searchParamRegistry, validationSupport);
+		capabilityStatement.setImplementationDescription("OneTrip regional health-interoperability server");
+		server.setServerConformanceProvider(capabilityStatement);
+		server.setServerName("OneTrip");
+
+		pagingProvider.setDefaultPageSize(20);
+		pagingProvider.setMaximumPageSize(500);
+		server.setPagingProvider(pagingProvider);
+		server.setDefaultResponseEncoding(EncodingEnum.JSON);
+		server.setServerAddressStrategy(new IncomingRequestAddressStrategy());
+		// Browsers get readable HTML; FHIR clients get plain JSON or XML as they ask.
+		server.registerInterceptor(new ResponseHighlighterInterceptor());
+
+		List<FhirServerContribution> ordered = contributions.orderedStream().toList();
+		ordered.forEach(c -> c.contributeTo(server));
+		return server;
+	}
+
+	@Bean
+	public ServletRegistrationBean<RestfulServer> fhirServlet(RestfulServer fhirRestfulServer) {
+		ServletRegistrationBean<RestfulServer> registration =
+				new ServletRegistrationBean<>(fhirRestfulServer, FHIR_PATH + "/*");
+		registration.setName("fhir");
+		registration.setLoadOnStartup(1);
+		return registration;
+	}
+}

@@ -1,0 +1,125 @@
+package org.onetrip.server.hapi;
+
+import ca.uhn.fhir.batch2.jobs.config.Batch2JobsConfig;
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.batch2.JpaBatch2Config;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
+import ca.uhn.fhir.jpa.api.config.ThreadPoolFactoryConfig;
+import ca.uhn.fhir.jpa.config.HapiJpaConfig;
+import ca.uhn.fhir.jpa.config.r4.JpaR4Config;
+import ca.uhn.fhir.jpa.config.util.HapiEntityManagerFactoryUtil;
+import ca.uhn.fhir.jpa.model.config.PartitionSettings;
+import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
+import ca.uhn.fhir.jpa.model.dialect.HapiFhirH2Dialect;
+import ca.uhn.fhir.jpa.model.dialect.HapiFhirPostgresDialect;
+import ca.uhn.fhir.jpa.model.entity.StorageSettings.IndexEnabledEnum;
+import jakarta.persistence.EntityManagerFactory;
+import java.util.Properties;
+import javax.sql.DataSource;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.Primary;
+import org.springframework.orm.jpa.JpaTransactionManager;
+import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
+
+/**
+ * HAPI FHIR JPA storage for FHIR R4: the one place where HAPI's storage is wired and tuned.
+ * OneTrip's features talk to HAPI through its DAOs and interceptors, never by editing this class.
+ */
+@Configuration
+// JpaBatch2Config + Batch2JobsConfig: HAPI's background jobs ($reindex after a new SearchParameter, bulk export).
+@Import({
+	JpaR4Config.class,
+	HapiJpaConfig.class,
+	ThreadPoolFactoryConfig.class,
+	JpaBatch2Config.class,
+	Batch2JobsConfig.class,
+	// In-process message channels that HAPI's batch jobs (and later subscriptions) run on.
+	SubscriptionChannelConfig.class
+})
+public class HapiJpaConfiguration {
+
+	@Bean
+	public JpaStorageSettings storageSettings() {
+		JpaStorageSettings settings = new JpaStorageSettings();
+		// Hospital systems send ids of every shape, all-numeric ones included (PUT Organization/1).
+		// HAPI allows that only when its own ids cannot collide with them, hence UUIDs for server-assigned ids.
+		settings.setResourceClientIdStrategy(JpaStorageSettings.ClientIdStrategyEnum.ANY);
+		settings.setResourceServerIdStrategy(JpaStorageSettings.IdStrategyEnum.UUID);
+		// A reference to a resource that does not exist is an error the sender must fix, not a placeholder.
+		settings.setAutoCreatePlaceholderReferenceTargets(false);
+		settings.setEnforceReferentialIntegrityOnWrite(true);
+		settings.setEnforceReferentialIntegrityOnDelete(true);
+		settings.setAllowMultipleDelete(true);
+		settings.setIndexMissingFields(IndexEnabledEnum.DISABLED);
+		// The :missing modifier and full-text search are not used by OneTrip; skipping them keeps writes cheap.
+		settings.setAdvancedHSearchIndexing(false);
+		// Combo unique indexes back the "one identifier, one person" rule (see identity package).
+		settings.setUniqueIndexesEnabled(true);
+		settings.setUniqueIndexesCheckedBeforeSave(true);
+		// Repeated identical searches within a minute reuse their result set instead of re-running SQL.
+		settings.setReuseCachedSearchResultsForMillis(60_000L);
+		settings.setDefaultSearchParamsCanBeOverridden(true);
+		return settings;
+	}
+
+	/** One partition: the region shares one patient index; hospitals are told apart by identifiers, not partitions. */
+	@Bean
+	public PartitionSettings partitionSettings() {
+		return new PartitionSettings();
+	}
+
+	@Primary
+	@Bean
+	public LocalContainerEntityManagerFactoryBean entityManagerFactory(
+			DataSource dataSource,
+			ConfigurableListableBeanFactory beanFactory,
+			FhirContext fhirContext,
+			JpaStorageSettings storageSettings,
+			@Value("${spring.datasource.url}") String jdbcUrl) {
+		LocalContainerEntityManagerFactoryBean factory =
+				HapiEntityManagerFactoryUtil.newEntityManagerFactory(beanFactory, fhirContext, storageSettings);
+		factory.setPersistenceUnitName("HAPI_PU");
+		factory.setDataSource(dataSource);
+		factory.setJpaProperties(hibernateProperties(jdbcUrl));
+		return factory;
+	}
+
+	@Primary
+	@Bean
+	public JpaTransactionManager transactionManager(EntityManagerFactory entityManagerFactory) {
+		return new JpaTransactionManager(entityManagerFactory);
+	}
+
+	/** Hibernate settings that depend only on which database is behind the JDBC URL. */
+	static Properties hibernateProperties(String jdbcUrl) {
+		Properties p = new Properties();
+		p.put("hibernate.dialect", dialectFor(jdbcUrl));
+		// Creates the schema on first start and adds what a HAPI upgrade introduces; never drops data.
+		p.put("hibernate.hbm2ddl.auto", "update");
+		p.put("hibernate.search.enabled", "false");
+		p.put("hibernate.jdbc.batch_size", "50");
+		p.put("hibernate.order_inserts", "true");
+		p.put("hibernate.order_updates", "true");
+		p.put("hibernate.cache.use_query_cache", "false");
+		p.put("hibernate.cache.use_second_level_cache", "false");
+		p.put("hibernate.cache.use_structured_entries", "false");
+		p.put("hibernate.cache.use_minimal_puts", "false");
+		p.put("hibernate.format_sql", "false");
+		p.put("hibernate.show_sql", "false");
+		return p;
+	}
+
+	static String dialectFor(String jdbcUrl) {
+		if (jdbcUrl.startsWith("jdbc:h2:")) {
+			return HapiFhirH2Dialect.class.getName();
+		}
+		if (jdbcUrl.startsWith("jdbc:postgresql:")) {
+			return HapiFhirPostgresDialect.class.getName();
+		}
+		throw new IllegalStateException("OneTrip supports H2 (jdbc:h2:) and PostgreSQL (jdbc:postgresql:); got " + jdbcUrl);
+	}
+}

@@ -1,0 +1,36 @@
+package org.onetrip.server.inputcheck;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import ca.uhn.fhir.parser.StrictErrorHandler;
+import org.onetrip.server.OneTripProperties;
+import org.onetrip.server.hapi.FhirEndpointConfiguration;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Bad input is refused before it is stored: oversize bodies, unknown elements, missing required elements. */
+@Configuration
+public class InputCheckConfiguration {
+
+	@Bean
+	public FilterRegistrationBean<RequestBodyLimitFilter> requestBodyLimitFilter(OneTripProperties properties) {
+		FilterRegistrationBean<RequestBodyLimitFilter> registration =
+				new FilterRegistrationBean<>(new RequestBodyLimitFilter(properties.maxRequestBody().toBytes()));
+		registration.addUrlPatterns(FhirEndpointConfiguration.FHIR_PATH + "/*");
+		return registration;
+	}
+
+	/**
+	 * Registered on HAPI's storage interceptor service rather than on the REST server, so that writes
+	 * from inside OneTrip (DICOM gateway, loaders) obey the same rule as writes over HTTP.
+	 */
+	@Bean
+	public RequiredElementsCheck requiredElementsCheck(FhirContext fhirContext, IInterceptorService storageInterceptors) {
+		// An element the parser does not know (a misspelt "birthdate") must be an error, not silently dropped data.
+		fhirContext.setParserErrorHandler(new StrictErrorHandler());
+		RequiredElementsCheck check = new RequiredElementsCheck(fhirContext);
+		storageInterceptors.registerInterceptor(check);
+		return check;
+	}
+}

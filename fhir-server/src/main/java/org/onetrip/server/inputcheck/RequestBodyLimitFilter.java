@@ -1,0 +1,120 @@
+package org.onetrip.server.inputcheck;
+
+import ca.uhn.fhir.rest.server.exceptions.PayloadTooLargeException;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Refuses FHIR request bodies over the configured size. The body is cut off while it is read, so a
+ * chunked upload without Content-Length is stopped too; the exception surfaces inside HAPI's request
+ * handling, which answers 413 with an OperationOutcome and stores nothing.
+ */
+public class RequestBodyLimitFilter extends OncePerRequestFilter {
+
+	private final long maxBytes;
+
+	public RequestBodyLimitFilter(long maxBytes) {
+		this.maxBytes = maxBytes;
+	}
+
+	@Override
+	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+			throws ServletException, IOException {
+		chain.doFilter(new LimitedRequest(request, maxBytes), response);
+	}
+
+	private PayloadTooLargeException tooLarge(long seen) {
+		return new PayloadTooLargeException("Request body of " + (seen >= 0 ? seen + " bytes" : "unknown size")
+				+ " exceeds the limit of " + maxBytes + " bytes (onetrip.max-request-body); split the Bundle or raise the limit");
+	}
+
+	private final class LimitedRequest extends HttpServletRequestWrapper {
+		private final long limit;
+		private ServletInputStream stream;
+
+		LimitedRequest(HttpServletRequest request, long limit) {
+			super(request);
+			this.limit = limit;
+		}
+
+		@Override
+		public ServletInputStream getInputStream() throws IOException {
+			if (stream == null) {
+				stream = new LimitedInputStream(super.getInputStream(), getContentLengthLong(), limit);
+			}
+			return stream;
+		}
+
+		@Override
+		public BufferedReader getReader() throws IOException {
+			String encoding = getCharacterEncoding();
+			Charset charset = encoding != null ? Charset.forName(encoding) : StandardCharsets.UTF_8;
+			return new BufferedReader(new InputStreamReader(getInputStream(), charset));
+		}
+	}
+
+	private final class LimitedInputStream extends ServletInputStream {
+		private final ServletInputStream delegate;
+		private final long declaredLength;
+		private final long limit;
+		private long read;
+
+		LimitedInputStream(ServletInputStream delegate, long declaredLength, long limit) {
+			this.delegate = delegate;
+			this.declaredLength = declaredLength;
+			this.limit = limit;
+		}
+
+		private void check(long more) {
+			if (declaredLength > limit) {
+				throw tooLarge(declaredLength);
+			}
+			read += more;
+			if (read > limit) {
+				throw tooLarge(-1);
+			}
+		}
+
+		@Override
+		public int read() throws IOException {
+			check(0);
+			int b = delegate.read();
+			if (b >= 0) check(1);
+			return b;
+		}
+
+		@Override
+		public int read(byte[] buffer, int offset, int length) throws IOException {
+			check(0);
+			int n = delegate.read(buffer, offset, length);
+			if (n > 0) check(n);
+			return n;
+		}
+
+		@Override
+		public boolean isFinished() {
+			return delegate.isFinished();
+		}
+
+		@Override
+		public boolean isReady() {
+			return delegate.isReady();
+		}
+
+		@Override
+		public void setReadListener(ReadListener listener) {
+			delegate.setReadListener(listener);
+		}
+	}
+}
