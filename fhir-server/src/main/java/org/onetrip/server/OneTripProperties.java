@@ -6,17 +6,27 @@ import org.springframework.util.unit.DataSize;
 
 /**
  * The settings an operator is expected to change, under {@code onetrip.*} in config/application.yaml.
+ * Paths are kept as strings here because Spring's String-to-Path conversion treats them as resource
+ * URLs and rejects "../config/region.yaml"; {@link #dataDirectory()} and {@link #regionFile()} convert.
  *
  * @param dataDir where the embedded database, logs and (later) DICOM files live
  * @param region the region file: hospitals, levels, identifier systems, AE titles
  * @param maxRequestBody FHIR request bodies above this size are refused with 413
  */
 @ConfigurationProperties(prefix = "onetrip")
-public record OneTripProperties(Path dataDir, Path region, DataSize maxRequestBody) {
+public record OneTripProperties(String dataDir, String region, DataSize maxRequestBody) {
 
 	public OneTripProperties {
-		if (dataDir == null) dataDir = Path.of("data");
-		if (region == null) region = Path.of("config", "region.yaml");
+		if (dataDir == null) dataDir = "data";
+		if (region == null) region = "config/region.yaml";
 		if (maxRequestBody == null) maxRequestBody = DataSize.ofMegabytes(20);
+	}
+
+	public Path dataDirectory() {
+		return Path.of(dataDir);
+	}
+
+	public Path regionFile() {
+		return Path.of(region);
 	}
 }

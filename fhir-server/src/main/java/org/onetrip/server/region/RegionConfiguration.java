@@ -12,6 +12,6 @@ public class RegionConfiguration {
 	/** The region is read once at start; an invalid file stops the server with the reason. */
 	@Bean
 	public Region region(OneTripProperties properties) {
-		return RegionConfig.load(properties.region());
+		return RegionConfig.load(properties.regionFile());
 	}
 }

@@ -1,0 +1,169 @@
+package org.onetrip.server.hapi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CapabilityStatement;
+import org.hl7.fhir.r4.model.DiagnosticReport;
+import org.hl7.fhir.r4.model.Enumerations;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Reference;
+import org.junit.jupiter.api.Test;
+import org.onetrip.server.FhirHttp;
+import org.onetrip.server.FhirHttp.Response;
+import org.onetrip.server.ServerTest;
+
+/** The FHIR R4 REST interactions a hospital system relies on, over HTTP, in JSON and XML. */
+class FhirRestInteractionsTest extends ServerTest {
+
+	@Test
+	void theCapabilityStatementListsEveryResourceTypeTheRegionUses() {
+		CapabilityStatement cs = fhir.get("/metadata").as(CapabilityStatement.class);
+		var types = cs.getRestFirstRep().getResource().stream().map(r -> r.getType()).toList();
+		assertThat(cs.getFhirVersion().toCode()).isEqualTo("4.0.1");
+		assertThat(types).contains("Patient", "Practitioner", "PractitionerRole", "Organization", "Location",
+				"HealthcareService", "Schedule", "Slot", "Appointment", "ServiceRequest", "DiagnosticReport",
+				"ImagingStudy", "Observation", "Encounter", "Endpoint", "CodeSystem", "ValueSet", "ConceptMap",
+				"AuditEvent", "Subscription", "ChargeItem", "Account", "Invoice", "CarePlan", "Task");
+	}
+
+	@Test
+	void createReadVreadUpdateHistoryAndDeleteAPatient() {
+		Patient patient = new Patient();
+		patient.addName().setFamily("Lin").addGiven("Mei");
+		Response created = fhir.post("/Patient", patient);
+		assertThat(created.status()).isEqualTo(201);
+		String location = created.header("Location");
+		String id = created.as(Patient.class).getIdElement().getIdPart();
+		assertThat(location).contains("/Patient/" + id + "/_history/1");
+
+		Patient read = fhir.get("/Patient/" + id).as(Patient.class);
+		read.setGender(Enumerations.AdministrativeGender.FEMALE);
+		Response updated = fhir.put("/Patient/" + id, read);
+		assertThat(updated.status()).isEqualTo(200);
+		assertThat(updated.as(Patient.class).getMeta().getVersionId()).isEqualTo("2");
+
+		assertThat(fhir.get("/Patient/" + id + "/_history/1").as(Patient.class).hasGender()).isFalse();
+		assertThat(fhir.get("/Patient/" + id + "/_history").bundle().getEntry()).hasSize(2);
+
+		assertThat(fhir.delete("/Patient/" + id).status()).isEqualTo(200);
+		assertThat(fhir.get("/Patient/" + id).status()).isEqualTo(410);
+	}
+
+	@Test
+	void xmlIsAcceptedAndReturned() {
+		String xml = "<Patient xmlns=\"http://hl7.org/fhir\"><name><family value=\"Xml\"/></name></Patient>";
+		Response created = fhir.post("/Patient", xml, Map.of("Content-Type", FhirHttp.FHIR_XML, "Accept", FhirHttp.FHIR_XML));
+		assertThat(created.status()).isEqualTo(201);
+		assertThat(created.body()).startsWith("<Patient");
+		String id = created.as(Patient.class).getIdElement().getIdPart();
+		Response read = fhir.get("/Patient/" + id, FhirHttp.FHIR_XML);
+		assertThat(read.body()).contains("<family value=\"Xml\"/>");
+	}
+
+	@Test
+	void jsonPatchChangesOneElement() {
+		Patient patient = new Patient();
+		patient.addName().setFamily("Before");
+		String id = fhir.post("/Patient", patient).as(Patient.class).getIdElement().getIdPart();
+
+		Response patched = fhir.patch("/Patient/" + id,
+				"[{\"op\":\"replace\",\"path\":\"/name/0/family\",\"value\":\"After\"}]", "application/json-patch+json");
+		assertThat(patched.status()).isEqualTo(200);
+		assertThat(fhir.get("/Patient/" + id).as(Patient.class).getNameFirstRep().getFamily()).isEqualTo("After");
+	}
+
+	@Test
+	void clientAssignedIdsOfAnyShapeAreAccepted() {
+		for (String id : new String[] {"1", "12345", "A-7", "hosp.b.99"}) {
+			String body = "{\"resourceType\":\"Organization\",\"id\":\"" + id + "\",\"name\":\"Org " + id + "\"}";
+			Response put = fhir.put("/Organization/" + id, body, Map.of());
+			assertThat(put.status()).as("PUT Organization/%s: %s", id, put).isIn(200, 201);
+			assertThat(fhir.get("/Organization/" + id).status()).isEqualTo(200);
+		}
+	}
+
+	@Test
+	void conditionalUpdateCreatesOnceThenUpdatesTheSameResource() {
+		String mrn = unique("cu");
+		String url = "/Patient?identifier=urn:onetrip:mrn:hospital-a|" + mrn;
+		Patient p = new Patient();
+		p.addIdentifier().setSystem("urn:onetrip:mrn:hospital-a").setValue(mrn);
+		p.addName().setFamily("First");
+		Response first = fhir.put(url, p);
+		assertThat(first.status()).isEqualTo(201);
+		p.getNameFirstRep().setFamily("Second");
+		Response second = fhir.put(url, p);
+		assertThat(second.status()).isEqualTo(200);
+		assertThat(second.as(Patient.class).getIdElement().getIdPart())
+				.isEqualTo(first.as(Patient.class).getIdElement().getIdPart());
+	}
+
+	@Test
+	void aTransactionWithInternalReferencesIsStoredWhole() {
+		Bundle tx = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+		Patient patient = new Patient();
+		patient.addName().setFamily("Tx");
+		tx.addEntry().setFullUrl("urn:uuid:0c4f7f2e-1f0e-4c43-9b46-5f1a1a000001").setResource(patient)
+				.getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Patient");
+		DiagnosticReport report = new DiagnosticReport();
+		report.setStatus(DiagnosticReport.DiagnosticReportStatus.FINAL);
+		report.getCode().setText("CT Chest");
+		report.setSubject(new Reference("urn:uuid:0c4f7f2e-1f0e-4c43-9b46-5f1a1a000001"));
+		tx.addEntry().setResource(report).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("DiagnosticReport");
+
+		Response response = fhir.post("/", tx);
+		assertThat(response.status()).as(response.toString()).isEqualTo(200);
+		Bundle result = response.bundle();
+		assertThat(result.getEntry()).allSatisfy(e -> assertThat(e.getResponse().getStatus()).startsWith("201"));
+		String patientId = result.getEntry().get(0).getResponse().getLocation().split("/")[1];
+
+		Bundle search = fhir.get("/DiagnosticReport?subject=Patient/" + patientId + "&_include=DiagnosticReport:subject")
+				.bundle();
+		assertThat(search.getEntry()).extracting(e -> e.getResource().fhirType())
+				.containsExactlyInAnyOrder("DiagnosticReport", "Patient");
+	}
+
+	@Test
+	void aBatchReportsEachEntryOnItsOwn() {
+		Bundle batch = new Bundle().setType(Bundle.BundleType.BATCH);
+		Patient ok = new Patient();
+		ok.addName().setFamily("BatchOk");
+		batch.addEntry().setResource(ok).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Patient");
+		batch.addEntry().getRequest().setMethod(Bundle.HTTPVerb.GET).setUrl("Patient/does-not-exist-" + unique("x"));
+
+		Bundle result = fhir.post("/", batch).bundle();
+		assertThat(result.getEntry().get(0).getResponse().getStatus()).startsWith("201");
+		assertThat(result.getEntry().get(1).getResponse().getStatus()).startsWith("404");
+	}
+
+	@Test
+	void revincludeAndPagingWalkAPatientsObservations() {
+		Patient patient = new Patient();
+		patient.addName().setFamily("Paged");
+		String id = fhir.post("/Patient", patient).as(Patient.class).getIdElement().getIdPart();
+		for (int i = 0; i < 7; i++) {
+			Observation obs = new Observation();
+			obs.setStatus(Observation.ObservationStatus.FINAL);
+			obs.getCode().setText("heart rate " + i);
+			obs.setSubject(new Reference("Patient/" + id));
+			assertThat(fhir.post("/Observation", obs).status()).isEqualTo(201);
+		}
+
+		Bundle withObs = fhir.get("/Patient?_id=" + id + "&_revinclude=Observation:subject").bundle();
+		assertThat(withObs.getEntry()).hasSize(8);
+
+		Bundle page = fhir.get("/Observation?subject=Patient/" + id + "&_count=3").bundle();
+		int seen = page.getEntry().size();
+		int pages = 1;
+		while (page.getLink("next") != null) {
+			page = fhir.get(page.getLink("next").getUrl()).bundle();
+			seen += page.getEntry().size();
+			pages++;
+		}
+		assertThat(seen).isEqualTo(7);
+		assertThat(pages).isEqualTo(3);
+	}
+}
