@@ -12,6 +12,7 @@ import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
 import ca.uhn.fhir.jpa.model.dialect.HapiFhirH2Dialect;
 import ca.uhn.fhir.jpa.model.dialect.HapiFhirPostgresDialect;
+import ca.uhn.fhir.jpa.model.entity.ResourceEncodingEnum;
 import ca.uhn.fhir.jpa.model.entity.StorageSettings.IndexEnabledEnum;
 import jakarta.persistence.EntityManagerFactory;
 import java.util.Properties;
@@ -60,6 +61,11 @@ public class HapiJpaConfiguration {
 		// Combo unique indexes back the "one identifier, one person" rule (see identity package).
 		settings.setUniqueIndexesEnabled(true);
 		settings.setUniqueIndexesCheckedBeforeSave(true);
+		// Write-path CPU is the ingest bottleneck on small machines: store resource bodies as plain JSON
+		// (no gzip) inline in the version row (no LOB), and index search parameters by hash only.
+		settings.setResourceEncoding(ResourceEncodingEnum.JSON);
+		settings.setInlineResourceTextBelowSize(1_000_000);
+		settings.setIndexStorageOptimized(true);
 		// Repeated identical searches within a minute reuse their result set instead of re-running SQL.
 		settings.setReuseCachedSearchResultsForMillis(60_000L);
 		settings.setDefaultSearchParamsCanBeOverridden(true);
