@@ -29,7 +29,8 @@ public final class OneTripInstance implements AutoCloseable {
 				"--spring.config.additional-location=file:../config/",
 				"--onetrip.region=../config/region.yaml",
 				"--server.address=127.0.0.1",
-				"--server.port=0"));
+				"--server.port=0",
+				"--onetrip.dicom.port=0"));
 		properties.forEach((k, v) -> args.add("--" + k + "=" + v));
 		return new OneTripInstance(new SpringApplicationBuilder(OneTripServer.class).run(args.toArray(String[]::new)));
 	}

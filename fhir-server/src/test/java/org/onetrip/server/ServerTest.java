@@ -23,7 +23,8 @@ import org.springframework.test.context.DynamicPropertySource;
 		properties = {
 			"spring.config.additional-location=file:../config/",
 			"onetrip.region=../config/region.yaml",
-			"server.address=127.0.0.1"
+			"server.address=127.0.0.1",
+			"onetrip.dicom.port=0"
 		})
 public abstract class ServerTest {
 

@@ -1,0 +1,162 @@
+package org.onetrip.bench.fhir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Function;
+import org.onetrip.bench.Args;
+import org.onetrip.bench.Latencies;
+import org.onetrip.bench.Progress;
+import org.onetrip.bench.synthea.BundleLoader;
+import org.onetrip.bench.synthea.Regionaliser;
+import org.onetrip.bench.synthea.SyntheaRunner;
+import org.onetrip.terminology.region.RegionConfig;
+
+/**
+ * {@code ./onetrip bench fhir [--patients 200] [--queries 300] [--threads 3] [--heap 1536m]}:
+ * start-up, Synthea ingest and per-patient search latency of a fresh OneTrip server, printed as the
+ * markdown that goes into bench/RESULTS.md.
+ */
+public final class FhirBench {
+
+	private final ObjectMapper json = new ObjectMapper();
+	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+	public static void main(String[] argv) throws Exception {
+		new FhirBench().run(new Args(argv));
+	}
+
+	private void run(Args args) throws Exception {
+		int patients = args.integer("patients", 200);
+		long seed = args.integer("seed", 42);
+		int threads = args.integer("threads", 3);
+		int queries = args.integer("queries", 300);
+		int port = args.integer("port", 18080);
+		String heap = args.get("heap", "1536m");
+		Path work = Path.of(args.required("work"));
+		Path app = Path.of(args.required("server-app"));
+		String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+		Path dataDir = work.resolve("bench-data-" + stamp);
+		Path log = work.resolve("bench-server-" + stamp + ".log");
+
+		List<Path> bundles = new SyntheaRunner(Path.of(args.required("synthea-lib")), work).bundles(patients, seed);
+		StringBuilder report = new StringBuilder();
+		report.append(String.format(Locale.ROOT, "### FHIR: %d Synthea patients (seed %d), %s heap, %d loader threads%n%n",
+				patients, seed, heap, threads));
+
+		BundleLoader.Result load;
+		Map<String, Latencies> latencies;
+		long rssAfterLoad;
+		long rssAfterQueries;
+		double freshStartup;
+		try (ServerProcess server = ServerProcess.start(app, dataDir, port, heap, log)) {
+			freshStartup = server.startupSeconds();
+			System.err.printf(Locale.ROOT, "server ready in %.1f s (empty database)%n", freshStartup);
+			load = new BundleLoader(server.fhirBase(), new Regionaliser(RegionConfig.load(Path.of(args.required("region")))), threads)
+					.load(bundles);
+			if (!load.failures().isEmpty()) {
+				System.err.println(load.failures().size() + " bundles failed, first: " + load.failures().get(0));
+			}
+			rssAfterLoad = server.rssMiB();
+			latencies = measureSearches(server.fhirBase(), load.patientIds(), queries, seed);
+			rssAfterQueries = server.rssMiB();
+		}
+		double warmStartup;
+		try (ServerProcess again = ServerProcess.start(app, dataDir, port, heap, log)) {
+			warmStartup = again.startupSeconds();
+		}
+
+		report.append("| figure | value |\n|---|---:|\n");
+		report.append(String.format(Locale.ROOT, "| start-up to ready, empty database | %.1f s |%n", freshStartup));
+		report.append(String.format(Locale.ROOT, "| start-up to ready, after the load (restart) | %.1f s |%n", warmStartup));
+		report.append(String.format(Locale.ROOT, "| ingest: %d transaction bundles, %,d resources | %.0f s |%n",
+				load.bundles(), load.resources(), load.seconds()));
+		report.append(String.format(Locale.ROOT, "| **ingest rate** | **%,.0f resources/s** |%n", load.resourcesPerSecond()));
+		report.append(String.format(Locale.ROOT, "| failed bundles | %d |%n", load.failures().size()));
+		report.append(String.format(Locale.ROOT, "| server RSS after ingest / after searches | %,d / %,d MiB |%n%n",
+				rssAfterLoad, rssAfterQueries));
+		report.append("Per-patient requests, one client, sequential, after one warm-up pass over other patients:\n\n");
+		report.append(Latencies.header()).append('\n');
+		latencies.forEach((name, l) -> report.append(l.row(name)).append('\n'));
+
+		System.out.println();
+		System.out.println(report);
+		Files.writeString(work.resolve("bench-fhir-" + stamp + ".md"), report);
+	}
+
+	private Map<String, Latencies> measureSearches(URI base, List<String> patientIds, int queries, long seed) throws Exception {
+		List<String> ids = new ArrayList<>(patientIds);
+		Collections.shuffle(ids, new Random(seed));
+		int half = Math.max(1, ids.size() / 2);
+		List<String> warmUp = ids.subList(0, half);
+		List<String> measured = ids.subList(half, ids.size()).isEmpty() ? warmUp : ids.subList(half, ids.size());
+
+		// The citizen ID of each patient, for the identifier search.
+		Map<String, String> citizenIds = new LinkedHashMap<>();
+		for (String id : ids) {
+			JsonNode patient = json.readTree(get(base + "/Patient/" + id));
+			for (JsonNode identifier : patient.path("identifier")) {
+				if ("urn:onetrip:citizen-id".equals(identifier.path("system").asText())) {
+					citizenIds.put(id, identifier.path("value").asText());
+				}
+			}
+		}
+
+		Map<String, Function<String, String>> requests = new LinkedHashMap<>();
+		requests.put("Patient/{id}", id -> "/Patient/" + id);
+		requests.put("Patient?identifier=citizen-id\\|X", id -> "/Patient?identifier="
+				+ URLEncoder.encode("urn:onetrip:citizen-id|" + citizenIds.get(id), StandardCharsets.UTF_8));
+		requests.put("DiagnosticReport?patient=X&_sort=-date", id -> "/DiagnosticReport?patient=" + id + "&_sort=-date");
+		requests.put("Encounter?patient=X&_sort=-date&_count=20", id -> "/Encounter?patient=" + id + "&_sort=-date&_count=20");
+		requests.put("Observation?patient=X&_count=50", id -> "/Observation?patient=" + id + "&_count=50");
+		requests.put("Condition?patient=X", id -> "/Condition?patient=" + id);
+		requests.put("ImagingStudy?patient=X", id -> "/ImagingStudy?patient=" + id);
+
+		Map<String, Latencies> results = new LinkedHashMap<>();
+		try (Progress progress = new Progress("searching", (long) requests.size() * 2, "passes")) {
+			for (var request : requests.entrySet()) {
+				for (int i = 0; i < Math.min(queries, warmUp.size() * 4); i++) {
+					get(base + request.getValue().apply(warmUp.get(i % warmUp.size())));
+				}
+				progress.advance(0);
+				Latencies latency = new Latencies();
+				for (int i = 0; i < queries; i++) {
+					String url = base + request.getValue().apply(measured.get(i % measured.size()));
+					long start = System.nanoTime();
+					get(url);
+					latency.record(System.nanoTime() - start);
+				}
+				results.put(request.getKey(), latency);
+				progress.advance(0);
+			}
+		}
+		return results;
+	}
+
+	private String get(String url) throws Exception {
+		HttpResponse<String> response = http.send(
+				HttpRequest.newBuilder(URI.create(url)).header("Accept", "application/fhir+json").GET().build(),
+				HttpResponse.BodyHandlers.ofString());
+		if (response.statusCode() != 200) {
+			throw new IllegalStateException("GET " + url + " -> " + response.statusCode() + " " + response.body());
+		}
+		return response.body();
+	}
+}

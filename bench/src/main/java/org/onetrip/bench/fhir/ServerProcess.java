@@ -1,0 +1,89 @@
+package org.onetrip.bench.fhir;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The OneTrip server under test, as its own process, so its start-up time and RSS are its own. */
+final class ServerProcess implements AutoCloseable {
+
+	private final Process process;
+	private final URI fhirBase;
+	private final double startupSeconds;
+
+	private ServerProcess(Process process, URI fhirBase, double startupSeconds) {
+		this.process = process;
+		this.fhirBase = fhirBase;
+		this.startupSeconds = startupSeconds;
+	}
+
+	static ServerProcess start(Path app, Path dataDir, int port, String heap, Path log) throws IOException, InterruptedException {
+		List<String> command = new ArrayList<>(List.of(
+				Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+				"-Xmx" + heap, "-XX:+UseG1GC",
+				"-jar", app.toString(),
+				"--spring.config.additional-location=optional:file:config/",
+				"--onetrip.data-dir=" + dataDir.toAbsolutePath(),
+				"--server.port=" + port,
+				// A few Synthea patients with decades of history exceed the 20 MB default in one Bundle.
+				"--onetrip.max-request-body=64MB",
+				"--onetrip.dicom.enabled=false"));
+		Files.createDirectories(log.getParent());
+		long start = System.nanoTime();
+		Process process = new ProcessBuilder(command).redirectErrorStream(true)
+				.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+		URI base = URI.create("http://127.0.0.1:" + port + "/fhir");
+		HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+		while (true) {
+			if (!process.isAlive()) {
+				throw new IOException("server exited with " + process.exitValue() + "; see " + log);
+			}
+			try {
+				// Ready means the region is loaded, not only that Tomcat answers.
+				HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+						URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness")).GET().build(),
+						HttpResponse.BodyHandlers.ofString());
+				if (r.statusCode() == 200) break;
+			} catch (IOException notYet) {
+				// keep polling
+			}
+			if ((System.nanoTime() - start) > 300_000_000_000L) {
+				process.destroyForcibly();
+				throw new IOException("server not ready after 300 s; see " + log);
+			}
+			Thread.sleep(100);
+		}
+		return new ServerProcess(process, base, (System.nanoTime() - start) / 1e9);
+	}
+
+	URI fhirBase() {
+		return fhirBase;
+	}
+
+	double startupSeconds() {
+		return startupSeconds;
+	}
+
+	/** Resident set size of the server process in MiB, from /proc. */
+	long rssMiB() throws IOException {
+		for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+			if (line.startsWith("VmRSS:")) {
+				return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+			}
+		}
+		return -1;
+	}
+
+	@Override
+	public void close() throws InterruptedException {
+		process.destroy();
+		process.waitFor();
+	}
+}

@@ -1,0 +1,170 @@
+package org.onetrip.dicom;
+
+import com.pixelmed.network.AssociationFactory;
+import com.pixelmed.network.StorageSOPClassSCP;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.onetrip.dicom.AssociationRequest.RejectReason;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * OneTrip's DIMSE accept loop. It binds only the configured address (PixelMed's own dispatcher binds
+ * every interface), sets TCP_NODELAY on each socket (without it every response waits ~45 ms for
+ * Nagle's algorithm), vets the caller's AE title against the region, and only then hands the
+ * association to PixelMed. Today it answers C-ECHO; storage, query and retrieve come with issue 3.
+ */
+public final class DimseListener implements AutoCloseable {
+
+	private static final Logger log = LoggerFactory.getLogger(DimseListener.class);
+	/** A peer that connects and says nothing must not hold a thread forever. */
+	private static final int ASSOCIATION_REQUEST_TIMEOUT_MS = 30_000;
+
+	private final DicomGatewaySettings settings;
+	private final CallingAeDirectory callers;
+	private final Path workDirectory;
+	private final ExecutorService associations = Executors.newCachedThreadPool(r -> {
+		Thread t = new Thread(r, "dicom-association");
+		t.setDaemon(true);
+		return t;
+	});
+	private final AtomicLong accepted = new AtomicLong();
+	private final AtomicLong rejected = new AtomicLong();
+	private ServerSocket serverSocket;
+	private Thread acceptThread;
+
+	public DimseListener(DicomGatewaySettings settings, CallingAeDirectory callers, Path workDirectory) {
+		this.settings = settings;
+		this.callers = callers;
+		this.workDirectory = workDirectory;
+	}
+
+	public synchronized void start() throws IOException {
+		Files.createDirectories(workDirectory);
+		serverSocket = new ServerSocket();
+		serverSocket.setReuseAddress(true);
+		serverSocket.bind(new InetSocketAddress(settings.bindAddress(), settings.port()), 64);
+		acceptThread = new Thread(this::acceptLoop, "dicom-accept-" + port());
+		acceptThread.setDaemon(true);
+		acceptThread.start();
+		log.info("DICOM gateway {} listening on {}:{}", settings.aeTitle(), settings.bindAddress().getHostAddress(), port());
+	}
+
+	/** The port actually bound (differs from the setting when that was 0). */
+	public int port() {
+		return serverSocket.getLocalPort();
+	}
+
+	public boolean isRunning() {
+		return serverSocket != null && !serverSocket.isClosed();
+	}
+
+	public long associationsAccepted() {
+		return accepted.get();
+	}
+
+	public long associationsRejected() {
+		return rejected.get();
+	}
+
+	private void acceptLoop() {
+		while (!serverSocket.isClosed()) {
+			try {
+				Socket socket = serverSocket.accept();
+				socket.setTcpNoDelay(true);
+				associations.execute(() -> handle(socket));
+			} catch (SocketException closed) {
+				return;
+			} catch (IOException e) {
+				log.warn("DICOM accept failed: {}", e.getMessage());
+			}
+		}
+	}
+
+	private void handle(Socket socket) {
+		String peer = socket.getRemoteSocketAddress().toString();
+		try {
+			socket.setSoTimeout(ASSOCIATION_REQUEST_TIMEOUT_MS);
+			AssociationRequest request = AssociationRequest.read(socket.getInputStream());
+			Optional<RejectReason> refusal = vet(request);
+			if (refusal.isPresent()) {
+				rejected.incrementAndGet();
+				log.warn("DICOM association from {} (calling AE '{}', called AE '{}') rejected: {}",
+						peer, request.callingAeTitle(), request.calledAeTitle(), refusal.get());
+				AssociationRequest.reject(socket.getOutputStream(), refusal.get());
+				socket.close();
+				return;
+			}
+			accepted.incrementAndGet();
+			socket.setSoTimeout(0);
+			new StorageSOPClassSCP(
+					new ReplayingSocket(socket, request.rawPdu()),
+					settings.aeTitle(),
+					AssociationFactory.getDefaultMaximumLengthReceived(),
+					AssociationFactory.getDefaultReceiveBufferSize(),
+					AssociationFactory.getDefaultSendBufferSize(),
+					workDirectory.toFile(),
+					null,
+					null,
+					null,
+					null,
+					null,
+					null,
+					new VerificationOnlyPolicy())
+					.run();
+		} catch (Exception e) {
+			log.warn("DICOM association from {} ended with an error: {}", peer, e.toString());
+			closeQuietly(socket);
+		}
+	}
+
+	private Optional<RejectReason> vet(AssociationRequest request) {
+		if (!settings.aeTitle().equals(request.calledAeTitle())) {
+			return Optional.of(RejectReason.CALLED_AE_NOT_RECOGNIZED);
+		}
+		if (callers.institutionOf(request.callingAeTitle().toUpperCase(Locale.ROOT)).isEmpty()) {
+			return Optional.of(RejectReason.CALLING_AE_NOT_RECOGNIZED);
+		}
+		return Optional.empty();
+	}
+
+	private static void closeQuietly(Socket socket) {
+		try {
+			socket.close();
+		} catch (IOException ignored) {
+			// already gone
+		}
+	}
+
+	@Override
+	public synchronized void close() {
+		if (serverSocket != null) {
+			closeQuietly0();
+		}
+		associations.shutdownNow();
+		try {
+			associations.awaitTermination(5, TimeUnit.SECONDS);
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private void closeQuietly0() {
+		try {
+			serverSocket.close();
+		} catch (IOException ignored) {
+			// closing anyway
+		}
+	}
+}
