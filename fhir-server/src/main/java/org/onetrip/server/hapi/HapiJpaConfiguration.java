@@ -90,8 +90,16 @@ public class HapiJpaConfiguration {
 				HapiEntityManagerFactoryUtil.newEntityManagerFactory(beanFactory, fhirContext, storageSettings);
 		factory.setPersistenceUnitName("HAPI_PU");
 		factory.setDataSource(dataSource);
-		factory.setJpaProperties(hibernateProperties(jdbcUrl));
+		boolean schemaCurrent = SchemaVersion.isCurrent(dataSource);
+		factory.setJpaProperties(hibernateProperties(jdbcUrl, schemaCurrent));
 		return factory;
+	}
+
+	/** Runs once the EntityManagerFactory exists, i.e. once Hibernate has brought the schema up to date. */
+	@Bean
+	public SchemaVersion.Recorded schemaVersionRecorder(EntityManagerFactory entityManagerFactory, DataSource dataSource) {
+		SchemaVersion.record(dataSource);
+		return new SchemaVersion.Recorded(SchemaVersion.current());
 	}
 
 	@Primary
@@ -101,11 +109,12 @@ public class HapiJpaConfiguration {
 	}
 
 	/** Hibernate settings that depend only on which database is behind the JDBC URL. */
-	static Properties hibernateProperties(String jdbcUrl) {
+	static Properties hibernateProperties(String jdbcUrl, boolean schemaCurrent) {
 		Properties p = new Properties();
 		p.put("hibernate.dialect", dialectFor(jdbcUrl));
 		// Creates the schema on first start and adds what a HAPI upgrade introduces; never drops data.
-		p.put("hibernate.hbm2ddl.auto", "update");
+		// Skipped when this HAPI version already did it (see SchemaVersion): the inspection is slow on big databases.
+		p.put("hibernate.hbm2ddl.auto", schemaCurrent ? "none" : "update");
 		p.put("hibernate.search.enabled", "false");
 		p.put("hibernate.jdbc.batch_size", "50");
 		p.put("hibernate.order_inserts", "true");
