@@ -13,7 +13,6 @@ import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
-import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
@@ -58,8 +57,7 @@ public class FhirEndpointConfiguration {
 		// Browsers get readable HTML; FHIR clients get plain JSON or XML as they ask.
 		server.registerInterceptor(new ResponseHighlighterInterceptor());
 
-		List<FhirServerContribution> ordered = contributions.orderedStream().toList();
-		ordered.forEach(c -> c.contributeTo(server));
+		contributions.orderedStream().forEach(c -> c.contributeTo(server));
 		return server;
 	}
 
