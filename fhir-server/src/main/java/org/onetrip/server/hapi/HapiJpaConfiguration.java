@@ -125,6 +125,9 @@ public class HapiJpaConfiguration {
 		p.put("hibernate.cache.use_minimal_puts", "false");
 		p.put("hibernate.format_sql", "false");
 		p.put("hibernate.show_sql", "false");
+		if (jdbcUrl.startsWith("jdbc:h2:")) {
+			p.put("hibernate.session_factory.statement_inspector", H2JoinOrder.class.getName());
+		}
 		return p;
 	}
 

@@ -166,4 +166,22 @@ class FhirRestInteractionsTest extends ServerTest {
 		assertThat(seen).isEqualTo(7);
 		assertThat(pages).isEqualTo(3);
 	}
+
+	@Test
+	void aPatientsReportsComeNewestFirstWithSortByDate() {
+		Patient patient = new Patient();
+		patient.addName().setFamily("Sorted");
+		String id = fhir.post("/Patient", patient).as(Patient.class).getIdElement().getIdPart();
+		for (String date : new String[] {"2024-03-01", "2026-01-15", "2025-07-30"}) {
+			DiagnosticReport report = new DiagnosticReport();
+			report.setStatus(DiagnosticReport.DiagnosticReportStatus.FINAL);
+			report.getCode().setText("XR Chest " + date);
+			report.setSubject(new Reference("Patient/" + id));
+			report.setEffective(new org.hl7.fhir.r4.model.DateTimeType(date));
+			assertThat(fhir.post("/DiagnosticReport", report).status()).isEqualTo(201);
+		}
+		Bundle newestFirst = fhir.get("/DiagnosticReport?patient=" + id + "&_sort=-date").bundle();
+		assertThat(newestFirst.getEntry()).extracting(e -> ((DiagnosticReport) e.getResource()).getCode().getText())
+				.containsExactly("XR Chest 2026-01-15", "XR Chest 2025-07-30", "XR Chest 2024-03-01");
+	}
 }
