@@ -53,8 +53,12 @@ public final class FhirBench {
 		Path work = Path.of(args.required("work"));
 		Path app = Path.of(args.required("server-app"));
 		String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-		Path dataDir = work.resolve("bench-data-" + stamp);
 		Path log = work.resolve("bench-server-" + stamp + ".log");
+		if (args.get("data", null) != null) {
+			searchOnly(Path.of(args.get("data", null)), app, port, heap, log, queries, seed, work, stamp);
+			return;
+		}
+		Path dataDir = work.resolve("bench-data-" + stamp);
 
 		List<Path> bundles = new SyntheaRunner(Path.of(args.required("synthea-lib")), work).bundles(patients, seed);
 		StringBuilder report = new StringBuilder();
@@ -99,6 +103,36 @@ public final class FhirBench {
 		System.out.println();
 		System.out.println(report);
 		Files.writeString(work.resolve("bench-fhir-" + stamp + ".md"), report);
+	}
+
+	/**
+	 * {@code --data <dir>}: start on a database an earlier run loaded and measure only start-up, searches
+	 * and RSS, so a change to the read path is measured in minutes instead of a full re-ingest.
+	 */
+	private void searchOnly(Path dataDir, Path app, int port, String heap, Path log, int queries, long seed, Path work,
+			String stamp) throws Exception {
+		StringBuilder report = new StringBuilder();
+		try (ServerProcess server = ServerProcess.start(app, dataDir, port, heap, log)) {
+			List<String> ids = new ArrayList<>();
+			String next = server.fhirBase() + "/Patient?_count=500&_elements=id";
+			while (next != null) {
+				JsonNode page = json.readTree(get(next));
+				page.path("entry").forEach(e -> ids.add(e.path("resource").path("id").asText()));
+				next = null;
+				for (JsonNode link : page.path("link")) {
+					if ("next".equals(link.path("relation").asText())) next = link.path("url").asText();
+				}
+			}
+			Map<String, Latencies> latencies = measureSearches(server.fhirBase(), ids, queries, seed);
+			report.append(String.format(Locale.ROOT, "### FHIR searches on an existing database (%s), %s heap%n%n", dataDir.getFileName(), heap));
+			report.append(String.format(Locale.ROOT, "start-up to ready: %.1f s; %d patients; server RSS after searches: %,d MiB%n%n",
+					server.startupSeconds(), ids.size(), server.rssMiB()));
+			report.append(Latencies.header()).append('\n');
+			latencies.forEach((name, l) -> report.append(l.row(name)).append('\n'));
+		}
+		System.out.println();
+		System.out.println(report);
+		Files.writeString(work.resolve("bench-fhir-search-" + stamp + ".md"), report);
 	}
 
 	private Map<String, Latencies> measureSearches(URI base, List<String> patientIds, int queries, long seed) throws Exception {
