@@ -2,16 +2,12 @@ package org.onetrip.server.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.Test;
 import org.onetrip.server.FhirHttp.Response;
+import org.onetrip.server.RegistrationRace;
 import org.onetrip.server.ServerTest;
 
 /** One person, many hospital identifiers: every identifier carries its issuer, and none names two people. */
@@ -81,7 +77,7 @@ class PersonIdentityTest extends ServerTest {
 	@Test
 	void hospitalsRegisteringThePersonAtTheSameMomentGetOnePatient() throws Exception {
 		String citizenId = unique("3304");
-		List<Integer> statuses = raceToRegister(citizenId, 8, true);
+		List<Integer> statuses = RegistrationRace.run(List.of(fhir), citizenId, 8, true);
 
 		assertThat(fhir.get("/Patient?identifier=" + CITIZEN + "|" + citizenId).bundle().getEntry()).hasSize(1);
 		assertThat(statuses).as("every caller is told where the one Patient is").allMatch(s -> s == 200 || s == 201);
@@ -91,34 +87,10 @@ class PersonIdentityTest extends ServerTest {
 	@Test
 	void plainCreatesRacingOnOneCitizenIdLetExactlyOneWin() throws Exception {
 		String citizenId = unique("3305");
-		List<Integer> statuses = raceToRegister(citizenId, 6, false);
+		List<Integer> statuses = RegistrationRace.run(List.of(fhir), citizenId, 6, false);
 
 		assertThat(statuses).filteredOn(s -> s == 201).hasSize(1);
 		assertThat(statuses).filteredOn(s -> s != 201).allMatch(s -> s == 409);
 		assertThat(fhir.get("/Patient?identifier=" + CITIZEN + "|" + citizenId).bundle().getEntry()).hasSize(1);
-	}
-
-	/** {@code clients} threads POST a Patient with the same citizen ID at the same instant; their statuses. */
-	private List<Integer> raceToRegister(String citizenId, int clients, boolean conditional) throws Exception {
-		ExecutorService pool = Executors.newFixedThreadPool(clients);
-		CountDownLatch start = new CountDownLatch(1);
-		Map<String, String> headers = conditional
-				? Map.of("If-None-Exist", "identifier=" + CITIZEN + "|" + citizenId)
-				: Map.of();
-		List<Future<Response>> results = new ArrayList<>();
-		for (int i = 0; i < clients; i++) {
-			String body = fhir.json(person(citizenId, "Racer" + i));
-			results.add(pool.submit(() -> {
-				start.await();
-				return fhir.post("/Patient", body, headers);
-			}));
-		}
-		start.countDown();
-		List<Integer> statuses = new ArrayList<>();
-		for (Future<Response> f : results) {
-			statuses.add(f.get().status());
-		}
-		pool.shutdown();
-		return statuses;
 	}
 }

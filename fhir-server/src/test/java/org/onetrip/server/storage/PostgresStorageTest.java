@@ -3,20 +3,14 @@ package org.onetrip.server.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.onetrip.server.FhirHttp;
-import org.onetrip.server.FhirHttp.Response;
 import org.onetrip.server.OneTripInstance;
+import org.onetrip.server.RegistrationRace;
 
 /**
  * The production storage: real PostgreSQL (embedded binaries), the {@code postgres} profile, and two
@@ -77,30 +71,6 @@ class PostgresStorageTest {
 	}
 
 	private static List<Integer> race(String citizenId, boolean conditional) throws Exception {
-		int perInstance = 4;
-		ExecutorService pool = Executors.newFixedThreadPool(perInstance * 2);
-		CountDownLatch start = new CountDownLatch(1);
-		List<Future<Response>> results = new ArrayList<>();
-		for (int i = 0; i < perInstance * 2; i++) {
-			FhirHttp fhir = (i % 2 == 0 ? instanceA : instanceB).fhir();
-			Patient p = new Patient();
-			p.addIdentifier().setSystem("urn:onetrip:citizen-id").setValue(citizenId);
-			p.addName().setFamily("Race" + i);
-			String body = fhir.json(p);
-			Map<String, String> headers = conditional
-					? Map.of("If-None-Exist", "identifier=urn:onetrip:citizen-id|" + citizenId)
-					: Map.of();
-			results.add(pool.submit(() -> {
-				start.await();
-				return fhir.post("/Patient", body, headers);
-			}));
-		}
-		start.countDown();
-		List<Integer> statuses = new ArrayList<>();
-		for (Future<Response> f : results) {
-			statuses.add(f.get().status());
-		}
-		pool.shutdown();
-		return statuses;
+		return RegistrationRace.run(List.of(instanceA.fhir(), instanceB.fhir()), citizenId, 8, conditional);
 	}
 }
