@@ -27,7 +27,8 @@ final class ServerProcess implements AutoCloseable {
 	static ServerProcess start(Path app, Path dataDir, int port, String heap, Path log) throws IOException, InterruptedException {
 		List<String> command = new ArrayList<>(List.of(
 				Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-				"-Xmx" + heap, "-XX:+UseG1GC",
+				// Same collector as ./onetrip run: on two cores the throughput collector ingests ~60 % faster than G1.
+				"-Xmx" + heap, "-XX:+UseParallelGC",
 				"-jar", app.toString(),
 				"--spring.config.additional-location=optional:file:config/",
 				"--onetrip.data-dir=" + dataDir.toAbsolutePath(),
