@@ -29,7 +29,7 @@ final class ServerProcess implements AutoCloseable {
 				Path.of(System.getProperty("java.home"), "bin", "java").toString(),
 				// Same collector as ./onetrip run. ParallelGC ingested ~60 % faster in a short A/B but ran out of
 				// memory at this heap on the full 200-patient load (see bench/RESULTS.md), so G1 stays.
-				"-Xmx" + heap, "-XX:+UseG1GC",
+				"-Xmx" + heap, "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError",
 				"-jar", app.toString(),
 				"--spring.config.additional-location=optional:file:config/",
 				"--onetrip.data-dir=" + dataDir.toAbsolutePath(),
