@@ -55,8 +55,8 @@ public class HapiJpaConfiguration {
 		settings.setEnforceReferentialIntegrityOnWrite(true);
 		settings.setEnforceReferentialIntegrityOnDelete(true);
 		settings.setAllowMultipleDelete(true);
-		settings.setIndexMissingFields(IndexEnabledEnum.DISABLED);
 		// The :missing modifier and full-text search are not used by OneTrip; skipping them keeps writes cheap.
+		settings.setIndexMissingFields(IndexEnabledEnum.DISABLED);
 		settings.setAdvancedHSearchIndexing(false);
 		// Combo unique indexes back the "one identifier, one person" rule (see identity package).
 		settings.setUniqueIndexesEnabled(true);
