@@ -12,18 +12,24 @@ import org.springframework.util.unit.DataSize;
  * @param dataDir where the embedded database, logs and (later) DICOM files live
  * @param region the region file: hospitals, levels, identifier systems, AE titles
  * @param maxRequestBody FHIR request bodies above this size are refused with 413
+ * @param exams the exam terminology directory: catalogue.csv, rules.yaml, code-maps/*.csv
  */
 @ConfigurationProperties(prefix = "onetrip")
-public record OneTripProperties(String dataDir, String region, DataSize maxRequestBody) {
+public record OneTripProperties(String dataDir, String region, DataSize maxRequestBody, String exams) {
 
 	public OneTripProperties {
 		if (dataDir == null) dataDir = "data";
 		if (region == null) region = "config/region.yaml";
+		if (exams == null) exams = "config/exams";
 		if (maxRequestBody == null) maxRequestBody = DataSize.ofMegabytes(20);
 	}
 
 	public Path dataDirectory() {
 		return Path.of(dataDir);
+	}
+
+	public Path examsDirectory() {
+		return Path.of(exams);
 	}
 
 	public Path regionFile() {

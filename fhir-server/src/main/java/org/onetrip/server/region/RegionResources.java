@@ -63,6 +63,10 @@ public final class RegionResources {
 		return hospital.key() + "-" + department.key();
 	}
 
+	public static String practitionerRoleId(Hospital hospital, Clinician clinician) {
+		return practitionerId(hospital, clinician) + "-role";
+	}
+
 	public static String practitionerId(Hospital hospital, Clinician clinician) {
 		return hospital.key() + "-" + clinician.key();
 	}
@@ -124,7 +128,7 @@ public final class RegionResources {
 	private static PractitionerRole practitionerRole(Hospital hospital, Clinician clinician) {
 		Department department = hospital.department(clinician.departmentKey()).orElseThrow();
 		PractitionerRole role = new PractitionerRole();
-		role.setId(practitionerId(hospital, clinician) + "-role");
+		role.setId(practitionerRoleId(hospital, clinician));
 		role.setActive(true);
 		role.setPractitioner(new Reference("Practitioner/" + practitionerId(hospital, clinician)));
 		role.setOrganization(new Reference("Organization/" + hospital.key()));

@@ -1,0 +1,99 @@
+package org.onetrip.server.priorexam;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.ReferenceOrListParam;
+import ca.uhn.fhir.rest.param.ReferenceParam;
+import ca.uhn.fhir.rest.param.TokenOrListParam;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Identifier;
+import org.hl7.fhir.r4.model.Patient;
+import org.onetrip.terminology.region.Region;
+
+/**
+ * Who a person is across the region: every regional Patient that stands for them. Patients are the
+ * same person when they share a person identifier (citizen ID, health card, a hospital's MRN: the
+ * identity rule makes that one Patient) or when an operator linked them ({@code Patient.link}).
+ * Two hospitals' equal MRN values are different identifiers and never join two people.
+ */
+public class PersonResolver {
+
+	/** Links are followed this many hops; operator links form small clusters, not chains. */
+	private static final int MAX_LINK_HOPS = 3;
+
+	private final IFhirResourceDao<Patient> patients;
+	private final Set<String> personSystems;
+
+	public PersonResolver(DaoRegistry daoRegistry, Region region) {
+		this.patients = daoRegistry.getResourceDao(Patient.class);
+		this.personSystems = Set.copyOf(region.personIdentifierSystems());
+	}
+
+	/** The Patients of the person behind these identifiers (only the region's person systems count). */
+	public Set<String> byIdentifiers(Collection<Identifier> identifiers) {
+		TokenOrListParam tokens = new TokenOrListParam();
+		identifiers.stream()
+				.filter(i -> i.hasSystem() && i.hasValue() && personSystems.contains(i.getSystem()))
+				.forEach(i -> tokens.add(i.getSystem(), i.getValue()));
+		if (tokens.getValuesAsQueryTokens().isEmpty()) {
+			return Set.of();
+		}
+		SearchParameterMap search = SearchParameterMap.newSynchronous().add(Patient.SP_IDENTIFIER, tokens);
+		List<Patient> found = patients.searchForResources(search, new SystemRequestDetails()).stream()
+				.map(Patient.class::cast).toList();
+		return withLinks(found);
+	}
+
+	/** The person of a regional Patient id; empty when there is no such Patient. */
+	public Set<String> byPatientId(String patientId) {
+		return readPatient(patientId).map(p -> withLinks(List.of(p))).orElse(Set.of());
+	}
+
+	public Optional<Patient> readPatient(String patientId) {
+		try {
+			return Optional.of(patients.read(new IdType("Patient", patientId), new SystemRequestDetails()));
+		} catch (ResourceNotFoundException | ResourceGoneException e) {
+			return Optional.empty();
+		}
+	}
+
+	private Set<String> withLinks(List<Patient> start) {
+		Set<String> ids = new LinkedHashSet<>();
+		start.forEach(p -> ids.add(p.getIdElement().getIdPart()));
+		Set<String> frontier = new LinkedHashSet<>(ids);
+		List<Patient> loaded = start;
+		for (int hop = 0; hop < MAX_LINK_HOPS && !frontier.isEmpty(); hop++) {
+			Set<String> next = new LinkedHashSet<>();
+			// Links this Patient declares ...
+			loaded.forEach(p -> p.getLink().forEach(l -> {
+				String other = l.getOther().getReferenceElement().getIdPart();
+				if (other != null && "Patient".equals(l.getOther().getReferenceElement().getResourceType()) && ids.add(other)) {
+					next.add(other);
+				}
+			}));
+			// ... and Patients that declare a link to it.
+			ReferenceOrListParam linkedTo = new ReferenceOrListParam();
+			frontier.forEach(id -> linkedTo.addOr(new ReferenceParam("Patient/" + id)));
+			SearchParameterMap reverse = SearchParameterMap.newSynchronous().add(Patient.SP_LINK, linkedTo);
+			List<Patient> pointing = patients.searchForResources(reverse, new SystemRequestDetails()).stream()
+					.map(Patient.class::cast).toList();
+			pointing.forEach(p -> {
+				if (ids.add(p.getIdElement().getIdPart())) {
+					next.add(p.getIdElement().getIdPart());
+				}
+			});
+			loaded = next.stream().map(this::readPatient).flatMap(Optional::stream).toList();
+			frontier = next;
+		}
+		return ids;
+	}
+}

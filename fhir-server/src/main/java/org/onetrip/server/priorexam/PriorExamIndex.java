@@ -1,0 +1,25 @@
+package org.onetrip.server.priorexam;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import org.onetrip.terminology.exam.PriorExam;
+
+/**
+ * Every exam the region knows a person had, by Patient and time: what the duplicate-exam check reads.
+ * Written in the same transaction as the FHIR resource it comes from (see {@link PriorExamIndexer}).
+ * The relational implementation is the embedded default; an Elasticsearch one can take its place.
+ */
+public interface PriorExamIndex {
+
+	/** Adds or replaces the record of one source resource. */
+	void put(PriorExam exam);
+
+	/** Removes the record of a source resource (deleted, or no longer an exam that counts). */
+	void remove(String source);
+
+	/** The exams of any of these Patients performed at or after {@code since}, most recent first. */
+	List<PriorExam> findByPatients(Collection<String> patientIds, Instant since);
+
+	long count();
+}

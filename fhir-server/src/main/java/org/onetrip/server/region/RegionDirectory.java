@@ -1,0 +1,56 @@
+package org.onetrip.server.region;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.onetrip.terminology.region.Clinician;
+import org.onetrip.terminology.region.Department;
+import org.onetrip.terminology.region.Hospital;
+import org.onetrip.terminology.region.Region;
+import org.springframework.stereotype.Component;
+
+/**
+ * Which hospital a FHIR reference to one of the region's own resources belongs to
+ * ({@code Organization/hospital-b}, {@code PractitionerRole/hospital-b-wang-fang-role}, ...).
+ */
+@Component
+public class RegionDirectory {
+
+	private final Region region;
+	private final Map<String, Hospital> hospitalByReference = new HashMap<>();
+
+	public RegionDirectory(Region region) {
+		this.region = region;
+		for (Hospital hospital : region.hospitals()) {
+			hospitalByReference.put("Organization/" + hospital.key(), hospital);
+			for (Department department : hospital.departments()) {
+				hospitalByReference.put("HealthcareService/" + RegionResources.healthcareServiceId(hospital, department), hospital);
+			}
+			for (Clinician clinician : hospital.clinicians()) {
+				String id = RegionResources.practitionerId(hospital, clinician);
+				hospitalByReference.put("Practitioner/" + id, hospital);
+				hospitalByReference.put("PractitionerRole/" + RegionResources.practitionerRoleId(hospital, clinician), hospital);
+			}
+		}
+	}
+
+	public Region region() {
+		return region;
+	}
+
+	/** @param reference a relative reference ({@code Type/id}); an absolute URL is reduced to its last two segments */
+	public Optional<Hospital> hospitalOf(String reference) {
+		if (reference == null || reference.isBlank()) {
+			return Optional.empty();
+		}
+		String[] parts = reference.replaceFirst("/_history/.*$", "").split("/");
+		if (parts.length < 2) {
+			return Optional.empty();
+		}
+		return Optional.ofNullable(hospitalByReference.get(parts[parts.length - 2] + "/" + parts[parts.length - 1]));
+	}
+
+	public String hospitalName(String hospitalKey) {
+		return hospitalKey == null ? null : region.hospital(hospitalKey).map(Hospital::name).orElse(hospitalKey);
+	}
+}

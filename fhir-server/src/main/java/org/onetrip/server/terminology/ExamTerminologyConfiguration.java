@@ -1,0 +1,32 @@
+package org.onetrip.server.terminology;
+
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import org.onetrip.server.OneTripProperties;
+import org.onetrip.terminology.exam.DuplicateExamRule;
+import org.onetrip.terminology.exam.ExamTerminology;
+import org.onetrip.terminology.region.Region;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+@Configuration
+public class ExamTerminologyConfiguration {
+
+	/** Read once at start from config/exams; an invalid file stops the server with the reason. */
+	@Bean
+	public ExamTerminology examTerminology(OneTripProperties properties, Region region) {
+		return ExamTerminology.load(properties.examsDirectory(), key -> region.hospital(key).isPresent());
+	}
+
+	@Bean
+	public DuplicateExamRule duplicateExamRule(ExamTerminology examTerminology) {
+		return new DuplicateExamRule(examTerminology);
+	}
+
+	/** On the storage interceptors, so a ConceptMap written from inside OneTrip obeys the same check. */
+	@Bean
+	public LiveCodeMaps liveCodeMaps(ExamTerminology examTerminology, Region region, IInterceptorService storageInterceptors) {
+		LiveCodeMaps liveCodeMaps = new LiveCodeMaps(examTerminology, region);
+		storageInterceptors.registerInterceptor(liveCodeMaps);
+		return liveCodeMaps;
+	}
+}

@@ -1,0 +1,92 @@
+package org.onetrip.server.terminology;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import java.util.ArrayList;
+import java.util.List;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.ConceptMap;
+import org.hl7.fhir.r4.model.Resource;
+import org.onetrip.terminology.exam.ExamTerminology;
+import org.onetrip.terminology.exam.HospitalExamCodes;
+import org.onetrip.terminology.region.Hospital;
+import org.onetrip.terminology.region.Region;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.ApplicationArguments;
+import org.springframework.boot.ApplicationRunner;
+import org.springframework.core.annotation.Order;
+import org.springframework.stereotype.Component;
+
+/**
+ * Publishes the exam terminology at start and makes the stored ConceptMaps the live code maps.
+ *
+ * <p>A hospital's code-map CSV is written to FHIR only when the file changed since it was last
+ * loaded ({@link ConfigFileLedger}): an edit made through FHIR stands until the operator edits the CSV.
+ */
+@Component
+@Order(30)
+public class ExamTerminologyLoader implements ApplicationRunner {
+
+	private static final Logger log = LoggerFactory.getLogger(ExamTerminologyLoader.class);
+
+	private final ExamTerminology terminology;
+	private final Region region;
+	private final IFhirSystemDao<Bundle, ?> systemDao;
+	private final DaoRegistry daoRegistry;
+	private final LiveCodeMaps liveCodeMaps;
+	private final ConfigFileLedger ledger;
+
+	public ExamTerminologyLoader(ExamTerminology terminology, Region region, IFhirSystemDao<Bundle, ?> systemDao,
+			DaoRegistry daoRegistry, LiveCodeMaps liveCodeMaps, ConfigFileLedger ledger) {
+		this.terminology = terminology;
+		this.region = region;
+		this.systemDao = systemDao;
+		this.daoRegistry = daoRegistry;
+		this.liveCodeMaps = liveCodeMaps;
+		this.ledger = ledger;
+	}
+
+	@Override
+	public void run(ApplicationArguments args) {
+		List<Resource> resources = new ArrayList<>();
+		resources.add(ExamTerminologyResources.catalogue(terminology));
+		resources.add(ExamTerminologyResources.catalogueValueSet(terminology));
+		List<HospitalExamCodes> changed = new ArrayList<>();
+		for (HospitalExamCodes codes : terminology.codeMaps()) {
+			Hospital hospital = region.hospital(codes.hospitalKey()).orElseThrow();
+			if (ledger.changedSinceLastLoad(ledgerName(codes), codes.toString())) {
+				resources.add(ExamTerminologyResources.localCodes(hospital, codes));
+				resources.add(ExamTerminologyResources.codeMap(hospital, codes, terminology));
+				changed.add(codes);
+			}
+		}
+		Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+		for (Resource resource : resources) {
+			String url = resource.fhirType() + "/" + resource.getIdElement().getIdPart();
+			transaction.addEntry().setResource(resource).setFullUrl(url).getRequest()
+					.setMethod(Bundle.HTTPVerb.PUT).setUrl(url);
+		}
+		systemDao.transaction(new SystemRequestDetails(), transaction);
+		changed.forEach(codes -> ledger.recordLoaded(ledgerName(codes), codes.toString()));
+
+		int live = 0;
+		var stored = daoRegistry.getResourceDao(ConceptMap.class)
+				.search(SearchParameterMap.newSynchronous(), new SystemRequestDetails());
+		for (var resource : stored.getAllResources()) {
+			var codes = liveCodeMaps.hospitalCodes(resource);
+			if (codes.isPresent()) {
+				liveCodeMaps.apply(codes.get());
+				live++;
+			}
+		}
+		log.info("Exam terminology loaded: {} catalogue exams, {} hospital code maps ({} rewritten from config)",
+				terminology.catalogue().exams().size(), live, changed.size());
+	}
+
+	private static String ledgerName(HospitalExamCodes codes) {
+		return "exams/code-maps/" + codes.hospitalKey() + ".csv";
+	}
+}
