@@ -28,6 +28,7 @@ public final class OneTripInstance implements AutoCloseable {
 		List<String> args = new ArrayList<>(List.of(
 				"--spring.config.additional-location=file:../config/",
 				"--onetrip.region=../config/region.yaml",
+				"--onetrip.exams=../config/exams",
 				"--server.address=127.0.0.1",
 				"--server.port=0",
 				"--onetrip.dicom.port=0"));

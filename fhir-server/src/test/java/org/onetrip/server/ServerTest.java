@@ -23,6 +23,7 @@ import org.springframework.test.context.DynamicPropertySource;
 		properties = {
 			"spring.config.additional-location=file:../config/",
 			"onetrip.region=../config/region.yaml",
+			"onetrip.exams=../config/exams",
 			"server.address=127.0.0.1",
 			"onetrip.dicom.port=0"
 		})
