@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The OneTrip server under test, as its own process, so its start-up time and RSS are its own. */
-final class ServerProcess implements AutoCloseable {
+public final class ServerProcess implements AutoCloseable {
 
 	private final Process process;
 	private final URI fhirBase;
@@ -24,7 +24,7 @@ final class ServerProcess implements AutoCloseable {
 		this.startupSeconds = startupSeconds;
 	}
 
-	static ServerProcess start(Path app, Path dataDir, int port, String heap, Path log) throws IOException, InterruptedException {
+	public static ServerProcess start(Path app, Path dataDir, int port, String heap, Path log) throws IOException, InterruptedException {
 		List<String> command = new ArrayList<>(List.of(
 				Path.of(System.getProperty("java.home"), "bin", "java").toString(),
 				// Same collector as ./onetrip run. ParallelGC ingested ~60 % faster in a short A/B but ran out of
@@ -65,16 +65,16 @@ final class ServerProcess implements AutoCloseable {
 		return new ServerProcess(process, base, (System.nanoTime() - start) / 1e9);
 	}
 
-	URI fhirBase() {
+	public URI fhirBase() {
 		return fhirBase;
 	}
 
-	double startupSeconds() {
+	public double startupSeconds() {
 		return startupSeconds;
 	}
 
 	/** Resident set size of the server process in MiB, from /proc. */
-	long rssMiB() throws IOException {
+	public long rssMiB() throws IOException {
 		for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
 			if (line.startsWith("VmRSS:")) {
 				return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;

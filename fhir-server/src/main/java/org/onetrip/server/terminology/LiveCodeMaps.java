@@ -56,7 +56,7 @@ public class LiveCodeMaps {
 	/** The code map as the store now holds it: used at start, after the CSV files were loaded. */
 	public void apply(HospitalExamCodes codes) {
 		terminology.replaceCodeMap(codes);
-		log.info("Exam code map of {} active: {} local codes ({})", codes.hospitalKey(), codes.entries().size(), codes.system());
+		log.debug("Exam code map of {} active: {} local codes ({})", codes.hospitalKey(), codes.entries().size(), codes.system());
 	}
 
 	public Optional<HospitalExamCodes> hospitalCodes(IBaseResource resource) {
@@ -79,6 +79,8 @@ public class LiveCodeMaps {
 			@Override
 			public void afterCommit() {
 				apply(codes);
+				log.info("Exam code map of {} changed: {} local codes now map to the catalogue",
+						codes.hospitalKey(), codes.entries().size());
 			}
 		});
 	}
