@@ -1,6 +1,5 @@
 package org.onetrip.server.priorexam;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,16 +14,12 @@ import org.onetrip.terminology.exam.ExamTerminology;
 import org.onetrip.terminology.exam.ExamTyping;
 import org.onetrip.terminology.exam.PriorExam;
 import org.onetrip.terminology.region.Hospital;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Checks orders against the person's prior exams from every hospital: the one service behind the
  * CDS Hooks cards and the {@code $duplicate-check} operation, so both give the same answer.
  */
 public class DuplicateExamCheck {
-
-	private static final Logger log = LoggerFactory.getLogger(DuplicateExamCheck.class);
 
 	/** What a check concluded for one order. */
 	public enum Outcome {
@@ -94,12 +89,7 @@ public class DuplicateExamCheck {
 			return new OrderCheck(order, outcome, typing, finding, hospital);
 		}
 		if (typing instanceof ExamTyping.Unmapped unmapped) {
-			log.warn("Duplicate-exam check not possible: hospital {} exam code {} has no mapping to the regional catalogue",
-					unmapped.hospitalKey(), unmapped.localCode());
-			Counter.builder("onetrip.exam.codes.unmapped")
-					.description("Exam codes a hospital sent that its code map does not map to the catalogue")
-					.tag("hospital", unmapped.hospitalKey()).tag("where", "order")
-					.register(meters).increment();
+			UnmappedExamCodes.report(meters, unmapped, "order", "Duplicate-exam check not possible");
 			return new OrderCheck(order, Outcome.UNMAPPED, typing, null, hospital);
 		}
 		return new OrderCheck(order, Outcome.UNKNOWN_CODE, typing, null, hospital);

@@ -3,12 +3,9 @@ package org.onetrip.server.priorexam;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.onetrip.terminology.exam.ExamTyping;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the prior-exam index in step with the FHIR store, inside the same database transaction as
@@ -16,8 +13,6 @@ import org.slf4j.LoggerFactory;
  */
 @Interceptor
 public class PriorExamIndexer {
-
-	private static final Logger log = LoggerFactory.getLogger(PriorExamIndexer.class);
 
 	private final PriorExamIndex index;
 	private final PriorExamRecords records;
@@ -61,12 +56,7 @@ public class PriorExamIndexer {
 	private void countUnmappedCode(IBaseResource resource, String source) {
 		records.typing(resource).ifPresent(typing -> {
 			if (typing instanceof ExamTyping.Unmapped unmapped) {
-				log.warn("{} not indexed as a prior exam: hospital {} exam code {} has no mapping to the regional catalogue",
-						source, unmapped.hospitalKey(), unmapped.localCode());
-				Counter.builder("onetrip.exam.codes.unmapped")
-						.description("Exam codes a hospital sent that its code map does not map to the catalogue")
-						.tag("hospital", unmapped.hospitalKey()).tag("where", "index")
-						.register(meters).increment();
+				UnmappedExamCodes.report(meters, unmapped, "index", source + " not indexed as a prior exam");
 			}
 		});
 	}

@@ -202,9 +202,7 @@ public class PriorExamRecords {
 		return relative.startsWith("Patient/") ? Optional.of(relative.substring("Patient/".length())) : Optional.empty();
 	}
 
-	/** {@code Type/id} from a relative or absolute reference, without a version. */
 	static String relative(String reference) {
-		String[] parts = reference.replaceFirst("/_history/.*$", "").split("/");
-		return parts.length < 2 ? reference : parts[parts.length - 2] + "/" + parts[parts.length - 1];
+		return RegionDirectory.relative(reference);
 	}
 }

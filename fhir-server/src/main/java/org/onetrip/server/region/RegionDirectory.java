@@ -43,11 +43,13 @@ public class RegionDirectory {
 		if (reference == null || reference.isBlank()) {
 			return Optional.empty();
 		}
+		return Optional.ofNullable(hospitalByReference.get(relative(reference)));
+	}
+
+	/** {@code Type/id} from a relative or absolute reference, without a version. */
+	public static String relative(String reference) {
 		String[] parts = reference.replaceFirst("/_history/.*$", "").split("/");
-		if (parts.length < 2) {
-			return Optional.empty();
-		}
-		return Optional.ofNullable(hospitalByReference.get(parts[parts.length - 2] + "/" + parts[parts.length - 1]));
+		return parts.length < 2 ? reference : parts[parts.length - 2] + "/" + parts[parts.length - 1];
 	}
 
 	public String hospitalName(String hospitalKey) {

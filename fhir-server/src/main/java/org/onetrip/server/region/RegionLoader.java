@@ -4,6 +4,7 @@ import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import java.util.List;
 import org.hl7.fhir.r4.model.Bundle;
+import org.onetrip.server.hapi.PutTransaction;
 import org.hl7.fhir.r4.model.Resource;
 import org.onetrip.terminology.region.Region;
 import org.slf4j.Logger;
@@ -35,13 +36,7 @@ public class RegionLoader implements ApplicationRunner {
 	@Override
 	public void run(ApplicationArguments args) {
 		List<Resource> resources = RegionResources.of(region);
-		Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
-		for (Resource resource : resources) {
-			String url = resource.fhirType() + "/" + resource.getIdElement().getIdPart();
-			transaction.addEntry().setResource(resource).setFullUrl(url).getRequest()
-					.setMethod(Bundle.HTTPVerb.PUT).setUrl(url);
-		}
-		Bundle response = systemDao.transaction(new SystemRequestDetails(), transaction);
+		Bundle response = systemDao.transaction(new SystemRequestDetails(), PutTransaction.of(resources));
 		long created = response.getEntry().stream()
 				.filter(e -> e.getResponse().getStatus().startsWith("201"))
 				.count();

@@ -7,6 +7,7 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import java.util.ArrayList;
 import java.util.List;
 import org.hl7.fhir.r4.model.Bundle;
+import org.onetrip.server.hapi.PutTransaction;
 import org.hl7.fhir.r4.model.ConceptMap;
 import org.hl7.fhir.r4.model.Resource;
 import org.onetrip.terminology.exam.ExamTerminology;
@@ -63,13 +64,7 @@ public class ExamTerminologyLoader implements ApplicationRunner {
 				changed.add(codes);
 			}
 		}
-		Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
-		for (Resource resource : resources) {
-			String url = resource.fhirType() + "/" + resource.getIdElement().getIdPart();
-			transaction.addEntry().setResource(resource).setFullUrl(url).getRequest()
-					.setMethod(Bundle.HTTPVerb.PUT).setUrl(url);
-		}
-		systemDao.transaction(new SystemRequestDetails(), transaction);
+		systemDao.transaction(new SystemRequestDetails(), PutTransaction.of(resources));
 		changed.forEach(codes -> ledger.recordLoaded(ledgerName(codes), codes.toString()));
 
 		int live = 0;
