@@ -1,6 +1,8 @@
 package org.onetrip.server.terminology;
 
+import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import ca.uhn.fhir.jpa.validation.JpaValidationSupportChain;
 import org.onetrip.server.OneTripProperties;
 import org.onetrip.terminology.exam.DuplicateExamRule;
 import org.onetrip.terminology.exam.ExamTerminology;
@@ -15,6 +17,15 @@ public class ExamTerminologyConfiguration {
 	@Bean
 	public ExamTerminology examTerminology(OneTripProperties properties, Region region) {
 		return ExamTerminology.load(properties.examsDirectory(), key -> region.hospital(key).isPresent());
+	}
+
+	/** $lookup of catalogue codes (http://loinc.org), which HAPI would otherwise only answer from a LOINC upload. */
+	@Bean
+	public CatalogueLookupSupport catalogueLookupSupport(FhirContext fhirContext, ExamTerminology examTerminology,
+			JpaValidationSupportChain validationSupportChain) {
+		CatalogueLookupSupport support = new CatalogueLookupSupport(fhirContext, examTerminology);
+		validationSupportChain.addValidationSupport(support);
+		return support;
 	}
 
 	@Bean
