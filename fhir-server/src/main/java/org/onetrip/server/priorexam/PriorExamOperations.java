@@ -74,16 +74,18 @@ public class PriorExamOperations {
 		if (requests == null || requests.isEmpty()) {
 			throw new InvalidRequestException("$duplicate-check needs at least one 'request' parameter holding a ServiceRequest");
 		}
+		boolean patientNamed = patient != null
+				|| requests.stream().anyMatch(r -> r.getSubject().hasReference() || r.getSubject().hasIdentifier());
+		if (!patientNamed) {
+			throw new InvalidRequestException("$duplicate-check: say who the patient is: ServiceRequest.subject "
+					+ "(a Patient reference or identifier) or a 'patient' parameter with identifiers");
+		}
 		Set<String> person = new LinkedHashSet<>();
 		if (patient != null) {
 			person.addAll(persons.byIdentifiers(patient.getIdentifier()));
 		}
 		for (ServiceRequest request : requests) {
 			person.addAll(personOfSubject(request.getSubject()));
-		}
-		if (person.isEmpty() && patient == null && requests.stream().noneMatch(r -> r.getSubject().hasReference() || r.getSubject().hasIdentifier())) {
-			throw new InvalidRequestException("$duplicate-check: say who the patient is: ServiceRequest.subject "
-					+ "(a Patient reference or identifier) or a 'patient' parameter with identifiers");
 		}
 		return answer(check.check(person, requests, null, Instant.now()), requestDetails);
 	}

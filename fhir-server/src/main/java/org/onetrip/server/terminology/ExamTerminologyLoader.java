@@ -4,6 +4,7 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import java.util.ArrayList;
 import java.util.List;
 import org.hl7.fhir.r4.model.Bundle;
@@ -67,16 +68,26 @@ public class ExamTerminologyLoader implements ApplicationRunner {
 		systemDao.transaction(new SystemRequestDetails(), PutTransaction.of(resources));
 		changed.forEach(codes -> ledger.recordLoaded(ledgerName(codes), codes.toString()));
 
-		int live = 0;
-		var stored = daoRegistry.getResourceDao(ConceptMap.class)
+		// The store decides what is live: a map edited through FHIR wins over the unchanged file it came from,
+		// and a map deleted through FHIR stays deleted until its file changes.
+		java.util.Set<String> stored = new java.util.HashSet<>();
+		var conceptMaps = daoRegistry.getResourceDao(ConceptMap.class)
 				.search(SearchParameterMap.newSynchronous(), new SystemRequestDetails());
-		for (var resource : stored.getAllResources()) {
-			var codes = liveCodeMaps.hospitalCodes(resource);
-			if (codes.isPresent()) {
-				liveCodeMaps.apply(codes.get());
-				live++;
+		for (var resource : conceptMaps.getAllResources()) {
+			try {
+				liveCodeMaps.hospitalCodes(resource).ifPresent(codes -> {
+					liveCodeMaps.apply(codes);
+					stored.add(codes.system());
+				});
+			} catch (UnprocessableEntityException e) {
+				// E.g. the catalogue no longer has a code an edited map points at: that hospital's codes stay
+				// unmapped (counted and logged when used) rather than the whole server refusing to start.
+				log.error("Exam code map not used: {}", e.getMessage());
 			}
 		}
+		terminology.codeMaps().stream().map(HospitalExamCodes::system).filter(s -> !stored.contains(s))
+				.forEach(terminology::removeCodeMap);
+		int live = stored.size();
 		log.info("Exam terminology loaded: {} catalogue exams, {} hospital code maps ({} rewritten from config)",
 				terminology.catalogue().exams().size(), live, changed.size());
 	}

@@ -53,6 +53,14 @@ public class LiveCodeMaps {
 		hospitalCodes(resource).ifPresent(this::applyAfterCommit);
 	}
 
+	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
+	public void deleted(IBaseResource resource) {
+		hospitalCodes(resource).ifPresent(codes -> afterCommit(() -> {
+			terminology.removeCodeMap(codes.system());
+			log.info("Exam code map of {} deleted: its local codes are unmapped", codes.hospitalKey());
+		}));
+	}
+
 	/** The code map as the store now holds it: used at start, after the CSV files were loaded. */
 	public void apply(HospitalExamCodes codes) {
 		terminology.replaceCodeMap(codes);
@@ -71,16 +79,23 @@ public class LiveCodeMaps {
 	}
 
 	private void applyAfterCommit(HospitalExamCodes codes) {
-		if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+		afterCommit(() -> {
 			apply(codes);
+			log.info("Exam code map of {} changed: {} local codes now map to the catalogue",
+					codes.hospitalKey(), codes.entries().size());
+		});
+	}
+
+	/** A write that rolls back must not change the live maps. */
+	private static void afterCommit(Runnable action) {
+		if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+			action.run();
 			return;
 		}
 		TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
 			@Override
 			public void afterCommit() {
-				apply(codes);
-				log.info("Exam code map of {} changed: {} local codes now map to the catalogue",
-						codes.hospitalKey(), codes.entries().size());
+				action.run();
 			}
 		});
 	}

@@ -216,6 +216,27 @@ class DuplicateExamAlertTest extends ServerTest {
 	}
 
 	@Test
+	void aDeletedConceptMapUnmapsThatHospitalsCodesAtOnce() throws Exception {
+		Person person = registeredAtHospitalB();
+		reportAtHospitalB(person, "RAD1003", 10, "final");
+		String codesD = "urn:onetrip:exam-code:imaging-d";
+		ConceptMap map = fhir.get("/ConceptMap/exam-codes-imaging-d").as(ConceptMap.class);
+		assertThat(cards("onetrip-duplicate-exam-sign", orderSign(person, codesD, "D.CT.THX", null)).get(0)
+				.get("indicator").asText()).isEqualTo("warning");
+		try {
+			assertThat(fhir.delete("/ConceptMap/exam-codes-imaging-d").status()).isEqualTo(200);
+			JsonNode cards = cards("onetrip-duplicate-exam-sign", orderSign(person, codesD, "D.CT.THX", null));
+			assertThat(cards.get(0).get("indicator").asText()).isEqualTo("info");
+			assertThat(cards.get(0).get("summary").asText()).contains("not mapped");
+		} finally {
+			map.getMeta().setVersionId(null);
+			assertThat(fhir.put("/ConceptMap/exam-codes-imaging-d", map).status()).isIn(200, 201);
+		}
+		assertThat(cards("onetrip-duplicate-exam-sign", orderSign(person, codesD, "D.CT.THX", null)).get(0)
+				.get("indicator").asText()).isEqualTo("warning");
+	}
+
+	@Test
 	void aConceptMapPointingOutsideTheCatalogueIsRefusedAndChangesNothing() {
 		ConceptMap map = fhir.get("/ConceptMap/exam-codes-hospital-a").as(ConceptMap.class);
 		String version = map.getMeta().getVersionId();

@@ -96,6 +96,11 @@ public final class ExamTerminology {
 		codeMapsBySystem.put(codes.system(), codes);
 	}
 
+	/** A code map deleted through FHIR: that hospital's local codes are unmapped from now on. */
+	public void removeCodeMap(String system) {
+		codeMapsBySystem.remove(system);
+	}
+
 	/** The hospital whose local exam codes live in this system, if any. */
 	public Optional<String> hospitalOfLocalSystem(String system) {
 		HospitalExamCodes codes = system == null ? null : codeMapsBySystem.get(system);
