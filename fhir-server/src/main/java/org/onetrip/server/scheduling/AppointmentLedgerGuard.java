@@ -1,0 +1,171 @@
+package org.onetrip.server.scheduling;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
+import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Appointment;
+import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.IntegerType;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.ServiceRequest;
+import org.hl7.fhir.r4.model.Slot;
+import org.onetrip.server.region.RegionDirectory;
+import org.onetrip.terminology.region.HospitalLevel;
+
+/**
+ * Every Appointment write goes through the {@link SlotLedger}, whatever door it came in by (plain FHIR
+ * create/update, a transaction, $hold/$book): a pending appointment holds its slots for a while, a booked
+ * one keeps them, a cancelled one gives them back. A slot that cannot take it refuses the whole write
+ * with 409 and the reason; the write's transaction rolls back with every place it had taken.
+ * Slots define their capacity in the ledger when they are written.
+ */
+@Interceptor
+public class AppointmentLedgerGuard {
+
+	public static final String EXT_CAPACITY = "urn:onetrip:fhir:extension:slot-capacity";
+	public static final String EXT_RESERVED = "urn:onetrip:fhir:extension:slot-referral-reserved";
+	public static final String EXT_RESERVED_UNTIL = "urn:onetrip:fhir:extension:slot-referral-reserved-until";
+	public static final String EXT_HOLD_EXPIRES = "urn:onetrip:fhir:extension:hold-expires";
+
+	private static final Set<Appointment.AppointmentStatus> BOOKED = Set.of(Appointment.AppointmentStatus.BOOKED,
+			Appointment.AppointmentStatus.ARRIVED, Appointment.AppointmentStatus.FULFILLED,
+			Appointment.AppointmentStatus.CHECKEDIN);
+
+	private final SlotLedger ledger;
+	private final DaoRegistry daoRegistry;
+	private final RegionDirectory directory;
+	private final Duration defaultHold;
+	private final Duration referralReservation;
+
+	/**
+	 * @param defaultHold how long a pending appointment keeps its place when it names no expiry
+	 * @param referralReservation how long before a slot its unused referral places open to everyone
+	 */
+	public AppointmentLedgerGuard(SlotLedger ledger, DaoRegistry daoRegistry, RegionDirectory directory,
+			Duration defaultHold, Duration referralReservation) {
+		this.ledger = ledger;
+		this.daoRegistry = daoRegistry;
+		this.directory = directory;
+		this.defaultHold = defaultHold;
+		this.referralReservation = referralReservation;
+	}
+
+	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
+	public void created(IBaseResource resource) {
+		written(resource);
+	}
+
+	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
+	public void updated(IBaseResource previous, IBaseResource resource) {
+		written(resource);
+	}
+
+	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
+	public void deleted(IBaseResource resource) {
+		if (resource instanceof Appointment appointment) {
+			ledger.releaseAllBut(appointment.getIdElement().getIdPart(), Set.of());
+		}
+	}
+
+	private void written(IBaseResource resource) {
+		if (resource instanceof Slot slot) {
+			define(slot);
+		} else if (resource instanceof Appointment appointment) {
+			claimPlaces(appointment);
+		}
+	}
+
+	private void claimPlaces(Appointment appointment) {
+		String id = appointment.getIdElement().getIdPart();
+		Set<String> slotIds = new LinkedHashSet<>();
+		appointment.getSlot().forEach(r -> slotIds.add(r.getReferenceElement().getIdPart()));
+		boolean booked = BOOKED.contains(appointment.getStatus());
+		boolean held = appointment.getStatus() == Appointment.AppointmentStatus.PENDING;
+		if (!booked && !held) {
+			// proposed, waitlist, cancelled, noshow, entered-in-error: no place.
+			ledger.releaseAllBut(id, Set.of());
+			return;
+		}
+		ledger.releaseAllBut(id, slotIds);
+		Instant now = Instant.now();
+		Instant expires = held ? holdExpiry(appointment, now) : null;
+		boolean referral = carriesPrimaryReferral(appointment);
+		for (String slotId : slotIds) {
+			if (ledger.availability(slotId, now).isEmpty()) {
+				define(readSlot(slotId));
+			}
+			if (ledger.claim(slotId, id, referral, expires, now) instanceof SlotRule.Refused refused) {
+				throw new ResourceVersionConflictException("Appointment " + id + " not booked: " + refused.reason());
+			}
+		}
+	}
+
+	private Instant holdExpiry(Appointment appointment, Instant now) {
+		var extension = appointment.getExtensionByUrl(EXT_HOLD_EXPIRES);
+		if (extension != null && extension.getValue() instanceof DateTimeType until && until.getValue() != null) {
+			return until.getValue().toInstant();
+		}
+		return now.plus(defaultHold);
+	}
+
+	/** A referral from a primary-level institution may use the places a slot keeps for referrals. */
+	private boolean carriesPrimaryReferral(Appointment appointment) {
+		for (Reference basedOn : appointment.getBasedOn()) {
+			if (!"ServiceRequest".equals(basedOn.getReferenceElement().getResourceType())) {
+				continue;
+			}
+			try {
+				ServiceRequest referral = daoRegistry.getResourceDao(ServiceRequest.class)
+						.read(basedOn.getReferenceElement().toUnqualifiedVersionless(), new SystemRequestDetails());
+				boolean live = referral.getStatus() == ServiceRequest.ServiceRequestStatus.ACTIVE
+						|| referral.getStatus() == ServiceRequest.ServiceRequestStatus.COMPLETED;
+				boolean fromPrimary = directory.hospitalOf(referral.getRequester().getReference())
+						.map(h -> h.level() == HospitalLevel.PRIMARY).orElse(false);
+				if (live && fromPrimary) {
+					return true;
+				}
+			} catch (ResourceNotFoundException e) {
+				// Referential integrity refuses a dangling basedOn before we get here; nothing to qualify.
+			}
+		}
+		return false;
+	}
+
+	private Slot readSlot(String slotId) {
+		return daoRegistry.getResourceDao(Slot.class).read(new IdType("Slot", slotId), new SystemRequestDetails());
+	}
+
+	private void define(Slot slot) {
+		if (!slot.hasStart()) {
+			throw new UnprocessableEntityException("Slot " + slot.getIdElement().getIdPart() + " has no start");
+		}
+		Instant start = slot.getStart().toInstant();
+		int capacity = integer(slot, EXT_CAPACITY, 1);
+		int reserved = integer(slot, EXT_RESERVED, 0);
+		var until = slot.getExtensionByUrl(EXT_RESERVED_UNTIL);
+		Instant reservedUntil = until != null && until.getValue() instanceof DateTimeType t && t.getValue() != null
+				? t.getValue().toInstant() : start.minus(referralReservation);
+		try {
+			ledger.define(new SlotCapacity(slot.getIdElement().getIdPart(), start, capacity, reserved, reservedUntil));
+		} catch (IllegalArgumentException e) {
+			throw new UnprocessableEntityException(e.getMessage());
+		}
+	}
+
+	private static int integer(Slot slot, String url, int fallback) {
+		var extension = slot.getExtensionByUrl(url);
+		return extension != null && extension.getValue() instanceof IntegerType value && value.getValue() != null
+				? value.getValue() : fallback;
+	}
+}

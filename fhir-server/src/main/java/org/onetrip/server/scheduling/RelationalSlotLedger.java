@@ -1,0 +1,125 @@
+package org.onetrip.server.scheduling;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The slot ledger in OneTrip's database (H2 or PostgreSQL). A claim locks the slot's row
+ * ({@code SELECT ... FOR UPDATE}), counts the live claims and inserts its own before the lock is
+ * released at commit: claims on one slot are serialised by the database, whichever instance makes them.
+ */
+public class RelationalSlotLedger implements SlotLedger {
+
+	private final JdbcTemplate jdbc;
+	/** Joins the caller's transaction (a FHIR write) or opens one for a direct call. */
+	private final TransactionTemplate transaction;
+
+	public RelationalSlotLedger(JdbcTemplate jdbc, PlatformTransactionManager transactions) {
+		this.jdbc = jdbc;
+		this.transaction = new TransactionTemplate(transactions);
+		jdbc.execute("CREATE TABLE IF NOT EXISTS OT_SLOT ("
+				+ "SLOT_ID VARCHAR(128) NOT NULL PRIMARY KEY, STARTS_AT BIGINT NOT NULL, CAPACITY INT NOT NULL, "
+				+ "RESERVED INT NOT NULL, RESERVED_UNTIL BIGINT NOT NULL)");
+		// One row per place taken: an appointment may span several slots, one place in each.
+		jdbc.execute("CREATE TABLE IF NOT EXISTS OT_SLOT_CLAIM ("
+				+ "APPOINTMENT_ID VARCHAR(128) NOT NULL, SLOT_ID VARCHAR(128) NOT NULL, SEAT VARCHAR(16) NOT NULL, "
+				+ "EXPIRES_AT BIGINT, CLAIMED_AT BIGINT NOT NULL, PRIMARY KEY (APPOINTMENT_ID, SLOT_ID))");
+		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_SLOT_CLAIM_SLOT ON OT_SLOT_CLAIM (SLOT_ID)");
+	}
+
+	@Override
+	public void define(SlotCapacity slot) {
+		transaction.executeWithoutResult(tx -> {
+			if (lock(slot.slotId()).isEmpty()) {
+				jdbc.update("INSERT INTO OT_SLOT (SLOT_ID, STARTS_AT, CAPACITY, RESERVED, RESERVED_UNTIL) VALUES (?, ?, ?, ?, ?)",
+						slot.slotId(), slot.start().toEpochMilli(), slot.capacity(), slot.reservedForReferrals(),
+						slot.reservedUntil().toEpochMilli());
+				return;
+			}
+			int taken = counts(slot.slotId(), Instant.now())[0];
+			if (slot.capacity() < taken) {
+				throw new IllegalArgumentException("slot " + slot.slotId() + " has " + taken
+						+ " appointments; its capacity cannot drop to " + slot.capacity());
+			}
+			jdbc.update("UPDATE OT_SLOT SET STARTS_AT = ?, CAPACITY = ?, RESERVED = ?, RESERVED_UNTIL = ? WHERE SLOT_ID = ?",
+					slot.start().toEpochMilli(), slot.capacity(), slot.reservedForReferrals(),
+					slot.reservedUntil().toEpochMilli(), slot.slotId());
+		});
+	}
+
+	@Override
+	public SlotRule.Decision claim(String slotId, String appointmentId, boolean referral, Instant expiresAt, Instant now) {
+		Long expires = expiresAt == null ? null : expiresAt.toEpochMilli();
+		return transaction.execute(tx -> {
+			Optional<SlotCapacity> slot = lock(slotId);
+			if (slot.isEmpty()) {
+				return new SlotRule.Refused("there is no slot " + slotId);
+			}
+			List<Object[]> existing = jdbc.query(
+					"SELECT SEAT, EXPIRES_AT FROM OT_SLOT_CLAIM WHERE APPOINTMENT_ID = ? AND SLOT_ID = ?",
+					(rs, i) -> new Object[] {rs.getString(1), rs.getObject(2)}, appointmentId, slotId);
+			if (!existing.isEmpty()) {
+				Object held = existing.get(0)[1];
+				if (held == null || ((Number) held).longValue() > now.toEpochMilli()) {
+					// The same appointment again (a hold being booked, an update): it keeps its place.
+					jdbc.update("UPDATE OT_SLOT_CLAIM SET EXPIRES_AT = ? WHERE APPOINTMENT_ID = ? AND SLOT_ID = ?",
+							expires, appointmentId, slotId);
+					return new SlotRule.Granted(SlotRule.Seat.valueOf((String) existing.get(0)[0]));
+				}
+				// Its hold lapsed: the place was free for others; it competes again like any new claim.
+				jdbc.update("DELETE FROM OT_SLOT_CLAIM WHERE APPOINTMENT_ID = ? AND SLOT_ID = ?", appointmentId, slotId);
+			}
+			int[] taken = counts(slotId, now);
+			SlotRule.Decision decision = SlotRule.decide(slot.get(), taken[0], taken[1], referral, now);
+			if (decision instanceof SlotRule.Granted granted) {
+				jdbc.update("INSERT INTO OT_SLOT_CLAIM (APPOINTMENT_ID, SLOT_ID, SEAT, EXPIRES_AT, CLAIMED_AT) VALUES (?, ?, ?, ?, ?)",
+						appointmentId, slotId, granted.seat().name(), expires, now.toEpochMilli());
+			}
+			return decision;
+		});
+	}
+
+	@Override
+	public void releaseAllBut(String appointmentId, java.util.Set<String> keptSlotIds) {
+		List<String> held = jdbc.queryForList("SELECT SLOT_ID FROM OT_SLOT_CLAIM WHERE APPOINTMENT_ID = ?", String.class, appointmentId);
+		for (String slotId : held) {
+			if (!keptSlotIds.contains(slotId)) {
+				jdbc.update("DELETE FROM OT_SLOT_CLAIM WHERE APPOINTMENT_ID = ? AND SLOT_ID = ?", appointmentId, slotId);
+			}
+		}
+	}
+
+	@Override
+	public Optional<Availability> availability(String slotId, Instant now) {
+		return read(slotId).map(slot -> {
+			int[] taken = counts(slotId, now);
+			return new Availability(slot, taken[0], taken[1]);
+		});
+	}
+
+	private Optional<SlotCapacity> lock(String slotId) {
+		return jdbc.query("SELECT SLOT_ID, STARTS_AT, CAPACITY, RESERVED, RESERVED_UNTIL FROM OT_SLOT WHERE SLOT_ID = ? FOR UPDATE",
+				(rs, i) -> capacity(rs), slotId).stream().findFirst();
+	}
+
+	private Optional<SlotCapacity> read(String slotId) {
+		return jdbc.query("SELECT SLOT_ID, STARTS_AT, CAPACITY, RESERVED, RESERVED_UNTIL FROM OT_SLOT WHERE SLOT_ID = ?",
+				(rs, i) -> capacity(rs), slotId).stream().findFirst();
+	}
+
+	private static SlotCapacity capacity(java.sql.ResultSet rs) throws java.sql.SQLException {
+		return new SlotCapacity(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2)), rs.getInt(3), rs.getInt(4),
+				Instant.ofEpochMilli(rs.getLong(5)));
+	}
+
+	/** [places taken, of which reserved] by bookings and holds that have not expired. */
+	private int[] counts(String slotId, Instant now) {
+		return jdbc.queryForObject("SELECT COUNT(*), COALESCE(SUM(CASE WHEN SEAT = 'RESERVED' THEN 1 ELSE 0 END), 0) "
+						+ "FROM OT_SLOT_CLAIM WHERE SLOT_ID = ? AND (EXPIRES_AT IS NULL OR EXPIRES_AT > ?)",
+				(rs, i) -> new int[] {rs.getInt(1), rs.getInt(2)}, slotId, now.toEpochMilli());
+	}
+}

@@ -1,0 +1,38 @@
+package org.onetrip.server.scheduling;
+
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import java.time.Duration;
+import org.onetrip.server.hapi.FhirServerContribution;
+import org.onetrip.server.region.RegionDirectory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+
+@Configuration
+public class SchedulingConfiguration {
+
+	@Bean
+	public SlotLedger slotLedger(JdbcTemplate jdbc, PlatformTransactionManager transactions) {
+		return new RelationalSlotLedger(jdbc, transactions);
+	}
+
+	/** On the storage interceptors: no write path reaches an Appointment without the ledger. */
+	@Bean
+	public AppointmentLedgerGuard appointmentLedgerGuard(SlotLedger ledger, DaoRegistry daoRegistry, RegionDirectory directory,
+			IInterceptorService storageInterceptors,
+			@Value("${onetrip.scheduling.hold:PT10M}") Duration defaultHold,
+			@Value("${onetrip.scheduling.referral-reservation:P1D}") Duration referralReservation) {
+		AppointmentLedgerGuard guard = new AppointmentLedgerGuard(ledger, daoRegistry, directory, defaultHold, referralReservation);
+		storageInterceptors.registerInterceptor(guard);
+		return guard;
+	}
+
+	@Bean
+	public FhirServerContribution schedulingOperations(DaoRegistry daoRegistry, SlotLedger ledger,
+			@Value("${onetrip.scheduling.hold:PT10M}") Duration hold) {
+		return FhirServerContribution.provider(new SchedulingOperations(daoRegistry, ledger, hold));
+	}
+}

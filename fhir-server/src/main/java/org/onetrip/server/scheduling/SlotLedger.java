@@ -1,0 +1,34 @@
+package org.onetrip.server.scheduling;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * Who holds which place in which slot: the only way an appointment gets a place. Every claim is decided
+ * by {@link SlotRule} while the slot's ledger row is locked, so however many clients (and OneTrip
+ * instances on one database) claim the same slot at once, the places taken never exceed its capacity.
+ * Runs inside the caller's transaction: a FHIR write that rolls back gives its place back.
+ */
+public interface SlotLedger {
+
+	/** Creates the slot's ledger row, or updates its capacity (never below the places already taken). */
+	void define(SlotCapacity slot);
+
+	/**
+	 * Takes a place in the slot for an appointment: until {@code expiresAt} for a hold, for good when it is
+	 * null. The same appointment claiming the same slot again (a hold becoming a booking) keeps its place.
+	 */
+	SlotRule.Decision claim(String slotId, String appointmentId, boolean referral, Instant expiresAt, Instant now);
+
+	/** Gives back the appointment's places in every slot but these (all of them for an empty set). */
+	void releaseAllBut(String appointmentId, java.util.Set<String> keptSlotIds);
+
+	/** The slot's capacity and places taken now (expired holds not counted). */
+	Optional<Availability> availability(String slotId, Instant now);
+
+	record Availability(SlotCapacity capacity, int taken, int reservedTaken) {
+		public int free() {
+			return capacity.capacity() - taken;
+		}
+	}
+}

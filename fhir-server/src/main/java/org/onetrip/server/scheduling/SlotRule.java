@@ -1,0 +1,47 @@
+package org.onetrip.server.scheduling;
+
+import java.time.Instant;
+
+/**
+ * The one place that decides whether a slot can take one more appointment. Pure: the ledger gives it
+ * the slot's capacity and its active claims (read under a row lock) and it answers which place, or why not.
+ */
+public final class SlotRule {
+
+	/** A place a claim takes: a general one, or one of those reserved for referrals. */
+	public enum Seat { GENERAL, RESERVED }
+
+	public sealed interface Decision {}
+
+	public record Granted(Seat seat) implements Decision {}
+
+	/** Why not, in words the caller reads in the OperationOutcome. */
+	public record Refused(String reason) implements Decision {}
+
+	private SlotRule() {}
+
+	/**
+	 * @param activeClaims bookings and unexpired holds on the slot
+	 * @param reservedInUse how many of those sit on reserved places
+	 * @param referral the claim carries a referral from a primary-level institution
+	 */
+	public static Decision decide(SlotCapacity slot, int activeClaims, int reservedInUse, boolean referral, Instant now) {
+		if (!now.isBefore(slot.start())) {
+			return new Refused("slot " + slot.slotId() + " started at " + slot.start() + " and can no longer be booked");
+		}
+		if (activeClaims >= slot.capacity()) {
+			return new Refused("slot " + slot.slotId() + " is full (" + slot.capacity() + " of " + slot.capacity() + " taken)");
+		}
+		boolean reservationOver = !now.isBefore(slot.reservedUntil());
+		int reservedFree = reservationOver ? 0 : slot.reservedForReferrals() - reservedInUse;
+		int generalCapacity = slot.capacity() - (reservationOver ? 0 : slot.reservedForReferrals());
+		if (referral && reservedFree > 0) {
+			return new Granted(Seat.RESERVED);
+		}
+		if (activeClaims - reservedInUse < generalCapacity) {
+			return new Granted(Seat.GENERAL);
+		}
+		return new Refused("slot " + slot.slotId() + ": the " + reservedFree + " remaining place(s) are reserved for "
+				+ "referrals from primary institutions until " + slot.reservedUntil());
+	}
+}

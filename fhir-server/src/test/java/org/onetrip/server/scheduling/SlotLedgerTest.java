@@ -1,0 +1,137 @@
+package org.onetrip.server.scheduling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import org.hl7.fhir.r4.model.Appointment;
+import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.ServiceRequest;
+import org.junit.jupiter.api.Test;
+import org.onetrip.server.FhirHttp;
+import org.onetrip.server.ServerTest;
+
+/** Appointments take places in slots only through the ledger, and never more than the slot has. */
+class SlotLedgerTest extends ServerTest {
+
+	@Test
+	void twentyClientsBookingAThreePlaceSlotAtOnceGiveExactlyThreeAppointments() throws Exception {
+		String slot = BookingRace.slot(fhir, 3, Duration.ofDays(2));
+		List<Integer> statuses = BookingRace.run(List.of(fhir), slot, 20);
+		assertThat(statuses).filteredOn(s -> s == 201).hasSize(3);
+		assertThat(statuses).filteredOn(s -> s != 201).allMatch(s -> s == 409);
+		assertThat(fhir.get("/Appointment?slot=Slot/" + slot).bundle().getEntry()).hasSize(3);
+	}
+
+	@Test
+	void aFullSlotRefusesWith409AndACancellationFreesThePlaceAtOnce() {
+		String slot = BookingRace.slot(fhir, 1, Duration.ofDays(2));
+		FhirHttp.Response first = fhir.post("/Appointment", BookingRace.booked(slot));
+		assertThat(first.status()).isEqualTo(201);
+		FhirHttp.Response second = fhir.post("/Appointment", BookingRace.booked(slot));
+		assertThat(second.status()).isEqualTo(409);
+		assertThat(second.body()).contains("is full");
+
+		Appointment cancelled = first.as(Appointment.class).setStatus(Appointment.AppointmentStatus.CANCELLED);
+		assertThat(fhir.put("/Appointment/" + cancelled.getIdElement().getIdPart(), cancelled).status()).isEqualTo(200);
+		assertThat(fhir.post("/Appointment", BookingRace.booked(slot)).status()).isEqualTo(201);
+	}
+
+	@Test
+	void aHoldKeepsThePlaceUntilItExpiresAndThenOthersMayTakeIt() {
+		String slot = BookingRace.slot(fhir, 1, Duration.ofDays(2));
+		Appointment hold = BookingRace.booked(slot).setStatus(Appointment.AppointmentStatus.PENDING);
+		hold.addExtension(AppointmentLedgerGuard.EXT_HOLD_EXPIRES, new DateTimeType(Date.from(Instant.now().plusSeconds(2))));
+		FhirHttp.Response held = fhir.post("/Appointment", hold);
+		assertThat(held.status()).isEqualTo(201);
+		assertThat(fhir.post("/Appointment", BookingRace.booked(slot)).status()).as("held by another").isEqualTo(409);
+
+		await(Duration.ofMillis(2500));
+		assertThat(fhir.post("/Appointment", BookingRace.booked(slot)).status()).as("hold expired").isEqualTo(201);
+		Appointment late = held.as(Appointment.class).setStatus(Appointment.AppointmentStatus.BOOKED);
+		FhirHttp.Response lateBooking = fhir.put("/Appointment/" + late.getIdElement().getIdPart(), late);
+		assertThat(lateBooking.status()).isEqualTo(409);
+		assertThat(fhir.get("/Appointment/" + late.getIdElement().getIdPart()).as(Appointment.class).getStatus())
+				.as("nothing changed").isEqualTo(Appointment.AppointmentStatus.PENDING);
+	}
+
+	@Test
+	void aSlotThatAlreadyStartedCannotBeBooked() {
+		String slot = BookingRace.slot(fhir, 2, Duration.ofMinutes(-5));
+		FhirHttp.Response refused = fhir.post("/Appointment", BookingRace.booked(slot));
+		assertThat(refused.status()).isEqualTo(409);
+		assertThat(refused.body()).contains("can no longer be booked");
+	}
+
+	@Test
+	void placesReservedForReferralsGoOnlyToReferralsFromPrimaryInstitutions() {
+		String slotId = BookingRace.slot(fhir, 2, 1, Duration.ofDays(3));
+
+		assertThat(fhir.post("/Appointment", BookingRace.booked(slotId)).status()).as("general place").isEqualTo(201);
+		FhirHttp.Response walkIn = fhir.post("/Appointment", BookingRace.booked(slotId));
+		assertThat(walkIn.status()).as("reserved place, no referral").isEqualTo(409);
+		assertThat(walkIn.body()).contains("reserved for referrals");
+
+		Appointment fromSecondary = BookingRace.booked(slotId);
+		fromSecondary.addBasedOn(new Reference("ServiceRequest/" + referral("Organization/hospital-b")));
+		assertThat(fhir.post("/Appointment", fromSecondary).status()).as("referral from a secondary hospital").isEqualTo(409);
+
+		Appointment fromClinic = BookingRace.booked(slotId);
+		fromClinic.addBasedOn(new Reference("ServiceRequest/" + referral("PractitionerRole/clinic-c-xu-jing-role")));
+		assertThat(fhir.post("/Appointment", fromClinic).status()).as("referral from a primary clinic").isEqualTo(201);
+	}
+
+	@Test
+	void findHoldAndBookThroughTheSchedulingOperations() {
+		String slot = BookingRace.slot(fhir, 1, Duration.ofDays(4));
+		java.time.LocalDate day = Instant.now().plus(Duration.ofDays(4)).atZone(java.time.ZoneOffset.UTC).toLocalDate();
+		String find = "/Appointment/$find?service=HealthcareService/hospital-a-radiology&start=" + day.minusDays(1)
+				+ "&end=" + day.plusDays(2) + "&_count=500";
+		FhirHttp.Response found = fhir.get(find);
+		assertThat(found.status()).as(found.toString()).isEqualTo(200);
+		Appointment proposed = found.bundle().getEntry().stream().map(e -> (Appointment) e.getResource())
+				.filter(a -> a.getSlotFirstRep().getReference().equals("Slot/" + slot)).findFirst().orElseThrow();
+		assertThat(proposed.getStatus()).isEqualTo(Appointment.AppointmentStatus.PROPOSED);
+
+		org.hl7.fhir.r4.model.Parameters hold = new org.hl7.fhir.r4.model.Parameters();
+		hold.addParameter().setName("appt-resource").setResource(proposed);
+		FhirHttp.Response held = fhir.post("/Appointment/$hold", hold);
+		assertThat(held.status()).as(held.toString()).isEqualTo(200);
+		Appointment heldAppointment = held.as(Appointment.class);
+		assertThat(heldAppointment.getStatus()).isEqualTo(Appointment.AppointmentStatus.PENDING);
+		assertThat(fhir.post("/Appointment/$hold", hold).status()).as("the one place is held").isEqualTo(409);
+		assertThat(fhir.get(find).body()).as("a held slot is not offered").doesNotContain("Slot/" + slot);
+
+		org.hl7.fhir.r4.model.Parameters book = new org.hl7.fhir.r4.model.Parameters();
+		book.addParameter().setName("appt-resource").setResource(heldAppointment);
+		FhirHttp.Response booked = fhir.post("/Appointment/$book", book);
+		assertThat(booked.status()).as(booked.toString()).isEqualTo(200);
+		assertThat(booked.as(Appointment.class).getStatus()).isEqualTo(Appointment.AppointmentStatus.BOOKED);
+		assertThat(booked.as(Appointment.class).getIdElement().getIdPart()).isEqualTo(heldAppointment.getIdElement().getIdPart());
+		assertThat(fhir.get("/Appointment?slot=Slot/" + slot).bundle().getEntry()).hasSize(1);
+
+		assertThat(fhir.post("/Appointment/$book", new org.hl7.fhir.r4.model.Parameters()).status()).isEqualTo(400);
+	}
+
+	private String referral(String requester) {
+		org.hl7.fhir.r4.model.Patient patient = new org.hl7.fhir.r4.model.Patient();
+		String patientId = fhir.post("/Patient", patient).as(org.hl7.fhir.r4.model.Patient.class).getIdElement().getIdPart();
+		ServiceRequest referral = new ServiceRequest();
+		referral.setStatus(ServiceRequest.ServiceRequestStatus.ACTIVE);
+		referral.setIntent(ServiceRequest.ServiceRequestIntent.ORDER);
+		referral.setSubject(new Reference("Patient/" + patientId));
+		referral.setRequester(new Reference(requester));
+		return fhir.post("/ServiceRequest", referral).as(ServiceRequest.class).getIdElement().getIdPart();
+	}
+
+	private static void await(Duration duration) {
+		try {
+			Thread.sleep(duration.toMillis());
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+		}
+	}
+}
