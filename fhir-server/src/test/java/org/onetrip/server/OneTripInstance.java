@@ -29,6 +29,7 @@ public final class OneTripInstance implements AutoCloseable {
 				"--spring.config.additional-location=file:../config/",
 				"--onetrip.region=../config/region.yaml",
 				"--onetrip.exams=../config/exams",
+				"--onetrip.rosters=../config/rosters.yaml",
 				"--server.address=127.0.0.1",
 				"--server.port=0",
 				"--onetrip.dicom.port=0"));

@@ -24,6 +24,7 @@ import org.springframework.test.context.DynamicPropertySource;
 			"spring.config.additional-location=file:../config/",
 			"onetrip.region=../config/region.yaml",
 			"onetrip.exams=../config/exams",
+			"onetrip.rosters=../config/rosters.yaml",
 			"server.address=127.0.0.1",
 			"onetrip.dicom.port=0"
 		})

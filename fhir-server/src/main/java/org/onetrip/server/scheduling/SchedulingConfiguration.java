@@ -31,6 +31,17 @@ public class SchedulingConfiguration {
 	}
 
 	@Bean
+	public Rosters rosters(@Value("${onetrip.rosters:config/rosters.yaml}") String file, RegionDirectory directory) {
+		return Rosters.load(java.nio.file.Path.of(file), service -> directory.hospitalOf("HealthcareService/" + service).isPresent());
+	}
+
+	@Bean
+	public SlotPublisher slotPublisher(Rosters rosters, ca.uhn.fhir.jpa.api.dao.IFhirSystemDao<org.hl7.fhir.r4.model.Bundle, ?> systemDao,
+			DaoRegistry daoRegistry) {
+		return new SlotPublisher(rosters, systemDao, daoRegistry);
+	}
+
+	@Bean
 	public FhirServerContribution schedulingOperations(DaoRegistry daoRegistry, SlotLedger ledger,
 			@Value("${onetrip.scheduling.hold:PT10M}") Duration hold) {
 		return FhirServerContribution.provider(new SchedulingOperations(daoRegistry, ledger, hold));
