@@ -8,6 +8,8 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashSet;
@@ -43,6 +45,7 @@ public class AppointmentLedgerGuard {
 			Appointment.AppointmentStatus.CHECKEDIN);
 
 	private final SlotLedger ledger;
+	private final MeterRegistry meters;
 	private final DaoRegistry daoRegistry;
 	private final RegionDirectory directory;
 	private final Duration defaultHold;
@@ -52,9 +55,10 @@ public class AppointmentLedgerGuard {
 	 * @param defaultHold how long a pending appointment keeps its place when it names no expiry
 	 * @param referralReservation how long before a slot its unused referral places open to everyone
 	 */
-	public AppointmentLedgerGuard(SlotLedger ledger, DaoRegistry daoRegistry, RegionDirectory directory,
+	public AppointmentLedgerGuard(SlotLedger ledger, MeterRegistry meters, DaoRegistry daoRegistry, RegionDirectory directory,
 			Duration defaultHold, Duration referralReservation) {
 		this.ledger = ledger;
+		this.meters = meters;
 		this.daoRegistry = daoRegistry;
 		this.directory = directory;
 		this.defaultHold = defaultHold;
@@ -101,14 +105,35 @@ public class AppointmentLedgerGuard {
 		Instant now = Instant.now();
 		Instant expires = held ? holdExpiry(appointment, now) : null;
 		boolean referral = carriesPrimaryReferral(appointment);
+		String hospital = slotIds.isEmpty() ? "none" : hospitalOfSlot(slotIds.iterator().next());
 		for (String slotId : slotIds) {
 			if (ledger.availability(slotId, now).isEmpty()) {
 				define(readSlot(slotId));
 			}
 			if (ledger.claim(slotId, id, referral, expires, now) instanceof SlotRule.Refused refused) {
+				count(hospital, "refused-" + refused.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), referral);
 				throw new ResourceVersionConflictException("Appointment " + id + " not booked: " + refused.reason());
 			}
 		}
+		count(hospital, held ? "held" : "booked", referral);
+	}
+
+	/**
+	 * {@code onetrip_appointment_claims_total{hospital,outcome,referral}}: the appointment success rate is
+	 * booked / all outcomes; refusals say why (full, started, reserved, unknown-slot).
+	 */
+	private void count(String hospital, String outcome, boolean referral) {
+		Counter.builder("onetrip.appointment.claims")
+				.description("Appointment writes that claimed slot places, by outcome")
+				.tag("hospital", hospital).tag("outcome", outcome).tag("referral", Boolean.toString(referral))
+				.register(meters).increment();
+	}
+
+	/** The hospital of a slot's department (slot ids of rosters start with it; others via their schedule). */
+	private String hospitalOfSlot(String slotId) {
+		return directory.region().hospitals().stream().map(h -> h.key())
+				.filter(key -> slotId.startsWith(key + "-"))
+				.max(java.util.Comparator.comparingInt(String::length)).orElse("other");
 	}
 
 	private Instant holdExpiry(Appointment appointment, Instant now) {

@@ -57,7 +57,7 @@ public class RelationalSlotLedger implements SlotLedger {
 		return transaction.execute(tx -> {
 			Optional<SlotCapacity> slot = lock(slotId);
 			if (slot.isEmpty()) {
-				return new SlotRule.Refused("there is no slot " + slotId);
+				return new SlotRule.Refused(SlotRule.RefusalKind.UNKNOWN_SLOT, "there is no slot " + slotId);
 			}
 			List<Object[]> existing = jdbc.query(
 					"SELECT SEAT, EXPIRES_AT FROM OT_SLOT_CLAIM WHERE APPOINTMENT_ID = ? AND SLOT_ID = ?",

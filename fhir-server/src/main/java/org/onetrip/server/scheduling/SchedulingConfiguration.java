@@ -21,11 +21,12 @@ public class SchedulingConfiguration {
 
 	/** On the storage interceptors: no write path reaches an Appointment without the ledger. */
 	@Bean
-	public AppointmentLedgerGuard appointmentLedgerGuard(SlotLedger ledger, DaoRegistry daoRegistry, RegionDirectory directory,
+	public AppointmentLedgerGuard appointmentLedgerGuard(SlotLedger ledger, io.micrometer.core.instrument.MeterRegistry meters,
+			DaoRegistry daoRegistry, RegionDirectory directory,
 			IInterceptorService storageInterceptors,
 			@Value("${onetrip.scheduling.hold:PT10M}") Duration defaultHold,
 			@Value("${onetrip.scheduling.referral-reservation:P1D}") Duration referralReservation) {
-		AppointmentLedgerGuard guard = new AppointmentLedgerGuard(ledger, daoRegistry, directory, defaultHold, referralReservation);
+		AppointmentLedgerGuard guard = new AppointmentLedgerGuard(ledger, meters, daoRegistry, directory, defaultHold, referralReservation);
 		storageInterceptors.registerInterceptor(guard);
 		return guard;
 	}

@@ -15,8 +15,11 @@ public final class SlotRule {
 
 	public record Granted(Seat seat) implements Decision {}
 
+	/** Why a slot refused, for the figures: full, already started, only reserved places left, no such slot. */
+	public enum RefusalKind { FULL, STARTED, RESERVED, UNKNOWN_SLOT }
+
 	/** Why not, in words the caller reads in the OperationOutcome. */
-	public record Refused(String reason) implements Decision {}
+	public record Refused(RefusalKind kind, String reason) implements Decision {}
 
 	private SlotRule() {}
 
@@ -27,10 +30,10 @@ public final class SlotRule {
 	 */
 	public static Decision decide(SlotCapacity slot, int activeClaims, int reservedInUse, boolean referral, Instant now) {
 		if (!now.isBefore(slot.start())) {
-			return new Refused("slot " + slot.slotId() + " started at " + slot.start() + " and can no longer be booked");
+			return new Refused(RefusalKind.STARTED, "slot " + slot.slotId() + " started at " + slot.start() + " and can no longer be booked");
 		}
 		if (activeClaims >= slot.capacity()) {
-			return new Refused("slot " + slot.slotId() + " is full (" + slot.capacity() + " of " + slot.capacity() + " taken)");
+			return new Refused(RefusalKind.FULL, "slot " + slot.slotId() + " is full (" + slot.capacity() + " of " + slot.capacity() + " taken)");
 		}
 		boolean reservationOver = !now.isBefore(slot.reservedUntil());
 		int reservedFree = reservationOver ? 0 : slot.reservedForReferrals() - reservedInUse;
@@ -41,7 +44,7 @@ public final class SlotRule {
 		if (activeClaims - reservedInUse < generalCapacity) {
 			return new Granted(Seat.GENERAL);
 		}
-		return new Refused("slot " + slot.slotId() + ": the " + reservedFree + " remaining place(s) are reserved for "
+		return new Refused(RefusalKind.RESERVED, "slot " + slot.slotId() + ": the " + reservedFree + " remaining place(s) are reserved for "
 				+ "referrals from primary institutions until " + slot.reservedUntil());
 	}
 }

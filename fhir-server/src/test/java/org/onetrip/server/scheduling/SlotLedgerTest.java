@@ -34,6 +34,8 @@ class SlotLedgerTest extends ServerTest {
 		FhirHttp.Response second = fhir.post("/Appointment", BookingRace.booked(slot));
 		assertThat(second.status()).isEqualTo(409);
 		assertThat(second.body()).contains("is full");
+		assertThat(fhir.get("http://127.0.0.1:" + port + "/actuator/prometheus", "text/plain").body())
+				.contains("onetrip_appointment_claims_total{").contains("outcome=\"refused-full\"").contains("outcome=\"booked\"");
 
 		Appointment cancelled = first.as(Appointment.class).setStatus(Appointment.AppointmentStatus.CANCELLED);
 		assertThat(fhir.put("/Appointment/" + cancelled.getIdElement().getIdPart(), cancelled).status()).isEqualTo(200);
