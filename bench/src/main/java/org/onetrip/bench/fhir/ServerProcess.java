@@ -25,6 +25,12 @@ public final class ServerProcess implements AutoCloseable {
 	}
 
 	public static ServerProcess start(Path app, Path dataDir, int port, String heap, Path log) throws IOException, InterruptedException {
+		return start(app, dataDir, port, heap, log, List.of());
+	}
+
+	/** @param extraArgs more server arguments, e.g. the PostgreSQL profile and its datasource */
+	public static ServerProcess start(Path app, Path dataDir, int port, String heap, Path log, List<String> extraArgs)
+			throws IOException, InterruptedException {
 		List<String> command = new ArrayList<>(List.of(
 				Path.of(System.getProperty("java.home"), "bin", "java").toString(),
 				// Same collector as ./onetrip run. ParallelGC ingested ~60 % faster in a short A/B but ran out of
@@ -37,6 +43,7 @@ public final class ServerProcess implements AutoCloseable {
 				// A few Synthea patients with decades of history exceed the 20 MB default in one Bundle.
 				"--onetrip.max-request-body=64MB",
 				"--onetrip.dicom.enabled=false"));
+		command.addAll(extraArgs);
 		Files.createDirectories(log.getParent());
 		long start = System.nanoTime();
 		Process process = new ProcessBuilder(command).redirectErrorStream(true)
