@@ -1,14 +1,10 @@
 package org.onetrip.dicom;
 
-import com.pixelmed.network.AssociationFactory;
-import com.pixelmed.network.StorageSOPClassSCP;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -16,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.onetrip.dicom.AssociationRequest.RejectReason;
+import org.onetrip.dicom.store.StorageService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * OneTrip's DIMSE accept loop. It binds only the configured address (PixelMed's own dispatcher binds
  * every interface), sets TCP_NODELAY on each socket (without it every response waits ~45 ms for
  * Nagle's algorithm), vets the caller's AE title against the region, and only then hands the
- * association to PixelMed. Today it answers C-ECHO; storage, query and retrieve come with issue 3.
+ * association to {@link DimseAssociation} (C-ECHO, C-STORE, C-FIND).
  */
 public final class DimseListener implements AutoCloseable {
 
@@ -33,7 +30,8 @@ public final class DimseListener implements AutoCloseable {
 
 	private final DicomGatewaySettings settings;
 	private final CallingAeDirectory callers;
-	private final Path workDirectory;
+	private final StorageService storage;
+	private final FindService find;
 	private final ExecutorService associations = Executors.newCachedThreadPool(r -> {
 		Thread t = new Thread(r, "dicom-association");
 		t.setDaemon(true);
@@ -44,14 +42,15 @@ public final class DimseListener implements AutoCloseable {
 	private ServerSocket serverSocket;
 	private Thread acceptThread;
 
-	public DimseListener(DicomGatewaySettings settings, CallingAeDirectory callers, Path workDirectory) {
+	public DimseListener(DicomGatewaySettings settings, CallingAeDirectory callers, StorageService storage,
+			FindService find) {
 		this.settings = settings;
 		this.callers = callers;
-		this.workDirectory = workDirectory;
+		this.storage = storage;
+		this.find = find;
 	}
 
 	public synchronized void start() throws IOException {
-		Files.createDirectories(workDirectory);
 		serverSocket = new ServerSocket();
 		serverSocket.setReuseAddress(true);
 		serverSocket.bind(new InetSocketAddress(settings.bindAddress(), settings.port()), 64);
@@ -97,6 +96,7 @@ public final class DimseListener implements AutoCloseable {
 		try {
 			socket.setSoTimeout(ASSOCIATION_REQUEST_TIMEOUT_MS);
 			AssociationRequest request = AssociationRequest.read(socket.getInputStream());
+			Optional<String> hospital = callers.institutionOf(request.callingAeTitle().toUpperCase(Locale.ROOT));
 			Optional<RejectReason> refusal = vet(request);
 			if (refusal.isPresent()) {
 				rejected.incrementAndGet();
@@ -108,21 +108,9 @@ public final class DimseListener implements AutoCloseable {
 			}
 			accepted.incrementAndGet();
 			socket.setSoTimeout(0);
-			new StorageSOPClassSCP(
-					new ReplayingSocket(socket, request.rawPdu()),
-					settings.aeTitle(),
-					AssociationFactory.getDefaultMaximumLengthReceived(),
-					AssociationFactory.getDefaultReceiveBufferSize(),
-					AssociationFactory.getDefaultSendBufferSize(),
-					workDirectory.toFile(),
-					null,
-					null,
-					null,
-					null,
-					null,
-					null,
-					new VerificationOnlyPolicy())
-					.run();
+			new DimseAssociation(new ReplayingSocket(socket, request.rawPdu()), settings.aeTitle(), hospital.orElseThrow(),
+					storage, find).run();
+			closeQuietly(socket);
 		} catch (Exception e) {
 			log.warn("DICOM association from {} ended with an error: {}", peer, e.toString());
 			closeQuietly(socket);

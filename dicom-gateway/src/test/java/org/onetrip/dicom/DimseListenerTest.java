@@ -20,7 +20,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** C-ECHO with dcmtk's echoscu over a real socket: region AEs get in, strangers are refused at association. */
+/** Association vetting and C-ECHO with dcmtk's echoscu (storage and query: the server's DicomGatewayTest) over a real socket: region AEs get in, strangers are refused at association. */
 class DimseListenerTest {
 
 	static DimseListener listener;
@@ -31,7 +31,7 @@ class DimseListenerTest {
 		listener = new DimseListener(
 				new DicomGatewaySettings("ONETRIP", InetAddress.getLoopbackAddress(), 0),
 				ae -> Optional.ofNullable(region.get(ae)),
-				Files.createTempDirectory("dimse-test"));
+				null, null); // C-ECHO and association vetting only: no storage or query behind it
 		listener.start();
 	}
 

@@ -1,11 +1,34 @@
 package org.onetrip.server.dicom;
 
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.TokenParam;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.hl7.fhir.r4.model.ImagingStudy;
+import org.hl7.fhir.r4.model.ServiceRequest;
 import org.onetrip.dicom.CallingAeDirectory;
 import org.onetrip.dicom.DicomGatewaySettings;
 import org.onetrip.dicom.DimseListener;
+import org.onetrip.dicom.FindService;
+import org.onetrip.dicom.query.RegionalQuery;
+import org.onetrip.dicom.store.DicomFileStore;
+import org.onetrip.dicom.store.ImagingIndex;
+import org.onetrip.dicom.store.JdbcImagingIndex;
+import org.onetrip.dicom.store.PatientIdIssuers;
+import org.onetrip.dicom.store.StorageService;
 import org.onetrip.server.OneTripProperties;
+import org.onetrip.server.priorexam.PersonResolver;
+import org.onetrip.terminology.exam.ExamTerminology;
 import org.onetrip.terminology.region.Hospital;
 import org.onetrip.terminology.region.Region;
 import org.springframework.beans.factory.annotation.Value;
@@ -14,8 +37,12 @@ import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
 
-/** Starts the DICOM gateway inside the server process; the region decides which AEs may call. */
+/**
+ * The DICOM gateway inside the server process: DIMSE on its own port, the imaging index in the server's database,
+ * files under {@code <data>/dicom}, FHIR ImagingStudies kept in step by {@link ImagingStudySync}.
+ */
 @Configuration
 @ConditionalOnProperty(name = "onetrip.dicom.enabled", havingValue = "true", matchIfMissing = true)
 public class DicomGatewayConfiguration {
@@ -25,26 +52,100 @@ public class DicomGatewayConfiguration {
 		return aeTitle -> region.hospitalByAeTitle(aeTitle).map(Hospital::key);
 	}
 
-	@Bean(initMethod = "start", destroyMethod = "close")
-	public DimseListener dimseListener(
-			CallingAeDirectory callers,
-			OneTripProperties properties,
-			@Value("${onetrip.dicom.ae-title:ONETRIP}") String aeTitle,
-			@Value("${onetrip.dicom.port:11112}") int port,
-			@Value("${onetrip.dicom.bind-address:127.0.0.1}") String bindAddress)
-			throws UnknownHostException {
-		return new DimseListener(
-				new DicomGatewaySettings(aeTitle, InetAddress.getByName(bindAddress), port),
-				callers,
-				properties.dataDirectory().resolve("dicom").resolve("work"));
+	/** Issuer of Patient ID may name a hospital by key, by AE title, or give its MRN system URI. */
+	@Bean
+	public PatientIdIssuers patientIdIssuers(Region region) {
+		return new PatientIdIssuers() {
+			@Override
+			public String mrnSystem(String hospitalKey) {
+				return region.hospital(hospitalKey).map(Hospital::mrnSystem)
+						.orElseThrow(() -> new IllegalArgumentException("not a region hospital: " + hospitalKey));
+			}
+
+			@Override
+			public Optional<String> systemOfIssuer(String issuer) {
+				return region.hospital(issuer.toLowerCase(Locale.ROOT))
+						.or(() -> region.hospitalByAeTitle(issuer.toUpperCase(Locale.ROOT)))
+						.or(() -> region.hospitalByMrnSystem(issuer))
+						.map(Hospital::mrnSystem)
+						.or(() -> region.personIdentifierSystems().contains(issuer) ? Optional.of(issuer) : Optional.empty());
+			}
+		};
+	}
+
+	@Bean(initMethod = "createSchema")
+	public JdbcImagingIndex imagingIndex(JdbcTemplate jdbc,
+			@Value("${onetrip.dicom.sync.quiet-period:PT0.5S}") Duration quietPeriod,
+			@Value("${onetrip.dicom.sync.max-delay:PT5S}") Duration maxDelay) {
+		return new JdbcImagingIndex(jdbc.getDataSource(), quietPeriod, maxDelay, Clock.systemUTC());
 	}
 
 	@Bean
-	public HealthIndicator dicomGatewayHealth(DimseListener listener) {
+	public FhirPatientDirectory dicomPatientDirectory(DaoRegistry daoRegistry, PersonResolver persons) {
+		return new FhirPatientDirectory(daoRegistry, persons);
+	}
+
+	@Bean
+	public ImagingStudyBuilder imagingStudyBuilder(ExamTerminology terminology, DaoRegistry daoRegistry,
+			@Value("${onetrip.dicom.time-zone:}") String timeZone) {
+		var orders = daoRegistry.getResourceDao(ServiceRequest.class);
+		return new ImagingStudyBuilder(terminology, timeZone.isBlank() ? ZoneId.systemDefault() : ZoneId.of(timeZone),
+				study -> {
+					if (study.accessionNumber().isEmpty()) {
+						return Optional.empty();
+					}
+					// The order whose identifier (any system) is the accession number, for this patient only.
+					SearchParameterMap search = SearchParameterMap.newSynchronous()
+							.add(ServiceRequest.SP_IDENTIFIER, new TokenParam(null, study.accessionNumber()));
+					List<String> ids = orders.searchForResources(search, new SystemRequestDetails()).stream()
+							.map(ServiceRequest.class::cast)
+							.filter(o -> o.getSubject().getReferenceElement().getIdPart() != null)
+							.filter(o -> study.patientRef().equals(o.getSubject().getReferenceElement().getIdPart()))
+							.map(o -> "ServiceRequest/" + o.getIdElement().getIdPart()).toList();
+					return ids.size() == 1 ? Optional.of(ids.get(0)) : Optional.empty();
+				});
+	}
+
+	@Bean(initMethod = "start", destroyMethod = "close")
+	public ImagingStudySync imagingStudySync(ImagingIndex index, ImagingStudyBuilder builder, DaoRegistry daoRegistry,
+			MeterRegistry meters, @Value("${onetrip.dicom.sync.idle-poll:PT1S}") Duration idlePoll) {
+		Gauge.builder("onetrip_dicom_studies_pending_sync", index, ImagingIndex::pendingSyncCount)
+				.description("Indexed studies whose latest instances are not in FHIR yet").register(meters);
+		return new ImagingStudySync(index, builder, daoRegistry.getResourceDao(ImagingStudy.class), idlePoll, meters);
+	}
+
+	@Bean
+	public StorageService dicomStorage(OneTripProperties properties, ImagingIndex index,
+			FhirPatientDirectory patients, PatientIdIssuers issuers, ImagingStudySync sync) throws IOException {
+		return new StorageService(new DicomFileStore(properties.dataDirectory().resolve("dicom")), index, patients,
+				issuers, sync::nudge);
+	}
+
+	@Bean
+	public FindService dicomFind(ImagingIndex index, FhirPatientDirectory patients, PatientIdIssuers issuers,
+			@Value("${onetrip.dicom.max-matches:1000}") int maxMatches) {
+		return new FindService(new RegionalQuery(index, patients, issuers, maxMatches));
+	}
+
+	@Bean(initMethod = "start", destroyMethod = "close")
+	public DimseListener dimseListener(CallingAeDirectory callers, StorageService storage, FindService find,
+			@Value("${onetrip.dicom.ae-title:ONETRIP}") String aeTitle,
+			@Value("${onetrip.dicom.port:11112}") int port,
+			@Value("${onetrip.dicom.bind-address:127.0.0.1}") String bindAddress) throws IOException {
+		return new DimseListener(new DicomGatewaySettings(aeTitle, InetAddress.getByName(bindAddress), port), callers,
+				storage, find);
+	}
+
+	@Bean
+	public HealthIndicator dicomGatewayHealth(DimseListener listener, StorageService storage, ImagingIndex index) {
 		return () -> (listener.isRunning() ? Health.up() : Health.down())
 				.withDetail("port", listener.isRunning() ? listener.port() : -1)
 				.withDetail("associationsAccepted", listener.associationsAccepted())
 				.withDetail("associationsRejected", listener.associationsRejected())
+				.withDetail("instancesStored", storage.storedCount())
+				.withDetail("instancesAlreadyStored", storage.duplicateCount())
+				.withDetail("instancesRefused", storage.refusedCount())
+				.withDetail("studiesPendingSync", index.pendingSyncCount())
 				.build();
 	}
 }

@@ -1,0 +1,103 @@
+package org.onetrip.dicom.store;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Instances on disk. A received instance is written to {@code incoming/}, forced to the disk, then renamed
+ * into {@code store/<xx>/<study>/<sop>.dcm} (an atomic rename in one file system) and the directory is forced
+ * too, so a file under {@code store/} is always whole. What is left in {@code incoming/} after a crash was never
+ * acknowledged and is removed at start.
+ */
+public final class DicomFileStore {
+
+	/** DICOM UIDs are digits and dots, at most 64 characters; anything else must never become a path. */
+	private static final Pattern UID = Pattern.compile("[0-9]+(\\.[0-9]+)*");
+
+	private final Path root;
+	private final Path incoming;
+	private final Path store;
+
+	public DicomFileStore(Path root) throws IOException {
+		this.root = root;
+		this.incoming = Files.createDirectories(root.resolve("incoming"));
+		this.store = Files.createDirectories(root.resolve("store"));
+		try (Stream<Path> leftovers = Files.list(incoming)) {
+			for (Path leftover : leftovers.toList()) {
+				Files.deleteIfExists(leftover);
+			}
+		}
+	}
+
+	public static boolean isValidUid(String uid) {
+		return uid != null && uid.length() <= 64 && UID.matcher(uid).matches();
+	}
+
+	public Path newIncomingFile() {
+		return incoming.resolve(UUID.randomUUID() + ".part");
+	}
+
+	/** Where an instance lives, relative to the store root (what the index records). */
+	public String relativePath(String studyUid, String sopInstanceUid) {
+		requireUid(studyUid);
+		requireUid(sopInstanceUid);
+		String bucket = String.format("%02x", Math.floorMod(studyUid.hashCode(), 256));
+		return bucket + "/" + studyUid + "/" + sopInstanceUid + ".dcm";
+	}
+
+	public Path resolve(String relativePath) {
+		Path path = store.resolve(relativePath).normalize();
+		if (!path.startsWith(store)) {
+			throw new IllegalArgumentException("not a stored instance path: " + relativePath);
+		}
+		return path;
+	}
+
+	/** Forces the received file to disk and renames it into place; afterwards the instance survives a crash. */
+	public Path commit(Path incomingFile, String relativePath) throws IOException {
+		try (FileChannel channel = FileChannel.open(incomingFile, StandardOpenOption.WRITE)) {
+			channel.force(true);
+		}
+		Path target = resolve(relativePath);
+		Path directory = target.getParent();
+		boolean newDirectory = !Files.isDirectory(directory);
+		Files.createDirectories(directory);
+		Files.move(incomingFile, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+		forceDirectory(directory);
+		if (newDirectory) {
+			forceDirectory(directory.getParent());
+		}
+		return target;
+	}
+
+	public void discard(Path incomingFile) {
+		try {
+			Files.deleteIfExists(incomingFile);
+		} catch (IOException ignored) {
+			// removed at the next start
+		}
+	}
+
+	public Path root() {
+		return root;
+	}
+
+	private static void forceDirectory(Path directory) throws IOException {
+		try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+			channel.force(true);
+		}
+	}
+
+	private static void requireUid(String uid) {
+		if (!isValidUid(uid)) {
+			throw new IllegalArgumentException("not a DICOM UID: " + uid);
+		}
+	}
+}

@@ -1,0 +1,52 @@
+package org.onetrip.dicom.store;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.onetrip.dicom.query.ImagingQuery;
+import org.onetrip.dicom.query.QueryMatch;
+
+/**
+ * The index of every stored instance (study, series, instance) with the regional Patient it belongs to. C-FIND,
+ * QIDO-RS and retrieval read it; the FHIR sync follows its change counter. The relational implementation is
+ * {@link JdbcImagingIndex}.
+ */
+public interface ImagingIndex {
+
+	/** One instance to index: its header, where it came from, whose it is, and where its file is. */
+	record NewInstance(DicomHeader header, String hospital, PatientKey patient, String patientRef,
+			String transferSyntaxUid, String relativePath, long size) {}
+
+	enum Added { NEW, ALREADY_STORED }
+
+	/** Indexes one instance in one transaction; an instance with the same SOP Instance UID is not added twice. */
+	Added add(NewInstance instance);
+
+	boolean contains(String sopInstanceUid);
+
+	List<QueryMatch> find(ImagingQuery query, int limit);
+
+	/** Everything the index knows of one study, or empty. */
+	Optional<StudySnapshot> study(String studyInstanceUid);
+
+	/**
+	 * Up to {@code limit} studies changed since their last sync, each leased to the caller for {@code lease} so
+	 * that two servers on one database do not sync the same study at once.
+	 */
+	List<PendingSync> claimStudiesToSync(int limit, Duration lease);
+
+	/** The study was synced up to {@code changeSeq}; later changes keep it pending. */
+	void markSynced(String studyInstanceUid, long changeSeq);
+
+	/** Gives a claimed study back unsynced (the sync failed); it is tried again later. */
+	void releaseClaim(String studyInstanceUid);
+
+	record PendingSync(String studyInstanceUid, long changeSeq) {}
+
+	/** Studies whose latest change is not in FHIR yet. */
+	long pendingSyncCount();
+
+	long studyCount();
+
+	long instanceCount();
+}

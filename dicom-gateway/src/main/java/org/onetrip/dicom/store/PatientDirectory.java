@@ -1,0 +1,19 @@
+package org.onetrip.dicom.store;
+
+import java.util.Set;
+
+/**
+ * The regional patient register as the gateway sees it (implemented over FHIR by the server). The gateway never
+ * decides who is the same person; it asks here.
+ */
+public interface PatientDirectory {
+
+	/** Demographics from the DICOM header, used only when the Patient has to be created. */
+	record Demographics(String dicomName, String birthDate, String sex) {}
+
+	/** The regional Patient's id for this identifier, created from the demographics when no Patient has it. */
+	String locate(PatientKey key, Demographics demographics);
+
+	/** Every Patient id of the person known under this identifier (other hospitals' records included); empty if none. */
+	Set<String> samePerson(PatientKey key);
+}

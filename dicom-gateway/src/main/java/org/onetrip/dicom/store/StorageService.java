@@ -1,0 +1,169 @@
+package org.onetrip.dicom.store;
+
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.DicomException;
+import com.pixelmed.dicom.TagFromName;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.onetrip.dicom.DimseStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stores one received instance so that nothing is lost: it is parsed and checked, its regional Patient is found
+ * (or created), the file is forced to disk and renamed into place, and the index row is committed, all before
+ * the caller is told "stored". Any failure leaves no index row and discards the received bytes.
+ * C-STORE and STOW-RS both come through here.
+ */
+public final class StorageService {
+
+	private static final Logger log = LoggerFactory.getLogger(StorageService.class);
+	/** Bigger data sets are parsed up to their pixel data only (a whole parse would hold them in memory). */
+	private static final long FULL_PARSE_LIMIT_BYTES = 64L * 1024 * 1024;
+
+	/** What happened to an instance that was accepted. */
+	public enum Outcome { STORED, ALREADY_STORED }
+
+	/** A stored instance's identity, for the caller's response. */
+	public record Stored(Outcome outcome, DicomHeader header) {}
+
+	private final DicomFileStore files;
+	private final ImagingIndex index;
+	private final PatientDirectory patients;
+	private final PatientIdIssuers issuers;
+	private final Runnable studyChanged;
+	private final AtomicLong stored = new AtomicLong();
+	private final AtomicLong duplicates = new AtomicLong();
+	private final AtomicLong refused = new AtomicLong();
+
+	public StorageService(DicomFileStore files, ImagingIndex index, PatientDirectory patients, PatientIdIssuers issuers,
+			Runnable studyChanged) {
+		this.files = files;
+		this.index = index;
+		this.patients = patients;
+		this.issuers = issuers;
+		this.studyChanged = studyChanged;
+	}
+
+	public DicomFileStore files() {
+		return files;
+	}
+
+	/**
+	 * Stores a received Part 10 file (meta information + data set) from {@code incoming}, which is consumed.
+	 *
+	 * @param expectedSopInstanceUid the Affected SOP Instance UID of the request, or null (STOW-RS)
+	 * @param hospital               the sending hospital (region key), whose MRN system a bare PatientID belongs to
+	 */
+	public Stored store(Path incoming, String expectedSopInstanceUid, String transferSyntaxUid, String hospital)
+			throws StoreRefusedException {
+		try {
+			DicomHeader header = parse(incoming, transferSyntaxUid);
+			check(header, expectedSopInstanceUid);
+			if (index.contains(header.sopInstanceUid())) {
+				files.discard(incoming);
+				duplicates.incrementAndGet();
+				return new Stored(Outcome.ALREADY_STORED, header);
+			}
+			PatientKey patient = issuers.keyFor(header.patientId(), header.issuerOfPatientId(), hospital);
+			String patientRef = locatePatient(patient, header);
+			String relativePath = files.relativePath(header.studyInstanceUid(), header.sopInstanceUid());
+			long size = Files.size(incoming);
+			files.commit(incoming, relativePath);
+			ImagingIndex.Added added = index.add(new ImagingIndex.NewInstance(header, hospital, patient, patientRef,
+					transferSyntaxUid, relativePath, size));
+			if (added == ImagingIndex.Added.NEW) {
+				stored.incrementAndGet();
+				studyChanged.run();
+				return new Stored(Outcome.STORED, header);
+			}
+			duplicates.incrementAndGet();
+			return new Stored(Outcome.ALREADY_STORED, header);
+		} catch (StoreRefusedException e) {
+			files.discard(incoming);
+			refused.incrementAndGet();
+			throw e;
+		} catch (IOException e) {
+			files.discard(incoming);
+			refused.incrementAndGet();
+			throw new StoreRefusedException(DimseStatus.OUT_OF_RESOURCES, "could not write the instance: " + e.getMessage(), e);
+		} catch (IndexUnavailableException | PatientDirectoryException e) {
+			files.discard(incoming);
+			refused.incrementAndGet();
+			log.warn("instance not stored: {}", e.getMessage());
+			throw new StoreRefusedException(DimseStatus.OUT_OF_RESOURCES, e.getMessage(), e);
+		}
+	}
+
+	private String locatePatient(PatientKey patient, DicomHeader header) throws PatientDirectoryException {
+		try {
+			return patients.locate(patient, new PatientDirectory.Demographics(
+					header.patientName(), header.patientBirthDate(), header.patientSex()));
+		} catch (RuntimeException e) {
+			throw new PatientDirectoryException("the regional Patient for " + patient + " could not be found or created: "
+					+ e.getMessage(), e);
+		}
+	}
+
+	private static DicomHeader parse(Path file, String transferSyntaxUid) throws StoreRefusedException {
+		AttributeList list = new AttributeList();
+		try {
+			DataSetCompleteness.check(file, transferSyntaxUid);
+			if (Files.size(file) <= FULL_PARSE_LIMIT_BYTES) {
+				list.read(file.toFile());
+			} else {
+				list.read(file.toFile(), TagFromName.PixelData);
+			}
+		} catch (DataSetCompleteness.Incomplete e) {
+			throw new StoreRefusedException(DimseStatus.CANNOT_UNDERSTAND, "the data set is incomplete: " + e.getMessage(), e);
+		} catch (IOException | DicomException | RuntimeException e) {
+			throw new StoreRefusedException(DimseStatus.CANNOT_UNDERSTAND,
+					"the data set cannot be parsed (truncated or not DICOM): " + e.getMessage(), e);
+		}
+		return DicomHeader.of(list);
+	}
+
+	private static void check(DicomHeader header, String expectedSopInstanceUid) throws StoreRefusedException {
+		List<String> missing = header.missingIdentifiers();
+		if (!missing.isEmpty()) {
+			throw new StoreRefusedException(DimseStatus.DATA_SET_DOES_NOT_MATCH_SOP_CLASS,
+					"the data set has no " + String.join(", no ", missing));
+		}
+		for (String uid : List.of(header.sopInstanceUid(), header.studyInstanceUid(), header.seriesInstanceUid(),
+				header.sopClassUid())) {
+			if (!DicomFileStore.isValidUid(uid)) {
+				throw new StoreRefusedException(DimseStatus.DATA_SET_DOES_NOT_MATCH_SOP_CLASS, "not a valid UID: '" + uid + "'");
+			}
+		}
+		if (expectedSopInstanceUid != null && !expectedSopInstanceUid.trim().equals(header.sopInstanceUid())) {
+			throw new StoreRefusedException(DimseStatus.DATA_SET_DOES_NOT_MATCH_SOP_CLASS,
+					"the data set's SOP Instance UID " + header.sopInstanceUid() + " differs from the request's "
+							+ expectedSopInstanceUid.trim());
+		}
+		if (header.patientId().length() > 64) {
+			throw new StoreRefusedException(DimseStatus.DATA_SET_DOES_NOT_MATCH_SOP_CLASS, "PatientID longer than 64 characters");
+		}
+	}
+
+	public long storedCount() {
+		return stored.get();
+	}
+
+	public long duplicateCount() {
+		return duplicates.get();
+	}
+
+	public long refusedCount() {
+		return refused.get();
+	}
+
+	/** The patient register did not answer; the instance is refused with "out of resources" and can be re-sent. */
+	static final class PatientDirectoryException extends RuntimeException {
+		PatientDirectoryException(String message, Throwable cause) {
+			super(message, cause);
+		}
+	}
+}

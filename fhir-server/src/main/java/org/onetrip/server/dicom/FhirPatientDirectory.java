@@ -1,0 +1,137 @@
+package org.onetrip.server.dicom;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
+import ca.uhn.fhir.jpa.api.model.DaoMethodOutcome;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.TokenParam;
+import java.time.LocalDate;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.hl7.fhir.r4.model.Enumerations.AdministrativeGender;
+import org.hl7.fhir.r4.model.HumanName;
+import org.hl7.fhir.r4.model.Identifier;
+import org.hl7.fhir.r4.model.Patient;
+import org.onetrip.dicom.store.PatientDirectory;
+import org.onetrip.dicom.store.PatientKey;
+import org.onetrip.server.priorexam.PersonResolver;
+
+/**
+ * The gateway's patient register, in the FHIR store. A DICOM PatientID under its issuer's system finds the
+ * Patient holding that identifier; an unknown one becomes a new Patient with that one identifier (never merged
+ * into anyone by name or birth date: linking people is the identity rule's and the operator's job).
+ */
+public class FhirPatientDirectory implements PatientDirectory {
+
+	/** Located Patients are remembered: every instance of a study asks for the same one. Bounded by clearing. */
+	private static final int CACHE_LIMIT = 200_000;
+
+	private final IFhirResourceDao<Patient> patients;
+	private final PersonResolver persons;
+	private final ConcurrentHashMap<PatientKey, String> located = new ConcurrentHashMap<>();
+
+	public FhirPatientDirectory(DaoRegistry daoRegistry, PersonResolver persons) {
+		this.patients = daoRegistry.getResourceDao(Patient.class);
+		this.persons = persons;
+	}
+
+	@Override
+	public String locate(PatientKey key, Demographics demographics) {
+		String cached = located.get(key);
+		if (cached != null) {
+			return cached;
+		}
+		List<String> found = search(key);
+		String id = found.isEmpty() ? createOrFindWinner(key, demographics) : found.get(0);
+		if (located.size() >= CACHE_LIMIT) {
+			located.clear();
+		}
+		located.put(key, id);
+		return id;
+	}
+
+	@Override
+	public Set<String> samePerson(PatientKey key) {
+		Set<String> person = persons.byIdentifiers(List.of(new Identifier().setSystem(key.system()).setValue(key.value())));
+		if (!person.isEmpty()) {
+			return person;
+		}
+		// An identifier outside the region's person systems (an unknown issuer): only its own Patients.
+		return new LinkedHashSet<>(search(key));
+	}
+
+	/** Forgets a located Patient (after a merge or delete, the next instance looks it up again). */
+	public void forget(PatientKey key) {
+		located.remove(key);
+	}
+
+	private List<String> search(PatientKey key) {
+		SearchParameterMap search = SearchParameterMap.newSynchronous()
+				.add(Patient.SP_IDENTIFIER, new TokenParam(key.system(), key.value()));
+		return patients.searchForResources(search, new SystemRequestDetails()).stream()
+				.map(p -> p.getIdElement().getIdPart()).toList();
+	}
+
+	/** Another association may create the same Patient at the same moment; the loser takes the winner's. */
+	private String createOrFindWinner(PatientKey key, Demographics demographics) {
+		try {
+			return create(key, demographics);
+		} catch (RuntimeException conflict) {
+			List<String> winner = search(key);
+			if (winner.isEmpty()) {
+				throw conflict;
+			}
+			return winner.get(0);
+		}
+	}
+
+	private String create(PatientKey key, Demographics demographics) {
+		Patient patient = new Patient();
+		patient.addIdentifier().setSystem(key.system()).setValue(key.value());
+		HumanName name = name(demographics.dicomName());
+		if (name != null) {
+			patient.addName(name);
+		}
+		date(demographics.birthDate()).ifPresent(patient::setBirthDateElement);
+		patient.setGender(switch (demographics.sex().trim().toUpperCase()) {
+			case "M" -> AdministrativeGender.MALE;
+			case "F" -> AdministrativeGender.FEMALE;
+			case "O" -> AdministrativeGender.OTHER;
+			default -> AdministrativeGender.UNKNOWN;
+		});
+		patient.getMeta().addTag("urn:onetrip:source", "dicom", "Created from a DICOM header by the gateway");
+		// Conditional: two associations sending the same new patient at once create one Patient.
+		DaoMethodOutcome outcome = patients.create(patient, "identifier=" + key.system() + "|" + key.value(),
+				new SystemRequestDetails());
+		return outcome.getId().getIdPart();
+	}
+
+	/** DICOM PN "Family^Given^Middle^Prefix^Suffix" (first component group) as a FHIR HumanName. */
+	static HumanName name(String dicomName) {
+		if (dicomName == null || dicomName.isBlank()) {
+			return null;
+		}
+		String[] parts = dicomName.split("=")[0].split("\\^", -1);
+		HumanName name = new HumanName().setUse(HumanName.NameUse.OFFICIAL);
+		if (parts.length > 0 && !parts[0].isBlank()) name.setFamily(parts[0].trim());
+		if (parts.length > 1 && !parts[1].isBlank()) name.addGiven(parts[1].trim());
+		if (parts.length > 2 && !parts[2].isBlank()) name.addGiven(parts[2].trim());
+		if (parts.length > 3 && !parts[3].isBlank()) name.addPrefix(parts[3].trim());
+		if (parts.length > 4 && !parts[4].isBlank()) name.addSuffix(parts[4].trim());
+		return name.hasFamily() || name.hasGiven() ? name : null;
+	}
+
+	static java.util.Optional<org.hl7.fhir.r4.model.DateType> date(String da) {
+		try {
+			LocalDate date = LocalDate.parse(da.trim(), DateTimeFormatter.BASIC_ISO_DATE);
+			return java.util.Optional.of(new org.hl7.fhir.r4.model.DateType(date.toString()));
+		} catch (DateTimeParseException | NullPointerException e) {
+			return java.util.Optional.empty();
+		}
+	}
+}

@@ -1,0 +1,276 @@
+package org.onetrip.server.dicom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.pixelmed.dicom.Attribute;
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.SOPClass;
+import com.pixelmed.dicom.TagFromName;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.ImagingStudy;
+import org.hl7.fhir.r4.model.Patient;
+import org.junit.jupiter.api.Test;
+import org.onetrip.dicom.DimseListener;
+import org.onetrip.dicom.store.ImagingIndex;
+import org.onetrip.server.ServerTest;
+import org.springframework.beans.factory.annotation.Autowired;
+
+/**
+ * The DICOM gateway with real peers over real sockets: dcmtk's storescu and findscu against the running server,
+ * then the FHIR ImagingStudy read back over HTTP.
+ */
+class DicomGatewayTest extends ServerTest {
+
+	@Autowired
+	DimseListener listener;
+
+	@Autowired
+	ImagingIndex index;
+
+	record Run(int exit, String output) {}
+
+	private Run dcmtk(Path workDir, String... command) throws Exception {
+		ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).directory(workDir.toFile());
+		builder.environment().put("TCP_NODELAY", "1");
+		Process process = builder.start();
+		String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("dcmtk finished").isTrue();
+		return new Run(process.exitValue(), output);
+	}
+
+	private Run storescu(String callingAe, List<Path> files) throws Exception {
+		List<String> command = new ArrayList<>(List.of("storescu", "-aet", callingAe, "-aec", "ONETRIP", "127.0.0.1",
+				Integer.toString(listener.port())));
+		files.forEach(f -> command.add(f.toString()));
+		return dcmtk(files.get(0).getParent(), command.toArray(String[]::new));
+	}
+
+	/** findscu with -X: every pending response's identifier read back from the files it writes. */
+	private List<AttributeList> findscu(String callingAe, boolean studyRoot, String... keys) throws Exception {
+		Path out = Files.createTempDirectory("findscu");
+		List<String> command = new ArrayList<>(List.of("findscu", studyRoot ? "-S" : "-P", "-aet", callingAe, "-aec",
+				"ONETRIP", "-X", "-od", out.toString()));
+		for (String key : keys) {
+			command.add("-k");
+			command.add(key);
+		}
+		command.add("127.0.0.1");
+		command.add(Integer.toString(listener.port()));
+		Run run = dcmtk(out, command.toArray(String[]::new));
+		assertThat(run.exit()).as(run.output()).isZero();
+		List<AttributeList> responses = new ArrayList<>();
+		try (Stream<Path> files = Files.list(out)) {
+			for (Path file : files.sorted().toList()) {
+				AttributeList list = new AttributeList();
+				list.read(file.toFile());
+				responses.add(list);
+			}
+		}
+		return responses;
+	}
+
+	private List<Path> study(TestInstances.Study study, int series, int perSeries) throws Exception {
+		Path dir = Files.createTempDirectory("study");
+		List<Path> files = new ArrayList<>();
+		for (int s = 1; s <= series; s++) {
+			String seriesUid = TestInstances.uid();
+			for (int i = 1; i <= perSeries; i++) {
+				files.add(TestInstances.write(TestInstances.ct(study, seriesUid, s, i, 32), dir));
+			}
+		}
+		return files;
+	}
+
+	private ImagingStudy awaitImagingStudy(String studyUid, int instances) throws Exception {
+		Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+		while (Instant.now().isBefore(deadline)) {
+			var response = fhir.get("ImagingStudy/" + studyUid);
+			if (response.status() == 200) {
+				ImagingStudy study = response.as(ImagingStudy.class);
+				if (study.getNumberOfInstances() == instances) {
+					return study;
+				}
+			}
+			Thread.sleep(100);
+		}
+		throw new AssertionError("ImagingStudy/" + studyUid + " never showed " + instances + " instances");
+	}
+
+	private static String value(AttributeList list, com.pixelmed.dicom.AttributeTag tag) {
+		return Attribute.getDelimitedStringValuesOrEmptyString(list, tag).trim();
+	}
+
+	@Test
+	void aStudySentWithStorescuIsStoredIndexedAndAppearsAsAnImagingStudyOfTheHospitalsPatient() throws Exception {
+		String mrn = unique("B");
+		TestInstances.Study study = TestInstances.Study.ct(mrn);
+		List<Path> files = study(study, 2, 3);
+		long before = index.instanceCount();
+
+		Run run = storescu("HOSP_B", files);
+
+		assertThat(run.exit()).as(run.output()).isZero();
+		assertThat(index.instanceCount()).isEqualTo(before + 6);
+		ImagingStudy fhirStudy = awaitImagingStudy(study.studyUid(), 6);
+		assertThat(fhirStudy.getStatus()).isEqualTo(ImagingStudy.ImagingStudyStatus.AVAILABLE);
+		assertThat(fhirStudy.getNumberOfSeries()).isEqualTo(2);
+		assertThat(fhirStudy.getModality()).extracting(Coding::getCode).containsExactly("CT");
+		assertThat(fhirStudy.getIdentifier()).anyMatch(i -> i.getValue().equals("urn:oid:" + study.studyUid()));
+		assertThat(fhirStudy.getStarted()).isNotNull();
+		assertThat(fhirStudy.getSeriesFirstRep().getPerformerFirstRep().getActor().getReference())
+				.isEqualTo("Organization/hospital-b");
+		// CT + CHEST typed to the regional catalogue, so the study counts as a prior exam.
+		assertThat(fhirStudy.getProcedureCodeFirstRep().getCoding()).anyMatch(c -> "http://loinc.org".equals(c.getSystem()));
+
+		Bundle patients = fhir.get("Patient?identifier=urn:onetrip:mrn:hospital-b|" + mrn).bundle();
+		assertThat(patients.getEntry()).hasSize(1);
+		Patient patient = (Patient) patients.getEntryFirstRep().getResource();
+		assertThat(fhirStudy.getSubject().getReference()).isEqualTo("Patient/" + patient.getIdElement().getIdPart());
+		assertThat(patient.getNameFirstRep().getFamily()).isEqualTo("TEST");
+	}
+
+	@Test
+	void sendingTheSameInstancesAgainSucceedsAndStoresNothingTwice() throws Exception {
+		TestInstances.Study study = TestInstances.Study.ct(unique("B"));
+		List<Path> files = study(study, 1, 2);
+		assertThat(storescu("HOSP_B", files).exit()).isZero();
+		long after = index.instanceCount();
+
+		Run again = storescu("HOSP_B", files);
+
+		assertThat(again.exit()).as(again.output()).isZero();
+		assertThat(index.instanceCount()).isEqualTo(after);
+		assertThat(awaitImagingStudy(study.studyUid(), 2).getNumberOfInstances()).isEqualTo(2);
+	}
+
+	@Test
+	void equalPatientIdsFromTwoHospitalsAreTwoPatients() throws Exception {
+		String sharedValue = unique("SAME");
+		TestInstances.Study atA = TestInstances.Study.ct(sharedValue);
+		TestInstances.Study atB = TestInstances.Study.ct(sharedValue);
+		assertThat(storescu("HOSP_A", study(atA, 1, 1)).exit()).isZero();
+		assertThat(storescu("HOSP_B", study(atB, 1, 1)).exit()).isZero();
+
+		ImagingStudy a = awaitImagingStudy(atA.studyUid(), 1);
+		ImagingStudy b = awaitImagingStudy(atB.studyUid(), 1);
+
+		assertThat(a.getSubject().getReference()).isNotEqualTo(b.getSubject().getReference());
+	}
+
+	@Test
+	void issuerOfPatientIdNamesTheHospitalEvenWhenAnotherSends() throws Exception {
+		String mrn = unique("A");
+		TestInstances.Study study = TestInstances.Study.ct(mrn).withIssuer("hospital-a");
+		assertThat(storescu("IMAGING_D", study(study, 1, 1)).exit()).isZero();
+
+		ImagingStudy fhirStudy = awaitImagingStudy(study.studyUid(), 1);
+
+		Bundle patients = fhir.get("Patient?identifier=urn:onetrip:mrn:hospital-a|" + mrn).bundle();
+		assertThat(patients.getEntry()).hasSize(1);
+		assertThat(fhirStudy.getSubject().getReference())
+				.isEqualTo("Patient/" + patients.getEntryFirstRep().getResource().getIdElement().getIdPart());
+	}
+
+	@Test
+	void cFindMatchesByPatientIdDateRangeModalityAndWildcardAtEveryLevel() throws Exception {
+		String mrn = unique("F");
+		TestInstances.Study older = TestInstances.Study.ct(mrn).withDate("20250310");
+		TestInstances.Study newer = TestInstances.Study.ct(mrn).withDate("20260901");
+		assertThat(storescu("HOSP_B", study(older, 1, 2)).exit()).isZero();
+		assertThat(storescu("HOSP_B", study(newer, 2, 1)).exit()).isZero();
+
+		List<AttributeList> both = findscu("HOSP_B", true, "QueryRetrieveLevel=STUDY", "PatientID=" + mrn,
+				"StudyInstanceUID", "StudyDate", "ModalitiesInStudy", "NumberOfStudyRelatedInstances");
+		assertThat(both).extracting(r -> value(r, TagFromName.StudyInstanceUID))
+				.containsExactlyInAnyOrder(older.studyUid(), newer.studyUid());
+		assertThat(both).allMatch(r -> value(r, TagFromName.ModalitiesInStudy).equals("CT"));
+
+		List<AttributeList> in2026 = findscu("HOSP_B", true, "QueryRetrieveLevel=STUDY", "PatientID=" + mrn,
+				"StudyDate=20260101-20261231", "StudyInstanceUID", "NumberOfStudyRelatedInstances");
+		assertThat(in2026).extracting(r -> value(r, TagFromName.StudyInstanceUID)).containsExactly(newer.studyUid());
+		assertThat(value(in2026.get(0), TagFromName.NumberOfStudyRelatedInstances)).isEqualTo("2");
+
+		assertThat(findscu("HOSP_B", true, "QueryRetrieveLevel=STUDY", "PatientID=" + mrn, "ModalitiesInStudy=MR",
+				"StudyInstanceUID")).isEmpty();
+		assertThat(findscu("HOSP_B", true, "QueryRetrieveLevel=STUDY", "PatientID=" + mrn.substring(0, 4) + "*",
+				"PatientName=test*", "StudyInstanceUID=" + older.studyUid() + "\\" + newer.studyUid()))
+				.hasSize(2);
+
+		List<AttributeList> series = findscu("HOSP_B", true, "QueryRetrieveLevel=SERIES",
+				"StudyInstanceUID=" + newer.studyUid(), "SeriesInstanceUID", "Modality", "NumberOfSeriesRelatedInstances");
+		assertThat(series).hasSize(2).allMatch(r -> value(r, TagFromName.Modality).equals("CT"));
+
+		List<AttributeList> images = findscu("HOSP_B", true, "QueryRetrieveLevel=IMAGE",
+				"StudyInstanceUID=" + older.studyUid(), "SeriesInstanceUID=" + value(findscu("HOSP_B", true,
+						"QueryRetrieveLevel=SERIES", "StudyInstanceUID=" + older.studyUid(), "SeriesInstanceUID").get(0),
+						TagFromName.SeriesInstanceUID), "SOPInstanceUID", "SOPClassUID");
+		assertThat(images).hasSize(2).allMatch(r -> value(r, TagFromName.SOPClassUID).equals(SOPClass.CTImageStorage));
+
+		List<AttributeList> patient = findscu("HOSP_B", false, "QueryRetrieveLevel=PATIENT", "PatientID=" + mrn,
+				"PatientName", "NumberOfPatientRelatedStudies");
+		assertThat(patient).hasSize(1);
+		assertThat(value(patient.get(0), TagFromName.NumberOfPatientRelatedStudies)).isEqualTo("2");
+	}
+
+	@Test
+	void aHospitalFindsThePersonsStudiesFromAnotherHospitalUnderItsOwnPatientId() throws Exception {
+		String mrnA = unique("A");
+		String mrnB = unique("B");
+		Patient person = new Patient();
+		person.addIdentifier().setSystem("urn:onetrip:mrn:hospital-a").setValue(mrnA);
+		person.addIdentifier().setSystem("urn:onetrip:mrn:hospital-b").setValue(mrnB);
+		person.addName().setFamily("Regional").addGiven("Ruth");
+		assertThat(fhir.post("Patient", person).status()).isEqualTo(201);
+		TestInstances.Study atB = TestInstances.Study.ct(mrnB);
+		assertThat(storescu("HOSP_B", study(atB, 1, 1)).exit()).isZero();
+
+		List<AttributeList> fromA = findscu("HOSP_A", true, "QueryRetrieveLevel=STUDY", "PatientID=" + mrnA,
+				"IssuerOfPatientID", "StudyInstanceUID");
+
+		assertThat(fromA).extracting(r -> value(r, TagFromName.StudyInstanceUID)).containsExactly(atB.studyUid());
+		assertThat(value(fromA.get(0), TagFromName.PatientID)).isEqualTo(mrnA);
+		// Hospital C has no identifier of this person: its PatientID with the same value names nobody.
+		assertThat(findscu("CLINIC_C", true, "QueryRetrieveLevel=STUDY", "PatientID=" + mrnA, "StudyInstanceUID"))
+				.isEmpty();
+	}
+
+	@Test
+	void brokenInstancesGetAFailureStatusAndNothingIsStored() throws Exception {
+		TestInstances.Study study = TestInstances.Study.ct(unique("X"));
+		AttributeList good = TestInstances.ct(study, TestInstances.uid(), 1, 1, 32);
+		String sopUid = value(good, TagFromName.SOPInstanceUID);
+		byte[] whole = RawStoreClient.dataSetBytes(good);
+		long before = index.instanceCount();
+
+		byte[] truncated = Arrays.copyOf(whole, whole.length - 100);
+		assertThat(RawStoreClient.store(listener.port(), "HOSP_B", SOPClass.CTImageStorage, sopUid, truncated))
+				.isEqualTo(0xC000);
+
+		AttributeList noSopUid = TestInstances.ct(study, TestInstances.uid(), 1, 2, 32);
+		String announced = value(noSopUid, TagFromName.SOPInstanceUID);
+		noSopUid.remove(TagFromName.SOPInstanceUID);
+		assertThat(RawStoreClient.store(listener.port(), "HOSP_B", SOPClass.CTImageStorage, announced,
+				RawStoreClient.dataSetBytes(noSopUid))).isEqualTo(0xA900);
+
+		assertThat(RawStoreClient.store(listener.port(), "HOSP_B", SOPClass.CTImageStorage, sopUid,
+				"not DICOM at all".getBytes(StandardCharsets.US_ASCII))).isEqualTo(0xC000);
+
+		assertThat(index.instanceCount()).isEqualTo(before);
+		assertThat(fhir.get("ImagingStudy/" + study.studyUid()).status()).isEqualTo(404);
+
+		// The same association path still works afterwards.
+		assertThat(RawStoreClient.store(listener.port(), "HOSP_B", SOPClass.CTImageStorage, sopUid, whole)).isZero();
+		assertThat(index.instanceCount()).isEqualTo(before + 1);
+	}
+}

@@ -1,0 +1,121 @@
+package org.onetrip.server.dicom;
+
+import com.pixelmed.dicom.Attribute;
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.AttributeTag;
+import com.pixelmed.dicom.AttributeFactory;
+import com.pixelmed.dicom.DicomException;
+import com.pixelmed.dicom.FileMetaInformation;
+import com.pixelmed.dicom.OtherWordAttribute;
+import com.pixelmed.dicom.SOPClass;
+import com.pixelmed.dicom.SequenceAttribute;
+import com.pixelmed.dicom.TagFromName;
+import com.pixelmed.dicom.TransferSyntax;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+
+/** Synthetic CT instances written as Part 10 files with PixelMed; UIDs under the 2.25 (UUID) root. */
+final class TestInstances {
+
+	private TestInstances() {}
+
+	static String uid() {
+		UUID uuid = UUID.randomUUID();
+		BigInteger value = new BigInteger(1, java.nio.ByteBuffer.allocate(16)
+				.putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits()).array());
+		return "2.25." + value;
+	}
+
+	/** What one test study looks like. Null fields are left out of the data set. */
+	record Study(String studyUid, String patientId, String issuer, String patientName, String birthDate, String sex,
+			String studyDate, String studyTime, String accession, String description, String bodyPart,
+			String procedureScheme, String procedureCode) {
+
+		static Study ct(String patientId) {
+			return new Study(uid(), patientId, null, "TEST^PATIENT", "19700101", "F", "20261101", "101500",
+					"ACC" + Long.toString(System.nanoTime() % 1_000_000_000L), "CT CHEST", "CHEST", null, null);
+		}
+
+		Study withIssuer(String value) {
+			return new Study(studyUid, patientId, value, patientName, birthDate, sex, studyDate, studyTime, accession,
+					description, bodyPart, procedureScheme, procedureCode);
+		}
+
+		Study withDate(String date) {
+			return new Study(studyUid, patientId, issuer, patientName, birthDate, sex, date, studyTime, accession,
+					description, bodyPart, procedureScheme, procedureCode);
+		}
+	}
+
+	/** One CT image of {@code rows x rows} 16-bit pixels. */
+	static AttributeList ct(Study study, String seriesUid, int seriesNumber, int instanceNumber, int rows)
+			throws DicomException {
+		AttributeList list = new AttributeList();
+		put(list, TagFromName.SOPClassUID, SOPClass.CTImageStorage);
+		put(list, TagFromName.SOPInstanceUID, uid());
+		put(list, TagFromName.StudyInstanceUID, study.studyUid());
+		put(list, TagFromName.SeriesInstanceUID, seriesUid);
+		put(list, TagFromName.PatientID, study.patientId());
+		put(list, TagFromName.IssuerOfPatientID, study.issuer());
+		put(list, TagFromName.PatientName, study.patientName());
+		put(list, TagFromName.PatientBirthDate, study.birthDate());
+		put(list, TagFromName.PatientSex, study.sex());
+		put(list, TagFromName.StudyDate, study.studyDate());
+		put(list, TagFromName.StudyTime, study.studyTime());
+		put(list, TagFromName.SeriesDate, study.studyDate());
+		put(list, TagFromName.SeriesTime, study.studyTime());
+		put(list, TagFromName.AccessionNumber, study.accession());
+		put(list, TagFromName.StudyDescription, study.description());
+		put(list, TagFromName.StudyID, "1");
+		put(list, TagFromName.ReferringPhysicianName, "REFERRER^RITA");
+		put(list, TagFromName.Modality, "CT");
+		put(list, TagFromName.BodyPartExamined, study.bodyPart());
+		put(list, TagFromName.SeriesNumber, Integer.toString(seriesNumber));
+		put(list, TagFromName.InstanceNumber, Integer.toString(instanceNumber));
+		if (study.procedureCode() != null) {
+			SequenceAttribute procedures = new SequenceAttribute(TagFromName.ProcedureCodeSequence);
+			AttributeList item = new AttributeList();
+			put(item, TagFromName.CodeValue, study.procedureCode());
+			put(item, TagFromName.CodingSchemeDesignator, study.procedureScheme());
+			put(item, TagFromName.CodeMeaning, study.description());
+			procedures.addItem(item);
+			list.put(procedures);
+		}
+		put(list, TagFromName.SamplesPerPixel, "1");
+		put(list, TagFromName.PhotometricInterpretation, "MONOCHROME2");
+		put(list, TagFromName.Rows, Integer.toString(rows));
+		put(list, TagFromName.Columns, Integer.toString(rows));
+		put(list, TagFromName.BitsAllocated, "16");
+		put(list, TagFromName.BitsStored, "12");
+		put(list, TagFromName.HighBit, "11");
+		put(list, TagFromName.PixelRepresentation, "0");
+		short[] pixels = new short[rows * rows];
+		for (int i = 0; i < pixels.length; i++) {
+			pixels[i] = (short) ((i * 7 + instanceNumber) & 0x0FFF);
+		}
+		OtherWordAttribute pixelData = new OtherWordAttribute(TagFromName.PixelData);
+		pixelData.setValues(pixels);
+		list.put(pixelData);
+		return list;
+	}
+
+	static Path write(AttributeList list, Path directory) throws IOException, DicomException {
+		FileMetaInformation.addFileMetaInformation(list, TransferSyntax.ExplicitVRLittleEndian, "ONETRIPTEST");
+		Files.createDirectories(directory);
+		Path file = directory.resolve(Attribute.getSingleStringValueOrEmptyString(list, TagFromName.SOPInstanceUID) + ".dcm");
+		list.write(file.toFile(), TransferSyntax.ExplicitVRLittleEndian, true, true);
+		return file;
+	}
+
+	static void put(AttributeList list, AttributeTag tag, String value) throws DicomException {
+		if (value == null) {
+			return;
+		}
+		Attribute attribute = AttributeFactory.newAttribute(tag);
+		attribute.addValue(value);
+		list.put(attribute);
+	}
+}
