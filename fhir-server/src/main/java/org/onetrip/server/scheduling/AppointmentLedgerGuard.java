@@ -12,7 +12,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashSet;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
@@ -92,7 +91,8 @@ public class AppointmentLedgerGuard {
 
 	private void claimPlaces(Appointment appointment) {
 		String id = appointment.getIdElement().getIdPart();
-		Set<String> slotIds = new LinkedHashSet<>();
+		// In a fixed order, so two appointments sharing slots cannot wait on each other's locks.
+		Set<String> slotIds = new java.util.TreeSet<>();
 		appointment.getSlot().forEach(r -> slotIds.add(r.getReferenceElement().getIdPart()));
 		boolean booked = BOOKED.contains(appointment.getStatus());
 		boolean held = appointment.getStatus() == Appointment.AppointmentStatus.PENDING;

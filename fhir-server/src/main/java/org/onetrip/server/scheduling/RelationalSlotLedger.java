@@ -3,8 +3,13 @@ package org.onetrip.server.scheduling;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.springframework.dao.CannotAcquireLockException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -17,10 +22,16 @@ public class RelationalSlotLedger implements SlotLedger {
 	private final JdbcTemplate jdbc;
 	/** Joins the caller's transaction (a FHIR write) or opens one for a direct call. */
 	private final TransactionTemplate transaction;
+	private static final int CLAIM_LOCK_WAIT_SECONDS = 20;
+	/** Striped: slots hashing alike share a lock, which only costs a little concurrency. */
+	private final ReentrantLock[] claimLocks = new ReentrantLock[1024];
 
 	public RelationalSlotLedger(JdbcTemplate jdbc, PlatformTransactionManager transactions) {
 		this.jdbc = jdbc;
 		this.transaction = new TransactionTemplate(transactions);
+		for (int i = 0; i < claimLocks.length; i++) {
+			claimLocks[i] = new ReentrantLock();
+		}
 		jdbc.execute("CREATE TABLE IF NOT EXISTS OT_SLOT ("
 				+ "SLOT_ID VARCHAR(128) NOT NULL PRIMARY KEY, STARTS_AT BIGINT NOT NULL, CAPACITY INT NOT NULL, "
 				+ "RESERVED INT NOT NULL, RESERVED_UNTIL BIGINT NOT NULL)");
@@ -55,6 +66,7 @@ public class RelationalSlotLedger implements SlotLedger {
 	public SlotRule.Decision claim(String slotId, String appointmentId, boolean referral, Instant expiresAt, Instant now) {
 		Long expires = expiresAt == null ? null : expiresAt.toEpochMilli();
 		return transaction.execute(tx -> {
+			holdUntilTransactionEnds(slotId);
 			Optional<SlotCapacity> slot = lock(slotId);
 			if (slot.isEmpty()) {
 				return new SlotRule.Refused(SlotRule.RefusalKind.UNKNOWN_SLOT, "there is no slot " + slotId);
@@ -98,6 +110,36 @@ public class RelationalSlotLedger implements SlotLedger {
 		return read(slotId).map(slot -> {
 			int[] taken = counts(slotId, now);
 			return new Availability(slot, taken[0], taken[1]);
+		});
+	}
+
+	/**
+	 * Also serialises claims on one slot inside this process, until the claiming transaction ends. The row lock alone
+	 * let a fourth booking into a three-place slot once on H2 (20 clients at once; never seen on PostgreSQL, where
+	 * the storm benchmark found 0 over capacity in 10,000 attempts); H2 is one process by design, so a lock here
+	 * is complete for it, and across instances on PostgreSQL the row lock still decides.
+	 */
+	private void holdUntilTransactionEnds(String slotId) {
+		if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+			throw new IllegalStateException("slot claims run inside a transaction");
+		}
+		ReentrantLock lock = claimLocks[Math.floorMod(slotId.hashCode(), claimLocks.length)];
+		if (lock.isHeldByCurrentThread()) {
+			return; // an appointment with two slots on one stripe: already ours until this transaction ends
+		}
+		try {
+			if (!lock.tryLock(CLAIM_LOCK_WAIT_SECONDS, TimeUnit.SECONDS)) {
+				throw new CannotAcquireLockException("slot " + slotId + " is busy; try again");
+			}
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			throw new CannotAcquireLockException("interrupted while waiting for slot " + slotId);
+		}
+		TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+			@Override
+			public void afterCompletion(int status) {
+				lock.unlock();
+			}
 		});
 	}
 
