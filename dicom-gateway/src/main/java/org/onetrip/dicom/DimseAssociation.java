@@ -44,13 +44,16 @@ final class DimseAssociation {
 	private final String hospital;
 	private final StorageService storage;
 	private final FindService find;
+	private final RetrieveService retrieve;
 
-	DimseAssociation(Socket socket, String aeTitle, String hospital, StorageService storage, FindService find) {
+	DimseAssociation(Socket socket, String aeTitle, String hospital, StorageService storage, FindService find,
+			RetrieveService retrieve) {
 		this.socket = socket;
 		this.aeTitle = aeTitle;
 		this.hospital = hospital;
 		this.storage = storage;
 		this.find = find;
+		this.retrieve = retrieve;
 	}
 
 	void run() throws DicomNetworkException, IOException {
@@ -76,18 +79,28 @@ final class DimseAssociation {
 			case Commands.C_ECHO_RQ -> association.send(context, Commands.response(Commands.C_ECHO_RQ,
 					request.affectedSopClassUid, request.messageId, DimseStatus.SUCCESS, null, null, false, null), null);
 			case Commands.C_STORE_RQ -> association.send(context, store(request, transferSyntax), null);
-			case Commands.C_FIND_RQ -> {
+			case Commands.C_FIND_RQ, Commands.C_MOVE_RQ, Commands.C_GET_RQ -> {
 				AttributeList identifier;
 				try {
 					identifier = request.dataSet();
 				} catch (DicomException | IOException e) {
-					association.send(context, Commands.response(Commands.C_FIND_RQ, request.affectedSopClassUid,
+					association.send(context, Commands.response(request.commandField, request.affectedSopClassUid,
 							request.messageId, DimseStatus.CANNOT_UNDERSTAND, null, "identifier cannot be parsed", false, null),
 							null);
 					return;
 				}
-				find.answer(association, context, transferSyntax, request.affectedSopClassUid, request.messageId,
-						identifier, hospital);
+				if (request.commandField == Commands.C_FIND_RQ) {
+					find.answer(association, context, transferSyntax, request.affectedSopClassUid, request.messageId,
+							identifier, hospital);
+					return;
+				}
+				RetrieveService.Request retrieval = new RetrieveService.Request(association, context, request.commandField,
+						request.affectedSopClassUid, request.messageId, identifier, hospital);
+				if (request.commandField == Commands.C_MOVE_RQ) {
+					retrieve.move(retrieval, request.moveDestination);
+				} else {
+					retrieve.get(retrieval);
+				}
 			}
 			case Commands.C_CANCEL_RQ -> {
 				// a cancel after the final response: nothing left to cancel
@@ -136,6 +149,7 @@ final class DimseAssociation {
 		int messageId;
 		String affectedSopClassUid;
 		String affectedSopInstanceUid;
+		String moveDestination;
 		Path storeFile;
 		private OutputStream storeOut;
 		IOException storeFailure;
@@ -173,6 +187,7 @@ final class DimseAssociation {
 			affectedSopClassUid = Attribute.getSingleStringValueOrEmptyString(list, TagFromName.AffectedSOPClassUID).trim();
 			affectedSopInstanceUid = Attribute.getSingleStringValueOrEmptyString(list,
 					new AttributeTag(0x0000, 0x1000)).trim();
+			moveDestination = Attribute.getSingleStringValueOrNull(list, new AttributeTag(0x0000, 0x0600));
 			int dataSetType = Attribute.getSingleIntegerValueOrDefault(list, TagFromName.CommandDataSetType,
 					Commands.NO_DATA_SET);
 			if (dataSetType == Commands.NO_DATA_SET) {

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * OneTrip's DIMSE accept loop. It binds only the configured address (PixelMed's own dispatcher binds
  * every interface), sets TCP_NODELAY on each socket (without it every response waits ~45 ms for
  * Nagle's algorithm), vets the caller's AE title against the region, and only then hands the
- * association to {@link DimseAssociation} (C-ECHO, C-STORE, C-FIND).
+ * association to {@link DimseAssociation} (C-ECHO, C-STORE, C-FIND, C-MOVE, C-GET).
  */
 public final class DimseListener implements AutoCloseable {
 
@@ -32,6 +32,7 @@ public final class DimseListener implements AutoCloseable {
 	private final CallingAeDirectory callers;
 	private final StorageService storage;
 	private final FindService find;
+	private final RetrieveService retrieve;
 	private final ExecutorService associations = Executors.newCachedThreadPool(r -> {
 		Thread t = new Thread(r, "dicom-association");
 		t.setDaemon(true);
@@ -43,11 +44,12 @@ public final class DimseListener implements AutoCloseable {
 	private Thread acceptThread;
 
 	public DimseListener(DicomGatewaySettings settings, CallingAeDirectory callers, StorageService storage,
-			FindService find) {
+			FindService find, RetrieveService retrieve) {
 		this.settings = settings;
 		this.callers = callers;
 		this.storage = storage;
 		this.find = find;
+		this.retrieve = retrieve;
 	}
 
 	public synchronized void start() throws IOException {
@@ -109,7 +111,7 @@ public final class DimseListener implements AutoCloseable {
 			accepted.incrementAndGet();
 			socket.setSoTimeout(0);
 			new DimseAssociation(new ReplayingSocket(socket, request.rawPdu()), settings.aeTitle(), hospital.orElseThrow(),
-					storage, find).run();
+					storage, find, retrieve).run();
 			closeQuietly(socket);
 		} catch (Exception e) {
 			log.warn("DICOM association from {} ended with an error: {}", peer, e.toString());

@@ -52,14 +52,7 @@ public final class FindService {
 					DimseStatus.IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS, null, problem, false, null), null);
 			return;
 		}
-		Map<QueryKey, String> keys = new EnumMap<>(QueryKey.class);
-		for (Object o : identifier.values()) {
-			Attribute attribute = (Attribute) o;
-			String keyword = AttributeList.getDictionary().getNameFromTag(attribute.getTag());
-			if (keyword != null) {
-				QueryKey.byKeyword(keyword).ifPresent(key -> keys.put(key, values(attribute)));
-			}
-		}
+		Map<QueryKey, String> keys = keys(identifier);
 		RegionalQuery.Result result;
 		try {
 			result = query.find(level.get(), keys, hospital);
@@ -122,6 +115,19 @@ public final class FindService {
 			out.put(answer);
 		}
 		return out;
+	}
+
+	/** The identifier's attributes OneTrip knows, by key, with their (backslash-separated) values. */
+	static Map<QueryKey, String> keys(AttributeList identifier) {
+		Map<QueryKey, String> keys = new EnumMap<>(QueryKey.class);
+		for (Object o : identifier.values()) {
+			Attribute attribute = (Attribute) o;
+			String keyword = AttributeList.getDictionary().getNameFromTag(attribute.getTag());
+			if (keyword != null) {
+				QueryKey.byKeyword(keyword).ifPresent(key -> keys.put(key, values(attribute)));
+			}
+		}
+		return keys;
 	}
 
 	private static String values(Attribute attribute) {

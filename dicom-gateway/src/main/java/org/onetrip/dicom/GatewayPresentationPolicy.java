@@ -11,7 +11,9 @@ import java.util.Set;
 /**
  * Which presentation contexts the gateway accepts: Verification, every standard storage SOP class in any of the
  * common transfer syntaxes (the proposer's first choice wins; compressed data is stored as received), and the
- * Patient Root and Study Root C-FIND models in the uncompressed little-endian syntaxes (C-MOVE and C-GET: not yet).
+ * Patient Root and Study Root C-FIND, C-MOVE and C-GET models in the uncompressed little-endian syntaxes.
+ * A C-GET caller proposes the storage classes it takes with the SCP role; PixelMed's acceptor grants the roles
+ * asked for, and the storage contexts here carry the sub-operations back.
  */
 final class GatewayPresentationPolicy implements PresentationContextSelectionPolicy {
 
@@ -20,7 +22,9 @@ final class GatewayPresentationPolicy implements PresentationContextSelectionPol
 	private static final byte TRANSFER_SYNTAXES_NOT_SUPPORTED = 4;
 
 	static final Set<String> QUERY_RETRIEVE = Set.of(
-			SOPClass.StudyRootQueryRetrieveInformationModelFind, SOPClass.PatientRootQueryRetrieveInformationModelFind);
+			SOPClass.StudyRootQueryRetrieveInformationModelFind, SOPClass.PatientRootQueryRetrieveInformationModelFind,
+			SOPClass.StudyRootQueryRetrieveInformationModelMove, SOPClass.PatientRootQueryRetrieveInformationModelMove,
+			SOPClass.StudyRootQueryRetrieveInformationModelGet, SOPClass.PatientRootQueryRetrieveInformationModelGet);
 
 	private static final List<String> UNCOMPRESSED = List.of(TransferSyntax.ExplicitVRLittleEndian,
 			TransferSyntax.ImplicitVRLittleEndian);

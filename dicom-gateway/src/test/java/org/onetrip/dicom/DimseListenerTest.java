@@ -31,7 +31,7 @@ class DimseListenerTest {
 		listener = new DimseListener(
 				new DicomGatewaySettings("ONETRIP", InetAddress.getLoopbackAddress(), 0),
 				ae -> Optional.ofNullable(region.get(ae)),
-				null, null); // C-ECHO and association vetting only: no storage or query behind it
+				null, null, null); // C-ECHO and association vetting only: no storage, query or retrieval behind it
 		listener.start();
 	}
 

@@ -32,9 +32,23 @@ public abstract class ServerTest {
 
 	static final Path DATA_DIR = Path.of("target", "it-data", UUID.randomUUID().toString()).toAbsolutePath();
 
+	/** Where hospital A's workstation (dcmtk's movescu, in the DICOM tests) receives what a C-MOVE sends. */
+	protected static final int HOSP_A_MOVE_PORT = freePort();
+
 	@DynamicPropertySource
 	static void dataDirectory(DynamicPropertyRegistry registry) {
 		registry.add("onetrip.data-dir", DATA_DIR::toString);
+		registry.add("onetrip.dicom.destinations.HOSP_A", () -> "127.0.0.1:" + HOSP_A_MOVE_PORT);
+		// Hospital B's node has an address too, so that sending there on A's behalf is refused for the right reason.
+		registry.add("onetrip.dicom.destinations.HOSP_B", () -> "127.0.0.1:" + freePort());
+	}
+
+	private static int freePort() {
+		try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+			return socket.getLocalPort();
+		} catch (java.io.IOException e) {
+			throw new IllegalStateException("no free port on loopback", e);
+		}
 	}
 
 	@LocalServerPort

@@ -33,19 +33,9 @@ public final class RegionalQuery {
 	public record Result(List<QueryMatch> matches, boolean truncated, PatientKey regionalPatient) {}
 
 	public Result find(QueryLevel level, Map<QueryKey, String> keys, String callerHospital) {
-		Map<QueryKey, String> matching = new EnumMap<>(QueryKey.class);
-		keys.forEach((key, value) -> {
-			if (value != null && !value.trim().isEmpty()) {
-				matching.put(key, value.trim());
-			}
-		});
-		String patientId = matching.get(QueryKey.PatientID);
-		PatientKey person = null;
-		Set<String> patientRefs = null;
-		if (patientId != null && patientId.indexOf('*') < 0 && patientId.indexOf('?') < 0) {
-			person = issuers.keyFor(patientId, matching.get(QueryKey.IssuerOfPatientID), callerHospital);
-			patientRefs = patients.samePerson(person);
-		}
+		Map<QueryKey, String> matching = nonEmpty(keys);
+		PatientKey person = person(matching, callerHospital);
+		Set<String> patientRefs = person == null ? null : patients.samePerson(person);
 		List<QueryMatch> found = index.find(new ImagingQuery(level, matching, patientRefs), maxMatches + 1);
 		boolean truncated = found.size() > maxMatches;
 		List<QueryMatch> matches = truncated ? found.subList(0, maxMatches) : found;
@@ -57,6 +47,36 @@ public final class RegionalQuery {
 			}
 		}
 		return new Result(matches, truncated, person);
+	}
+
+	/**
+	 * The stored instances a retrieval (C-MOVE, C-GET) names, across the region: every key filters (the unique keys
+	 * of the levels), and a PatientID stands for the caller's person, as in {@link #find}. At most {@code limit}.
+	 */
+	public List<ImagingIndex.StoredInstance> instances(Map<QueryKey, String> keys, String callerHospital, int limit) {
+		Map<QueryKey, String> matching = nonEmpty(keys);
+		PatientKey person = person(matching, callerHospital);
+		Set<String> patientRefs = person == null ? null : patients.samePerson(person);
+		return index.locate(new ImagingQuery(QueryLevel.IMAGE, matching, patientRefs), limit);
+	}
+
+	private static Map<QueryKey, String> nonEmpty(Map<QueryKey, String> keys) {
+		Map<QueryKey, String> matching = new EnumMap<>(QueryKey.class);
+		keys.forEach((key, value) -> {
+			if (value != null && !value.trim().isEmpty()) {
+				matching.put(key, value.trim());
+			}
+		});
+		return matching;
+	}
+
+	/** The caller's person behind an exact PatientID, or null when the PatientID is absent or a wildcard. */
+	private PatientKey person(Map<QueryKey, String> matching, String callerHospital) {
+		String patientId = matching.get(QueryKey.PatientID);
+		if (patientId == null || patientId.indexOf('*') >= 0 || patientId.indexOf('?') >= 0) {
+			return null;
+		}
+		return issuers.keyFor(patientId, matching.get(QueryKey.IssuerOfPatientID), callerHospital);
 	}
 
 	/** One person under several hospitals' identifiers is one patient to the caller. */

@@ -26,6 +26,13 @@ public interface ImagingIndex {
 
 	List<QueryMatch> find(ImagingQuery query, int limit);
 
+	/** A stored instance and where its file is, for retrieval (C-MOVE, C-GET, WADO). */
+	record StoredInstance(String studyUid, String seriesUid, String sopInstanceUid, String sopClassUid,
+			String transferSyntaxUid, String relativePath) {}
+
+	/** The instances an IMAGE-level query matches (all keys filter), at most {@code limit}, in series order. */
+	List<StoredInstance> locate(ImagingQuery query, int limit);
+
 	/** Everything the index knows of one study, or empty. */
 	Optional<StudySnapshot> study(String studyInstanceUid);
 

@@ -225,6 +225,34 @@ public final class JdbcImagingIndex implements ImagingIndex {
 	}
 
 	@Override
+	public List<StoredInstance> locate(ImagingQuery query, int limit) {
+		if (query.level() != QueryLevel.IMAGE) {
+			throw new IllegalArgumentException("instances are located by an IMAGE-level query, not " + query.level());
+		}
+		if (query.patientRefs() != null && query.patientRefs().isEmpty()) {
+			return List.of();
+		}
+		SqlQuery sql = QuerySql.build(query, limit, true);
+		try (Connection connection = dataSource.getConnection();
+				PreparedStatement select = connection.prepareStatement(sql.text())) {
+			for (int i = 0; i < sql.parameters().size(); i++) {
+				select.setObject(i + 1, sql.parameters().get(i));
+			}
+			List<StoredInstance> instances = new ArrayList<>();
+			try (ResultSet rows = select.executeQuery()) {
+				while (rows.next()) {
+					instances.add(new StoredInstance(rows.getString("StudyInstanceUID"), rows.getString("SeriesInstanceUID"),
+							rows.getString("SOPInstanceUID"), rows.getString("SOPClassUID"),
+							rows.getString("AvailableTransferSyntaxUID"), rows.getString("FILE_PATH")));
+				}
+			}
+			return instances;
+		} catch (SQLException e) {
+			throw new IndexUnavailableException("imaging index read failed: " + e.getMessage(), e);
+		}
+	}
+
+	@Override
 	public Optional<StudySnapshot> study(String studyInstanceUid) {
 		try (Connection connection = dataSource.getConnection()) {
 			StudySnapshot study;

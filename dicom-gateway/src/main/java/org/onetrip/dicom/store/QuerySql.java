@@ -14,6 +14,11 @@ final class QuerySql {
 	private QuerySql() {}
 
 	static JdbcImagingIndex.SqlQuery build(ImagingQuery query, int limit) {
+		return build(query, limit, false);
+	}
+
+	/** @param withFiles IMAGE level only: also select the instance's file path (column FILE_PATH) */
+	static JdbcImagingIndex.SqlQuery build(ImagingQuery query, int limit, boolean withFiles) {
 		QueryLevel level = query.level();
 		List<String> where = new ArrayList<>();
 		List<Object> parameters = new ArrayList<>();
@@ -54,6 +59,7 @@ final class QuerySql {
 				sql.append(studyColumns(returned)).append(", ").append(seriesColumns(returned))
 						.append(", i.SOP_UID AS SOPInstanceUID, i.SOP_CLASS_UID AS SOPClassUID,"
 								+ " i.INSTANCE_NUMBER AS InstanceNumber, i.TRANSFER_SYNTAX AS AvailableTransferSyntaxUID")
+						.append(withFiles ? ", i.FILE_PATH AS FILE_PATH" : "")
 						.append(" FROM OT_DICOM_INSTANCE i JOIN OT_DICOM_SERIES se ON se.SERIES_UID = i.SERIES_UID")
 						.append(" JOIN OT_DICOM_STUDY s ON s.STUDY_UID = i.STUDY_UID");
 				returned.addAll(List.of(QueryKey.SOPInstanceUID, QueryKey.SOPClassUID, QueryKey.InstanceNumber,

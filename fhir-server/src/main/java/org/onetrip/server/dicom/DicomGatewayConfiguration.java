@@ -11,8 +11,10 @@ import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import org.hl7.fhir.r4.model.ImagingStudy;
 import org.hl7.fhir.r4.model.ServiceRequest;
@@ -20,7 +22,10 @@ import org.onetrip.dicom.CallingAeDirectory;
 import org.onetrip.dicom.DicomGatewaySettings;
 import org.onetrip.dicom.DimseListener;
 import org.onetrip.dicom.FindService;
+import org.onetrip.dicom.RetrieveService;
 import org.onetrip.dicom.query.RegionalQuery;
+import org.onetrip.dicom.retrieve.MoveDestinations;
+import org.onetrip.dicom.retrieve.StoredInstanceFiles;
 import org.onetrip.dicom.store.DicomFileStore;
 import org.onetrip.dicom.store.ImagingIndex;
 import org.onetrip.dicom.store.JdbcImagingIndex;
@@ -29,14 +34,18 @@ import org.onetrip.dicom.store.StorageService;
 import org.onetrip.server.OneTripProperties;
 import org.onetrip.server.priorexam.PersonResolver;
 import org.onetrip.terminology.exam.ExamTerminology;
+import org.onetrip.terminology.region.DicomNode;
 import org.onetrip.terminology.region.Hospital;
 import org.onetrip.terminology.region.Region;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -127,13 +136,53 @@ public class DicomGatewayConfiguration {
 		return new FindService(new RegionalQuery(index, patients, issuers, maxMatches));
 	}
 
+	/**
+	 * C-MOVE destinations: region AE titles given with a host and port in the region file, and
+	 * {@code onetrip.dicom.destinations.<AE>=host:port} for addresses that differ per installation (the AE title must
+	 * still be the region's: it says which institution receives).
+	 */
+	@Bean
+	public MoveDestinations moveDestinations(Region region, Environment environment) {
+		Map<String, String> overrides = Binder.get(environment)
+				.bind("onetrip.dicom.destinations", Bindable.mapOf(String.class, String.class)).orElse(Map.of());
+		Map<String, MoveDestinations.Destination> byAe = new HashMap<>();
+		for (Hospital hospital : region.hospitals()) {
+			for (DicomNode node : hospital.dicomNodes()) {
+				byAe.put(node.aeTitle().toUpperCase(Locale.ROOT),
+						new MoveDestinations.Destination(node.aeTitle(), hospital.key(), node.host(), node.port()));
+			}
+		}
+		overrides.forEach((ae, address) -> {
+			Hospital hospital = region.hospitalByAeTitle(ae).orElseThrow(() -> new IllegalArgumentException(
+					"onetrip.dicom.destinations." + ae + ": not an AE title of the region"));
+			int colon = address.lastIndexOf(':');
+			if (colon < 1) {
+				throw new IllegalArgumentException("onetrip.dicom.destinations." + ae + " must be host:port, was " + address);
+			}
+			byAe.put(ae.toUpperCase(Locale.ROOT), new MoveDestinations.Destination(ae.toUpperCase(Locale.ROOT),
+					hospital.key(), address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))));
+		});
+		return ae -> Optional.ofNullable(byAe.get(ae.trim().toUpperCase(Locale.ROOT)));
+	}
+
+	@Bean
+	public RetrieveService dicomRetrieve(ImagingIndex index, FhirPatientDirectory patients, PatientIdIssuers issuers,
+			StorageService storage, MoveDestinations destinations,
+			@Value("${onetrip.dicom.ae-title:ONETRIP}") String aeTitle,
+			@Value("${onetrip.dicom.max-retrieve-instances:20000}") int maxInstances,
+			@Value("${onetrip.dicom.max-matches:1000}") int maxMatches) {
+		return new RetrieveService(new RegionalQuery(index, patients, issuers, maxMatches),
+				new StoredInstanceFiles(storage.files()), destinations, aeTitle, maxInstances);
+	}
+
 	@Bean(initMethod = "start", destroyMethod = "close")
 	public DimseListener dimseListener(CallingAeDirectory callers, StorageService storage, FindService find,
+			RetrieveService retrieve,
 			@Value("${onetrip.dicom.ae-title:ONETRIP}") String aeTitle,
 			@Value("${onetrip.dicom.port:11112}") int port,
 			@Value("${onetrip.dicom.bind-address:127.0.0.1}") String bindAddress) throws IOException {
 		return new DimseListener(new DicomGatewaySettings(aeTitle, InetAddress.getByName(bindAddress), port), callers,
-				storage, find);
+				storage, find, retrieve);
 	}
 
 	@Bean

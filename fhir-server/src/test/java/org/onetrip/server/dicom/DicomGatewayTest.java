@@ -245,6 +245,93 @@ class DicomGatewayTest extends ServerTest {
 				.isEmpty();
 	}
 
+	/** The SOP Instance UIDs of the Part 10 files in a directory (what a retrieval delivered). */
+	private static List<String> receivedInstances(Path directory) throws Exception {
+		List<String> uids = new ArrayList<>();
+		try (Stream<Path> files = Files.list(directory)) {
+			for (Path file : files.toList()) {
+				AttributeList list = new AttributeList();
+				list.read(file.toFile());
+				uids.add(value(list, TagFromName.SOPInstanceUID));
+				assertThat(list.get(TagFromName.PixelData)).as("pixel data arrived").isNotNull();
+			}
+		}
+		return uids;
+	}
+
+	private static List<String> sopInstanceUids(List<Path> files) throws Exception {
+		List<String> uids = new ArrayList<>();
+		for (Path file : files) {
+			AttributeList list = new AttributeList();
+			list.read(file.toFile());
+			uids.add(value(list, TagFromName.SOPInstanceUID));
+		}
+		return uids;
+	}
+
+	@Test
+	void cMoveSendsAStudyToTheCallersOwnWorkstationAndRefusesOtherDestinations() throws Exception {
+		TestInstances.Study study = TestInstances.Study.ct(unique("M"));
+		List<Path> sent = study(study, 2, 2);
+		assertThat(storescu("HOSP_A", sent).exit()).isZero();
+		Path received = Files.createTempDirectory("moved");
+
+		Run move = dcmtk(received, "movescu", "-S", "-aet", "HOSP_A", "-aec", "ONETRIP", "--move", "HOSP_A",
+				"+P", Integer.toString(HOSP_A_MOVE_PORT), "-od", received.toString(),
+				"-k", "QueryRetrieveLevel=STUDY", "-k", "StudyInstanceUID=" + study.studyUid(),
+				"127.0.0.1", Integer.toString(listener.port()));
+
+		assertThat(move.exit()).as(move.output()).isZero();
+		assertThat(receivedInstances(received)).containsExactlyInAnyOrderElementsOf(sopInstanceUids(sent));
+
+		// Hospital B is a region AE with an address, but not hospital A's: A cannot send B's way.
+		Run elsewhere = dcmtk(received, "movescu", "-v", "-S", "-aet", "HOSP_A", "-aec", "ONETRIP", "--move", "HOSP_B",
+				"-k", "QueryRetrieveLevel=STUDY", "-k", "StudyInstanceUID=" + study.studyUid(),
+				"127.0.0.1", Integer.toString(listener.port()));
+		assertThat(elsewhere.output()).contains("Refused: MoveDestinationUnknown");
+		Run unknown = dcmtk(received, "movescu", "-v", "-S", "-aet", "HOSP_A", "-aec", "ONETRIP", "--move", "NOBODY",
+				"-k", "QueryRetrieveLevel=STUDY", "-k", "StudyInstanceUID=" + study.studyUid(),
+				"127.0.0.1", Integer.toString(listener.port()));
+		assertThat(unknown.output()).contains("Refused: MoveDestinationUnknown");
+		Run noKey = dcmtk(received, "movescu", "-v", "-S", "-aet", "HOSP_A", "-aec", "ONETRIP", "--move", "HOSP_A",
+				"-k", "QueryRetrieveLevel=SERIES", "-k", "StudyInstanceUID=" + study.studyUid(),
+				"127.0.0.1", Integer.toString(listener.port()));
+		assertThat(noKey.output()).contains("Move Response (Error: DataSetDoesNotMatchSOPClass)");
+	}
+
+	@Test
+	void cGetReturnsOneSeriesOverTheCallersAssociationAcrossHospitalsForTheSamePerson() throws Exception {
+		String mrnA = unique("GA");
+		String mrnB = unique("GB");
+		Patient person = new Patient();
+		person.addIdentifier().setSystem("urn:onetrip:mrn:hospital-a").setValue(mrnA);
+		person.addIdentifier().setSystem("urn:onetrip:mrn:hospital-b").setValue(mrnB);
+		person.addName().setFamily("Retrieved").addGiven("Rosa");
+		assertThat(fhir.post("Patient", person).status()).isEqualTo(201);
+		TestInstances.Study atB = TestInstances.Study.ct(mrnB);
+		List<Path> sent = study(atB, 2, 3);
+		assertThat(storescu("HOSP_B", sent).exit()).isZero();
+		String seriesUid = value(findscu("HOSP_A", true, "QueryRetrieveLevel=SERIES", "PatientID=" + mrnA,
+				"StudyInstanceUID=" + atB.studyUid(), "SeriesInstanceUID", "SeriesNumber=1").get(0), TagFromName.SeriesInstanceUID);
+		Path received = Files.createTempDirectory("got");
+
+		Run get = dcmtk(received, "getscu", "-S", "-aet", "HOSP_A", "-aec", "ONETRIP", "-od", received.toString(),
+				"-k", "QueryRetrieveLevel=SERIES", "-k", "PatientID=" + mrnA, "-k", "StudyInstanceUID=" + atB.studyUid(),
+				"-k", "SeriesInstanceUID=" + seriesUid, "127.0.0.1", Integer.toString(listener.port()));
+
+		assertThat(get.exit()).as(get.output()).isZero();
+		assertThat(receivedInstances(received)).hasSize(3);
+		// Hospital C knows no one by that PatientID: the same request retrieves nothing.
+		Path nothing = Files.createTempDirectory("none");
+		Run fromC = dcmtk(nothing, "getscu", "-S", "-aet", "CLINIC_C", "-aec", "ONETRIP", "-od", nothing.toString(),
+				"-k", "QueryRetrieveLevel=SERIES", "-k", "PatientID=" + mrnA, "-k", "StudyInstanceUID=" + atB.studyUid(),
+				"-k", "SeriesInstanceUID=" + seriesUid, "127.0.0.1", Integer.toString(listener.port()));
+		assertThat(fromC.exit()).as(fromC.output()).isZero();
+		try (Stream<Path> files = Files.list(nothing)) {
+			assertThat(files.count()).isZero();
+		}
+	}
+
 	@Test
 	void brokenInstancesGetAFailureStatusAndNothingIsStored() throws Exception {
 		TestInstances.Study study = TestInstances.Study.ct(unique("X"));

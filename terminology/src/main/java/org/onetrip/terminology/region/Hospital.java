@@ -15,11 +15,13 @@ public record Hospital(
 		String city,
 		String mrnSystem,
 		List<String> aeTitles,
+		List<DicomNode> dicomNodes,
 		List<Department> departments,
 		List<Clinician> clinicians) {
 
 	public Hospital {
 		aeTitles = List.copyOf(aeTitles);
+		dicomNodes = List.copyOf(dicomNodes);
 		departments = List.copyOf(departments);
 		clinicians = List.copyOf(clinicians);
 	}

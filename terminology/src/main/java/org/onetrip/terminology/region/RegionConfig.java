@@ -97,13 +97,24 @@ public final class RegionConfig {
 		boolean imagingCentre = "imaging-centre".equals(h.path("kind").asText(""));
 		String mrnSystem = text(h, "mrnSystem", systems.defaultMrnSystem(key));
 
+		// An AE title alone ("HOSP_A") may call OneTrip; with an address ({aeTitle: HOSP_A, host: 10.1.2.3, port: 104})
+		// it can also receive what a C-MOVE sends.
 		List<String> aeTitles = new ArrayList<>();
+		List<DicomNode> dicomNodes = new ArrayList<>();
 		for (JsonNode ae : h.path("aeTitles")) {
-			String title = ae.asText().trim();
+			String title = (ae.isObject() ? ae.path("aeTitle").asText("") : ae.asText()).trim();
 			if (!AE_TITLE.matcher(title).matches()) {
 				throw new IllegalArgumentException(where + ": AE title '" + title + "' is not 1-16 printable characters");
 			}
 			aeTitles.add(title);
+			if (ae.isObject()) {
+				String host = ae.path("host").asText("").trim();
+				int port = ae.path("port").asInt(-1);
+				if (host.isEmpty() || port < 1 || port > 65535) {
+					throw new IllegalArgumentException(where + ": AE title '" + title + "' needs a host and a port 1-65535");
+				}
+				dicomNodes.add(new DicomNode(title, host, port));
+			}
 		}
 
 		List<Department> departments = new ArrayList<>();
@@ -136,7 +147,7 @@ public final class RegionConfig {
 			clinicians.add(new Clinician(pKey, required(p, "family", pWhere), text(p, "given", null), department));
 		}
 		return new Hospital(
-				key, name, level, imagingCentre, text(h, "city", null), mrnSystem, aeTitles, departments, clinicians);
+				key, name, level, imagingCentre, text(h, "city", null), mrnSystem, aeTitles, dicomNodes, departments, clinicians);
 	}
 
 	private static String key(JsonNode node, String what) {
