@@ -15,6 +15,8 @@ public final class Progress implements AutoCloseable {
 	private final String label;
 	private final long totalUnits;
 	private final String unitName;
+	private final String itemName;
+	private final String rateName;
 	private final AtomicLong units = new AtomicLong();
 	private final AtomicLong items = new AtomicLong();
 	private final long startNanos = System.nanoTime();
@@ -24,15 +26,36 @@ public final class Progress implements AutoCloseable {
 	private volatile boolean closed;
 
 	public Progress(String label, long totalUnits, String unitName) {
+		this(label, totalUnits, unitName, "resources", "res/s");
+	}
+
+	/** A bar whose items are not FHIR resources ({@code "instances", "inst/s"}). */
+	public Progress(String label, long totalUnits, String unitName, String itemName, String rateName) {
 		this.label = label;
 		this.totalUnits = totalUnits;
 		this.unitName = unitName;
+		this.itemName = itemName;
+		this.rateName = rateName;
+	}
+
+	/** Sets the units done so far (one item each) from a counter read elsewhere, e.g. a server's statistics. */
+	public void advanceTo(long unitsDone) {
+		long delta = unitsDone - units.get();
+		if (delta > 0) {
+			units.addAndGet(delta);
+			items.addAndGet(delta);
+			maybeDraw();
+		}
 	}
 
 	/** One more unit (a bundle) done, carrying {@code itemsInUnit} items (resources). */
 	public void advance(long itemsInUnit) {
 		units.incrementAndGet();
 		items.addAndGet(itemsInUnit);
+		maybeDraw();
+	}
+
+	private void maybeDraw() {
 		long now = System.nanoTime();
 		// Non-interactive output (CI logs) gets a line every 5 s instead of carriage-return redraws.
 		long interval = interactive ? 500_000_000L : 5_000_000_000L;
@@ -62,9 +85,9 @@ public final class Progress implements AutoCloseable {
 		int filled = (int) Math.round(fraction * WIDTH);
 		double elapsed = seconds();
 		long etaSeconds = done == 0 ? 0 : Math.round(elapsed / done * (totalUnits - done));
-		String line = String.format(Locale.ROOT, "%s [%s%s] %d/%d %s  %,d resources  %,.0f res/s  %s",
+		String line = String.format(Locale.ROOT, "%s [%s%s] %d/%d %s  %,d %s  %,.0f %s  %s",
 				label, "#".repeat(filled), "-".repeat(WIDTH - filled), done, totalUnits, unitName,
-				items.get(), itemsPerSecond(), last ? "in " + duration(Math.round(elapsed)) : "ETA " + duration(etaSeconds));
+				items.get(), itemName, itemsPerSecond(), rateName, last ? "in " + duration(Math.round(elapsed)) : "ETA " + duration(etaSeconds));
 		if (interactive) {
 			out.print("\r" + line + "   ");
 			if (last) out.println();
