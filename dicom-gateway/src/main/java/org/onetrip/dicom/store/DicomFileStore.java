@@ -63,7 +63,9 @@ public final class DicomFileStore {
 	/** Forces the received file to disk and renames it into place; afterwards the instance survives a crash. */
 	public Path commit(Path incomingFile, String relativePath) throws IOException {
 		try (FileChannel channel = FileChannel.open(incomingFile, StandardOpenOption.WRITE)) {
-			channel.force(true);
+			// fdatasync: the data and what is needed to read it back (its size); the name is made durable by the
+			// directory force after the rename. A full fsync also wrote timestamps and waited ~15 ms under load.
+			channel.force(false);
 		}
 		Path target = resolve(relativePath);
 		Path directory = target.getParent();

@@ -21,8 +21,6 @@ import org.slf4j.LoggerFactory;
 public final class StorageService {
 
 	private static final Logger log = LoggerFactory.getLogger(StorageService.class);
-	/** Bigger data sets are parsed up to their pixel data only (a whole parse would hold them in memory). */
-	private static final long FULL_PARSE_LIMIT_BYTES = 64L * 1024 * 1024;
 
 	/** What happened to an instance that was accepted. */
 	public enum Outcome { STORED, ALREADY_STORED }
@@ -112,11 +110,9 @@ public final class StorageService {
 		AttributeList list = new AttributeList();
 		try {
 			DataSetCompleteness.check(file, transferSyntaxUid);
-			if (Files.size(file) <= FULL_PARSE_LIMIT_BYTES) {
-				list.read(file.toFile());
-			} else {
-				list.read(file.toFile(), TagFromName.PixelData);
-			}
+			// Up to the pixel data: the header is all the index needs, and DataSetCompleteness has already walked
+			// every element (decoding the pixels here was the costliest step of a C-STORE).
+			list.read(file.toFile(), TagFromName.PixelData);
 		} catch (DataSetCompleteness.Incomplete e) {
 			throw new StoreRefusedException(DimseStatus.CANNOT_UNDERSTAND, "the data set is incomplete: " + e.getMessage(), e);
 		} catch (IOException | DicomException | RuntimeException e) {

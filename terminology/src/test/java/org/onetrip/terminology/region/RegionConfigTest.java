@@ -51,6 +51,23 @@ class RegionConfigTest {
 	}
 
 	@Test
+	void anAeTitleWithAnAddressIsAMoveDestinationAndOneWithoutAPortIsRejected() throws Exception {
+		Region region = parse("""
+				hospitals:
+				  - {key: a, name: A, level: tertiary, aeTitles: [A_MODALITY, {aeTitle: A_PACS, host: 10.1.2.3, port: 104}]}
+				""");
+		Hospital a = region.hospitals().get(0);
+		assertEquals(List.of("A_MODALITY", "A_PACS"), a.aeTitles());
+		assertEquals(List.of(new DicomNode("A_PACS", "10.1.2.3", 104)), a.dicomNodes());
+
+		var e = assertThrows(IllegalArgumentException.class, () -> parse("""
+				hospitals:
+				  - {key: a, name: A, level: tertiary, aeTitles: [{aeTitle: A_PACS, host: 10.1.2.3}]}
+				"""));
+		assertTrue(e.getMessage().contains("AE title 'A_PACS' needs a host and a port"), e.getMessage());
+	}
+
+	@Test
 	void aPractitionerInAnUnknownDepartmentIsRejected() {
 		String yaml = """
 				hospitals:
