@@ -60,15 +60,20 @@ final class DimseAssociation {
 		Association association = AssociationFactory.createNewAssociation(socket, aeTitle,
 				AssociationFactory.getDefaultMaximumLengthReceived(), AssociationFactory.getDefaultReceiveBufferSize(),
 				AssociationFactory.getDefaultSendBufferSize(), new GatewayPresentationPolicy());
+		RequestReader request = null;
 		try {
 			while (true) {
-				RequestReader request = new RequestReader(association);
+				request = new RequestReader(association);
 				association.setReceivedDataHandler(request);
 				association.waitForPDataPDUsUntilHandlerReportsDone();
 				answer(association, request);
 			}
 		} catch (AReleaseException released) {
 			// the caller released the association: done
+		} finally {
+			if (request != null) {
+				request.abandon();
+			}
 		}
 	}
 
@@ -153,6 +158,8 @@ final class DimseAssociation {
 		Path storeFile;
 		private OutputStream storeOut;
 		IOException storeFailure;
+		/** Set once the last data fragment arrived: the file then belongs to the store path, not to this reader. */
+		private boolean dataSetComplete;
 
 		RequestReader(Association association) {
 			this.association = association;
@@ -227,6 +234,7 @@ final class DimseAssociation {
 		}
 
 		private void dataComplete() {
+			dataSetComplete = true;
 			if (storeOut != null) {
 				try {
 					storeOut.close();
@@ -237,6 +245,24 @@ final class DimseAssociation {
 				}
 			}
 			setDone(true);
+		}
+
+		/**
+		 * The association ended (released, aborted, the peer vanished) with this request's data set half received:
+		 * its file is closed and removed now rather than at the next start. Nothing of it was acknowledged.
+		 */
+		void abandon() {
+			if (storeFile == null || dataSetComplete) {
+				return;
+			}
+			if (storeOut != null) {
+				try {
+					storeOut.close();
+				} catch (IOException ignored) {
+					// removed below either way
+				}
+			}
+			storage.files().discard(storeFile);
 		}
 
 		AttributeList dataSet() throws IOException, DicomException, DicomNetworkException {
