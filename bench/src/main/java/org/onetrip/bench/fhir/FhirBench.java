@@ -38,6 +38,7 @@ public final class FhirBench {
 
 	private final ObjectMapper json = new ObjectMapper();
 	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+	private List<String> extraServerArgs = List.of();
 
 	public static void main(String[] argv) throws Exception {
 		new FhirBench().run(new Args(argv));
@@ -50,6 +51,9 @@ public final class FhirBench {
 		int queries = args.integer("queries", 300);
 		int port = args.integer("port", 18080);
 		String heap = args.get("heap", "1536m");
+		// More server arguments for an A/B run, e.g. --server-args "--spring.datasource.url=..." (space-separated).
+		String serverArgs = args.get("server-args", "").trim();
+		extraServerArgs = serverArgs.isEmpty() ? List.of() : List.of(serverArgs.split("\\s+"));
 		Path work = Path.of(args.required("work"));
 		Path app = Path.of(args.required("server-app"));
 		String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
@@ -62,15 +66,15 @@ public final class FhirBench {
 
 		List<Path> bundles = new SyntheaRunner(Path.of(args.required("synthea-lib")), work).bundles(patients, seed);
 		StringBuilder report = new StringBuilder();
-		report.append(String.format(Locale.ROOT, "### FHIR: %d Synthea patients (seed %d), %s heap, %d loader threads%n%n",
-				patients, seed, heap, threads));
+		report.append(String.format(Locale.ROOT, "### FHIR: %d Synthea patients (seed %d), %s heap, %d loader threads%s%n%n",
+				patients, seed, heap, threads, extraServerArgs.isEmpty() ? "" : ", server " + String.join(" ", extraServerArgs)));
 
 		BundleLoader.Result load;
 		Map<String, Latencies> latencies;
 		long rssAfterLoad;
 		long rssAfterQueries;
 		double freshStartup;
-		try (ServerProcess server = ServerProcess.start(app, dataDir, port, heap, log)) {
+		try (ServerProcess server = ServerProcess.start(app, dataDir, port, heap, log, extraServerArgs)) {
 			freshStartup = server.startupSeconds();
 			System.err.printf(Locale.ROOT, "server ready in %.1f s (empty database)%n", freshStartup);
 			load = new BundleLoader(server.fhirBase(), new Regionaliser(RegionConfig.load(Path.of(args.required("region")))), threads)
@@ -83,7 +87,7 @@ public final class FhirBench {
 			rssAfterQueries = server.rssMiB();
 		}
 		double warmStartup;
-		try (ServerProcess again = ServerProcess.start(app, dataDir, port, heap, log)) {
+		try (ServerProcess again = ServerProcess.start(app, dataDir, port, heap, log, extraServerArgs)) {
 			warmStartup = again.startupSeconds();
 		}
 
@@ -112,7 +116,7 @@ public final class FhirBench {
 	private void searchOnly(Path dataDir, Path app, int port, String heap, Path log, int queries, long seed, Path work,
 			String stamp) throws Exception {
 		StringBuilder report = new StringBuilder();
-		try (ServerProcess server = ServerProcess.start(app, dataDir, port, heap, log)) {
+		try (ServerProcess server = ServerProcess.start(app, dataDir, port, heap, log, extraServerArgs)) {
 			List<String> ids = new ArrayList<>();
 			String next = server.fhirBase() + "/Patient?_count=500&_elements=id";
 			while (next != null) {

@@ -1,0 +1,249 @@
+package org.onetrip.server.dicom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ca.uhn.fhir.context.FhirContext;
+import com.pixelmed.dicom.Attribute;
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.TagFromName;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.hl7.fhir.r4.model.ImagingStudy;
+import org.hl7.fhir.r4.model.Patient;
+import org.junit.jupiter.api.Test;
+import org.onetrip.server.FhirHttp;
+
+/**
+ * What was acknowledged survives the process being killed: a OneTrip server in its own process receives a storescu
+ * stream and FHIR writes at the same time and is killed with SIGKILL in the middle; after a restart on the same data
+ * directory every instance that got Success is on disk and indexed, nothing is indexed without its file, nothing is
+ * left half-received, the ImagingStudies catch up, and every Patient that got 201 is there.
+ */
+class KilledServerTest {
+
+	private static final Pattern SENDING = Pattern.compile("Sending file: (\\S+\\.dcm)");
+	private static final Pattern SUCCESS_RESPONSE = Pattern.compile("Received Store Response.*\\(Success\\)");
+	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+	@Test
+	void everyInstanceAndResourceAcknowledgedBeforeAKillIsThereAfterTheRestart() throws Exception {
+		Path dataDir = Files.createTempDirectory(Path.of("target"), "killed-").toAbsolutePath();
+		int httpPort = freePort();
+		int dicomPort = freePort();
+
+		List<TestInstances.Study> studies = new ArrayList<>();
+		Path files = Files.createTempDirectory("kill-stream");
+		for (int s = 0; s < 4; s++) {
+			TestInstances.Study study = TestInstances.Study.ct("K" + s + "-" + System.nanoTime() % 100000);
+			studies.add(study);
+			String seriesUid = TestInstances.uid();
+			for (int i = 1; i <= 150; i++) {
+				TestInstances.write(TestInstances.ct(study, seriesUid, 1, i, 64), files);
+			}
+		}
+
+		Process server = startServer(dataDir, httpPort, dicomPort);
+		FhirHttp fhir = new FhirHttp(FhirContext.forR4Cached(), "http://127.0.0.1:" + httpPort + "/fhir");
+		List<String> createdPatients = new CopyOnWriteArrayList<>();
+		List<String> otherAnswers = new CopyOnWriteArrayList<>();
+		Thread fhirWriter = new Thread(() -> {
+			for (int i = 0; ; i++) {
+				Patient patient = new Patient();
+				patient.addIdentifier().setSystem("urn:onetrip:mrn:hospital-a").setValue("KILL-" + i + "-" + System.nanoTime());
+				try {
+					FhirHttp.Response response = fhir.post("/Patient", patient);
+					if (response.status() == 201) {
+						createdPatients.add(response.as(Patient.class).getIdElement().getIdPart());
+					} else if (otherAnswers.size() < 5) {
+						otherAnswers.add(response.toString());
+					}
+				} catch (RuntimeException serverGone) {
+					otherAnswers.add(serverGone.toString());
+					return;
+				}
+			}
+		});
+
+		ProcessBuilder storescu = new ProcessBuilder("storescu", "-v", "-aet", "HOSP_A", "-aec", "ONETRIP", "+sd",
+				"127.0.0.1", Integer.toString(dicomPort), files.toString()).redirectErrorStream(true);
+		storescu.environment().put("TCP_NODELAY", "1");
+		Process sender = storescu.start();
+		fhirWriter.start();
+		// Kill once a good part of the stream is in, so the kill lands in the middle of it.
+		Instant deadline = Instant.now().plusSeconds(60);
+		while ((storedCount(httpPort) < 150 || createdPatients.size() < 20) && Instant.now().isBefore(deadline)) {
+			Thread.sleep(20);
+		}
+		server.destroyForcibly(); // SIGKILL
+		assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
+		String output = new String(sender.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		sender.waitFor(30, TimeUnit.SECONDS);
+		fhirWriter.join(30_000);
+
+		Set<String> acknowledged = acknowledgedInstances(output);
+		assertThat(acknowledged).as("the kill came in the middle of the stream").hasSizeBetween(100, 599);
+		assertThat(createdPatients).as("FHIR writes during the stream; other answers: %s", otherAnswers).isNotEmpty();
+
+		server = startServer(dataDir, httpPort, dicomPort);
+		try {
+			Map<String, Set<String>> indexedByStudy = new HashMap<>();
+			Set<String> indexed = new HashSet<>();
+			for (TestInstances.Study study : studies) {
+				Set<String> inStudy = findInstances(dicomPort, study.studyUid());
+				indexedByStudy.put(study.studyUid(), inStudy);
+				indexed.addAll(inStudy);
+			}
+			assertThat(indexed).as("every acknowledged instance is indexed").containsAll(acknowledged);
+			Set<String> onDisk = new HashSet<>();
+			try (Stream<Path> stored = Files.walk(dataDir.resolve("dicom/store"))) {
+				stored.filter(Files::isRegularFile).forEach(p -> onDisk.add(p.getFileName().toString().replace(".dcm", "")));
+			}
+			assertThat(onDisk).as("nothing indexed without its file").containsAll(indexed);
+			try (Stream<Path> incoming = Files.list(dataDir.resolve("dicom/incoming"))) {
+				assertThat(incoming.count()).as("nothing half-received left behind").isZero();
+			}
+			for (TestInstances.Study study : studies) {
+				int count = indexedByStudy.get(study.studyUid()).size();
+				if (count > 0) {
+					awaitImagingStudy(fhir, study.studyUid(), count);
+				}
+			}
+			for (String id : createdPatients) {
+				assertThat(fhir.get("/Patient/" + id).status()).as("Patient/" + id + " got 201 before the kill").isEqualTo(200);
+			}
+		} finally {
+			server.destroy();
+			server.waitFor(60, TimeUnit.SECONDS);
+		}
+	}
+
+	/** The SOP Instance UIDs of the files storescu got a Success response for. */
+	private static Set<String> acknowledgedInstances(String storescuOutput) throws Exception {
+		Set<String> uids = new HashSet<>();
+		String sending = null;
+		for (String line : storescuOutput.split("\n")) {
+			Matcher file = SENDING.matcher(line);
+			if (file.find()) {
+				sending = file.group(1);
+			} else if (sending != null && SUCCESS_RESPONSE.matcher(line).find()) {
+				AttributeList list = new AttributeList();
+				list.read(sending, TagFromName.PixelData);
+				uids.add(Attribute.getSingleStringValueOrEmptyString(list, TagFromName.SOPInstanceUID));
+				sending = null;
+			}
+		}
+		return uids;
+	}
+
+	private static Set<String> findInstances(int dicomPort, String studyUid) throws Exception {
+		Path out = Files.createTempDirectory("killed-find");
+		ProcessBuilder builder = new ProcessBuilder("findscu", "-S", "-aet", "HOSP_A", "-aec", "ONETRIP", "-X", "-od",
+				out.toString(), "-k", "QueryRetrieveLevel=IMAGE", "-k", "StudyInstanceUID=" + studyUid, "-k", "SOPInstanceUID",
+				"127.0.0.1", Integer.toString(dicomPort)).redirectErrorStream(true);
+		builder.environment().put("TCP_NODELAY", "1");
+		Process process = builder.start();
+		String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+		assertThat(process.exitValue()).as(output).isZero();
+		Set<String> uids = new HashSet<>();
+		try (Stream<Path> responses = Files.list(out)) {
+			for (Path file : responses.toList()) {
+				AttributeList list = new AttributeList();
+				list.read(file.toFile());
+				uids.add(Attribute.getSingleStringValueOrEmptyString(list, TagFromName.SOPInstanceUID).trim());
+			}
+		}
+		return uids;
+	}
+
+	private static void awaitImagingStudy(FhirHttp fhir, String studyUid, int instances) throws Exception {
+		// A study leased to the sync when the process died is retried when its lease (30 s) runs out.
+		Instant deadline = Instant.now().plusSeconds(90);
+		int seen = -1;
+		while (Instant.now().isBefore(deadline)) {
+			FhirHttp.Response response = fhir.get("/ImagingStudy/" + studyUid);
+			if (response.status() == 200) {
+				seen = response.as(ImagingStudy.class).getNumberOfInstances();
+				if (seen == instances) {
+					return;
+				}
+			}
+			Thread.sleep(250);
+		}
+		throw new AssertionError("ImagingStudy/" + studyUid + " shows " + seen + " instances, the index " + instances);
+	}
+
+	/** The server in a process of its own (a kill must not take the test JVM with it), on the test classpath. */
+	private Process startServer(Path dataDir, int httpPort, int dicomPort) throws Exception {
+		List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+				"-Xmx1g", "-XX:+UseG1GC", "-cp", System.getProperty("java.class.path"),
+				"org.onetrip.server.OneTripServer",
+				"--spring.config.additional-location=file:../config/",
+				"--onetrip.region=../config/region.yaml",
+				"--onetrip.exams=../config/exams",
+				"--onetrip.rosters=../config/rosters.yaml",
+				"--server.address=127.0.0.1",
+				"--server.port=" + httpPort,
+				"--onetrip.dicom.port=" + dicomPort,
+				"--onetrip.data-dir=" + dataDir);
+		Path log = dataDir.resolve("server-" + System.nanoTime() + ".log");
+		Process process = new ProcessBuilder(command).redirectErrorStream(true)
+				.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+		Instant deadline = Instant.now().plusSeconds(240);
+		while (Instant.now().isBefore(deadline)) {
+			if (!process.isAlive()) {
+				throw new AssertionError("the server exited with " + process.exitValue() + "; see " + log);
+			}
+			try {
+				HttpResponse<String> ready = http.send(HttpRequest.newBuilder(
+						URI.create("http://127.0.0.1:" + httpPort + "/actuator/health/readiness")).build(),
+						HttpResponse.BodyHandlers.ofString());
+				if (ready.statusCode() == 200) {
+					return process;
+				}
+			} catch (IOException notYet) {
+				// still starting
+			}
+			Thread.sleep(200);
+		}
+		process.destroyForcibly();
+		throw new AssertionError("the server was not ready within 240 s; see " + log);
+	}
+
+	private long storedCount(int httpPort) {
+		try {
+			HttpResponse<String> health = http.send(HttpRequest.newBuilder(
+					URI.create("http://127.0.0.1:" + httpPort + "/actuator/health")).build(), HttpResponse.BodyHandlers.ofString());
+			Matcher stored = Pattern.compile("\"instancesStored\":(\\d+)").matcher(health.body());
+			return stored.find() ? Long.parseLong(stored.group(1)) : 0;
+		} catch (IOException | InterruptedException e) {
+			return 0;
+		}
+	}
+
+	private static int freePort() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+			return socket.getLocalPort();
+		}
+	}
+}
