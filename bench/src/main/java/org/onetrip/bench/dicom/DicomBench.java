@@ -149,6 +149,16 @@ public final class DicomBench {
 					load = "";
 				}
 			}
+			// The floor under every C-FIND figure: starting a dcmtk process and an association, with nothing to search.
+			Latencies orthancEcho = new Latencies();
+			Latencies onetripEcho = new Latencies();
+			for (int q = 0; q < queries; q++) {
+				echo(OrthancProcess.AE_TITLE, orthanc.dicomPort(), orthancEcho);
+				echo(ONETRIP_AE, onetripDicomPort, onetripEcho);
+			}
+			report.append(String.format(Locale.ROOT, "%nThe floor: echoscu (process + association + C-ECHO), %d each: "
+					+ "Orthanc p50 / p99 %.1f / %.1f ms, OneTrip %.1f / %.1f ms%n", queries, orthancEcho.percentile(50),
+					orthancEcho.percentile(99), onetripEcho.percentile(50), onetripEcho.percentile(99)));
 			report.append(String.format(Locale.ROOT, "%nOneTrip RSS at the end: %,d MiB%n", onetrip.rssMiB()));
 		}
 		System.out.println();
@@ -306,6 +316,20 @@ public final class DicomBench {
 			throw new IOException("findscu to " + calledAe + " failed (" + exit + "):\n" + output);
 		}
 		return (int) output.lines().filter(l -> l.contains("Find Response:") && l.contains("(Pending)")).count();
+	}
+
+	private void echo(String calledAe, int port, Latencies times) throws Exception {
+		ProcessBuilder builder = new ProcessBuilder("echoscu", "-aet", CALLING_AE, "-aec", calledAe, "127.0.0.1",
+				Integer.toString(port)).redirectErrorStream(true);
+		builder.environment().put("TCP_NODELAY", "1");
+		long start = System.nanoTime();
+		Process process = builder.start();
+		String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		int exit = process.waitFor();
+		times.record(System.nanoTime() - start);
+		if (exit != 0) {
+			throw new IOException("echoscu to " + calledAe + " failed (" + exit + "):\n" + output);
+		}
 	}
 
 	private static void deleteTree(Path directory) throws IOException {

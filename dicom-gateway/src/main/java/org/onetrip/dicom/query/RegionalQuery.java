@@ -70,11 +70,18 @@ public final class RegionalQuery {
 		return matching;
 	}
 
-	/** The caller's person behind an exact PatientID, or null when the PatientID is absent or a wildcard. */
+	/**
+	 * The caller's person behind an exact PatientID, or null when the PatientID is absent or a wildcard, or when
+	 * neither the caller's hospital nor an issuer says whose identifier it is.
+	 */
 	private PatientKey person(Map<QueryKey, String> matching, String callerHospital) {
 		String patientId = matching.get(QueryKey.PatientID);
 		if (patientId == null || patientId.indexOf('*') >= 0 || patientId.indexOf('?') >= 0) {
 			return null;
+		}
+		String issuer = matching.get(QueryKey.IssuerOfPatientID);
+		if (callerHospital == null && (issuer == null || issuer.isBlank())) {
+			return null; // no caller and no issuer (a DICOMweb query without either): the value is matched as stored
 		}
 		return issuers.keyFor(patientId, matching.get(QueryKey.IssuerOfPatientID), callerHospital);
 	}

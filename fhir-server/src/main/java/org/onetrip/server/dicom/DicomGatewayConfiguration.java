@@ -131,9 +131,21 @@ public class DicomGatewayConfiguration {
 	}
 
 	@Bean
-	public FindService dicomFind(ImagingIndex index, FhirPatientDirectory patients, PatientIdIssuers issuers,
+	@org.springframework.core.annotation.Order(25)
+	public DicomWebEndpoint dicomWebEndpoint(DaoRegistry daoRegistry, Environment environment) {
+		return new DicomWebEndpoint(daoRegistry, environment);
+	}
+
+	/** The one query over the region's imaging, behind C-FIND, C-MOVE, C-GET and QIDO-RS. */
+	@Bean
+	public RegionalQuery regionalImagingQuery(ImagingIndex index, FhirPatientDirectory patients, PatientIdIssuers issuers,
 			@Value("${onetrip.dicom.max-matches:1000}") int maxMatches) {
-		return new FindService(new RegionalQuery(index, patients, issuers, maxMatches));
+		return new RegionalQuery(index, patients, issuers, maxMatches);
+	}
+
+	@Bean
+	public FindService dicomFind(RegionalQuery regionalImagingQuery) {
+		return new FindService(regionalImagingQuery);
 	}
 
 	/**
@@ -166,13 +178,12 @@ public class DicomGatewayConfiguration {
 	}
 
 	@Bean
-	public RetrieveService dicomRetrieve(ImagingIndex index, FhirPatientDirectory patients, PatientIdIssuers issuers,
-			StorageService storage, MoveDestinations destinations,
+	public RetrieveService dicomRetrieve(RegionalQuery regionalImagingQuery, StorageService storage,
+			MoveDestinations destinations,
 			@Value("${onetrip.dicom.ae-title:ONETRIP}") String aeTitle,
-			@Value("${onetrip.dicom.max-retrieve-instances:20000}") int maxInstances,
-			@Value("${onetrip.dicom.max-matches:1000}") int maxMatches) {
-		return new RetrieveService(new RegionalQuery(index, patients, issuers, maxMatches),
-				new StoredInstanceFiles(storage.files()), destinations, aeTitle, maxInstances);
+			@Value("${onetrip.dicom.max-retrieve-instances:20000}") int maxInstances) {
+		return new RetrieveService(regionalImagingQuery, new StoredInstanceFiles(storage.files()), destinations, aeTitle,
+				maxInstances);
 	}
 
 	@Bean(initMethod = "start", destroyMethod = "close")

@@ -60,6 +60,8 @@ public class ImagingStudyBuilder {
 		}
 		fhir.setStatus(ImagingStudy.ImagingStudyStatus.AVAILABLE);
 		fhir.setSubject(new Reference("Patient/" + study.patientRef()));
+		// Where the images are: OneTrip's DICOMweb (the CDS cards link the study there through this Endpoint).
+		fhir.addEndpoint(new Reference("Endpoint/" + DicomWebEndpoint.ID));
 		for (String modality : study.modalities()) {
 			fhir.addModality(new Coding(DCM, modality, null));
 		}

@@ -18,11 +18,11 @@ import java.nio.file.Path;
 import java.util.UUID;
 
 /** Synthetic CT instances written as Part 10 files with PixelMed; UIDs under the 2.25 (UUID) root. */
-final class TestInstances {
+public final class TestInstances {
 
 	private TestInstances() {}
 
-	static String uid() {
+	public static String uid() {
 		UUID uuid = UUID.randomUUID();
 		BigInteger value = new BigInteger(1, java.nio.ByteBuffer.allocate(16)
 				.putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits()).array());
@@ -30,28 +30,28 @@ final class TestInstances {
 	}
 
 	/** What one test study looks like. Null fields are left out of the data set. */
-	record Study(String studyUid, String patientId, String issuer, String patientName, String birthDate, String sex,
+	public record Study(String studyUid, String patientId, String issuer, String patientName, String birthDate, String sex,
 			String studyDate, String studyTime, String accession, String description, String bodyPart,
 			String procedureScheme, String procedureCode) {
 
-		static Study ct(String patientId) {
+		public static Study ct(String patientId) {
 			return new Study(uid(), patientId, null, "TEST^PATIENT", "19700101", "F", "20261101", "101500",
 					"ACC" + Long.toString(System.nanoTime() % 1_000_000_000L), "CT CHEST", "CHEST", null, null);
 		}
 
-		Study withIssuer(String value) {
+		public Study withIssuer(String value) {
 			return new Study(studyUid, patientId, value, patientName, birthDate, sex, studyDate, studyTime, accession,
 					description, bodyPart, procedureScheme, procedureCode);
 		}
 
-		Study withDate(String date) {
+		public Study withDate(String date) {
 			return new Study(studyUid, patientId, issuer, patientName, birthDate, sex, date, studyTime, accession,
 					description, bodyPart, procedureScheme, procedureCode);
 		}
 	}
 
 	/** One CT image of {@code rows x rows} 16-bit pixels. */
-	static AttributeList ct(Study study, String seriesUid, int seriesNumber, int instanceNumber, int rows)
+	public static AttributeList ct(Study study, String seriesUid, int seriesNumber, int instanceNumber, int rows)
 			throws DicomException {
 		AttributeList list = new AttributeList();
 		put(list, TagFromName.SOPClassUID, SOPClass.CTImageStorage);
@@ -102,7 +102,7 @@ final class TestInstances {
 		return list;
 	}
 
-	static Path write(AttributeList list, Path directory) throws IOException, DicomException {
+	public static Path write(AttributeList list, Path directory) throws IOException, DicomException {
 		FileMetaInformation.addFileMetaInformation(list, TransferSyntax.ExplicitVRLittleEndian, "ONETRIPTEST");
 		Files.createDirectories(directory);
 		Path file = directory.resolve(Attribute.getSingleStringValueOrEmptyString(list, TagFromName.SOPInstanceUID) + ".dcm");
@@ -117,5 +117,45 @@ final class TestInstances {
 		Attribute attribute = AttributeFactory.newAttribute(tag);
 		attribute.addValue(value);
 		list.put(attribute);
+	}
+
+	/** A study of {@code series x perSeries} 32x32 CT images written to a new temporary directory. */
+	public static java.util.List<Path> study(Study study, int series, int perSeries) throws Exception {
+		Path dir = Files.createTempDirectory("study");
+		java.util.List<Path> files = new java.util.ArrayList<>();
+		for (int s = 1; s <= series; s++) {
+			String seriesUid = uid();
+			for (int i = 1; i <= perSeries; i++) {
+				files.add(write(ct(study, seriesUid, s, i, 32), dir));
+			}
+		}
+		return files;
+	}
+
+	public static java.util.List<String> sopInstanceUids(java.util.List<Path> files) throws Exception {
+		java.util.List<String> uids = new java.util.ArrayList<>();
+		for (Path file : files) {
+			AttributeList list = new AttributeList();
+			list.read(file.toFile());
+			uids.add(Attribute.getSingleStringValueOrEmptyString(list, TagFromName.SOPInstanceUID).trim());
+		}
+		return uids;
+	}
+
+	/** Waits (up to 30 s) for the gateway's sync to show the study in FHIR with this many instances. */
+	public static org.hl7.fhir.r4.model.ImagingStudy awaitImagingStudy(org.onetrip.server.FhirHttp fhir, String studyUid,
+			int instances) throws Exception {
+		java.time.Instant deadline = java.time.Instant.now().plusSeconds(30);
+		while (java.time.Instant.now().isBefore(deadline)) {
+			var response = fhir.get("ImagingStudy/" + studyUid);
+			if (response.status() == 200) {
+				var study = response.as(org.hl7.fhir.r4.model.ImagingStudy.class);
+				if (study.getNumberOfInstances() == instances) {
+					return study;
+				}
+			}
+			Thread.sleep(100);
+		}
+		throw new AssertionError("ImagingStudy/" + studyUid + " never showed " + instances + " instances");
 	}
 }
