@@ -1,9 +1,6 @@
 package org.onetrip.server.dicom;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
-import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
-import ca.uhn.fhir.rest.param.TokenParam;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -12,12 +9,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import org.hl7.fhir.r4.model.ImagingStudy;
-import org.hl7.fhir.r4.model.ServiceRequest;
 import org.onetrip.dicom.CallingAeDirectory;
 import org.onetrip.dicom.DicomGatewaySettings;
 import org.onetrip.dicom.DimseListener;
@@ -32,6 +26,8 @@ import org.onetrip.dicom.store.JdbcImagingIndex;
 import org.onetrip.dicom.store.PatientIdIssuers;
 import org.onetrip.dicom.store.StorageService;
 import org.onetrip.server.OneTripProperties;
+import org.onetrip.server.fhirstore.DaoFhirStore;
+import org.onetrip.server.fhirstore.FhirStore;
 import org.onetrip.server.priorexam.PersonResolver;
 import org.onetrip.terminology.exam.ExamTerminology;
 import org.onetrip.terminology.region.DicomNode;
@@ -58,28 +54,12 @@ public class DicomGatewayConfiguration {
 
 	@Bean
 	public CallingAeDirectory callingAeDirectory(Region region) {
-		return aeTitle -> region.hospitalByAeTitle(aeTitle).map(Hospital::key);
+		return RegionDicom.callers(region);
 	}
 
-	/** Issuer of Patient ID may name a hospital by key, by AE title, or give its MRN system URI. */
 	@Bean
 	public PatientIdIssuers patientIdIssuers(Region region) {
-		return new PatientIdIssuers() {
-			@Override
-			public String mrnSystem(String hospitalKey) {
-				return region.hospital(hospitalKey).map(Hospital::mrnSystem)
-						.orElseThrow(() -> new IllegalArgumentException("not a region hospital: " + hospitalKey));
-			}
-
-			@Override
-			public Optional<String> systemOfIssuer(String issuer) {
-				return region.hospital(issuer.toLowerCase(Locale.ROOT))
-						.or(() -> region.hospitalByAeTitle(issuer.toUpperCase(Locale.ROOT)))
-						.or(() -> region.hospitalByMrnSystem(issuer))
-						.map(Hospital::mrnSystem)
-						.or(() -> region.personIdentifierSystems().contains(issuer) ? Optional.of(issuer) : Optional.empty());
-			}
-		};
+		return RegionDicom.issuers(region);
 	}
 
 	@Bean(initMethod = "createSchema")
@@ -90,37 +70,28 @@ public class DicomGatewayConfiguration {
 	}
 
 	@Bean
-	public FhirPatientDirectory dicomPatientDirectory(DaoRegistry daoRegistry, PersonResolver persons) {
-		return new FhirPatientDirectory(daoRegistry, persons);
+	public FhirStore dicomFhirStore(DaoRegistry daoRegistry) {
+		return new DaoFhirStore(daoRegistry);
 	}
 
 	@Bean
-	public ImagingStudyBuilder imagingStudyBuilder(ExamTerminology terminology, DaoRegistry daoRegistry,
+	public FhirPatientDirectory dicomPatientDirectory(FhirStore dicomFhirStore, PersonResolver persons) {
+		return new FhirPatientDirectory(dicomFhirStore, persons);
+	}
+
+	@Bean
+	public ImagingStudyBuilder imagingStudyBuilder(ExamTerminology terminology, FhirStore dicomFhirStore,
 			@Value("${onetrip.dicom.time-zone:}") String timeZone) {
-		var orders = daoRegistry.getResourceDao(ServiceRequest.class);
-		return new ImagingStudyBuilder(terminology, timeZone.isBlank() ? ZoneId.systemDefault() : ZoneId.of(timeZone),
-				study -> {
-					if (study.accessionNumber().isEmpty()) {
-						return Optional.empty();
-					}
-					// The order whose identifier (any system) is the accession number, for this patient only.
-					SearchParameterMap search = SearchParameterMap.newSynchronous()
-							.add(ServiceRequest.SP_IDENTIFIER, new TokenParam(null, study.accessionNumber()));
-					List<String> ids = orders.searchForResources(search, new SystemRequestDetails()).stream()
-							.map(ServiceRequest.class::cast)
-							.filter(o -> o.getSubject().getReferenceElement().getIdPart() != null)
-							.filter(o -> study.patientRef().equals(o.getSubject().getReferenceElement().getIdPart()))
-							.map(o -> "ServiceRequest/" + o.getIdElement().getIdPart()).toList();
-					return ids.size() == 1 ? Optional.of(ids.get(0)) : Optional.empty();
-				});
+		return ImagingStudyBuilder.over(dicomFhirStore, terminology,
+				timeZone.isBlank() ? ZoneId.systemDefault() : ZoneId.of(timeZone), DicomWebEndpoint.ID);
 	}
 
 	@Bean(initMethod = "start", destroyMethod = "close")
-	public ImagingStudySync imagingStudySync(ImagingIndex index, ImagingStudyBuilder builder, DaoRegistry daoRegistry,
+	public ImagingStudySync imagingStudySync(ImagingIndex index, ImagingStudyBuilder builder, FhirStore dicomFhirStore,
 			MeterRegistry meters, @Value("${onetrip.dicom.sync.idle-poll:PT1S}") Duration idlePoll) {
 		Gauge.builder("onetrip_dicom_studies_pending_sync", index, ImagingIndex::pendingSyncCount)
 				.description("Indexed studies whose latest instances are not in FHIR yet").register(meters);
-		return new ImagingStudySync(index, builder, daoRegistry.getResourceDao(ImagingStudy.class), idlePoll, meters);
+		return new ImagingStudySync(index, builder, dicomFhirStore, idlePoll, meters);
 	}
 
 	@Bean
@@ -148,33 +119,11 @@ public class DicomGatewayConfiguration {
 		return new FindService(regionalImagingQuery);
 	}
 
-	/**
-	 * C-MOVE destinations: region AE titles given with a host and port in the region file, and
-	 * {@code onetrip.dicom.destinations.<AE>=host:port} for addresses that differ per installation (the AE title must
-	 * still be the region's: it says which institution receives).
-	 */
+	/** C-MOVE destinations from the region file, addresses overridden by {@code onetrip.dicom.destinations.<AE>}. */
 	@Bean
 	public MoveDestinations moveDestinations(Region region, Environment environment) {
-		Map<String, String> overrides = Binder.get(environment)
-				.bind("onetrip.dicom.destinations", Bindable.mapOf(String.class, String.class)).orElse(Map.of());
-		Map<String, MoveDestinations.Destination> byAe = new HashMap<>();
-		for (Hospital hospital : region.hospitals()) {
-			for (DicomNode node : hospital.dicomNodes()) {
-				byAe.put(node.aeTitle().toUpperCase(Locale.ROOT),
-						new MoveDestinations.Destination(node.aeTitle(), hospital.key(), node.host(), node.port()));
-			}
-		}
-		overrides.forEach((ae, address) -> {
-			Hospital hospital = region.hospitalByAeTitle(ae).orElseThrow(() -> new IllegalArgumentException(
-					"onetrip.dicom.destinations." + ae + ": not an AE title of the region"));
-			int colon = address.lastIndexOf(':');
-			if (colon < 1) {
-				throw new IllegalArgumentException("onetrip.dicom.destinations." + ae + " must be host:port, was " + address);
-			}
-			byAe.put(ae.toUpperCase(Locale.ROOT), new MoveDestinations.Destination(ae.toUpperCase(Locale.ROOT),
-					hospital.key(), address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))));
-		});
-		return ae -> Optional.ofNullable(byAe.get(ae.trim().toUpperCase(Locale.ROOT)));
+		return RegionDicom.destinations(region, Binder.get(environment)
+				.bind("onetrip.dicom.destinations", Bindable.mapOf(String.class, String.class)).orElse(Map.of()));
 	}
 
 	@Bean

@@ -1,11 +1,5 @@
 package org.onetrip.server.dicom;
 
-import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
-import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
-import ca.uhn.fhir.jpa.api.model.DaoMethodOutcome;
-import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
-import ca.uhn.fhir.rest.param.TokenParam;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
@@ -19,6 +13,7 @@ import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Patient;
 import org.onetrip.dicom.store.PatientDirectory;
 import org.onetrip.dicom.store.PatientKey;
+import org.onetrip.server.fhirstore.FhirStore;
 import org.onetrip.server.priorexam.PersonResolver;
 
 /**
@@ -31,12 +26,12 @@ public class FhirPatientDirectory implements PatientDirectory {
 	/** Located Patients are remembered: every instance of a study asks for the same one. Bounded by clearing. */
 	private static final int CACHE_LIMIT = 200_000;
 
-	private final IFhirResourceDao<Patient> patients;
+	private final FhirStore store;
 	private final PersonResolver persons;
 	private final ConcurrentHashMap<PatientKey, String> located = new ConcurrentHashMap<>();
 
-	public FhirPatientDirectory(DaoRegistry daoRegistry, PersonResolver persons) {
-		this.patients = daoRegistry.getResourceDao(Patient.class);
+	public FhirPatientDirectory(FhirStore store, PersonResolver persons) {
+		this.store = store;
 		this.persons = persons;
 	}
 
@@ -71,10 +66,8 @@ public class FhirPatientDirectory implements PatientDirectory {
 	}
 
 	private List<String> search(PatientKey key) {
-		SearchParameterMap search = SearchParameterMap.newSynchronous()
-				.add(Patient.SP_IDENTIFIER, new TokenParam(key.system(), key.value()));
-		return patients.searchForResources(search, new SystemRequestDetails()).stream()
-				.map(p -> p.getIdElement().getIdPart()).toList();
+		return store.patientsWithIdentifiers(List.of(new Identifier().setSystem(key.system()).setValue(key.value())))
+				.stream().map(p -> p.getIdElement().getIdPart()).toList();
 	}
 
 	/** Another association may create the same Patient at the same moment; the loser takes the winner's. */
@@ -106,9 +99,7 @@ public class FhirPatientDirectory implements PatientDirectory {
 		});
 		patient.getMeta().addTag("urn:onetrip:source", "dicom", "Created from a DICOM header by the gateway");
 		// Conditional: two associations sending the same new patient at once create one Patient.
-		DaoMethodOutcome outcome = patients.create(patient, "identifier=" + key.system() + "|" + key.value(),
-				new SystemRequestDetails());
-		return outcome.getId().getIdPart();
+		return store.createPatient(patient, "identifier=" + key.system() + "|" + key.value());
 	}
 
 	/** DICOM PN "Family^Given^Middle^Prefix^Suffix" (first component group) as a FHIR HumanName. */

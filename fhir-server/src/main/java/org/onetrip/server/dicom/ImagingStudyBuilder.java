@@ -41,12 +41,33 @@ public class ImagingStudyBuilder {
 	private final ZoneId zone;
 	/** The ServiceRequest an accession number (of a hospital) belongs to, as "ServiceRequest/id". */
 	private final Function<StudySnapshot, Optional<String>> orderOfAccession;
+	/** The Endpoint where the images are retrieved (DICOMweb), or null when they are not served from here. */
+	private final String endpointId;
 
 	public ImagingStudyBuilder(ExamTerminology terminology, ZoneId zone,
-			Function<StudySnapshot, Optional<String>> orderOfAccession) {
+			Function<StudySnapshot, Optional<String>> orderOfAccession, String endpointId) {
 		this.terminology = terminology;
 		this.zone = zone;
+		this.endpointId = endpointId;
 		this.orderOfAccession = orderOfAccession;
+	}
+
+	/**
+	 * The builder whose orders come from a FHIR store: the ServiceRequest of the study's patient whose identifier
+	 * (any system) is the accession number, when there is exactly one.
+	 */
+	public static ImagingStudyBuilder over(org.onetrip.server.fhirstore.FhirStore store, ExamTerminology terminology,
+			ZoneId zone, String endpointId) {
+		return new ImagingStudyBuilder(terminology, zone, study -> {
+			if (study.accessionNumber().isEmpty()) {
+				return Optional.empty();
+			}
+			List<String> ids = store.serviceRequestsWithIdentifier(study.accessionNumber()).stream()
+					.filter(o -> o.getSubject().getReferenceElement().getIdPart() != null)
+					.filter(o -> study.patientRef().equals(o.getSubject().getReferenceElement().getIdPart()))
+					.map(o -> "ServiceRequest/" + o.getIdElement().getIdPart()).toList();
+			return ids.size() == 1 ? Optional.of(ids.get(0)) : Optional.empty();
+		}, endpointId);
 	}
 
 	public ImagingStudy build(StudySnapshot study) {
@@ -61,7 +82,9 @@ public class ImagingStudyBuilder {
 		fhir.setStatus(ImagingStudy.ImagingStudyStatus.AVAILABLE);
 		fhir.setSubject(new Reference("Patient/" + study.patientRef()));
 		// Where the images are: OneTrip's DICOMweb (the CDS cards link the study there through this Endpoint).
-		fhir.addEndpoint(new Reference("Endpoint/" + DicomWebEndpoint.ID));
+		if (endpointId != null) {
+			fhir.addEndpoint(new Reference("Endpoint/" + endpointId));
+		}
 		for (String modality : study.modalities()) {
 			fhir.addModality(new Coding(DCM, modality, null));
 		}

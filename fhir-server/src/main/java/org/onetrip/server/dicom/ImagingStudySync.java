@@ -1,7 +1,5 @@
 package org.onetrip.server.dicom;
 
-import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -11,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.hl7.fhir.r4.model.ImagingStudy;
 import org.onetrip.dicom.store.ImagingIndex;
 import org.onetrip.dicom.store.StudySnapshot;
+import org.onetrip.server.fhirstore.FhirStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +28,7 @@ public class ImagingStudySync implements AutoCloseable {
 
 	private final ImagingIndex index;
 	private final ImagingStudyBuilder builder;
-	private final IFhirResourceDao<ImagingStudy> studies;
+	private final FhirStore studies;
 	private final Duration idlePoll;
 	private final Object wake = new Object();
 	private final AtomicLong synced = new AtomicLong();
@@ -38,7 +37,7 @@ public class ImagingStudySync implements AutoCloseable {
 	private volatile boolean running;
 	private Thread thread;
 
-	public ImagingStudySync(ImagingIndex index, ImagingStudyBuilder builder, IFhirResourceDao<ImagingStudy> studies,
+	public ImagingStudySync(ImagingIndex index, ImagingStudyBuilder builder, FhirStore studies,
 			Duration idlePoll, MeterRegistry meters) {
 		this.index = index;
 		this.builder = builder;
@@ -98,7 +97,7 @@ public class ImagingStudySync implements AutoCloseable {
 				index.releaseClaim(studyInstanceUid);
 				return;
 			}
-			studies.update(builder.build(snapshot.get()), new SystemRequestDetails());
+			studies.putImagingStudy(builder.build(snapshot.get()));
 			index.markSynced(studyInstanceUid, snapshot.get().changeSeq());
 			synced.incrementAndGet();
 			syncedCounter.increment();

@@ -1,22 +1,15 @@
 package org.onetrip.server.priorexam;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
-import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
-import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
-import ca.uhn.fhir.rest.param.ReferenceOrListParam;
-import ca.uhn.fhir.rest.param.ReferenceParam;
-import ca.uhn.fhir.rest.param.TokenOrListParam;
-import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
-import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Patient;
+import org.onetrip.server.fhirstore.DaoFhirStore;
+import org.onetrip.server.fhirstore.FhirStore;
 import org.onetrip.terminology.region.Region;
 
 /**
@@ -30,27 +23,27 @@ public class PersonResolver {
 	/** Links are followed this many hops; operator links form small clusters, not chains. */
 	private static final int MAX_LINK_HOPS = 3;
 
-	private final IFhirResourceDao<Patient> patients;
+	private final FhirStore store;
 	private final Set<String> personSystems;
 
 	public PersonResolver(DaoRegistry daoRegistry, Region region) {
-		this.patients = daoRegistry.getResourceDao(Patient.class);
+		this(new DaoFhirStore(daoRegistry), region);
+	}
+
+	/** Over any FHIR store: the server's DAOs, or a OneTrip server's REST API (the standalone DICOM gateway). */
+	public PersonResolver(FhirStore store, Region region) {
+		this.store = store;
 		this.personSystems = Set.copyOf(region.personIdentifierSystems());
 	}
 
 	/** The Patients of the person behind these identifiers (only the region's person systems count). */
 	public Set<String> byIdentifiers(Collection<Identifier> identifiers) {
-		TokenOrListParam tokens = new TokenOrListParam();
-		identifiers.stream()
-				.filter(i -> i.hasSystem() && i.hasValue() && personSystems.contains(i.getSystem()))
-				.forEach(i -> tokens.add(i.getSystem(), i.getValue()));
-		if (tokens.getValuesAsQueryTokens().isEmpty()) {
+		List<Identifier> personIdentifiers = identifiers.stream()
+				.filter(i -> i.hasSystem() && i.hasValue() && personSystems.contains(i.getSystem())).toList();
+		if (personIdentifiers.isEmpty()) {
 			return Set.of();
 		}
-		SearchParameterMap search = SearchParameterMap.newSynchronous().add(Patient.SP_IDENTIFIER, tokens);
-		List<Patient> found = patients.searchForResources(search, new SystemRequestDetails()).stream()
-				.map(Patient.class::cast).toList();
-		return withLinks(found);
+		return withLinks(store.patientsWithIdentifiers(personIdentifiers));
 	}
 
 	/** The person of a regional Patient id; empty when there is no such Patient. */
@@ -59,11 +52,7 @@ public class PersonResolver {
 	}
 
 	public Optional<Patient> readPatient(String patientId) {
-		try {
-			return Optional.of(patients.read(new IdType("Patient", patientId), new SystemRequestDetails()));
-		} catch (ResourceNotFoundException | ResourceGoneException e) {
-			return Optional.empty();
-		}
+		return store.patient(patientId);
 	}
 
 	private Set<String> withLinks(List<Patient> start) {
@@ -81,11 +70,7 @@ public class PersonResolver {
 				}
 			}));
 			// ... and Patients that declare a link to it.
-			ReferenceOrListParam linkedTo = new ReferenceOrListParam();
-			frontier.forEach(id -> linkedTo.addOr(new ReferenceParam("Patient/" + id)));
-			SearchParameterMap reverse = SearchParameterMap.newSynchronous().add(Patient.SP_LINK, linkedTo);
-			List<Patient> pointing = patients.searchForResources(reverse, new SystemRequestDetails()).stream()
-					.map(Patient.class::cast).toList();
+			List<Patient> pointing = store.patientsLinkingTo(frontier);
 			pointing.forEach(p -> {
 				if (ids.add(p.getIdElement().getIdPart())) {
 					next.add(p.getIdElement().getIdPart());
