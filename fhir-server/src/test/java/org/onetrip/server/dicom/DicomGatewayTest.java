@@ -227,11 +227,7 @@ class DicomGatewayTest extends ServerTest {
 	void aHospitalFindsThePersonsStudiesFromAnotherHospitalUnderItsOwnPatientId() throws Exception {
 		String mrnA = unique("A");
 		String mrnB = unique("B");
-		Patient person = new Patient();
-		person.addIdentifier().setSystem("urn:onetrip:mrn:hospital-a").setValue(mrnA);
-		person.addIdentifier().setSystem("urn:onetrip:mrn:hospital-b").setValue(mrnB);
-		person.addName().setFamily("Regional").addGiven("Ruth");
-		assertThat(fhir.post("Patient", person).status()).isEqualTo(201);
+		TestInstances.personAtHospitalsAAndB(fhir, mrnA, mrnB, "Regional");
 		TestInstances.Study atB = TestInstances.Study.ct(mrnB);
 		assertThat(storescu("HOSP_B", study(atB, 1, 1)).exit()).isZero();
 
@@ -303,11 +299,7 @@ class DicomGatewayTest extends ServerTest {
 	void cGetReturnsOneSeriesOverTheCallersAssociationAcrossHospitalsForTheSamePerson() throws Exception {
 		String mrnA = unique("GA");
 		String mrnB = unique("GB");
-		Patient person = new Patient();
-		person.addIdentifier().setSystem("urn:onetrip:mrn:hospital-a").setValue(mrnA);
-		person.addIdentifier().setSystem("urn:onetrip:mrn:hospital-b").setValue(mrnB);
-		person.addName().setFamily("Retrieved").addGiven("Rosa");
-		assertThat(fhir.post("Patient", person).status()).isEqualTo(201);
+		TestInstances.personAtHospitalsAAndB(fhir, mrnA, mrnB, "Retrieved");
 		TestInstances.Study atB = TestInstances.Study.ct(mrnB);
 		List<Path> sent = study(atB, 2, 3);
 		assertThat(storescu("HOSP_B", sent).exit()).isZero();

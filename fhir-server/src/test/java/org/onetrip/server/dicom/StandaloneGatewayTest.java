@@ -36,11 +36,7 @@ class StandaloneGatewayTest extends ServerTest {
 		try (StandaloneGateway gateway = StandaloneGateway.start(settings)) {
 			String mrnA = unique("SA");
 			String mrnB = unique("SB");
-			Patient person = new Patient();
-			person.addIdentifier().setSystem("urn:onetrip:mrn:hospital-a").setValue(mrnA);
-			person.addIdentifier().setSystem("urn:onetrip:mrn:hospital-b").setValue(mrnB);
-			person.addName().setFamily("Standalone").addGiven("Sam");
-			String personId = fhir.post("Patient", person).as(Patient.class).getIdElement().getIdPart();
+			String personId = TestInstances.personAtHospitalsAAndB(fhir, mrnA, mrnB, "Standalone");
 			TestInstances.Study study = TestInstances.Study.ct(mrnB);
 			List<Path> files = TestInstances.study(study, 1, 2);
 

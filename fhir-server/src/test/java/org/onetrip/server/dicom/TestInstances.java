@@ -158,4 +158,17 @@ public final class TestInstances {
 		}
 		throw new AssertionError("ImagingStudy/" + studyUid + " never showed " + instances + " instances");
 	}
+
+	/** One person known to hospital A and hospital B under their own MRNs (one Patient); returns its id. */
+	public static String personAtHospitalsAAndB(org.onetrip.server.FhirHttp fhir, String mrnA, String mrnB, String family) {
+		org.hl7.fhir.r4.model.Patient person = new org.hl7.fhir.r4.model.Patient();
+		person.addIdentifier().setSystem("urn:onetrip:mrn:hospital-a").setValue(mrnA);
+		person.addIdentifier().setSystem("urn:onetrip:mrn:hospital-b").setValue(mrnB);
+		person.addName().setFamily(family);
+		var created = fhir.post("Patient", person);
+		if (created.status() != 201) {
+			throw new AssertionError("Patient not created: " + created);
+		}
+		return created.as(org.hl7.fhir.r4.model.Patient.class).getIdElement().getIdPart();
+	}
 }

@@ -79,11 +79,7 @@ class DicomWebTest extends ServerTest {
 	void aStudyStoredWithStowIsFoundWithQidoAndRetrievedWithWadoAcrossHospitals() throws Exception {
 		String mrnA = unique("WA");
 		String mrnB = unique("WB");
-		Patient person = new Patient();
-		person.addIdentifier().setSystem("urn:onetrip:mrn:hospital-a").setValue(mrnA);
-		person.addIdentifier().setSystem("urn:onetrip:mrn:hospital-b").setValue(mrnB);
-		person.addName().setFamily("Web").addGiven("Wendy");
-		assertThat(fhir.post("Patient", person).status()).isEqualTo(201);
+		TestInstances.personAtHospitalsAAndB(fhir, mrnA, mrnB, "Web");
 		TestInstances.Study study = TestInstances.Study.ct(mrnB);
 		List<Path> files = TestInstances.study(study, 1, 3);
 		List<byte[]> parts = new ArrayList<>();
