@@ -38,7 +38,18 @@ public final class DimseListener implements AutoCloseable {
 		t.setDaemon(true);
 		return t;
 	});
+	/** How long an association's thread waits for the peer to close after a release (PixelMed's default: 5 s). */
+	private static final int RELEASE_TO_CLOSE_MILLIS = 200;
+
+	static {
+		if (!com.pixelmed.network.AssociationTimers.setReleaseToCloseMillis(RELEASE_TO_CLOSE_MILLIS)) {
+			LoggerFactory.getLogger(DimseListener.class).warn(
+					"PixelMed's release-to-close wait could not be shortened: each association keeps its thread 5 s after release");
+		}
+	}
+
 	private final AtomicLong accepted = new AtomicLong();
+	private final java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
 	private final AtomicLong rejected = new AtomicLong();
 	private ServerSocket serverSocket;
 	private Thread acceptThread;
@@ -79,6 +90,11 @@ public final class DimseListener implements AutoCloseable {
 		return rejected.get();
 	}
 
+	/** Associations being served right now (each holds a thread until its connection is closed). */
+	public int associationsActive() {
+		return active.get();
+	}
+
 	private void acceptLoop() {
 		while (!serverSocket.isClosed()) {
 			try {
@@ -94,6 +110,15 @@ public final class DimseListener implements AutoCloseable {
 	}
 
 	private void handle(Socket socket) {
+		active.incrementAndGet();
+		try {
+			serve(socket);
+		} finally {
+			active.decrementAndGet();
+		}
+	}
+
+	private void serve(Socket socket) {
 		String peer = socket.getRemoteSocketAddress().toString();
 		try {
 			socket.setSoTimeout(ASSOCIATION_REQUEST_TIMEOUT_MS);

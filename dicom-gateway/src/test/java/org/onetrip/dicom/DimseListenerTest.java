@@ -60,6 +60,19 @@ class DimseListenerTest {
 	}
 
 	@Test
+	void aReleasedAssociationGivesItsThreadBackAtOnce() throws Exception {
+		for (int i = 0; i < 5; i++) {
+			assertEquals(0, echoscu("HOSP_A", "ONETRIP").exit());
+		}
+		// PixelMed alone would keep each thread 5 s after the release; a C-FIND-per-association client piles them up.
+		long deadline = System.nanoTime() + 1_500_000_000L;
+		while (listener.associationsActive() > 0 && System.nanoTime() < deadline) {
+			Thread.sleep(20);
+		}
+		assertEquals(0, listener.associationsActive(), "associations still holding threads 1.5 s after release");
+	}
+
+	@Test
 	void anAeTitleOutsideTheRegionIsRejectedAtAssociation() throws Exception {
 		long before = listener.associationsRejected();
 		Run run = echoscu("STRANGER", "ONETRIP");

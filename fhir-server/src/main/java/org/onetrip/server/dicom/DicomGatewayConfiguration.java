@@ -151,6 +151,7 @@ public class DicomGatewayConfiguration {
 				.withDetail("port", listener.isRunning() ? listener.port() : -1)
 				.withDetail("associationsAccepted", listener.associationsAccepted())
 				.withDetail("associationsRejected", listener.associationsRejected())
+				.withDetail("associationsActive", listener.associationsActive())
 				.withDetail("instancesStored", storage.storedCount())
 				.withDetail("instancesAlreadyStored", storage.duplicateCount())
 				.withDetail("instancesRefused", storage.refusedCount())
