@@ -25,16 +25,32 @@ public final class OneTripInstance implements AutoCloseable {
 	}
 
 	public static OneTripInstance start(Map<String, String> properties) {
+		List<String> args = arguments(Map.of("server.port", "0", "onetrip.dicom.port", "0"));
+		properties.forEach((k, v) -> args.add("--" + k + "=" + v));
+		return new OneTripInstance(new SpringApplicationBuilder(OneTripServer.class).run(args.toArray(String[]::new)));
+	}
+
+	/**
+	 * The command that starts a server in a process of its own on the test classpath (for tests that kill it or
+	 * run it in another network namespace), with the repository's config and these properties.
+	 */
+	public static List<String> processCommand(Map<String, String> properties) {
+		List<String> command = new ArrayList<>(List.of(
+				java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+				"-Xmx1g", "-XX:+UseG1GC", "-cp", System.getProperty("java.class.path"), OneTripServer.class.getName()));
+		command.addAll(arguments(properties));
+		return command;
+	}
+
+	private static List<String> arguments(Map<String, String> properties) {
 		List<String> args = new ArrayList<>(List.of(
 				"--spring.config.additional-location=file:../config/",
 				"--onetrip.region=../config/region.yaml",
 				"--onetrip.exams=../config/exams",
 				"--onetrip.rosters=../config/rosters.yaml",
-				"--server.address=127.0.0.1",
-				"--server.port=0",
-				"--onetrip.dicom.port=0"));
-		properties.forEach((k, v) -> args.add("--" + k + "=" + v));
-		return new OneTripInstance(new SpringApplicationBuilder(OneTripServer.class).run(args.toArray(String[]::new)));
+				"--server.address=127.0.0.1"));
+		new java.util.TreeMap<>(properties).forEach((k, v) -> args.add("--" + k + "=" + v));
+		return args;
 	}
 
 	public FhirHttp fhir() {

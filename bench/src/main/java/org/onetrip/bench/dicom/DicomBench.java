@@ -305,6 +305,19 @@ public final class DicomBench {
 		}
 		command.add("127.0.0.1");
 		command.add(Integer.toString(port));
+		String output = timed(command, times, calledAe);
+		if (!output.contains("(Success)")) {
+			throw new IOException("findscu to " + calledAe + " did not end in Success:\n" + output);
+		}
+		return (int) output.lines().filter(l -> l.contains("Find Response:") && l.contains("(Pending)")).count();
+	}
+
+	private void echo(String calledAe, int port, Latencies times) throws Exception {
+		timed(List.of("echoscu", "-aet", CALLING_AE, "-aec", calledAe, "127.0.0.1", Integer.toString(port)), times, calledAe);
+	}
+
+	/** Runs a dcmtk client ({@code TCP_NODELAY=1}), records its wall time, returns its output; failure is an error. */
+	private static String timed(List<String> command, Latencies times, String calledAe) throws Exception {
 		ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
 		builder.environment().put("TCP_NODELAY", "1");
 		long start = System.nanoTime();
@@ -312,24 +325,10 @@ public final class DicomBench {
 		String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 		int exit = process.waitFor();
 		times.record(System.nanoTime() - start);
-		if (exit != 0 || !output.contains("(Success)")) {
-			throw new IOException("findscu to " + calledAe + " failed (" + exit + "):\n" + output);
-		}
-		return (int) output.lines().filter(l -> l.contains("Find Response:") && l.contains("(Pending)")).count();
-	}
-
-	private void echo(String calledAe, int port, Latencies times) throws Exception {
-		ProcessBuilder builder = new ProcessBuilder("echoscu", "-aet", CALLING_AE, "-aec", calledAe, "127.0.0.1",
-				Integer.toString(port)).redirectErrorStream(true);
-		builder.environment().put("TCP_NODELAY", "1");
-		long start = System.nanoTime();
-		Process process = builder.start();
-		String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-		int exit = process.waitFor();
-		times.record(System.nanoTime() - start);
 		if (exit != 0) {
-			throw new IOException("echoscu to " + calledAe + " failed (" + exit + "):\n" + output);
+			throw new IOException(command.get(0) + " to " + calledAe + " failed (" + exit + "):\n" + output);
 		}
+		return output;
 	}
 
 	private static void deleteTree(Path directory) throws IOException {

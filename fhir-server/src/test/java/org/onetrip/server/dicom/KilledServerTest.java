@@ -32,6 +32,7 @@ import org.hl7.fhir.r4.model.ImagingStudy;
 import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.Test;
 import org.onetrip.server.FhirHttp;
+import org.onetrip.server.OneTripInstance;
 
 /**
  * What was acknowledged survives the process being killed: a OneTrip server in its own process receives a storescu
@@ -195,17 +196,8 @@ class KilledServerTest {
 
 	/** The server in a process of its own (a kill must not take the test JVM with it), on the test classpath. */
 	private Process startServer(Path dataDir, int httpPort, int dicomPort) throws Exception {
-		List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-				"-Xmx1g", "-XX:+UseG1GC", "-cp", System.getProperty("java.class.path"),
-				"org.onetrip.server.OneTripServer",
-				"--spring.config.additional-location=file:../config/",
-				"--onetrip.region=../config/region.yaml",
-				"--onetrip.exams=../config/exams",
-				"--onetrip.rosters=../config/rosters.yaml",
-				"--server.address=127.0.0.1",
-				"--server.port=" + httpPort,
-				"--onetrip.dicom.port=" + dicomPort,
-				"--onetrip.data-dir=" + dataDir);
+		List<String> command = OneTripInstance.processCommand(Map.of("server.port", Integer.toString(httpPort),
+				"onetrip.dicom.port", Integer.toString(dicomPort), "onetrip.data-dir", dataDir.toString()));
 		Path log = dataDir.resolve("server-" + System.nanoTime() + ".log");
 		Process process = new ProcessBuilder(command).redirectErrorStream(true)
 				.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

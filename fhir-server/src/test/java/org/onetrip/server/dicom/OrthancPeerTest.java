@@ -12,9 +12,11 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.onetrip.server.OneTripInstance;
 
 /**
  * Orthanc (Debian's, a real PACS) as hospital A's archive talking to OneTrip over DICOM: it C-STOREs a study to
@@ -54,12 +56,10 @@ class OrthancPeerTest {
 		namespacePid = namespace.pid();
 		awaitTrue(() -> run("ip", "-o", "link", "show", "lo").contains("UP"), "loopback up in the namespace");
 
-		processes.add(inNamespace(work.resolve("onetrip.log"), Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-				"-Xmx1g", "-XX:+UseG1GC", "-cp", System.getProperty("java.class.path"), "org.onetrip.server.OneTripServer",
-				"--spring.config.additional-location=file:../config/", "--onetrip.region=../config/region.yaml",
-				"--onetrip.exams=../config/exams", "--onetrip.rosters=../config/rosters.yaml",
-				"--server.address=127.0.0.1", "--server.port=" + ONETRIP_HTTP, "--onetrip.dicom.port=" + ONETRIP_DICOM,
-				"--onetrip.dicom.destinations.HOSP_A=127.0.0.1:4242", "--onetrip.data-dir=" + work.resolve("onetrip")));
+		processes.add(inNamespace(work.resolve("onetrip.log"), OneTripInstance.processCommand(Map.of(
+				"server.port", Integer.toString(ONETRIP_HTTP), "onetrip.dicom.port", Integer.toString(ONETRIP_DICOM),
+				"onetrip.dicom.destinations.HOSP_A", "127.0.0.1:4242", "onetrip.data-dir", work.resolve("onetrip").toString()))
+				.toArray(String[]::new)));
 		ObjectNode config = JSON.createObjectNode();
 		config.put("Name", "Hospital A PACS");
 		config.put("StorageDirectory", work.resolve("orthanc/storage").toString());
