@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -77,6 +78,30 @@ public final class DicomFileStore {
 			forceDirectory(directory.getParent());
 		}
 		return target;
+	}
+
+	/**
+	 * Stored files in study directories changed at or after {@code since} (a file renamed into a study directory
+	 * changes its time), with their paths relative to the store: where to look for instances an index lost.
+	 */
+	public List<String> filesOfStudiesChangedSince(java.time.Instant since) throws IOException {
+		List<String> found = new java.util.ArrayList<>();
+		try (Stream<Path> buckets = Files.list(store)) {
+			for (Path bucket : buckets.filter(Files::isDirectory).toList()) {
+				try (Stream<Path> studies = Files.list(bucket)) {
+					for (Path study : studies.filter(Files::isDirectory).toList()) {
+						if (Files.getLastModifiedTime(study).toInstant().isBefore(since)) {
+							continue;
+						}
+						try (Stream<Path> instances = Files.list(study)) {
+							instances.filter(f -> f.getFileName().toString().endsWith(".dcm"))
+									.forEach(f -> found.add(store.relativize(f).toString()));
+						}
+					}
+				}
+			}
+		}
+		return found;
 	}
 
 	public void discard(Path incomingFile) {

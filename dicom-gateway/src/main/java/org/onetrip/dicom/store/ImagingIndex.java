@@ -56,4 +56,7 @@ public interface ImagingIndex {
 	long studyCount();
 
 	long instanceCount();
+
+	/** When the newest indexed instance was received; empty for an empty index. */
+	java.util.Optional<java.time.Instant> lastReceivedAt();
 }

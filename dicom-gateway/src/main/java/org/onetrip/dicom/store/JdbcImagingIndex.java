@@ -366,6 +366,19 @@ public final class JdbcImagingIndex implements ImagingIndex {
 		return count("SELECT COUNT(*) FROM OT_DICOM_INSTANCE");
 	}
 
+	@Override
+	public Optional<Instant> lastReceivedAt() {
+		try (Connection connection = dataSource.getConnection();
+				Statement statement = connection.createStatement();
+				ResultSet rows = statement.executeQuery("SELECT MAX(RECEIVED_AT) FROM OT_DICOM_INSTANCE")) {
+			rows.next();
+			Timestamp newest = rows.getTimestamp(1);
+			return newest == null ? Optional.empty() : Optional.of(newest.toInstant());
+		} catch (SQLException e) {
+			throw new IndexUnavailableException("imaging index read failed: " + e.getMessage(), e);
+		}
+	}
+
 	private long count(String sql) {
 		try (Connection connection = dataSource.getConnection();
 				Statement statement = connection.createStatement();

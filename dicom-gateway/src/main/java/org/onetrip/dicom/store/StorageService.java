@@ -1,5 +1,6 @@
 package org.onetrip.dicom.store;
 
+import com.pixelmed.dicom.Attribute;
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.TagFromName;
@@ -94,6 +95,51 @@ public final class StorageService {
 			log.warn("instance not stored: {}", e.getMessage());
 			throw new StoreRefusedException(DimseStatus.OUT_OF_RESOURCES, e.getMessage(), e);
 		}
+	}
+
+	/**
+	 * Indexes stored files the index does not know: an index on a database that writes commits to disk a little later
+	 * (H2's write delay) can lose the last rows when the process is killed, while the files they describe are whole on
+	 * disk (forced and renamed before the row). Only studies changed since {@code since} are looked at. The
+	 * sending hospital of such a file is taken from the AE title in its meta header (the calling AE for a C-STORE).
+	 *
+	 * @return how many instances were indexed again
+	 */
+	public int recover(java.time.Instant since, java.util.function.Function<String, java.util.Optional<String>> hospitalOfAe)
+			throws IOException {
+		int recovered = 0;
+		for (String relativePath : files.filesOfStudiesChangedSince(since)) {
+			Path file = files.resolve(relativePath);
+			String sopInstanceUid = file.getFileName().toString().replaceFirst("\\.dcm$", "");
+			if (index.contains(sopInstanceUid)) {
+				continue;
+			}
+			try {
+				AttributeList meta = new AttributeList();
+				meta.read(file.toFile(), TagFromName.PatientID);
+				String transferSyntax = Attribute.getSingleStringValueOrEmptyString(meta, TagFromName.TransferSyntaxUID).trim();
+				String sourceAe = Attribute.getSingleStringValueOrEmptyString(meta, TagFromName.SourceApplicationEntityTitle).trim();
+				String hospital = hospitalOfAe.apply(sourceAe).orElse(null);
+				DicomHeader header = parse(file, transferSyntax);
+				if (hospital == null) {
+					log.warn("stored file {} names no region sender (source AE '{}'): left unindexed", relativePath, sourceAe);
+					continue;
+				}
+				PatientKey patient = issuers.keyFor(header.patientId(), header.issuerOfPatientId(), hospital);
+				String patientRef = locatePatient(patient, header);
+				index.add(new ImagingIndex.NewInstance(header, hospital, patient, patientRef,
+						transferSyntax, relativePath, Files.size(file)));
+				studyChanged.run();
+				recovered++;
+			} catch (StoreRefusedException | DicomException | RuntimeException e) {
+				log.warn("stored file {} could not be indexed again: {}", relativePath, e.getMessage());
+			}
+		}
+		if (recovered > 0) {
+			log.warn("{} stored instances were missing from the imaging index (the process stopped before the index "
+					+ "reached the disk) and are indexed again", recovered);
+		}
+		return recovered;
 	}
 
 	private String locatePatient(PatientKey patient, DicomHeader header) throws PatientDirectoryException {

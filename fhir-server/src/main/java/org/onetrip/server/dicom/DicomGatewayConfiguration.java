@@ -101,6 +101,19 @@ public class DicomGatewayConfiguration {
 				issuers, sync::nudge);
 	}
 
+	/**
+	 * At start, before readiness: stored files whose index rows did not reach the disk before the process was killed
+	 * (H2 writes commits in the background) are indexed again. Studies changed up to 10 minutes before the newest
+	 * indexed instance are looked at; all of them when the index is empty.
+	 */
+	@Bean
+	@org.springframework.core.annotation.Order(24)
+	public org.springframework.boot.ApplicationRunner dicomIndexRecovery(StorageService storage, ImagingIndex index,
+			CallingAeDirectory callers) {
+		return args -> storage.recover(index.lastReceivedAt().map(t -> t.minus(Duration.ofMinutes(10)))
+				.orElse(java.time.Instant.EPOCH), ae -> callers.institutionOf(ae.toUpperCase(Locale.ROOT)));
+	}
+
 	@Bean
 	@org.springframework.core.annotation.Order(25)
 	public DicomWebEndpoint dicomWebEndpoint(DaoRegistry daoRegistry, Environment environment) {

@@ -66,8 +66,7 @@ public final class StandaloneGateway implements AutoCloseable {
 
 		Files.createDirectories(settings.dataDir());
 		HikariConfig pool = new HikariConfig();
-		// WRITE_DELAY=0: an instance acknowledged is indexed on disk, even if this process is killed the next moment.
-		pool.setJdbcUrl("jdbc:h2:file:" + settings.dataDir().toAbsolutePath().resolve("index") + ";WRITE_DELAY=0");
+		pool.setJdbcUrl("jdbc:h2:file:" + settings.dataDir().toAbsolutePath().resolve("index"));
 		pool.setUsername("sa");
 		pool.setPassword("");
 		pool.setMaximumPoolSize(16);
@@ -82,6 +81,9 @@ public final class StandaloneGateway implements AutoCloseable {
 		sync.start();
 		StorageService storage = new StorageService(new DicomFileStore(settings.dataDir().resolve("dicom")), index, patients,
 				issuers, sync::nudge);
+		// Index rows H2 had not written when the process was last killed: the files are there, index them again.
+		storage.recover(index.lastReceivedAt().map(t -> t.minus(Duration.ofMinutes(10))).orElse(java.time.Instant.EPOCH),
+				ae -> RegionDicom.callers(region).institutionOf(ae.toUpperCase(java.util.Locale.ROOT)));
 		RegionalQuery query = new RegionalQuery(index, patients, issuers, 1000);
 		DimseListener listener = new DimseListener(
 				new DicomGatewaySettings(settings.aeTitle(), settings.bindAddress(), settings.port()),
