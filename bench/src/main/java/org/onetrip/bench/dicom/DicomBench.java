@@ -164,6 +164,11 @@ public final class DicomBench {
 		System.out.println();
 		System.out.println(report);
 		Files.writeString(runDir.resolve("report.md"), report);
+		if (!args.flag("keep-data")) {
+			// Both peers' stores hold gigabytes after a 100,000-study run; the report and logs are what is kept.
+			deleteTree(runDir.resolve("orthanc"));
+			deleteTree(runDir.resolve("onetrip"));
+		}
 		System.err.println("report also in " + runDir.resolve("report.md") + "; logs in " + logs);
 	}
 
