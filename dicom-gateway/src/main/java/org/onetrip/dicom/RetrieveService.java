@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.onetrip.dicom.query.QueryKey;
@@ -141,14 +142,15 @@ public final class RetrieveService {
 
 	/** The instances the identifier names, or empty after a failure response was sent. */
 	private Optional<List<StoredInstance>> instances(Request request) throws DicomNetworkException, IOException {
-		String problem = identifierProblem(request);
+		Map<QueryKey, String> keys = FindService.keys(request.identifier());
+		String problem = identifierProblem(request, keys);
 		if (problem != null) {
 			request.respond(DimseStatus.IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS, problem, null, null);
 			return Optional.empty();
 		}
 		List<StoredInstance> found;
 		try {
-			found = query.instances(FindService.keys(request.identifier()), request.hospital(), maxInstances + 1);
+			found = query.instances(keys, request.hospital(), maxInstances + 1);
 		} catch (IndexUnavailableException e) {
 			log.warn("retrieval from {} failed: {}", request.hospital(), e.getMessage());
 			request.respond(DimseStatus.MOVE_OUT_OF_RESOURCES_SUBOPERATIONS, "the imaging index is unavailable", null, null);
@@ -163,7 +165,7 @@ public final class RetrieveService {
 	}
 
 	/** The level and the unique key it needs (PS3.4 C.4.2.1.4); null when the identifier is usable. */
-	private static String identifierProblem(Request request) {
+	private static String identifierProblem(Request request, Map<QueryKey, String> keys) {
 		Optional<QueryLevel> level = QueryLevel.of(
 				Attribute.getSingleStringValueOrNull(request.identifier(), TagFromName.QueryRetrieveLevel));
 		if (level.isEmpty()) {
@@ -180,7 +182,7 @@ public final class RetrieveService {
 			case SERIES -> QueryKey.SeriesInstanceUID;
 			case IMAGE -> QueryKey.SOPInstanceUID;
 		};
-		String value = FindService.keys(request.identifier()).getOrDefault(unique, "");
+		String value = keys.getOrDefault(unique, "");
 		if (value.isEmpty() || value.contains("*") || value.contains("?")) {
 			return unique.name() + " is required at " + level.get() + " level, without wildcards";
 		}

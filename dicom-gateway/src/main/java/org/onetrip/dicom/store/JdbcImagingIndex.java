@@ -201,27 +201,15 @@ public final class JdbcImagingIndex implements ImagingIndex {
 			return List.of();
 		}
 		SqlQuery sql = QuerySql.build(query, limit);
-		try (Connection connection = dataSource.getConnection();
-				PreparedStatement select = connection.prepareStatement(sql.text())) {
-			for (int i = 0; i < sql.parameters().size(); i++) {
-				select.setObject(i + 1, sql.parameters().get(i));
+		return select(sql, "imaging query failed: ", rows -> {
+			Map<QueryKey, String> values = new EnumMap<>(QueryKey.class);
+			for (QueryKey key : sql.returned()) {
+				String value = rows.getString(key.name());
+				values.put(key, value == null ? "" : key == QueryKey.ModalitiesInStudy ? modalityList(value) : value);
 			}
-			List<QueryMatch> matches = new ArrayList<>();
-			try (ResultSet rows = select.executeQuery()) {
-				while (rows.next()) {
-					Map<QueryKey, String> values = new EnumMap<>(QueryKey.class);
-					for (QueryKey key : sql.returned()) {
-						String value = rows.getString(key.name());
-						values.put(key, value == null ? "" : key == QueryKey.ModalitiesInStudy ? modalityList(value) : value);
-					}
-					values.put(QueryKey.IssuerOfPatientID, rows.getString("PATIENT_SYSTEM"));
-					matches.add(new QueryMatch(values, rows.getString("PATIENT_SYSTEM")));
-				}
-			}
-			return matches;
-		} catch (SQLException e) {
-			throw new IndexUnavailableException("imaging query failed: " + e.getMessage(), e);
-		}
+			values.put(QueryKey.IssuerOfPatientID, rows.getString("PATIENT_SYSTEM"));
+			return new QueryMatch(values, rows.getString("PATIENT_SYSTEM"));
+		});
 	}
 
 	@Override
@@ -232,23 +220,32 @@ public final class JdbcImagingIndex implements ImagingIndex {
 		if (query.patientRefs() != null && query.patientRefs().isEmpty()) {
 			return List.of();
 		}
-		SqlQuery sql = QuerySql.build(query, limit, true);
+		return select(QuerySql.build(query, limit, true), "imaging index read failed: ", rows -> new StoredInstance(
+				rows.getString("StudyInstanceUID"), rows.getString("SeriesInstanceUID"), rows.getString("SOPInstanceUID"),
+				rows.getString("SOPClassUID"), rows.getString("AvailableTransferSyntaxUID"), rows.getString("FILE_PATH")));
+	}
+
+	@FunctionalInterface
+	private interface Row<T> {
+		T map(ResultSet rows) throws SQLException;
+	}
+
+	/** Runs a query built by {@link QuerySql}, one result per row. */
+	private <T> List<T> select(SqlQuery sql, String failure, Row<T> row) {
 		try (Connection connection = dataSource.getConnection();
 				PreparedStatement select = connection.prepareStatement(sql.text())) {
 			for (int i = 0; i < sql.parameters().size(); i++) {
 				select.setObject(i + 1, sql.parameters().get(i));
 			}
-			List<StoredInstance> instances = new ArrayList<>();
+			List<T> results = new ArrayList<>();
 			try (ResultSet rows = select.executeQuery()) {
 				while (rows.next()) {
-					instances.add(new StoredInstance(rows.getString("StudyInstanceUID"), rows.getString("SeriesInstanceUID"),
-							rows.getString("SOPInstanceUID"), rows.getString("SOPClassUID"),
-							rows.getString("AvailableTransferSyntaxUID"), rows.getString("FILE_PATH")));
+					results.add(row.map(rows));
 				}
 			}
-			return instances;
+			return results;
 		} catch (SQLException e) {
-			throw new IndexUnavailableException("imaging index read failed: " + e.getMessage(), e);
+			throw new IndexUnavailableException(failure + e.getMessage(), e);
 		}
 	}
 
