@@ -48,6 +48,7 @@ public final class OneTripInstance implements AutoCloseable {
 				"--onetrip.region=../config/region.yaml",
 				"--onetrip.exams=../config/exams",
 				"--onetrip.rosters=../config/rosters.yaml",
+				"--onetrip.registration=../config/registration.yaml",
 				"--server.address=127.0.0.1"));
 		new java.util.TreeMap<>(properties).forEach((k, v) -> args.add("--" + k + "=" + v));
 		return args;

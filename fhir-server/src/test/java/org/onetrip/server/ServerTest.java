@@ -25,6 +25,7 @@ import org.springframework.test.context.DynamicPropertySource;
 			"onetrip.region=../config/region.yaml",
 			"onetrip.exams=../config/exams",
 			"onetrip.rosters=../config/rosters.yaml",
+			"onetrip.registration=../config/registration.yaml",
 			"server.address=127.0.0.1",
 			"onetrip.dicom.port=0"
 		})

@@ -52,6 +52,16 @@ public class RegionDirectory {
 		return parts.length < 2 ? reference : parts[parts.length - 2] + "/" + parts[parts.length - 1];
 	}
 
+	/** The hospital a Patient record belongs to: its managing organization, else the hospital whose MRN it carries. */
+	public Optional<Hospital> hospitalOfPatient(org.hl7.fhir.r4.model.Patient patient) {
+		Optional<Hospital> managing = hospitalOf(patient.getManagingOrganization().getReference());
+		if (managing.isPresent()) {
+			return managing;
+		}
+		return patient.getIdentifier().stream().filter(i -> i.hasSystem())
+				.map(i -> region.hospitalByMrnSystem(i.getSystem())).flatMap(Optional::stream).findFirst();
+	}
+
 	public String hospitalName(String hospitalKey) {
 		return hospitalKey == null ? null : region.hospital(hospitalKey).map(Hospital::name).orElse(hospitalKey);
 	}

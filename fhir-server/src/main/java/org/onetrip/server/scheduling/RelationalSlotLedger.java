@@ -3,13 +3,9 @@ package org.onetrip.server.scheduling;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
-import org.springframework.dao.CannotAcquireLockException;
+import org.onetrip.server.transaction.TransactionScopedLocks;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -22,16 +18,11 @@ public class RelationalSlotLedger implements SlotLedger {
 	private final JdbcTemplate jdbc;
 	/** Joins the caller's transaction (a FHIR write) or opens one for a direct call. */
 	private final TransactionTemplate transaction;
-	private static final int CLAIM_LOCK_WAIT_SECONDS = 20;
-	/** Striped: slots hashing alike share a lock, which only costs a little concurrency. */
-	private final ReentrantLock[] claimLocks = new ReentrantLock[1024];
+	private final TransactionScopedLocks claimLocks = new TransactionScopedLocks(1024, 20);
 
 	public RelationalSlotLedger(JdbcTemplate jdbc, PlatformTransactionManager transactions) {
 		this.jdbc = jdbc;
 		this.transaction = new TransactionTemplate(transactions);
-		for (int i = 0; i < claimLocks.length; i++) {
-			claimLocks[i] = new ReentrantLock();
-		}
 		jdbc.execute("CREATE TABLE IF NOT EXISTS OT_SLOT ("
 				+ "SLOT_ID VARCHAR(128) NOT NULL PRIMARY KEY, STARTS_AT BIGINT NOT NULL, CAPACITY INT NOT NULL, "
 				+ "RESERVED INT NOT NULL, RESERVED_UNTIL BIGINT NOT NULL)");
@@ -120,27 +111,7 @@ public class RelationalSlotLedger implements SlotLedger {
 	 * is complete for it, and across instances on PostgreSQL the row lock still decides.
 	 */
 	private void holdUntilTransactionEnds(String slotId) {
-		if (!TransactionSynchronizationManager.isSynchronizationActive()) {
-			throw new IllegalStateException("slot claims run inside a transaction");
-		}
-		ReentrantLock lock = claimLocks[Math.floorMod(slotId.hashCode(), claimLocks.length)];
-		if (lock.isHeldByCurrentThread()) {
-			return; // an appointment with two slots on one stripe: already ours until this transaction ends
-		}
-		try {
-			if (!lock.tryLock(CLAIM_LOCK_WAIT_SECONDS, TimeUnit.SECONDS)) {
-				throw new CannotAcquireLockException("slot " + slotId + " is busy; try again");
-			}
-		} catch (InterruptedException e) {
-			Thread.currentThread().interrupt();
-			throw new CannotAcquireLockException("interrupted while waiting for slot " + slotId);
-		}
-		TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-			@Override
-			public void afterCompletion(int status) {
-				lock.unlock();
-			}
-		});
+		claimLocks.holdUntilTransactionEnds("slot " + slotId);
 	}
 
 	private Optional<SlotCapacity> lock(String slotId) {
