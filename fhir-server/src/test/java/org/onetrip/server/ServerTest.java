@@ -26,6 +26,7 @@ import org.springframework.test.context.DynamicPropertySource;
 			"onetrip.exams=../config/exams",
 			"onetrip.rosters=../config/rosters.yaml",
 			"onetrip.registration=../config/registration.yaml",
+			"onetrip.figures.refresh=PT1S",
 			"server.address=127.0.0.1",
 			"onetrip.dicom.port=0"
 		})

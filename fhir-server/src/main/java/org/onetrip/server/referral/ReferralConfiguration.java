@@ -24,4 +24,10 @@ public class ReferralConfiguration {
 		storageInterceptors.registerInterceptor(workflow);
 		return workflow;
 	}
+
+	@Bean
+	public ReferralFigures referralFigures(ReferralLedger ledger, RegionDirectory directory, MeterRegistry meters,
+			@org.springframework.beans.factory.annotation.Value("${onetrip.figures.refresh:PT30S}") java.time.Duration refresh) {
+		return new ReferralFigures(ledger, directory, meters, refresh);
+	}
 }

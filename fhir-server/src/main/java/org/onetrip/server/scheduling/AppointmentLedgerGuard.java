@@ -19,6 +19,7 @@ import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Schedule;
 import org.hl7.fhir.r4.model.ServiceRequest;
 import org.hl7.fhir.r4.model.Slot;
 import org.onetrip.server.region.RegionDirectory;
@@ -49,19 +50,23 @@ public class AppointmentLedgerGuard {
 	private final RegionDirectory directory;
 	private final Duration defaultHold;
 	private final Duration referralReservation;
+	private final SlotStatusSync statusSync;
+	/** The hospital of each Schedule seen (a schedule's actors do not move between hospitals). */
+	private final java.util.Map<String, String> hospitalOfSchedule = new java.util.concurrent.ConcurrentHashMap<>();
 
 	/**
 	 * @param defaultHold how long a pending appointment keeps its place when it names no expiry
 	 * @param referralReservation how long before a slot its unused referral places open to everyone
 	 */
 	public AppointmentLedgerGuard(SlotLedger ledger, MeterRegistry meters, DaoRegistry daoRegistry, RegionDirectory directory,
-			Duration defaultHold, Duration referralReservation) {
+			Duration defaultHold, Duration referralReservation, SlotStatusSync statusSync) {
 		this.ledger = ledger;
 		this.meters = meters;
 		this.daoRegistry = daoRegistry;
 		this.directory = directory;
 		this.defaultHold = defaultHold;
 		this.referralReservation = referralReservation;
+		this.statusSync = statusSync;
 	}
 
 	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
@@ -72,12 +77,16 @@ public class AppointmentLedgerGuard {
 	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
 	public void updated(IBaseResource previous, IBaseResource resource) {
 		written(resource);
+		if (resource instanceof Slot slot) {
+			// A new capacity may fill or free the slot: its status follows.
+			statusSync.changedInThisTransaction(Set.of(slot.getIdElement().getIdPart()));
+		}
 	}
 
 	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
 	public void deleted(IBaseResource resource) {
 		if (resource instanceof Appointment appointment) {
-			ledger.releaseAllBut(appointment.getIdElement().getIdPart(), Set.of());
+			statusSync.changedInThisTransaction(ledger.releaseAllBut(appointment.getIdElement().getIdPart(), Set.of()));
 		}
 	}
 
@@ -98,24 +107,28 @@ public class AppointmentLedgerGuard {
 		boolean held = appointment.getStatus() == Appointment.AppointmentStatus.PENDING;
 		if (!booked && !held) {
 			// proposed, waitlist, cancelled, noshow, entered-in-error: no place.
-			ledger.releaseAllBut(id, Set.of());
+			statusSync.changedInThisTransaction(ledger.releaseAllBut(id, Set.of()));
 			return;
 		}
-		ledger.releaseAllBut(id, slotIds);
+		statusSync.changedInThisTransaction(ledger.releaseAllBut(id, slotIds));
 		Instant now = Instant.now();
 		Instant expires = held ? holdExpiry(appointment, now) : null;
 		boolean referral = carriesPrimaryReferral(appointment);
-		String hospital = slotIds.isEmpty() ? "none" : hospitalOfSlot(slotIds.iterator().next());
+		String hospital = "none";
 		for (String slotId : slotIds) {
-			if (ledger.availability(slotId, now).isEmpty()) {
+			var known = ledger.availability(slotId, now);
+			if (known.isEmpty()) {
 				define(readSlot(slotId));
+				known = ledger.availability(slotId, now);
 			}
+			hospital = known.map(a -> a.capacity().hospital()).orElse(hospital);
 			if (ledger.claim(slotId, id, referral, expires, now) instanceof SlotRule.Refused refused) {
 				count(hospital, "refused-" + refused.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), referral);
 				throw new ResourceVersionConflictException("Appointment " + id + " not booked: " + refused.reason());
 			}
 		}
 		count(hospital, held ? "held" : "booked", referral);
+		statusSync.changedInThisTransaction(slotIds);
 	}
 
 	/**
@@ -127,13 +140,6 @@ public class AppointmentLedgerGuard {
 				.description("Appointment writes that claimed slot places, by outcome")
 				.tag("hospital", hospital).tag("outcome", outcome).tag("referral", Boolean.toString(referral))
 				.register(meters).increment();
-	}
-
-	/** The hospital of a slot's department (slot ids of rosters start with it; others via their schedule). */
-	private String hospitalOfSlot(String slotId) {
-		return directory.region().hospitals().stream().map(h -> h.key())
-				.filter(key -> slotId.startsWith(key + "-"))
-				.max(java.util.Comparator.comparingInt(String::length)).orElse("other");
 	}
 
 	private Instant holdExpiry(Appointment appointment, Instant now) {
@@ -182,9 +188,31 @@ public class AppointmentLedgerGuard {
 		Instant reservedUntil = until != null && until.getValue() instanceof DateTimeType t && t.getValue() != null
 				? t.getValue().toInstant() : start.minus(referralReservation);
 		try {
-			ledger.define(new SlotCapacity(slot.getIdElement().getIdPart(), start, capacity, reserved, reservedUntil));
+			ledger.define(new SlotCapacity(slot.getIdElement().getIdPart(), start, capacity, reserved, reservedUntil,
+					hospitalOf(slot)));
 		} catch (IllegalArgumentException e) {
 			throw new UnprocessableEntityException(e.getMessage());
+		}
+	}
+
+	/** The region hospital whose schedule (department, practitioner, location) the slot belongs to. */
+	private String hospitalOf(Slot slot) {
+		String scheduleId = slot.getSchedule().getReferenceElement().getIdPart();
+		if (scheduleId == null) {
+			return SlotCapacity.NO_HOSPITAL;
+		}
+		String known = hospitalOfSchedule.get(scheduleId);
+		if (known != null) {
+			return known;
+		}
+		try {
+			Schedule schedule = daoRegistry.getResourceDao(Schedule.class).read(new IdType("Schedule", scheduleId), new SystemRequestDetails());
+			java.util.Optional<String> hospital = schedule.getActor().stream().map(a -> directory.hospitalOf(a.getReference()))
+					.flatMap(java.util.Optional::stream).map(h -> h.key()).findFirst();
+			hospital.ifPresent(key -> hospitalOfSchedule.put(scheduleId, key));
+			return hospital.orElse(SlotCapacity.NO_HOSPITAL);
+		} catch (ResourceNotFoundException | ca.uhn.fhir.rest.server.exceptions.ResourceGoneException e) {
+			return SlotCapacity.NO_HOSPITAL; // referential integrity normally refuses this before we get here
 		}
 	}
 

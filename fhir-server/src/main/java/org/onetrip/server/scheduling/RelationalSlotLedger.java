@@ -31,15 +31,19 @@ public class RelationalSlotLedger implements SlotLedger {
 				+ "APPOINTMENT_ID VARCHAR(128) NOT NULL, SLOT_ID VARCHAR(128) NOT NULL, SEAT VARCHAR(16) NOT NULL, "
 				+ "EXPIRES_AT BIGINT, CLAIMED_AT BIGINT NOT NULL, PRIMARY KEY (APPOINTMENT_ID, SLOT_ID))");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_SLOT_CLAIM_SLOT ON OT_SLOT_CLAIM (SLOT_ID)");
+		// Added after the first release: whose slot it is (for the figures) and whether Slot.status says busy.
+		jdbc.execute("ALTER TABLE OT_SLOT ADD COLUMN IF NOT EXISTS HOSPITAL VARCHAR(128) DEFAULT '" + SlotCapacity.NO_HOSPITAL + "' NOT NULL");
+		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_SLOT_START ON OT_SLOT (STARTS_AT)");
+		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_SLOT_CLAIM_EXPIRES ON OT_SLOT_CLAIM (EXPIRES_AT)");
 	}
 
 	@Override
 	public void define(SlotCapacity slot) {
 		transaction.executeWithoutResult(tx -> {
 			if (lock(slot.slotId()).isEmpty()) {
-				jdbc.update("INSERT INTO OT_SLOT (SLOT_ID, STARTS_AT, CAPACITY, RESERVED, RESERVED_UNTIL) VALUES (?, ?, ?, ?, ?)",
+				jdbc.update("INSERT INTO OT_SLOT (SLOT_ID, STARTS_AT, CAPACITY, RESERVED, RESERVED_UNTIL, HOSPITAL) VALUES (?, ?, ?, ?, ?, ?)",
 						slot.slotId(), slot.start().toEpochMilli(), slot.capacity(), slot.reservedForReferrals(),
-						slot.reservedUntil().toEpochMilli());
+						slot.reservedUntil().toEpochMilli(), slot.hospital());
 				return;
 			}
 			int taken = counts(slot.slotId(), Instant.now())[0];
@@ -47,9 +51,9 @@ public class RelationalSlotLedger implements SlotLedger {
 				throw new IllegalArgumentException("slot " + slot.slotId() + " has " + taken
 						+ " appointments; its capacity cannot drop to " + slot.capacity());
 			}
-			jdbc.update("UPDATE OT_SLOT SET STARTS_AT = ?, CAPACITY = ?, RESERVED = ?, RESERVED_UNTIL = ? WHERE SLOT_ID = ?",
+			jdbc.update("UPDATE OT_SLOT SET STARTS_AT = ?, CAPACITY = ?, RESERVED = ?, RESERVED_UNTIL = ?, HOSPITAL = ? WHERE SLOT_ID = ?",
 					slot.start().toEpochMilli(), slot.capacity(), slot.reservedForReferrals(),
-					slot.reservedUntil().toEpochMilli(), slot.slotId());
+					slot.reservedUntil().toEpochMilli(), slot.hospital(), slot.slotId());
 		});
 	}
 
@@ -87,13 +91,35 @@ public class RelationalSlotLedger implements SlotLedger {
 	}
 
 	@Override
-	public void releaseAllBut(String appointmentId, java.util.Set<String> keptSlotIds) {
+	public List<String> releaseAllBut(String appointmentId, java.util.Set<String> keptSlotIds) {
 		List<String> held = jdbc.queryForList("SELECT SLOT_ID FROM OT_SLOT_CLAIM WHERE APPOINTMENT_ID = ?", String.class, appointmentId);
+		List<String> released = new java.util.ArrayList<>();
 		for (String slotId : held) {
 			if (!keptSlotIds.contains(slotId)) {
 				jdbc.update("DELETE FROM OT_SLOT_CLAIM WHERE APPOINTMENT_ID = ? AND SLOT_ID = ?", appointmentId, slotId);
+				released.add(slotId);
 			}
 		}
+		return released;
+	}
+
+	@Override
+	public List<String> slotsWithHoldsLapsedBetween(Instant from, Instant to) {
+		return jdbc.queryForList("SELECT DISTINCT SLOT_ID FROM OT_SLOT_CLAIM WHERE EXPIRES_AT >= ? AND EXPIRES_AT < ?",
+				String.class, from.toEpochMilli(), to.toEpochMilli());
+	}
+
+	@Override
+	public java.util.Map<String, Utilisation> utilisation(Instant from, Instant to) {
+		java.util.Map<String, Utilisation> byHospital = new java.util.TreeMap<>();
+		long now = Instant.now().toEpochMilli();
+		jdbc.query("SELECT s.HOSPITAL, SUM(s.CAPACITY), SUM(COALESCE(c.TAKEN, 0)) FROM OT_SLOT s LEFT JOIN ("
+						+ "SELECT SLOT_ID, COUNT(*) AS TAKEN FROM OT_SLOT_CLAIM WHERE EXPIRES_AT IS NULL OR EXPIRES_AT > ? GROUP BY SLOT_ID"
+						+ ") c ON c.SLOT_ID = s.SLOT_ID WHERE s.STARTS_AT >= ? AND s.STARTS_AT < ? GROUP BY s.HOSPITAL",
+				rs -> {
+					byHospital.put(rs.getString(1), new Utilisation(rs.getLong(2), rs.getLong(3)));
+				}, now, from.toEpochMilli(), to.toEpochMilli());
+		return byHospital;
 	}
 
 	@Override
@@ -115,18 +141,18 @@ public class RelationalSlotLedger implements SlotLedger {
 	}
 
 	private Optional<SlotCapacity> lock(String slotId) {
-		return jdbc.query("SELECT SLOT_ID, STARTS_AT, CAPACITY, RESERVED, RESERVED_UNTIL FROM OT_SLOT WHERE SLOT_ID = ? FOR UPDATE",
+		return jdbc.query("SELECT SLOT_ID, STARTS_AT, CAPACITY, RESERVED, RESERVED_UNTIL, HOSPITAL FROM OT_SLOT WHERE SLOT_ID = ? FOR UPDATE",
 				(rs, i) -> capacity(rs), slotId).stream().findFirst();
 	}
 
 	private Optional<SlotCapacity> read(String slotId) {
-		return jdbc.query("SELECT SLOT_ID, STARTS_AT, CAPACITY, RESERVED, RESERVED_UNTIL FROM OT_SLOT WHERE SLOT_ID = ?",
+		return jdbc.query("SELECT SLOT_ID, STARTS_AT, CAPACITY, RESERVED, RESERVED_UNTIL, HOSPITAL FROM OT_SLOT WHERE SLOT_ID = ?",
 				(rs, i) -> capacity(rs), slotId).stream().findFirst();
 	}
 
 	private static SlotCapacity capacity(java.sql.ResultSet rs) throws java.sql.SQLException {
 		return new SlotCapacity(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2)), rs.getInt(3), rs.getInt(4),
-				Instant.ofEpochMilli(rs.getLong(5)));
+				Instant.ofEpochMilli(rs.getLong(5)), rs.getString(6));
 	}
 
 	/** [places taken, of which reserved] by bookings and holds that have not expired. */

@@ -25,10 +25,23 @@ public class SchedulingConfiguration {
 			DaoRegistry daoRegistry, RegionDirectory directory,
 			IInterceptorService storageInterceptors,
 			@Value("${onetrip.scheduling.hold:PT10M}") Duration defaultHold,
-			@Value("${onetrip.scheduling.referral-reservation:P1D}") Duration referralReservation) {
-		AppointmentLedgerGuard guard = new AppointmentLedgerGuard(ledger, meters, daoRegistry, directory, defaultHold, referralReservation);
+			@Value("${onetrip.scheduling.referral-reservation:P1D}") Duration referralReservation, SlotStatusSync statusSync) {
+		AppointmentLedgerGuard guard = new AppointmentLedgerGuard(ledger, meters, daoRegistry, directory, defaultHold,
+				referralReservation, statusSync);
 		storageInterceptors.registerInterceptor(guard);
 		return guard;
+	}
+
+	@Bean
+	public SlotStatusSync slotStatusSync(SlotLedger ledger, DaoRegistry daoRegistry,
+			@Value("${onetrip.scheduling.slot-status-interval:PT1S}") Duration interval) {
+		return new SlotStatusSync(ledger, daoRegistry, interval);
+	}
+
+	@Bean
+	public SchedulingFigures schedulingFigures(SlotLedger ledger, io.micrometer.core.instrument.MeterRegistry meters, Rosters rosters,
+			@Value("${onetrip.figures.refresh:PT30S}") Duration refresh) {
+		return new SchedulingFigures(ledger, meters, Duration.ofDays(Math.max(1, rosters.daysAhead())), refresh);
 	}
 
 	@Bean

@@ -20,11 +20,23 @@ public interface SlotLedger {
 	 */
 	SlotRule.Decision claim(String slotId, String appointmentId, boolean referral, Instant expiresAt, Instant now);
 
-	/** Gives back the appointment's places in every slot but these (all of them for an empty set). */
-	void releaseAllBut(String appointmentId, java.util.Set<String> keptSlotIds);
+	/** Gives back the appointment's places in every slot but these (all of them for an empty set); returns those slots. */
+	java.util.List<String> releaseAllBut(String appointmentId, java.util.Set<String> keptSlotIds);
 
 	/** The slot's capacity and places taken now (expired holds not counted). */
 	Optional<Availability> availability(String slotId, Instant now);
+
+	/** Slots in which a hold lapsed in [from, to): their places came free without any write. */
+	java.util.List<String> slotsWithHoldsLapsedBetween(Instant from, Instant to);
+
+	/** Per hospital, the places and the places taken in slots starting in [from, to). */
+	java.util.Map<String, Utilisation> utilisation(Instant from, Instant to);
+
+	record Utilisation(long places, long taken) {
+		public double ratio() {
+			return places == 0 ? 0 : (double) taken / places;
+		}
+	}
 
 	record Availability(SlotCapacity capacity, int taken, int reservedTaken) {
 		public int free() {

@@ -71,6 +71,28 @@ class ReferralWorkflowTest extends ServerTest {
 		assertThat(fhir.post("/Appointment", followUpVisit).status()).as("follow-up against the original referral").isEqualTo(201);
 		assertThat(fhir.get("http://127.0.0.1:" + port + "/actuator/prometheus", "text/plain").body())
 				.containsPattern("onetrip_referrals_total\\{[^}]*category=\"examination\",from_level=\"primary\",to_level=\"tertiary\"");
+		awaitMetric("onetrip_referrals_current\\{[^}]*category=\"examination\",from_level=\"primary\",state=\"completed\","
+				+ "to_level=\"tertiary\"} [1-9]");
+	}
+
+	/** The referral gauges are refreshed in the background (every second in the tests). */
+	private void awaitMetric(String pattern) {
+		java.util.regex.Pattern wanted = java.util.regex.Pattern.compile(pattern);
+		long deadline = System.currentTimeMillis() + 15_000;
+		String metrics = "";
+		while (System.currentTimeMillis() < deadline) {
+			metrics = fhir.get("http://127.0.0.1:" + port + "/actuator/prometheus", "text/plain").body();
+			if (wanted.matcher(metrics).find()) {
+				return;
+			}
+			try {
+				Thread.sleep(300);
+			} catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+		}
+		assertThat(metrics).containsPattern(pattern);
 	}
 
 	@Test

@@ -118,6 +118,63 @@ class SlotLedgerTest extends ServerTest {
 		assertThat(fhir.post("/Appointment/$book", new org.hl7.fhir.r4.model.Parameters()).status()).isEqualTo(400);
 	}
 
+	@Test
+	void slotStatusFollowsTheLedgerBusyWhenFullFreeWhenAPlaceComesBack() {
+		String slot = BookingRace.slot(fhir, 2, Duration.ofDays(2));
+		FhirHttp.Response first = fhir.post("/Appointment", BookingRace.booked(slot));
+		assertThat(first.status()).isEqualTo(201);
+		assertThat(fhir.post("/Appointment", BookingRace.booked(slot)).status()).isEqualTo(201);
+		awaitSlotStatus(slot, org.hl7.fhir.r4.model.Slot.SlotStatus.BUSY);
+
+		Appointment cancelled = first.as(Appointment.class).setStatus(Appointment.AppointmentStatus.CANCELLED);
+		assertThat(fhir.put("/Appointment/" + cancelled.getIdElement().getIdPart(), cancelled).status()).isEqualTo(200);
+		awaitSlotStatus(slot, org.hl7.fhir.r4.model.Slot.SlotStatus.FREE);
+
+		String held = BookingRace.slot(fhir, 1, Duration.ofDays(2));
+		Appointment hold = BookingRace.booked(held).setStatus(Appointment.AppointmentStatus.PENDING);
+		hold.addExtension(AppointmentLedgerGuard.EXT_HOLD_EXPIRES, new DateTimeType(Date.from(Instant.now().plusSeconds(3))));
+		assertThat(fhir.post("/Appointment", hold).status()).isEqualTo(201);
+		awaitSlotStatus(held, org.hl7.fhir.r4.model.Slot.SlotStatus.BUSY);
+		awaitSlotStatus(held, org.hl7.fhir.r4.model.Slot.SlotStatus.FREE); // the hold lapsed: nobody wrote anything
+	}
+
+	/** Hospital A's utilisation gauge, above zero (Prometheus may print it as 7.1E-4). */
+	private static final String SOME_UTILISATION_AT_A =
+			"onetrip_slot_utilisation\\{[^}]*hospital=\"hospital-a\"[^}]*} [0-9.]*[1-9][0-9.]*(E-[0-9]+)?\n";
+
+	@Test
+	void successRateAndUtilisationAreMetrics() {
+		String slot = BookingRace.slot(fhir, 1, Duration.ofDays(1));
+		assertThat(fhir.post("/Appointment", BookingRace.booked(slot)).status()).isEqualTo(201);
+		assertThat(fhir.post("/Appointment", BookingRace.booked(slot)).status()).isEqualTo(409);
+		long deadline = System.currentTimeMillis() + 15_000;
+		String metrics = "";
+		while (System.currentTimeMillis() < deadline) {
+			metrics = fhir.get("http://127.0.0.1:" + port + "/actuator/prometheus", "text/plain").body();
+			if (java.util.regex.Pattern.compile(SOME_UTILISATION_AT_A).matcher(metrics).find()
+					&& metrics.contains("onetrip_appointment_success_ratio{")) {
+				break;
+			}
+			await(Duration.ofMillis(300));
+		}
+		assertThat(metrics).containsPattern(SOME_UTILISATION_AT_A)
+				.containsPattern("onetrip_slot_places\\{[^}]*hospital=\"hospital-a\"")
+				.containsPattern("onetrip_appointment_success_ratio\\{[^}]*hospital=\"hospital-a\"[^}]*} 0\\.[0-9]+");
+	}
+
+	private void awaitSlotStatus(String slotId, org.hl7.fhir.r4.model.Slot.SlotStatus wanted) {
+		long deadline = System.currentTimeMillis() + 15_000;
+		org.hl7.fhir.r4.model.Slot.SlotStatus seen = null;
+		while (System.currentTimeMillis() < deadline) {
+			seen = fhir.get("/Slot/" + slotId).as(org.hl7.fhir.r4.model.Slot.class).getStatus();
+			if (seen == wanted) {
+				return;
+			}
+			await(Duration.ofMillis(200));
+		}
+		throw new AssertionError("Slot/" + slotId + " stayed " + seen + ", expected " + wanted);
+	}
+
 	private String referral(String requester) {
 		org.hl7.fhir.r4.model.Patient patient = new org.hl7.fhir.r4.model.Patient();
 		String patientId = fhir.post("/Patient", patient).as(org.hl7.fhir.r4.model.Patient.class).getIdElement().getIdPart();

@@ -1,0 +1,102 @@
+package org.onetrip.server.scheduling;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
+
+/**
+ * The figures people ask the platform for (seed 000: "appointment success rate of over 70%"), as gauges
+ * refreshed in the background:
+ * <ul>
+ * <li>{@code onetrip_slot_utilisation{hospital}}: places taken / places in the slots of the days ahead
+ * (from the ledger, so it counts every instance's bookings and survives restarts);</li>
+ * <li>{@code onetrip_slot_places{hospital}}: the places those slots have;</li>
+ * <li>{@code onetrip_appointment_success_ratio{hospital}}: bookings / (bookings + refused attempts) seen by
+ * this instance since it started (the counters behind it are {@code onetrip_appointment_claims_total}).</li>
+ * </ul>
+ */
+public class SchedulingFigures implements DisposableBean {
+
+	private static final Logger log = LoggerFactory.getLogger(SchedulingFigures.class);
+
+	private final SlotLedger ledger;
+	private final MeterRegistry meters;
+	private final Duration ahead;
+	private final MultiGauge utilisation;
+	private final MultiGauge places;
+	private final MultiGauge success;
+	private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
+		Thread thread = new Thread(r, "onetrip-scheduling-figures");
+		thread.setDaemon(true);
+		return thread;
+	});
+
+	public SchedulingFigures(SlotLedger ledger, MeterRegistry meters, Duration ahead, Duration refresh) {
+		this.ledger = ledger;
+		this.meters = meters;
+		this.ahead = ahead;
+		this.utilisation = MultiGauge.builder("onetrip.slot.utilisation")
+				.description("Places taken / places in the slots of the days ahead, by hospital").register(meters);
+		this.places = MultiGauge.builder("onetrip.slot.places")
+				.description("Places in the slots of the days ahead, by hospital").register(meters);
+		this.success = MultiGauge.builder("onetrip.appointment.success.ratio")
+				.description("Bookings / (bookings + refused attempts) since this instance started, by hospital").register(meters);
+		worker.scheduleWithFixedDelay(this::refresh, 0, refresh.toMillis(), TimeUnit.MILLISECONDS);
+	}
+
+	void refresh() {
+		try {
+			Instant now = Instant.now();
+			Map<String, SlotLedger.Utilisation> byHospital = ledger.utilisation(now, now.plus(ahead));
+			List<MultiGauge.Row<?>> utilisationRows = new ArrayList<>();
+			List<MultiGauge.Row<?>> placeRows = new ArrayList<>();
+			byHospital.forEach((hospital, figures) -> {
+				utilisationRows.add(MultiGauge.Row.of(Tags.of("hospital", hospital), figures.ratio()));
+				placeRows.add(MultiGauge.Row.of(Tags.of("hospital", hospital), figures.places()));
+			});
+			utilisation.register(utilisationRows, true);
+			places.register(placeRows, true);
+			success.register(successRows(), true);
+		} catch (RuntimeException e) {
+			log.warn("Scheduling figures not refreshed: {}", e.toString());
+		}
+	}
+
+	private List<MultiGauge.Row<?>> successRows() {
+		Map<String, double[]> bookedAndRefused = new TreeMap<>();
+		for (Counter counter : meters.find("onetrip.appointment.claims").counters()) {
+			String outcome = counter.getId().getTag("outcome");
+			double[] figures = bookedAndRefused.computeIfAbsent(counter.getId().getTag("hospital"), h -> new double[2]);
+			if ("booked".equals(outcome)) {
+				figures[0] += counter.count();
+			} else if (outcome != null && outcome.startsWith("refused")) {
+				figures[1] += counter.count();
+			}
+		}
+		List<MultiGauge.Row<?>> rows = new ArrayList<>();
+		bookedAndRefused.forEach((hospital, figures) -> {
+			if (figures[0] + figures[1] > 0) {
+				rows.add(MultiGauge.Row.of(Tags.of("hospital", hospital), figures[0] / (figures[0] + figures[1])));
+			}
+		});
+		return rows;
+	}
+
+	@Override
+	public void destroy() {
+		worker.shutdownNow();
+	}
+}
