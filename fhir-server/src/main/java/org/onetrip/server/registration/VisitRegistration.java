@@ -96,7 +96,9 @@ public class VisitRegistration {
 				.orElseThrow(() -> new UnprocessableEntityException("Appointment " + appointmentId + " is " + appointment.getStatus().toCode()
 						+ " but names no Patient participant: a visit is registered to a patient"));
 		Place place = where.get();
-		locks.holdUntilTransactionEnds(place.hospital().key() + "|" + patientId + "|" + place.department());
+		String visitKey = place.hospital().key() + "|" + patientId + "|" + place.department();
+		locks.holdUntilTransactionEnds(visitKey);
+		ledger.serialiseAcrossInstances(visitKey);
 		if (ledger.visitOf(appointmentId).isPresent()) {
 			return; // already registered when the patient arrived; fulfilling it changes nothing here
 		}

@@ -3,11 +3,18 @@ package org.onetrip.server.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Date;
+import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DateTimeType;
@@ -16,9 +23,11 @@ import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.ServiceRequest;
+import org.hl7.fhir.r4.model.Task;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.onetrip.server.FhirHttp;
 import org.onetrip.server.OneTripInstance;
 import org.onetrip.server.RegistrationRace;
 import org.onetrip.server.scheduling.BookingRace;
@@ -111,6 +120,86 @@ class PostgresStorageTest {
 		assertThat(statuses).filteredOn(s -> s == 201).hasSize(4);
 		assertThat(statuses).filteredOn(s -> s != 201).allMatch(s -> s == 409);
 		assertThat(instanceB.fhir().get("/Appointment?slot=Slot/" + slot).bundle().getEntry()).hasSize(4);
+	}
+
+	@Test
+	void twoDesksOnTwoInstancesBookingOneReferralGetOneAppointment() throws Exception {
+		FhirHttp a = instanceA.fhir();
+		Patient patient = new Patient();
+		patient.addName().setFamily("Referred");
+		String patientId = a.post("/Patient", patient).as(Patient.class).getIdElement().getIdPart();
+		ServiceRequest referral = new ServiceRequest();
+		referral.setStatus(ServiceRequest.ServiceRequestStatus.ACTIVE);
+		referral.setIntent(ServiceRequest.ServiceRequestIntent.ORDER);
+		referral.setSubject(new Reference("Patient/" + patientId));
+		referral.setRequester(new Reference("Organization/clinic-c"));
+		referral.addPerformer(new Reference("Organization/hospital-a"));
+		String referralId = a.post("/ServiceRequest", referral).as(ServiceRequest.class).getIdElement().getIdPart();
+		Task task = instanceB.fhir().get("/Task?focus=ServiceRequest/" + referralId).bundle().getEntry().stream()
+				.map(e -> (Task) e.getResource()).findFirst().orElseThrow();
+		assertThat(instanceB.fhir().put("/Task/" + task.getIdElement().getIdPart(), task.setStatus(Task.TaskStatus.ACCEPTED)).status())
+				.isEqualTo(200);
+
+		List<Callable<Integer>> desks = new ArrayList<>();
+		for (int i = 0; i < 8; i++) {
+			FhirHttp desk = i % 2 == 0 ? instanceA.fhir() : instanceB.fhir();
+			String slot = BookingRace.slot(a, 2, java.time.Duration.ofDays(1));
+			desks.add(() -> desk.post("/Appointment", BookingRace.booked(slot).addBasedOn(new Reference("ServiceRequest/" + referralId))).status());
+		}
+		List<Integer> statuses = atOnce(desks);
+		assertThat(statuses).filteredOn(s -> s == 201).hasSize(1);
+		assertThat(statuses).filteredOn(s -> s != 201).allMatch(s -> s == 409);
+	}
+
+	@Test
+	void arrivalsOnTwoInstancesAtOnceChargeOneRegistrationFee() throws Exception {
+		FhirHttp a = instanceA.fhir();
+		Patient patient = new Patient();
+		patient.addName().setFamily("Arriving");
+		String patientId = a.post("/Patient", patient).as(Patient.class).getIdElement().getIdPart();
+		java.time.LocalDate day = java.time.LocalDate.now().minusDays(3);
+		List<Callable<Integer>> desks = new ArrayList<>();
+		for (int i = 0; i < 8; i++) {
+			Appointment booked = a.post("/Appointment", visitBooked(patientId, day)).as(Appointment.class);
+			FhirHttp desk = i % 2 == 0 ? instanceA.fhir() : instanceB.fhir();
+			desks.add(() -> desk.put("/Appointment/" + booked.getIdElement().getIdPart(),
+					booked.copy().setStatus(Appointment.AppointmentStatus.ARRIVED)).status());
+		}
+		assertThat(atOnce(desks)).allMatch(s -> s == 200);
+		assertThat(instanceB.fhir().get("/ChargeItem?subject=Patient/" + patientId).bundle().getEntry()).hasSize(1);
+		assertThat(instanceB.fhir().get("/Encounter?subject=Patient/" + patientId).bundle().getEntry()).hasSize(8);
+	}
+
+	private static List<Integer> atOnce(List<Callable<Integer>> calls) throws Exception {
+		ExecutorService pool = Executors.newFixedThreadPool(calls.size());
+		CountDownLatch go = new CountDownLatch(1);
+		List<Future<Integer>> futures = new ArrayList<>();
+		for (Callable<Integer> call : calls) {
+			futures.add(pool.submit(() -> {
+				go.await();
+				return call.call();
+			}));
+		}
+		go.countDown();
+		List<Integer> statuses = new ArrayList<>();
+		for (Future<Integer> future : futures) {
+			statuses.add(future.get());
+		}
+		pool.shutdown();
+		return statuses;
+	}
+
+	/** A visit booked at hospital A's internal medicine for hypertension, slot-less, on {@code day}. */
+	private static Appointment visitBooked(String patientId, java.time.LocalDate day) {
+		Appointment appointment = new Appointment();
+		appointment.setStatus(Appointment.AppointmentStatus.BOOKED);
+		Date start = Date.from(day.atTime(10, 0).atZone(java.time.ZoneId.of("Asia/Shanghai")).toInstant());
+		appointment.setStart(start).setEnd(new Date(start.getTime() + 1_800_000));
+		appointment.addReasonCode(new CodeableConcept(new Coding("http://hl7.org/fhir/sid/icd-10", "I10", null)));
+		appointment.addParticipant().setActor(new Reference("Patient/" + patientId)).setStatus(Appointment.ParticipationStatus.ACCEPTED);
+		appointment.addParticipant().setActor(new Reference("HealthcareService/hospital-a-internal-medicine"))
+				.setStatus(Appointment.ParticipationStatus.ACCEPTED);
+		return appointment;
 	}
 
 	private static List<Integer> race(String citizenId, boolean conditional) throws Exception {
