@@ -61,6 +61,34 @@ class SlotLedgerTest extends ServerTest {
 	}
 
 	@Test
+	void reschedulingMovesThePlaceAtOnceAndAFullTargetLeavesTheAppointmentWhereItWas() {
+		String from = BookingRace.slot(fhir, 1, Duration.ofDays(2));
+		String to = BookingRace.slot(fhir, 1, Duration.ofDays(3));
+		Appointment appointment = fhir.post("/Appointment", BookingRace.booked(from)).as(Appointment.class);
+		appointment.getSlot().clear();
+		appointment.addSlot(new Reference("Slot/" + to));
+		assertThat(fhir.put("/Appointment/" + appointment.getIdElement().getIdPart(), appointment).status()).isEqualTo(200);
+		assertThat(fhir.post("/Appointment", BookingRace.booked(from)).status()).as("the old place is free at once").isEqualTo(201);
+
+		String full = BookingRace.slot(fhir, 1, Duration.ofDays(4));
+		assertThat(fhir.post("/Appointment", BookingRace.booked(full)).status()).isEqualTo(201);
+		appointment.getSlot().clear();
+		appointment.addSlot(new Reference("Slot/" + full));
+		FhirHttp.Response refused = fhir.put("/Appointment/" + appointment.getIdElement().getIdPart(), appointment);
+		assertThat(refused.status()).isEqualTo(409);
+		assertThat(fhir.get("/Appointment/" + appointment.getIdElement().getIdPart()).as(Appointment.class).getSlotFirstRep().getReference())
+				.as("still in its slot").isEqualTo("Slot/" + to);
+		assertThat(fhir.post("/Appointment", BookingRace.booked(to)).status()).as("and still holding its place").isEqualTo(409);
+	}
+
+	@Test
+	void anUnknownSlotIsRefusedWithAClearError() {
+		FhirHttp.Response refused = fhir.post("/Appointment", BookingRace.booked(unique("no-such-slot")));
+		assertThat(refused.status()).isBetween(400, 499);
+		assertThat(refused.outcome().getIssueFirstRep().getDiagnostics()).containsIgnoringCase("slot");
+	}
+
+	@Test
 	void aSlotThatAlreadyStartedCannotBeBooked() {
 		String slot = BookingRace.slot(fhir, 2, Duration.ofMinutes(-5));
 		FhirHttp.Response refused = fhir.post("/Appointment", BookingRace.booked(slot));
