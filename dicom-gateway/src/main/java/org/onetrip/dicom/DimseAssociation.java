@@ -45,9 +45,34 @@ final class DimseAssociation {
 	private final StorageService storage;
 	private final FindService find;
 	private final RetrieveService retrieve;
+	private final Activity activity;
+
+	/** What one association did, for its audit record. */
+	static final class Activity {
+		private final java.util.Map<String, Integer> commands = new java.util.concurrent.ConcurrentHashMap<>();
+		private final java.util.Set<String> studies = java.util.concurrent.ConcurrentHashMap.newKeySet();
+		private final java.util.Set<String> patients = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+		void answered(String command) {
+			commands.merge(command, 1, Integer::sum);
+		}
+
+		java.util.Map<String, Integer> commands() {
+			return java.util.Map.copyOf(commands);
+		}
+
+		java.util.Set<String> studies() {
+			return java.util.Set.copyOf(studies);
+		}
+
+		java.util.Set<String> patients() {
+			return java.util.Set.copyOf(patients);
+		}
+	}
 
 	DimseAssociation(Socket socket, String aeTitle, String hospital, StorageService storage, FindService find,
-			RetrieveService retrieve) {
+			RetrieveService retrieve, Activity activity) {
+		this.activity = activity;
 		this.socket = socket;
 		this.aeTitle = aeTitle;
 		this.hospital = hospital;
@@ -80,6 +105,14 @@ final class DimseAssociation {
 	private void answer(Association association, RequestReader request) throws DicomNetworkException, IOException {
 		byte context = request.presentationContextId;
 		String transferSyntax = association.getTransferSyntaxForPresentationContextID(context);
+		activity.answered(switch (request.commandField) {
+			case Commands.C_ECHO_RQ -> "C-ECHO";
+			case Commands.C_STORE_RQ -> "C-STORE";
+			case Commands.C_FIND_RQ -> "C-FIND";
+			case Commands.C_MOVE_RQ -> "C-MOVE";
+			case Commands.C_GET_RQ -> "C-GET";
+			default -> "other";
+		});
 		switch (request.commandField) {
 			case Commands.C_ECHO_RQ -> association.send(context, Commands.response(Commands.C_ECHO_RQ,
 					request.affectedSopClassUid, request.messageId, DimseStatus.SUCCESS, null, null, false, null), null);
@@ -128,7 +161,9 @@ final class DimseAssociation {
 			comment = "could not write the instance: " + request.storeFailure.getMessage();
 		} else {
 			try {
-				storage.store(request.storeFile, request.affectedSopInstanceUid, transferSyntax, hospital);
+				StorageService.Stored stored = storage.store(request.storeFile, request.affectedSopInstanceUid, transferSyntax, hospital);
+				activity.studies.add(stored.header().studyInstanceUid());
+				activity.patients.add(stored.header().patientId());
 				status = DimseStatus.SUCCESS;
 			} catch (StoreRefusedException refused) {
 				status = refused.status();

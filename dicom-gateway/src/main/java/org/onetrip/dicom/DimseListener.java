@@ -54,8 +54,16 @@ public final class DimseListener implements AutoCloseable {
 	private ServerSocket serverSocket;
 	private Thread acceptThread;
 
+	private final AssociationAudit audit;
+
 	public DimseListener(DicomGatewaySettings settings, CallingAeDirectory callers, StorageService storage,
 			FindService find, RetrieveService retrieve) {
+		this(settings, callers, storage, find, retrieve, AssociationAudit.NONE);
+	}
+
+	public DimseListener(DicomGatewaySettings settings, CallingAeDirectory callers, StorageService storage,
+			FindService find, RetrieveService retrieve, AssociationAudit audit) {
+		this.audit = audit;
 		this.settings = settings;
 		this.callers = callers;
 		this.storage = storage;
@@ -120,13 +128,21 @@ public final class DimseListener implements AutoCloseable {
 
 	private void serve(Socket socket) {
 		String peer = socket.getRemoteSocketAddress().toString();
+		java.time.Instant started = java.time.Instant.now();
+		AssociationRequest request = null;
+		String hospitalKey = null;
+		String rejection = null;
+		String failure = null;
+		DimseAssociation.Activity activity = new DimseAssociation.Activity();
 		try {
 			socket.setSoTimeout(ASSOCIATION_REQUEST_TIMEOUT_MS);
-			AssociationRequest request = AssociationRequest.read(socket.getInputStream());
+			request = AssociationRequest.read(socket.getInputStream());
 			Optional<String> hospital = callers.institutionOf(request.callingAeTitle().toUpperCase(Locale.ROOT));
+			hospitalKey = hospital.orElse(null);
 			Optional<RejectReason> refusal = vet(request);
 			if (refusal.isPresent()) {
 				rejected.incrementAndGet();
+				rejection = refusal.get().toString();
 				log.warn("DICOM association from {} (calling AE '{}', called AE '{}') rejected: {}",
 						peer, request.callingAeTitle(), request.calledAeTitle(), refusal.get());
 				AssociationRequest.reject(socket.getOutputStream(), refusal.get());
@@ -136,11 +152,24 @@ public final class DimseListener implements AutoCloseable {
 			accepted.incrementAndGet();
 			socket.setSoTimeout(0);
 			new DimseAssociation(new ReplayingSocket(socket, request.rawPdu()), settings.aeTitle(), hospital.orElseThrow(),
-					storage, find, retrieve).run();
+					storage, find, retrieve, activity).run();
 			closeQuietly(socket);
 		} catch (Exception e) {
+			failure = e.toString();
 			log.warn("DICOM association from {} ended with an error: {}", peer, e.toString());
 			closeQuietly(socket);
+		} finally {
+			tellAudit(new AssociationAudit.Association(started, java.time.Instant.now(),
+					request == null ? null : request.callingAeTitle(), request == null ? null : request.calledAeTitle(),
+					hospitalKey, peer, rejection, failure, activity.commands(), activity.studies(), activity.patients()));
+		}
+	}
+
+	private void tellAudit(AssociationAudit.Association association) {
+		try {
+			audit.associationEnded(association);
+		} catch (RuntimeException e) {
+			log.error("DICOM association from {} could not be audited: {}", association.peer(), e.toString());
 		}
 	}
 

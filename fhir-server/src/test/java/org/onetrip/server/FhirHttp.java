@@ -22,10 +22,27 @@ public final class FhirHttp {
 	private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 	private final FhirContext fhirContext;
 	private final String base;
+	private final String bearerToken;
 
+	/** A client acting as the region's own service (every permission). */
 	public FhirHttp(FhirContext fhirContext, String base) {
+		this(fhirContext, base, TestTokens.region());
+	}
+
+	/** @param bearerToken sent as {@code Authorization: Bearer}; null sends no token */
+	public FhirHttp(FhirContext fhirContext, String base, String bearerToken) {
 		this.fhirContext = fhirContext;
 		this.base = base;
+		this.bearerToken = bearerToken;
+	}
+
+	/** The same server, another caller. */
+	public FhirHttp as(String otherBearerToken) {
+		return new FhirHttp(fhirContext, base, otherBearerToken);
+	}
+
+	public String bearerToken() {
+		return bearerToken;
 	}
 
 	public String base() {
@@ -99,7 +116,11 @@ public final class FhirHttp {
 		String url = path.startsWith("http") ? path : base + (path.startsWith("/") ? path : "/" + path);
 		// FHIR token searches use system|value; '|' is not legal unescaped in a URI.
 		url = url.replace("|", "%7C");
-		return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60));
+		HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60));
+		if (bearerToken != null) {
+			builder.header("Authorization", "Bearer " + bearerToken);
+		}
+		return builder;
 	}
 
 	private static HttpRequest.Builder withHeaders(HttpRequest.Builder builder, Map<String, String> headers) {

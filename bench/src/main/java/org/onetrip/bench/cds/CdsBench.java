@@ -199,7 +199,7 @@ public final class CdsBench {
 	}
 
 	private HttpResponse<String> post(String url, String body, String contentType) throws Exception {
-		return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(120))
+		return http.send(org.onetrip.bench.BearerToken.on(HttpRequest.newBuilder(URI.create(url))).timeout(Duration.ofSeconds(120))
 				.header("Content-Type", contentType).header("Accept", "application/json")
 				.POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
 	}

@@ -254,8 +254,8 @@ public final class DicomBench {
 	}
 
 	private JsonNode onetripGateway() throws IOException, InterruptedException {
-		HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-				URI.create("http://127.0.0.1:" + onetripHttpPort + "/actuator/health")).GET().build(),
+		HttpResponse<String> response = http.send(org.onetrip.bench.BearerToken.on(HttpRequest.newBuilder(
+				URI.create("http://127.0.0.1:" + onetripHttpPort + "/actuator/health"))).GET().build(),
 				HttpResponse.BodyHandlers.ofString());
 		JsonNode details = JSON.readTree(response.body()).findParent("studiesPendingSync");
 		if (details == null) {

@@ -190,7 +190,7 @@ public final class FhirBench {
 
 	private String get(String url) throws Exception {
 		HttpResponse<String> response = http.send(
-				HttpRequest.newBuilder(URI.create(url)).header("Accept", "application/fhir+json").GET().build(),
+				org.onetrip.bench.BearerToken.on(HttpRequest.newBuilder(URI.create(url))).header("Accept", "application/fhir+json").GET().build(),
 				HttpResponse.BodyHandlers.ofString());
 		if (response.statusCode() != 200) {
 			throw new IllegalStateException("GET " + url + " -> " + response.statusCode() + " " + response.body());

@@ -174,7 +174,7 @@ public final class BookingStorm {
 			e.putObject("request").put("method", "PUT").put("url", "Slot/" + id);
 			slots.add(new SlotSpec(id, capacity));
 		}
-		HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base)).timeout(Duration.ofMinutes(5))
+		HttpResponse<String> r = http.send(org.onetrip.bench.BearerToken.on(HttpRequest.newBuilder(URI.create(base))).timeout(Duration.ofMinutes(5))
 				.header("Content-Type", "application/fhir+json").POST(HttpRequest.BodyPublishers.ofString(bundle.toString())).build(),
 				HttpResponse.BodyHandlers.ofString());
 		if (r.statusCode() != 200) {
@@ -193,7 +193,7 @@ public final class BookingStorm {
 
 	private int post(String url, String body) {
 		try {
-			return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
+			return http.send(org.onetrip.bench.BearerToken.on(HttpRequest.newBuilder(URI.create(url))).timeout(Duration.ofSeconds(60))
 					.header("Content-Type", "application/fhir+json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
 					HttpResponse.BodyHandlers.discarding()).statusCode();
 		} catch (Exception e) {
@@ -202,7 +202,7 @@ public final class BookingStorm {
 	}
 
 	private int count(String url) throws Exception {
-		HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).header("Accept", "application/fhir+json")
+		HttpResponse<String> r = http.send(org.onetrip.bench.BearerToken.on(HttpRequest.newBuilder(URI.create(url))).header("Accept", "application/fhir+json")
 				.GET().build(), HttpResponse.BodyHandlers.ofString());
 		JsonNode total = JSON.readTree(r.body()).get("total");
 		if (total == null) {

@@ -77,7 +77,7 @@ public final class BundleLoader {
 		ObjectNode bundle = (ObjectNode) json.readTree(file.toFile());
 		regionaliser.regionalise(bundle);
 		int resources = bundle.path("entry").size();
-		HttpRequest request = HttpRequest.newBuilder(fhirBase)
+		HttpRequest request = org.onetrip.bench.BearerToken.on(HttpRequest.newBuilder(fhirBase))
 				.timeout(Duration.ofMinutes(10))
 				.header("Content-Type", "application/fhir+json")
 				.header("Accept", "application/fhir+json")

@@ -78,6 +78,9 @@ public class CdsHooksController {
 			return error(HttpStatus.NOT_FOUND, "no CDS service '" + serviceId + "'; see GET /cds-services");
 		}
 		CdsHookRequest request = CdsHookRequest.parse(body, hook, json, fhirContext);
+		if (request.patientId() != null) {
+			http.setAttribute(org.onetrip.server.security.EndpointAccessFilter.AUDIT_PATIENTS, java.util.List.of("Patient/" + request.patientId()));
+		}
 		var cards = hooks.call(serviceId, request, fhirBase(http));
 		return ResponseEntity.ok(Map.of("cards", cards.stream().map(DuplicateExamCards.IssuedCard::card).toList()));
 	}

@@ -150,12 +150,29 @@ public class DicomGatewayConfiguration {
 
 	@Bean(initMethod = "start", destroyMethod = "close")
 	public DimseListener dimseListener(CallingAeDirectory callers, StorageService storage, FindService find,
-			RetrieveService retrieve,
+			RetrieveService retrieve, org.onetrip.server.audit.AuditTrail audit, org.onetrip.terminology.region.Region region,
 			@Value("${onetrip.dicom.ae-title:ONETRIP}") String aeTitle,
 			@Value("${onetrip.dicom.port:11112}") int port,
 			@Value("${onetrip.dicom.bind-address:127.0.0.1}") String bindAddress) throws IOException {
 		return new DimseListener(new DicomGatewaySettings(aeTitle, InetAddress.getByName(bindAddress), port), callers,
-				storage, find, retrieve);
+				storage, find, retrieve, association -> audit.record(auditRecord(association, region)));
+	}
+
+	/** An association as an AuditEvent: the calling AE is the agent, the studies it stored and their PatientIDs the entities. */
+	static org.onetrip.server.audit.AuditRecord auditRecord(org.onetrip.dicom.AssociationAudit.Association association,
+			org.onetrip.terminology.region.Region region) {
+		String mrnSystem = association.hospital() == null ? null
+				: region.hospital(association.hospital()).map(h -> h.mrnSystem()).orElse(null);
+		java.util.List<String> patients = association.storedPatients().stream().sorted()
+				.map(id -> mrnSystem == null ? "urn:onetrip:dicom-patient-id|" + id : mrnSystem + "|" + id).limit(100).toList();
+		java.util.List<String> studies = association.storedStudies().stream().sorted().map(uid -> "urn:oid:" + uid).limit(100).toList();
+		String failure = association.rejection() != null ? "association rejected: " + association.rejection() : association.failure();
+		return new org.onetrip.server.audit.AuditRecord(association.ended(), "dicom-association",
+				association.storedStudies().isEmpty() ? "E" : "C",
+				new java.util.TreeMap<>(association.commands()).toString(),
+				association.callingAe() == null ? "unknown AE" : association.callingAe(), association.hospital(), association.peer(),
+				"association " + association.callingAe() + " -> " + association.calledAe(), studies, patients,
+				failure == null ? 0 : 400, failure, false);
 	}
 
 	@Bean

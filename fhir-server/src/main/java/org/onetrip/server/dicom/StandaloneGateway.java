@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * classes as the in-process gateway; only the FHIR store ({@link RestFhirStore}) and the wiring differ. Images stay
  * here, so its ImagingStudies name no DICOMweb Endpoint.
  *
- * <pre>./onetrip gateway --fhir http://onetrip.example:8080/fhir [--port 11112] [--bind 127.0.0.1] [--data ./gateway-data]</pre>
+ * <pre>./onetrip gateway --fhir http://onetrip.example:8080/fhir [--port 11112] [--bind 127.0.0.1] [--data ./gateway-data]
+ *     [--token JWT]   (or ONETRIP_TOKEN: a region service's token, e.g. ./onetrip token --scope "system/*.cruds")</pre>
  */
 public final class StandaloneGateway implements AutoCloseable {
 
@@ -45,7 +46,7 @@ public final class StandaloneGateway implements AutoCloseable {
 
 	/** Where and what: the FHIR base, local storage, the region and exam files, the DICOM listener. */
 	public record Settings(String fhirBase, Path dataDir, Path regionFile, Path examsDir, String aeTitle,
-			InetAddress bindAddress, int port, Map<String, String> destinations, ZoneId zone) {}
+			InetAddress bindAddress, int port, Map<String, String> destinations, ZoneId zone, String bearerToken) {}
 
 	private final HikariDataSource dataSource;
 	private final ImagingStudySync sync;
@@ -60,7 +61,7 @@ public final class StandaloneGateway implements AutoCloseable {
 	public static StandaloneGateway start(Settings settings) throws Exception {
 		Region region = RegionConfig.load(settings.regionFile());
 		ExamTerminology terminology = ExamTerminology.load(settings.examsDir(), key -> region.hospital(key).isPresent());
-		RestFhirStore store = new RestFhirStore(FhirContext.forR4(), settings.fhirBase());
+		RestFhirStore store = new RestFhirStore(FhirContext.forR4(), settings.fhirBase(), settings.bearerToken());
 		FhirPatientDirectory patients = new FhirPatientDirectory(store, new PersonResolver(store, region));
 		PatientIdIssuers issuers = RegionDicom.issuers(region);
 
@@ -139,7 +140,9 @@ public final class StandaloneGateway implements AutoCloseable {
 				InetAddress.getByName(options.getOrDefault("bind", "127.0.0.1")),
 				Integer.parseInt(options.getOrDefault("port", "11112")),
 				destinations,
-				options.containsKey("time-zone") ? ZoneId.of(options.get("time-zone")) : ZoneId.systemDefault());
+				options.containsKey("time-zone") ? ZoneId.of(options.get("time-zone")) : ZoneId.systemDefault(),
+				// The token the gateway shows the server: --token, else ONETRIP_TOKEN (kept out of the process list).
+				options.getOrDefault("token", System.getenv("ONETRIP_TOKEN")));
 		StandaloneGateway gateway = start(settings);
 		Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "gateway-shutdown"));
 		Thread.currentThread().join();

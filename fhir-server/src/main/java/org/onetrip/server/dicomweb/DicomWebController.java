@@ -74,7 +74,7 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 @ConditionalOnProperty(name = "onetrip.dicom.enabled", havingValue = "true", matchIfMissing = true)
 public class DicomWebController {
 
-	static final String HOSPITAL_HEADER = "X-OneTrip-Hospital";
+	static final String HOSPITAL_HEADER = org.onetrip.server.security.EndpointAccessFilter.HOSPITAL_HEADER;
 	static final String DICOM_JSON = "application/dicom+json";
 	private static final Logger log = LoggerFactory.getLogger(DicomWebController.class);
 	private static final int MAX_RETRIEVE_INSTANCES = 20_000;

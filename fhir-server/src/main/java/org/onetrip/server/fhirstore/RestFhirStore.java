@@ -26,10 +26,18 @@ public class RestFhirStore implements FhirStore {
 	private final IGenericClient client;
 
 	public RestFhirStore(FhirContext context, String baseUrl) {
+		this(context, baseUrl, null);
+	}
+
+	/** @param bearerToken the token the gateway presents (a region service's), or null when the server is open */
+	public RestFhirStore(FhirContext context, String baseUrl, String bearerToken) {
 		context.getRestfulClientFactory().setServerValidationMode(ca.uhn.fhir.rest.client.api.ServerValidationModeEnum.NEVER);
 		context.getRestfulClientFactory().setConnectTimeout(5_000);
 		context.getRestfulClientFactory().setSocketTimeout(60_000);
 		this.client = context.newRestfulGenericClient(baseUrl);
+		if (bearerToken != null && !bearerToken.isBlank()) {
+			client.registerInterceptor(new ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor(bearerToken));
+		}
 	}
 
 	@Override

@@ -138,6 +138,16 @@ class DicomGatewayTest extends ServerTest {
 		Patient patient = (Patient) patients.getEntryFirstRep().getResource();
 		assertThat(fhirStudy.getSubject().getReference()).isEqualTo("Patient/" + patient.getIdElement().getIdPart());
 		assertThat(patient.getNameFirstRep().getFamily()).isEqualTo("TEST");
+
+		// The association is audited: hospital B's AE stored this study, of this PatientID.
+		long deadline = System.currentTimeMillis() + 15_000;
+		boolean audited = false;
+		while (!audited && System.currentTimeMillis() < deadline) {
+			audited = fhir.get("AuditEvent?type=http://dicom.nema.org/resources/ontology/DCM|110122&agent=Organization/hospital-b"
+					+ "&_sort=-date&_count=50").body().contains("urn:oid:" + study.studyUid());
+			Thread.sleep(200);
+		}
+		assertThat(audited).as("an AuditEvent for the association that stored " + study.studyUid()).isTrue();
 	}
 
 	@Test

@@ -95,6 +95,7 @@ class OrthancPeerTest {
 				"-d", "{\"Resources\": [\"" + orthancStudy + "\"], \"Synchronous\": true}"));
 		assertThat(sent.path("FailedInstancesCount").asInt(-1)).as(sent.toString()).isZero();
 		JsonNode atOneTrip = JSON.readTree(run("curl", "-sf", "-H", "X-OneTrip-Hospital: hospital-a",
+				"-H", "Authorization: Bearer " + org.onetrip.server.TestTokens.region(),
 				"http://127.0.0.1:" + ONETRIP_HTTP + "/dicomweb/studies?PatientID=" + mrn));
 		assertThat(atOneTrip).hasSize(1);
 		assertThat(atOneTrip.get(0).path("00201208").path("Value").path(0).asInt()).isEqualTo(3);

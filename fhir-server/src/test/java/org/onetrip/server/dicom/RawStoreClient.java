@@ -17,11 +17,11 @@ import java.util.LinkedList;
  * A C-STORE client that sends whatever bytes it is given as the data set (dcmtk's storescu refuses to send a
  * broken file, so it cannot test how the gateway answers one). Returns the DIMSE status of the response.
  */
-final class RawStoreClient {
+public final class RawStoreClient {
 
 	private RawStoreClient() {}
 
-	static byte[] dataSetBytes(AttributeList list) throws Exception {
+	public static byte[] dataSetBytes(AttributeList list) throws Exception {
 		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 		AttributeList withoutMeta = new AttributeList();
 		for (Object o : list.values()) {
@@ -36,7 +36,7 @@ final class RawStoreClient {
 		return bytes.toByteArray();
 	}
 
-	static int store(int port, String callingAe, String sopClassUid, String sopInstanceUid, byte[] dataSet)
+	public static int store(int port, String callingAe, String sopClassUid, String sopInstanceUid, byte[] dataSet)
 			throws Exception {
 		LinkedList<PresentationContext> contexts = new LinkedList<>();
 		contexts.add(new PresentationContext((byte) 1, sopClassUid, TransferSyntax.ExplicitVRLittleEndian));

@@ -32,7 +32,7 @@ class StandaloneGatewayTest extends ServerTest {
 		Path data = Files.createTempDirectory(Path.of("target"), "standalone-gateway-").toAbsolutePath();
 		StandaloneGateway.Settings settings = new StandaloneGateway.Settings("http://127.0.0.1:" + port + "/fhir", data,
 				Path.of("../config/region.yaml"), Path.of("../config/exams"), "ONETRIP", InetAddress.getLoopbackAddress(), 0,
-				Map.of(), ZoneId.systemDefault());
+				Map.of(), ZoneId.systemDefault(), org.onetrip.server.TestTokens.region());
 		try (StandaloneGateway gateway = StandaloneGateway.start(settings)) {
 			String mrnA = unique("SA");
 			String mrnB = unique("SB");

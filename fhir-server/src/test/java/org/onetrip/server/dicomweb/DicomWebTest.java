@@ -37,7 +37,7 @@ class DicomWebTest extends ServerTest {
 	}
 
 	private HttpResponse<byte[]> stow(String hospital, String contentType, byte[] body) throws Exception {
-		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(dicomweb() + "/studies"))
+		HttpRequest.Builder request = authorised(HttpRequest.newBuilder(URI.create(dicomweb() + "/studies")))
 				.header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body));
 		if (hospital != null) {
 			request.header(DicomWebController.HOSPITAL_HEADER, hospital);
@@ -61,7 +61,7 @@ class DicomWebTest extends ServerTest {
 	}
 
 	private JsonNode getJson(String path, String hospital) throws Exception {
-		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(dicomweb() + path)).header("Accept", "application/dicom+json");
+		HttpRequest.Builder request = authorised(HttpRequest.newBuilder(URI.create(dicomweb() + path))).header("Accept", "application/dicom+json");
 		if (hospital != null) {
 			request.header(DicomWebController.HOSPITAL_HEADER, hospital);
 		}
@@ -110,7 +110,7 @@ class DicomWebTest extends ServerTest {
 		assertThat(getJson("/studies/" + study.studyUid() + "/instances?limit=2&offset=2", null)).hasSize(1);
 
 		// WADO-RS: the study as multipart/related application/dicom, the files as they were sent.
-		HttpResponse<byte[]> retrieved = http.send(HttpRequest.newBuilder(URI.create(dicomweb() + "/studies/" + study.studyUid()))
+		HttpResponse<byte[]> retrieved = http.send(authorised(HttpRequest.newBuilder(URI.create(dicomweb() + "/studies/" + study.studyUid())))
 				.header("Accept", "multipart/related; type=\"application/dicom\"; transfer-syntax=*").build(),
 				HttpResponse.BodyHandlers.ofByteArray());
 		assertThat(retrieved.statusCode()).isEqualTo(200);
@@ -172,15 +172,20 @@ class DicomWebTest extends ServerTest {
 		assertThat(stow("hospital-b", multipartType(boundary), "no parts here".getBytes(StandardCharsets.US_ASCII))
 				.statusCode()).isEqualTo(400);
 
-		HttpResponse<String> unknownKey = http.send(HttpRequest.newBuilder(URI.create(dicomweb() + "/studies?PatientAge=040Y"))
+		HttpResponse<String> unknownKey = http.send(authorised(HttpRequest.newBuilder(URI.create(dicomweb() + "/studies?PatientAge=040Y")))
 				.build(), HttpResponse.BodyHandlers.ofString());
 		assertThat(unknownKey.statusCode()).isEqualTo(400);
 		assertThat(unknownKey.body()).contains("PatientAge");
-		HttpResponse<String> missing = http.send(HttpRequest.newBuilder(URI.create(dicomweb() + "/studies/2.25.1"))
+		HttpResponse<String> missing = http.send(authorised(HttpRequest.newBuilder(URI.create(dicomweb() + "/studies/2.25.1")))
 				.build(), HttpResponse.BodyHandlers.ofString());
 		assertThat(missing.statusCode()).isEqualTo(404);
-		HttpResponse<String> notAUid = http.send(HttpRequest.newBuilder(URI.create(dicomweb() + "/studies/..%2F..%2Fetc/metadata"))
+		HttpResponse<String> notAUid = http.send(authorised(HttpRequest.newBuilder(URI.create(dicomweb() + "/studies/..%2F..%2Fetc/metadata")))
 				.build(), HttpResponse.BodyHandlers.ofString());
 		assertThat(notAUid.statusCode()).isIn(400, 404);
+	}
+
+	/** DICOMweb requests carry a bearer token like FHIR ones (the region's service; the hospital in the header). */
+	private static HttpRequest.Builder authorised(HttpRequest.Builder request) {
+		return request.header("Authorization", "Bearer " + org.onetrip.server.TestTokens.region());
 	}
 }

@@ -48,7 +48,8 @@ class FhirRestInteractionsTest extends ServerTest {
 		assertThat(fhir.get("/Patient/" + id + "/_history/1").as(Patient.class).hasGender()).isFalse();
 		assertThat(fhir.get("/Patient/" + id + "/_history").bundle().getEntry()).hasSize(2);
 
-		assertThat(fhir.delete("/Patient/" + id).status()).isEqualTo(200);
+		Response deleted = fhir.delete("/Patient/" + id);
+		assertThat(deleted.status()).as(deleted.toString()).isEqualTo(200);
 		assertThat(fhir.get("/Patient/" + id).status()).isEqualTo(410);
 	}
 

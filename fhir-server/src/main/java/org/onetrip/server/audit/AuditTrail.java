@@ -1,0 +1,221 @@
+package org.onetrip.server.audit;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Identifier;
+import org.hl7.fhir.r4.model.Reference;
+import org.onetrip.server.region.RegionDirectory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Writes AuditEvents, in their own transactions and off the request thread: a request that fails or rolls
+ * back still leaves its AuditEvent, and a reader is not slowed by the writing. Records wait in memory at most
+ * a flush interval; on shutdown the queue is drained; an AuditEvent the store refuses is written again with its
+ * references as plain identifiers, and one that cannot be stored at all goes to the log at ERROR, whole.
+ */
+public class AuditTrail implements DisposableBean {
+
+	private static final Logger log = LoggerFactory.getLogger(AuditTrail.class);
+	private static final int BATCH = 200;
+	static final String DCM = "http://dicom.nema.org/resources/ontology/DCM";
+
+	private final DaoRegistry daoRegistry;
+	private final RegionDirectory directory;
+	private final TransactionTemplate ownTransaction;
+	private final MeterRegistry meters;
+	private final BlockingQueue<AuditRecord> queue = new LinkedBlockingQueue<>(100_000);
+	private final Thread writer;
+	private volatile boolean running = true;
+
+	public AuditTrail(DaoRegistry daoRegistry, RegionDirectory directory, PlatformTransactionManager transactions, MeterRegistry meters) {
+		this.daoRegistry = daoRegistry;
+		this.directory = directory;
+		this.meters = meters;
+		this.ownTransaction = new TransactionTemplate(transactions);
+		this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+		this.writer = new Thread(this::writeLoop, "onetrip-audit");
+		this.writer.setDaemon(true);
+		this.writer.start();
+	}
+
+	public void record(AuditRecord record) {
+		Counter.builder("onetrip.audit.events").description("AuditEvents recorded, by kind and outcome")
+				.tag("kind", record.kind()).tag("outcome", record.succeeded() ? "success" : "failure").register(meters).increment();
+		if (!queue.offer(record)) {
+			// The store is far behind: write this one here rather than drop it.
+			store(List.of(record));
+		}
+	}
+
+	/** Waits until everything recorded so far is stored (tests, shutdown). */
+	public void flush() {
+		long deadline = System.currentTimeMillis() + 30_000;
+		while (!queue.isEmpty() && System.currentTimeMillis() < deadline) {
+			sleep(20);
+		}
+		synchronized (this) {
+			// the writer holds the monitor while it stores a batch: taking it means the last batch is in
+		}
+	}
+
+	private void writeLoop() {
+		List<AuditRecord> batch = new ArrayList<>();
+		while (running || !queue.isEmpty()) {
+			try {
+				AuditRecord first = queue.poll(200, TimeUnit.MILLISECONDS);
+				if (first == null) {
+					continue;
+				}
+				synchronized (this) {
+					batch.add(first);
+					queue.drainTo(batch, BATCH - 1);
+					store(batch);
+					batch.clear();
+				}
+			} catch (InterruptedException e) {
+				running = false;
+			} catch (RuntimeException e) {
+				log.error("Audit writer round failed: {}", e.toString());
+			}
+		}
+	}
+
+	private void store(List<AuditRecord> records) {
+		List<AuditEvent> events = records.stream().map(this::auditEvent).toList();
+		try {
+			ownTransaction.executeWithoutResult(tx -> events.forEach(this::create));
+		} catch (RuntimeException batchFailed) {
+			for (AuditEvent event : events) {
+				storeOne(event);
+			}
+		}
+	}
+
+	private void storeOne(AuditEvent event) {
+		try {
+			ownTransaction.executeWithoutResult(tx -> create(event));
+		} catch (RuntimeException refused) {
+			// A record of a failed or deleted write may point at nothing: keep the references as identifiers.
+			AuditEvent logical = event.copy();
+			logical.getEntity().forEach(entity -> {
+				if (entity.getWhat().hasReference()) {
+					String reference = entity.getWhat().getReference();
+					entity.setWhat(new Reference().setIdentifier(new Identifier().setSystem("urn:onetrip:reference").setValue(reference))
+							.setDisplay(reference));
+				}
+			});
+			try {
+				ownTransaction.executeWithoutResult(tx -> create(logical));
+			} catch (RuntimeException e) {
+				log.error("AuditEvent not stored ({}): {}", e.getMessage(),
+						daoRegistry.getSystemDao().getContext().newJsonParser().encodeResourceToString(event));
+			}
+		}
+	}
+
+	private void create(AuditEvent event) {
+		daoRegistry.getResourceDao(AuditEvent.class).create(event, new SystemRequestDetails());
+	}
+
+	AuditEvent auditEvent(AuditRecord record) {
+		AuditEvent event = new AuditEvent();
+		event.setType(type(record.kind()));
+		event.addSubtype(new Coding("urn:onetrip:audit-subtype", record.subtype(), null));
+		event.setAction(AuditEvent.AuditEventAction.fromCode(record.action()));
+		event.setRecorded(Date.from(record.when()));
+		event.setOutcome(record.succeeded() ? AuditEvent.AuditEventOutcome._0
+				: record.status() >= 500 ? AuditEvent.AuditEventOutcome._8 : AuditEvent.AuditEventOutcome._4);
+		event.setOutcomeDesc((record.status() > 0 ? record.status() + " " : "") + (record.failure() == null ? "" : record.failure()));
+		if (record.crossHospital()) {
+			event.addPurposeOfEvent(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActReason", "TREAT",
+					"treatment")).setText("read of another hospital's records"));
+		}
+		AuditEvent.AuditEventAgentComponent agent = event.addAgent();
+		agent.setRequestor(true);
+		agent.setWho(new Reference().setIdentifier(new Identifier().setSystem("urn:onetrip:caller").setValue(record.agentSubject()))
+				.setDisplay((record.agentHospital() == null ? "region" : record.agentHospital()) + "/" + record.agentSubject()));
+		if (record.networkAddress() != null) {
+			agent.getNetwork().setAddress(record.networkAddress()).setType(AuditEvent.AuditEventAgentNetworkType._2);
+		}
+		if (record.agentHospital() != null) {
+			event.addAgent().setRequestor(false)
+					.setWho(new Reference("Organization/" + record.agentHospital()).setDisplay(directory.hospitalName(record.agentHospital())));
+		}
+		event.getSource().setSite(directory.region().name())
+				.setObserver(new Reference().setDisplay("OneTrip"))
+				.addType(new Coding("http://terminology.hl7.org/CodeSystem/security-source-type", "4", "Application Server"));
+		for (String patient : record.patients()) {
+			event.addEntity().setWhat(what(patient))
+					.setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person"))
+					.setRole(new Coding("http://terminology.hl7.org/CodeSystem/object-role", "1", "Patient"));
+		}
+		for (String entity : record.entities()) {
+			if (!record.patients().contains(entity)) {
+				event.addEntity().setWhat(what(entity))
+						.setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"));
+			}
+		}
+		if (record.request() != null) {
+			event.addEntity().setName("request").setDescription(record.request())
+					.setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"))
+					.setRole(new Coding("http://terminology.hl7.org/CodeSystem/object-role", "24", "Query"));
+		}
+		return event;
+	}
+
+	/**
+	 * "Patient/1" is a reference; "urn:oid:1.2.3" a DICOM UID and "system|value" an identifier (what a DICOM peer
+	 * names before the region has a resource for it).
+	 */
+	static Reference what(String entity) {
+		if (entity.startsWith("urn:oid:")) {
+			return new Reference().setIdentifier(new Identifier().setSystem("urn:dicom:uid").setValue(entity)).setDisplay(entity);
+		}
+		int bar = entity.indexOf('|');
+		if (bar > 0) {
+			return new Reference().setIdentifier(new Identifier().setSystem(entity.substring(0, bar)).setValue(entity.substring(bar + 1)))
+					.setDisplay(entity.substring(bar + 1));
+		}
+		return new Reference(entity);
+	}
+
+	private static Coding type(String kind) {
+		return switch (kind) {
+			case "dicom-association" -> new Coding(DCM, "110122", "Login");
+			case "dicomweb" -> new Coding(DCM, "110106", "Export");
+			case "cds-hook" -> new Coding("urn:onetrip:audit-type", "cds-hook", "CDS Hooks service call");
+			case "login" -> new Coding(DCM, "110114", "User Authentication");
+			default -> new Coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest", "RESTful Operation");
+		};
+	}
+
+	private static void sleep(long millis) {
+		try {
+			Thread.sleep(millis);
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	@Override
+	public void destroy() throws InterruptedException {
+		running = false;
+		writer.join(30_000);
+	}
+}

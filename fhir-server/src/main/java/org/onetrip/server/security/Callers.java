@@ -1,0 +1,49 @@
+package org.onetrip.server.security;
+
+import java.util.List;
+import java.util.Optional;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
+
+/** The {@link Caller} of the request being served, from the bearer token Spring Security verified. */
+public final class Callers {
+
+	/** The hospital the token speaks for (its key in config/region.yaml); absent for region-level callers. */
+	public static final String HOSPITAL_CLAIM = "hospital";
+	/** A patient token: the Patient id whose records it opens. */
+	public static final String PATIENT_CLAIM = "patient";
+
+	private Callers() {}
+
+	/** The verified caller; empty when the request carried no token (open mode, or a public endpoint). */
+	public static Optional<Caller> current() {
+		Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
+		if (authentication instanceof JwtAuthenticationToken token) {
+			return Optional.of(of(token.getToken()));
+		}
+		if (authentication != null && authentication.getPrincipal() instanceof Caller caller) {
+			return Optional.of(caller);
+		}
+		return Optional.empty();
+	}
+
+	static Caller of(Jwt jwt) {
+		String scope = jwt.getClaimAsString("scope");
+		List<SmartScope> scopes = SmartScope.parseAll(scope);
+		String patient = jwt.getClaimAsString(PATIENT_CLAIM);
+		SmartScope.Context context;
+		if (patient != null && !patient.isBlank()) {
+			context = SmartScope.Context.PATIENT;
+			patient = patient.startsWith("Patient/") ? patient.substring("Patient/".length()) : patient;
+		} else {
+			context = scopes.stream().anyMatch(s -> s.context() == SmartScope.Context.SYSTEM) ? SmartScope.Context.SYSTEM
+					: SmartScope.Context.USER;
+			patient = null;
+		}
+		String hospital = jwt.getClaimAsString(HOSPITAL_CLAIM);
+		return new Caller(jwt.getSubject() == null ? "unknown" : jwt.getSubject(),
+				hospital == null || hospital.isBlank() ? null : hospital, context, scopes, patient);
+	}
+}

@@ -1,0 +1,119 @@
+package org.onetrip.server.security;
+
+import ca.uhn.fhir.context.FhirContext;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.Optional;
+import org.onetrip.server.audit.AuditRecord;
+import org.onetrip.server.audit.AuditTrail;
+import org.onetrip.server.region.RegionDirectory;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * The FHIR rules for OneTrip's two other HTTP doors. DICOMweb: reading studies needs the read scope on
+ * ImagingStudy, storing (STOW-RS) the create scope; CDS Hooks: a call needs the read scope on DiagnosticReport
+ * (the hook reads the person's prior exams). A hospital's token speaks for its hospital: the
+ * {@value #HOSPITAL_HEADER} header the endpoints read is set from it (a different value is refused); only a
+ * region-level caller may name a hospital itself. Every call is audited when it is over; endpoints add the
+ * patients and records they touched as request attributes {@link #AUDIT_PATIENTS} and {@link #AUDIT_ENTITIES}.
+ */
+public class EndpointAccessFilter extends OncePerRequestFilter {
+
+	public static final String HOSPITAL_HEADER = "X-OneTrip-Hospital";
+	public static final String AUDIT_PATIENTS = "onetrip.audit.patients";
+	public static final String AUDIT_ENTITIES = "onetrip.audit.entities";
+
+	private final FhirContext fhirContext;
+	private final RegionDirectory directory;
+	private final AuditTrail audit;
+	private final boolean openAccess;
+
+	public EndpointAccessFilter(FhirContext fhirContext, RegionDirectory directory, AuditTrail audit, boolean openAccess) {
+		this.fhirContext = fhirContext;
+		this.directory = directory;
+		this.audit = audit;
+		this.openAccess = openAccess;
+	}
+
+	@Override
+	protected boolean shouldNotFilter(HttpServletRequest request) {
+		String path = request.getRequestURI().substring(request.getContextPath().length());
+		boolean discovery = "GET".equals(request.getMethod()) && path.equals("/cds-services");
+		return discovery || !(path.startsWith("/dicomweb") || path.startsWith("/cds-services"));
+	}
+
+	@Override
+	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+			throws ServletException, IOException {
+		String path = request.getRequestURI().substring(request.getContextPath().length());
+		boolean cds = path.startsWith("/cds-services");
+		Optional<Caller> found = Callers.current();
+		String asked = request.getHeader(HOSPITAL_HEADER);
+		if (found.isEmpty()) {
+			if (!openAccess) {
+				SecurityConfiguration.writeOutcome(fhirContext, response, 401, "A bearer token is needed");
+				return;
+			}
+			found = Optional.of(Caller.openAccess(asked));
+		}
+		Caller caller = found.get();
+		Interaction needed = cds || "GET".equals(request.getMethod()) || "HEAD".equals(request.getMethod())
+				? Interaction.READ : Interaction.CREATE;
+		String type = cds ? "DiagnosticReport" : "ImagingStudy";
+		String refusal = null;
+		if (caller.isPatient()) {
+			refusal = "patient tokens do not open " + (cds ? "CDS Hooks" : "DICOMweb") + "; use the FHIR API";
+		} else if (!caller.permits(needed, type)) {
+			refusal = "the token's scopes do not allow " + needed.name().toLowerCase(java.util.Locale.ROOT) + " on " + type;
+		} else if (caller.hospital() != null && asked != null && !asked.trim().equalsIgnoreCase(caller.hospital())) {
+			refusal = "a token of " + caller.hospital() + " cannot act for " + asked.trim();
+		}
+		if (refusal != null) {
+			SecurityConfiguration.writeOutcome(fhirContext, response, 403, "Not allowed: " + refusal);
+			record(caller, request, cds, 403, refusal);
+			return;
+		}
+		HttpServletRequest effective = caller.hospital() == null ? request : withHospital(request, caller.hospital());
+		try {
+			chain.doFilter(effective, response);
+		} finally {
+			record(caller, request, cds, response.getStatus(), response.getStatus() >= 400 ? "HTTP " + response.getStatus() : null);
+		}
+	}
+
+	@SuppressWarnings("unchecked")
+	private void record(Caller caller, HttpServletRequest request, boolean cds, int status, String failure) {
+		Object patients = request.getAttribute(AUDIT_PATIENTS);
+		Object entities = request.getAttribute(AUDIT_ENTITIES);
+		String path = request.getRequestURI().substring(request.getContextPath().length());
+		audit.record(new AuditRecord(Instant.now(), cds ? "cds-hook" : "dicomweb",
+				"GET".equals(request.getMethod()) || cds ? "R" : "C", cds ? path.replaceFirst("^/cds-services/?", "") : request.getMethod() + " dicomweb",
+				caller.subject(), caller.hospital(), request.getRemoteAddr(),
+				request.getMethod() + " " + FhirAuditInterceptor.withoutSecrets(path + (request.getQueryString() == null ? "" : "?" + request.getQueryString())),
+				entities instanceof List<?> e ? (List<String>) e : List.of(), patients instanceof List<?> p ? (List<String>) p : List.of(),
+				status, failure, false));
+	}
+
+	/** The request as the endpoints see it: the hospital header says the caller's own hospital. */
+	private static HttpServletRequest withHospital(HttpServletRequest request, String hospital) {
+		return new HttpServletRequestWrapper(request) {
+			@Override
+			public String getHeader(String name) {
+				return HOSPITAL_HEADER.equalsIgnoreCase(name) ? hospital : super.getHeader(name);
+			}
+
+			@Override
+			public Enumeration<String> getHeaders(String name) {
+				return HOSPITAL_HEADER.equalsIgnoreCase(name) ? Collections.enumeration(List.of(hospital)) : super.getHeaders(name);
+			}
+		};
+	}
+}

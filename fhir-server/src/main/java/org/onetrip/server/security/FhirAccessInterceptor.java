@@ -1,0 +1,301 @@
+package org.onetrip.server.security;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.api.server.IPreResourceShowDetails;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Patient;
+import org.onetrip.server.priorexam.PersonResolver;
+import org.onetrip.server.region.RegionDirectory;
+
+/**
+ * Who may do what through the FHIR API, applied to every request and to every entry of a transaction:
+ * the token's scopes allow the interaction on the resource type; a hospital changes only resources it keeps
+ * ({@link Ownership}); a patient token sees and writes only that person's compartment; nobody writes
+ * AuditEvents but OneTrip. What a hospital reads of another hospital's clinical data is noted for the audit.
+ * OneTrip's own writes inside a request (SystemRequestDetails) are not callers' and pass.
+ */
+@Interceptor
+public class FhirAccessInterceptor {
+
+	static final String CALLER = "onetrip.caller";
+	static final String PERSON = "onetrip.caller.person";
+	/** References of other hospitals' clinical resources shown to the caller, for the audit. */
+	static final String CROSS_HOSPITAL_READS = "onetrip.audit.cross-hospital-reads";
+	/** References of resources this request wrote, for the audit. */
+	static final String WRITTEN = "onetrip.audit.written";
+	/** The patients of what was written or read across hospitals, for the audit. */
+	static final String PATIENTS = "onetrip.audit.patients";
+
+	/** What a patient may read besides their own records: the region's directory and terminology. */
+	private static final Set<String> DIRECTORY_TYPES = Set.of("Organization", "Practitioner", "PractitionerRole",
+			"HealthcareService", "Location", "Endpoint", "Schedule", "Slot", "CodeSystem", "ValueSet", "ConceptMap",
+			"NamingSystem", "StructureDefinition", "SearchParameter", "OperationDefinition", "CapabilityStatement");
+	/** Operations that only read, whatever their HTTP method: they need the read scope of their type. */
+	private static final Set<String> READING_OPERATIONS = Set.of("$everything", "$find", "$prior-exams", "$duplicate-check",
+			"$translate", "$lookup", "$validate-code", "$expand", "$health-card-resolve", "$duplicate-exam-statistics",
+			"$ihe-pix", "$match", "$meta", "$validate", "$subsumes", "$closure");
+
+	private final FhirContext fhirContext;
+	private final Ownership ownership;
+	private final RegionDirectory directory;
+	private final PersonResolver persons;
+	private final boolean openAccess;
+
+	public FhirAccessInterceptor(FhirContext fhirContext, Ownership ownership, RegionDirectory directory, PersonResolver persons,
+			boolean openAccess) {
+		this.fhirContext = fhirContext;
+		this.ownership = ownership;
+		this.directory = directory;
+		this.persons = persons;
+		this.openAccess = openAccess;
+	}
+
+	@Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
+	public void requestArrived(RequestDetails request, RestOperationTypeEnum operation) {
+		if (operation == RestOperationTypeEnum.METADATA) {
+			return; // the CapabilityStatement is public (SMART clients read it before they have a token)
+		}
+		Caller caller = callerOf(request).orElseThrow(() -> new ForbiddenOperationException("No caller: a bearer token is needed"));
+		String type = request.getResourceName() == null ? "*" : request.getResourceName();
+		if (Set.of(RestOperationTypeEnum.CREATE, RestOperationTypeEnum.UPDATE, RestOperationTypeEnum.PATCH,
+				RestOperationTypeEnum.DELETE).contains(operation)) {
+			refuseAuditEventWrites(type);
+		}
+		switch (operation) {
+			case READ, VREAD, HISTORY_INSTANCE, GET_TAGS, META -> require(caller, Interaction.READ, type);
+			case SEARCH_TYPE, HISTORY_TYPE -> require(caller, Interaction.SEARCH, type);
+			case SEARCH_SYSTEM, HISTORY_SYSTEM, GRAPHQL_REQUEST -> require(caller, Interaction.SEARCH, "*");
+			case CREATE -> require(caller, Interaction.CREATE, type);
+			case UPDATE, PATCH, ADD_TAGS, DELETE_TAGS, META_ADD, META_DELETE, UPDATE_REWRITE_HISTORY -> require(caller, Interaction.UPDATE, type);
+			case DELETE -> require(caller, Interaction.DELETE, type);
+			case EXTENDED_OPERATION_SERVER, EXTENDED_OPERATION_TYPE, EXTENDED_OPERATION_INSTANCE -> require(caller,
+					READING_OPERATIONS.contains(request.getOperation()) ? Interaction.READ : Interaction.UPDATE, type);
+			default -> { } // transaction, batch, paging: each entry and each page is checked where it is stored or shown
+		}
+	}
+
+	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
+	public void creating(IBaseResource resource, RequestDetails request) {
+		Optional<Caller> caller = callerOf(request);
+		if (caller.isEmpty()) {
+			return;
+		}
+		Caller who = caller.get();
+		String type = resource.fhirType();
+		require(who, Interaction.CREATE, type);
+		refuseAuditEventWrites(type);
+		if (who.isPatient()) {
+			requireInCompartment(who, request, resource, "create");
+			return;
+		}
+		if (who.isRegion()) {
+			return; // the region may create on any hospital's behalf, and say so with the owner tag
+		}
+		Set<String> authors = ownership.authors(resource);
+		if (!authors.isEmpty() && !authors.contains(who.hospital())) {
+			throw new ForbiddenOperationException(directory.hospitalName(who.hospital()) + " cannot create a " + type
+					+ " that belongs to " + String.join(", ", authors.stream().map(directory::hospitalName).toList())
+					+ ": a hospital writes only its own records");
+		}
+		Ownership.stamp(resource, who.hospital());
+	}
+
+	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
+	public void updating(IBaseResource previous, IBaseResource resource, RequestDetails request) {
+		Optional<Caller> caller = callerOf(request);
+		if (caller.isEmpty()) {
+			return;
+		}
+		require(caller.get(), Interaction.UPDATE, resource.fhirType());
+		refuseAuditEventWrites(resource.fhirType());
+		requireKeeper(caller.get(), request, previous, "update");
+		// The creator stays the creator: whatever owner tag the client sends is replaced by the stored one.
+		Optional<String> owner = Ownership.tagged(previous);
+		if (owner.isPresent()) {
+			Ownership.stamp(resource, owner.get());
+		} else if (!caller.get().isRegion()) {
+			((org.hl7.fhir.r4.model.Resource) resource).getMeta().getTag().removeIf(t -> Ownership.OWNER_SYSTEM.equals(t.getSystem()));
+		}
+	}
+
+	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED)
+	public void deleting(IBaseResource resource, RequestDetails request) {
+		Optional<Caller> caller = callerOf(request);
+		if (caller.isEmpty()) {
+			return;
+		}
+		require(caller.get(), Interaction.DELETE, resource.fhirType());
+		refuseAuditEventWrites(resource.fhirType());
+		requireKeeper(caller.get(), request, resource, "delete");
+	}
+
+	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
+	public void created(IBaseResource resource, RequestDetails request) {
+		noteWritten(resource, request);
+	}
+
+	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
+	public void updated(IBaseResource previous, IBaseResource resource, RequestDetails request) {
+		noteWritten(resource, request);
+	}
+
+	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
+	public void deleted(IBaseResource resource, RequestDetails request) {
+		noteWritten(resource, request);
+	}
+
+	/** Filters what a patient sees to their own records; notes other hospitals' clinical records a hospital sees. */
+	@Hook(Pointcut.STORAGE_PRESHOW_RESOURCES)
+	public void showing(IPreResourceShowDetails shown, RequestDetails request) {
+		Optional<Caller> caller = callerOf(request);
+		if (caller.isEmpty()) {
+			return;
+		}
+		Caller who = caller.get();
+		for (int i = 0; i < shown.size(); i++) {
+			IBaseResource resource = shown.getResource(i);
+			if (resource == null) {
+				continue;
+			}
+			if (who.isPatient()) {
+				if (!DIRECTORY_TYPES.contains(resource.fhirType()) && !inCompartment(who, request, resource)) {
+					if (request.getRestOperationType() == RestOperationTypeEnum.READ
+							|| request.getRestOperationType() == RestOperationTypeEnum.VREAD) {
+						throw new ForbiddenOperationException("This patient token opens only its own person's records");
+					}
+					shown.setResource(i, null);
+				}
+			} else if (who.hospital() != null && isClinical(resource)) {
+				Set<String> keepers = ownership.keepers(resource);
+				if (!keepers.isEmpty() && !keepers.contains(who.hospital())) {
+					listIn(request, CROSS_HOSPITAL_READS).add(reference(resource));
+					notePatients(resource, request);
+				}
+			}
+		}
+	}
+
+	/** The caller of a REST request; empty for OneTrip's own writes. */
+	Optional<Caller> callerOf(RequestDetails request) {
+		if (request == null || request instanceof SystemRequestDetails) {
+			return Optional.empty();
+		}
+		Object known = request.getUserData().get(CALLER);
+		if (known instanceof Caller caller) {
+			return Optional.of(caller);
+		}
+		Optional<Caller> caller = Callers.current();
+		if (caller.isEmpty() && openAccess) {
+			String hospital = request.getHeader("X-OneTrip-Hospital");
+			caller = Optional.of(Caller.openAccess(hospital != null && directory.region().hospital(hospital).isPresent() ? hospital : null));
+		}
+		caller.ifPresent(c -> {
+			if (c.hospital() != null && directory.region().hospital(c.hospital()).isEmpty()) {
+				throw new ForbiddenOperationException("The token names hospital '" + c.hospital() + "', which is not in the region");
+			}
+			request.getUserData().put(CALLER, c);
+		});
+		return caller;
+	}
+
+	private static void require(Caller caller, Interaction interaction, String type) {
+		if (!caller.permits(interaction, type)) {
+			throw new ForbiddenOperationException("The token's scopes do not allow " + interaction.name().toLowerCase(java.util.Locale.ROOT)
+					+ " on " + ("*".equals(type) ? "all resource types" : type) + " (needs e.g. "
+					+ (caller.isPatient() ? "patient/" : caller.context() == SmartScope.Context.SYSTEM ? "system/" : "user/")
+					+ ("*".equals(type) ? "*" : type) + "." + interaction.letter() + ")");
+		}
+	}
+
+	private static void refuseAuditEventWrites(String type) {
+		if ("AuditEvent".equals(type)) {
+			throw new ForbiddenOperationException("AuditEvents are written by OneTrip only and never changed");
+		}
+	}
+
+	private void requireKeeper(Caller caller, RequestDetails request, IBaseResource stored, String what) {
+		if (caller.isRegion()) {
+			return;
+		}
+		if (caller.isPatient()) {
+			requireInCompartment(caller, request, stored, what);
+			return;
+		}
+		Set<String> keepers = ownership.keepers(stored);
+		if (!keepers.contains(caller.hospital())) {
+			throw new ForbiddenOperationException(directory.hospitalName(caller.hospital()) + " cannot " + what + " "
+					+ reference(stored) + ": it belongs to " + (keepers.isEmpty() ? "the region"
+							: String.join(", ", keepers.stream().map(directory::hospitalName).toList())));
+		}
+	}
+
+	private void requireInCompartment(Caller caller, RequestDetails request, IBaseResource resource, String what) {
+		if (!inCompartment(caller, request, resource)) {
+			throw new ForbiddenOperationException("A patient token may " + what + " only its own person's records");
+		}
+	}
+
+	@SuppressWarnings("unchecked")
+	private boolean inCompartment(Caller caller, RequestDetails request, IBaseResource resource) {
+		Set<String> person = (Set<String>) request.getUserData().computeIfAbsent(PERSON, k -> {
+			Set<String> ids = new LinkedHashSet<>(persons.byPatientId(caller.patientId()));
+			ids.add(caller.patientId());
+			return ids;
+		});
+		if (resource instanceof Patient) {
+			return person.contains(resource.getIdElement().getIdPart());
+		}
+		var terser = fhirContext.newTerser();
+		for (String patientId : person) {
+			if (terser.isSourceInCompartmentForTarget("Patient", resource, new IdType("Patient", patientId))) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/** Clinical data: a Patient, or anything in a Patient's compartment. */
+	private boolean isClinical(IBaseResource resource) {
+		return resource instanceof Patient
+				|| !fhirContext.newTerser().getCompartmentOwnersForResource("Patient", resource, Set.of()).isEmpty();
+	}
+
+	private void noteWritten(IBaseResource resource, RequestDetails request) {
+		if (callerOf(request).isPresent()) {
+			listIn(request, WRITTEN).add(reference(resource));
+			notePatients(resource, request);
+		}
+	}
+
+	private void notePatients(IBaseResource resource, RequestDetails request) {
+		List<String> patients = listIn(request, PATIENTS);
+		if (resource instanceof Patient) {
+			patients.add(reference(resource));
+			return;
+		}
+		fhirContext.newTerser().getCompartmentOwnersForResource("Patient", resource, Set.of()).stream()
+				.map(id -> "Patient/" + id.getIdPart()).forEach(patients::add);
+	}
+
+	@SuppressWarnings("unchecked")
+	static List<String> listIn(RequestDetails request, String key) {
+		return (List<String>) request.getUserData().computeIfAbsent(key, k -> new ArrayList<String>());
+	}
+
+	private static String reference(IBaseResource resource) {
+		return resource.fhirType() + "/" + resource.getIdElement().getIdPart();
+	}
+}

@@ -1,0 +1,98 @@
+package org.onetrip.server.security;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.onetrip.server.audit.AuditRecord;
+import org.onetrip.server.audit.AuditTrail;
+
+/**
+ * One AuditEvent per FHIR request that wrote (or tried to), was refused, or read another hospital's clinical
+ * records; recorded when the request is over, whatever its outcome. Reads of one's own records and of the
+ * region's directory are not audited.
+ */
+@Interceptor
+public class FhirAuditInterceptor {
+
+	private static final String FAILURE = "onetrip.audit.failure";
+	private static final int MAX_ENTITIES = 100;
+	private static final Set<RestOperationTypeEnum> READS = Set.of(RestOperationTypeEnum.READ, RestOperationTypeEnum.VREAD,
+			RestOperationTypeEnum.SEARCH_TYPE, RestOperationTypeEnum.SEARCH_SYSTEM, RestOperationTypeEnum.HISTORY_INSTANCE,
+			RestOperationTypeEnum.HISTORY_TYPE, RestOperationTypeEnum.HISTORY_SYSTEM, RestOperationTypeEnum.GET_PAGE,
+			RestOperationTypeEnum.METADATA, RestOperationTypeEnum.GRAPHQL_REQUEST);
+
+	private final AuditTrail trail;
+
+	public FhirAuditInterceptor(AuditTrail trail) {
+		this.trail = trail;
+	}
+
+	@Hook(Pointcut.SERVER_HANDLE_EXCEPTION)
+	public boolean failed(RequestDetails request, BaseServerResponseException exception) {
+		request.getUserData().put(FAILURE, exception.getStatusCode() + ":" + exception.getMessage());
+		return true;
+	}
+
+	@Hook(Pointcut.SERVER_PROCESSING_COMPLETED)
+	public void completed(RequestDetails request, ServletRequestDetails servletRequest) {
+		if (!(request.getUserData().get(FhirAccessInterceptor.CALLER) instanceof Caller caller)) {
+			return; // public (metadata) or refused before a caller was known (Spring answers 401 itself)
+		}
+		RestOperationTypeEnum operation = request.getRestOperationType();
+		String failure = (String) request.getUserData().get(FAILURE);
+		int status = failure != null ? Integer.parseInt(failure.substring(0, failure.indexOf(':')))
+				: servletRequest.getServletResponse() == null ? 200 : servletRequest.getServletResponse().getStatus();
+		List<String> crossReads = FhirAccessInterceptor.listIn(request, FhirAccessInterceptor.CROSS_HOSPITAL_READS);
+		boolean reading = operation != null && (READS.contains(operation) || isReadingOperation(request));
+		if (reading && failure == null && crossReads.isEmpty()) {
+			return;
+		}
+		List<String> entities = reading ? crossReads : FhirAccessInterceptor.listIn(request, FhirAccessInterceptor.WRITTEN);
+		if (entities.isEmpty() && request.getId() != null && request.getId().hasIdPart()) {
+			entities = List.of(request.getResourceName() + "/" + request.getId().getIdPart());
+		}
+		List<String> patients = FhirAccessInterceptor.listIn(request, FhirAccessInterceptor.PATIENTS).stream().distinct().toList();
+		trail.record(new AuditRecord(Instant.now(), "rest", action(operation, request), subtype(operation, request),
+				caller.subject(), caller.hospital(), servletRequest.getServletRequest().getRemoteAddr(),
+				request.getRequestType() + " " + withoutSecrets(request.getCompleteUrl()),
+				entities.stream().distinct().limit(MAX_ENTITIES).toList(), patients.stream().limit(MAX_ENTITIES).toList(),
+				status, failure == null ? null : failure.substring(failure.indexOf(':') + 1), !crossReads.isEmpty() && reading));
+	}
+
+	/** A health-card token in a query string is a key to a person's records: it never goes into the audit. */
+	static String withoutSecrets(String url) {
+		return url == null ? null : url.replaceAll("(?i)([?&](token|access_token)=)[^&]*", "$1***");
+	}
+
+	private static boolean isReadingOperation(RequestDetails request) {
+		return request.getOperation() != null && Set.of("$everything", "$find", "$prior-exams", "$duplicate-check", "$translate",
+				"$lookup", "$validate-code", "$expand", "$health-card-resolve", "$duplicate-exam-statistics", "$ihe-pix", "$match")
+				.contains(request.getOperation());
+	}
+
+	private static String action(RestOperationTypeEnum operation, RequestDetails request) {
+		if (operation == null) {
+			return "E";
+		}
+		return switch (operation) {
+			case CREATE -> "C";
+			case READ, VREAD, SEARCH_TYPE, SEARCH_SYSTEM, HISTORY_INSTANCE, HISTORY_TYPE, HISTORY_SYSTEM, GET_PAGE -> "R";
+			case UPDATE, PATCH, META_ADD, META_DELETE -> "U";
+			case DELETE -> "D";
+			default -> isReadingOperation(request) ? "R" : "E";
+		};
+	}
+
+	private static String subtype(RestOperationTypeEnum operation, RequestDetails request) {
+		String code = operation == null ? "unknown" : operation.getCode();
+		return Optional.ofNullable(request.getOperation()).filter(op -> !op.isBlank()).orElse(code);
+	}
+}

@@ -1,0 +1,170 @@
+package org.onetrip.server.security;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.onetrip.server.OneTripProperties;
+import org.onetrip.server.audit.AuditRecord;
+import org.onetrip.server.audit.AuditTrail;
+import org.onetrip.server.hapi.FhirServerContribution;
+import org.onetrip.server.priorexam.PersonResolver;
+import org.onetrip.server.region.RegionDirectory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.event.EventListener;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.core.AuthenticationException;
+import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.JwtValidators;
+import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.access.AccessDeniedHandler;
+import org.springframework.security.web.AuthenticationEntryPoint;
+import org.springframework.transaction.PlatformTransactionManager;
+
+/**
+ * Authentication: every request but the public ones carries an OAuth2 bearer JWT, verified against OneTrip's
+ * local signing key ({@link TokenKeys}, minted by {@code ./onetrip token}) or, when configured, an external
+ * issuer's JWK set. Open access ({@code onetrip.security.open=true}) switches it off, and says so loudly.
+ * Authorization is FHIR's: {@link FhirAccessInterceptor}; the audit is {@link FhirAuditInterceptor}.
+ */
+@Configuration
+public class SecurityConfiguration {
+
+	private static final Logger log = LoggerFactory.getLogger(SecurityConfiguration.class);
+
+	/** Readable without a token: health, metrics, the CapabilityStatement, CDS Hooks discovery. */
+	private static final String[] PUBLIC = {"/actuator/health", "/actuator/health/**", "/actuator/info", "/actuator/prometheus",
+			"/fhir/metadata", "/error"};
+
+	@Bean
+	public TokenKeys tokenKeys(OneTripProperties properties, @Value("${onetrip.security.key-file:}") String keyFile) {
+		return TokenKeys.loadOrCreate(keyFile.isBlank() ? defaultKeyFile(properties.dataDirectory()) : Path.of(keyFile));
+	}
+
+	public static Path defaultKeyFile(Path dataDirectory) {
+		return dataDirectory.resolve("keys").resolve("token-signing-key.pem");
+	}
+
+	@Bean
+	public JwtDecoder jwtDecoder(TokenKeys keys, @Value("${onetrip.security.jwk-set-uri:}") String jwkSetUri,
+			@Value("${onetrip.security.issuer:" + TokenKeys.ISSUER + "}") String issuer) {
+		NimbusJwtDecoder decoder = jwkSetUri.isBlank() ? NimbusJwtDecoder.withPublicKey(keys.publicKey()).build()
+				: NimbusJwtDecoder.withJwkSetUri(jwkSetUri).build();
+		decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(JwtValidators.createDefaultWithIssuer(issuer)));
+		return decoder;
+	}
+
+	@Bean
+	public SecurityFilterChain securityFilterChain(HttpSecurity http, JwtDecoder decoder, FhirContext fhirContext,
+			AuditTrail audit, @Value("${onetrip.security.open:false}") boolean open) throws Exception {
+		http.csrf(csrf -> csrf.disable())
+				.sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+				.httpBasic(b -> b.disable()).formLogin(f -> f.disable()).logout(l -> l.disable()).requestCache(c -> c.disable());
+		if (open) {
+			http.authorizeHttpRequests(a -> a.anyRequest().permitAll());
+			return http.build();
+		}
+		AuthenticationEntryPoint unauthenticated = (request, response, failure) -> {
+			refusalAudit(audit, request, 401, failure);
+			response.setHeader("WWW-Authenticate", "Bearer realm=\"onetrip\"" + (failure.getMessage() == null ? ""
+					: ", error=\"invalid_token\""));
+			writeOutcome(fhirContext, response, 401, failure.getMessage() == null || request.getHeader("Authorization") == null
+					? "A bearer token is needed (Authorization: Bearer ...); ./onetrip token mints one for the demo"
+					: "The bearer token was refused: " + failure.getMessage());
+		};
+		AccessDeniedHandler denied = (request, response, failure) ->
+				writeOutcome(fhirContext, response, 403, "Not allowed: " + failure.getMessage());
+		http.authorizeHttpRequests(a -> a
+						.requestMatchers(PUBLIC).permitAll()
+						.requestMatchers(org.springframework.http.HttpMethod.GET, "/cds-services").permitAll()
+						.anyRequest().authenticated())
+				.oauth2ResourceServer(o -> o.jwt(j -> j.decoder(decoder)).authenticationEntryPoint(unauthenticated)
+						.accessDeniedHandler(denied))
+				.exceptionHandling(e -> e.authenticationEntryPoint(unauthenticated).accessDeniedHandler(denied));
+		return http.build();
+	}
+
+	private static void refusalAudit(AuditTrail audit, HttpServletRequest request, int status, AuthenticationException failure) {
+		audit.record(new AuditRecord(Instant.now(), "login", "E", "bearer-token", "unauthenticated", null, request.getRemoteAddr(),
+				request.getMethod() + " " + FhirAuditInterceptor.withoutSecrets(request.getRequestURI()), List.of(), List.of(), status,
+				request.getHeader("Authorization") == null ? "no bearer token" : "token refused: " + failure.getMessage(), false));
+	}
+
+	static void writeOutcome(FhirContext fhirContext, HttpServletResponse response, int status, String diagnostics) throws IOException {
+		OperationOutcome outcome = new OperationOutcome();
+		outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)
+				.setCode(status == 401 ? OperationOutcome.IssueType.LOGIN : OperationOutcome.IssueType.FORBIDDEN)
+				.setDiagnostics(diagnostics);
+		response.setStatus(status);
+		response.setContentType("application/fhir+json;charset=UTF-8");
+		response.getOutputStream().write(fhirContext.newJsonParser().encodeResourceToString(outcome).getBytes(StandardCharsets.UTF_8));
+	}
+
+	/** After Spring Security: DICOMweb and CDS Hooks under the same scopes, hospital and audit as FHIR. */
+	@Bean
+	public org.springframework.boot.web.servlet.FilterRegistrationBean<EndpointAccessFilter> endpointAccessFilter(FhirContext fhirContext,
+			RegionDirectory directory, AuditTrail audit, @Value("${onetrip.security.open:false}") boolean open) {
+		var registration = new org.springframework.boot.web.servlet.FilterRegistrationBean<>(
+				new EndpointAccessFilter(fhirContext, directory, audit, open));
+		registration.addUrlPatterns("/dicomweb/*", "/cds-services/*", "/cds-services");
+		registration.setOrder(org.springframework.core.Ordered.LOWEST_PRECEDENCE - 10);
+		return registration;
+	}
+
+	@Bean
+	public AuditTrail auditTrail(DaoRegistry daoRegistry, RegionDirectory directory, PlatformTransactionManager transactions,
+			MeterRegistry meters) {
+		return new AuditTrail(daoRegistry, directory, transactions, meters);
+	}
+
+	/** On the storage interceptors: deletes of audited records are judged by their other referrers only. */
+	@Bean
+	public org.onetrip.server.audit.AuditReferencesDoNotPin auditReferencesDoNotPin(org.springframework.jdbc.core.JdbcTemplate jdbc,
+			ca.uhn.fhir.interceptor.api.IInterceptorService storageInterceptors) {
+		var interceptor = new org.onetrip.server.audit.AuditReferencesDoNotPin(jdbc);
+		storageInterceptors.registerInterceptor(interceptor);
+		return interceptor;
+	}
+
+	@Bean
+	public Ownership ownership(RegionDirectory directory) {
+		return new Ownership(directory);
+	}
+
+	@Bean
+	public FhirServerContribution fhirAccess(FhirContext fhirContext, Ownership ownership, RegionDirectory directory,
+			PersonResolver persons, @Value("${onetrip.security.open:false}") boolean open) {
+		return FhirServerContribution.interceptor(new FhirAccessInterceptor(fhirContext, ownership, directory, persons, open));
+	}
+
+	@Bean
+	public FhirServerContribution fhirAudit(AuditTrail trail) {
+		return FhirServerContribution.interceptor(new FhirAuditInterceptor(trail));
+	}
+
+	@EventListener(ApplicationReadyEvent.class)
+	public void warnWhenOpen(ApplicationReadyEvent ready) {
+		if (ready.getApplicationContext().getEnvironment().getProperty("onetrip.security.open", Boolean.class, false)) {
+			String line = "*".repeat(100);
+			log.warn("\n{}\n*  OPEN ACCESS: onetrip.security.open=true. No bearer token is checked; every caller acts for the whole\n"
+					+ "*  region with every permission (X-OneTrip-Hospital names a hospital). Never run a real region like this.\n{}",
+					line, line);
+		}
+	}
+}
