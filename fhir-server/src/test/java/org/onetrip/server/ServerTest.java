@@ -27,10 +27,18 @@ import org.springframework.test.context.DynamicPropertySource;
 			"onetrip.rosters=../config/rosters.yaml",
 			"onetrip.registration=../config/registration.yaml",
 			"onetrip.figures.refresh=PT1S",
+			// Small limits, so that the limit tests reach them; the test suite's own region token is never limited.
+			"onetrip.limits.client-requests-per-second=" + ServerTest.CLIENT_RATE_IN_TESTS,
+			"onetrip.limits.client-burst=" + ServerTest.CLIENT_BURST_IN_TESTS,
+			"onetrip.limits.max-bundle-entries=" + ServerTest.MAX_BUNDLE_ENTRIES_IN_TESTS,
 			"server.address=127.0.0.1",
 			"onetrip.dicom.port=0"
 		})
 public abstract class ServerTest {
+
+	protected static final int CLIENT_RATE_IN_TESTS = 20;
+	protected static final int CLIENT_BURST_IN_TESTS = 40;
+	protected static final int MAX_BUNDLE_ENTRIES_IN_TESTS = 300;
 
 	static final Path DATA_DIR = Path.of("target", "it-data", UUID.randomUUID().toString()).toAbsolutePath();
 
@@ -40,6 +48,7 @@ public abstract class ServerTest {
 	@DynamicPropertySource
 	static void dataDirectory(DynamicPropertyRegistry registry) {
 		registry.add("onetrip.data-dir", DATA_DIR::toString);
+		registry.add("onetrip.security.key-file", TestTokens.KEY_FILE::toString);
 		registry.add("onetrip.dicom.destinations.HOSP_A", () -> "127.0.0.1:" + HOSP_A_MOVE_PORT);
 		// Hospital B's node has an address too, so that sending there on A's behalf is refused for the right reason.
 		registry.add("onetrip.dicom.destinations.HOSP_B", () -> "127.0.0.1:" + freePort());

@@ -18,6 +18,11 @@ public class IdentityConfiguration {
 	}
 
 	@Bean
+	public FhirServerContribution patientCrossReference(PersonResolver persons, RegionDirectory directory, DaoRegistry daoRegistry) {
+		return FhirServerContribution.provider(new PatientCrossReferenceOperations(persons, directory.region(), daoRegistry));
+	}
+
+	@Bean
 	public HealthCards healthCards(JdbcTemplate jdbc, @Value("${onetrip.health-card.key:}") String key) {
 		return new HealthCards(jdbc, key);
 	}

@@ -21,6 +21,30 @@ public class InputCheckConfiguration {
 		return registration;
 	}
 
+	/** After authentication (Spring Security's chain runs first): the client is the token's. */
+	@Bean
+	public FilterRegistrationBean<ClientRateLimitFilter> clientRateLimitFilter(FhirContext fhirContext,
+			io.micrometer.core.instrument.MeterRegistry meters,
+			@org.springframework.beans.factory.annotation.Value("${onetrip.limits.client-requests-per-second:200}") double perSecond,
+			@org.springframework.beans.factory.annotation.Value("${onetrip.limits.client-burst:400}") double burst) {
+		FilterRegistrationBean<ClientRateLimitFilter> registration =
+				new FilterRegistrationBean<>(new ClientRateLimitFilter(fhirContext, meters, perSecond, burst));
+		registration.addUrlPatterns(FhirEndpointConfiguration.FHIR_PATH + "/*", "/dicomweb/*", "/cds-services/*");
+		registration.setOrder(org.springframework.core.Ordered.LOWEST_PRECEDENCE - 20);
+		return registration;
+	}
+
+	@Bean
+	public org.onetrip.server.hapi.FhirServerContribution xmlNamespaceCheck() {
+		return org.onetrip.server.hapi.FhirServerContribution.interceptor(new XmlNamespaceCheck());
+	}
+
+	@Bean
+	public org.onetrip.server.hapi.FhirServerContribution bundleEntryLimit(
+			@org.springframework.beans.factory.annotation.Value("${onetrip.limits.max-bundle-entries:20000}") int maxEntries) {
+		return org.onetrip.server.hapi.FhirServerContribution.interceptor(new BundleEntryLimit(maxEntries));
+	}
+
 	/**
 	 * Registered on HAPI's storage interceptor service rather than on the REST server, so that writes
 	 * from inside OneTrip (DICOM gateway, loaders) obey the same rule as writes over HTTP.
