@@ -78,6 +78,14 @@ public final class FhirHttp {
 		return send(request(path).GET().header("Accept", FHIR_JSON));
 	}
 
+	/**
+	 * A search that must see what was written a moment ago: HAPI reuses an identical search's results for a minute
+	 * (HapiJpaConfiguration) unless asked not to. For polling.
+	 */
+	public Response getFresh(String path) {
+		return send(request(path).GET().header("Accept", FHIR_JSON).header("Cache-Control", "no-cache"));
+	}
+
 	public Response get(String path, String accept) {
 		return send(request(path).GET().header("Accept", accept));
 	}

@@ -97,22 +97,29 @@ public class AuditTrail implements DisposableBean {
 	}
 
 	private void store(List<AuditRecord> records) {
-		List<AuditEvent> events = records.stream().map(this::auditEvent).toList();
 		try {
-			ownTransaction.executeWithoutResult(tx -> events.forEach(this::create));
+			ownTransaction.executeWithoutResult(tx -> records.forEach(record -> create(auditEvent(record))));
 		} catch (RuntimeException batchFailed) {
-			for (AuditEvent event : events) {
-				storeOne(event);
+			// One of them was refused: store each on its own (fresh resources: HAPI marked the first ones with ids).
+			for (AuditRecord record : records) {
+				storeOne(record);
 			}
 		}
 	}
 
-	private void storeOne(AuditEvent event) {
+	private void storeOne(AuditRecord record) {
+		AuditEvent event;
+		try {
+			event = auditEvent(record);
+		} catch (RuntimeException e) {
+			log.error("AuditEvent could not be built ({}): {}", e, record);
+			return;
+		}
 		try {
 			ownTransaction.executeWithoutResult(tx -> create(event));
 		} catch (RuntimeException refused) {
 			// A record of a failed or deleted write may point at nothing: keep the references as identifiers.
-			AuditEvent logical = event.copy();
+			AuditEvent logical = auditEvent(record);
 			logical.getEntity().forEach(entity -> {
 				if (entity.getWhat().hasReference()) {
 					String reference = entity.getWhat().getReference();
@@ -123,8 +130,8 @@ public class AuditTrail implements DisposableBean {
 			try {
 				ownTransaction.executeWithoutResult(tx -> create(logical));
 			} catch (RuntimeException e) {
-				log.error("AuditEvent not stored ({}): {}", e.getMessage(),
-						daoRegistry.getSystemDao().getContext().newJsonParser().encodeResourceToString(event));
+				log.error("AuditEvent not stored ({}; first refusal: {}): {}", e.getMessage(), refused.getMessage(),
+						daoRegistry.getSystemDao().getContext().newJsonParser().encodeResourceToString(logical));
 			}
 		}
 	}

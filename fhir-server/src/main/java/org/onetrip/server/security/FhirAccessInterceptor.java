@@ -104,6 +104,7 @@ public class FhirAccessInterceptor {
 		if (who.isRegion()) {
 			return; // the region may create on any hospital's behalf, and say so with the owner tag
 		}
+		refuseLinkChangesByHospitals(who, null, resource);
 		Set<String> authors = ownership.authors(resource);
 		if (!authors.isEmpty() && !authors.contains(who.hospital())) {
 			throw new ForbiddenOperationException(directory.hospitalName(who.hospital()) + " cannot create a " + type
@@ -122,6 +123,7 @@ public class FhirAccessInterceptor {
 		require(caller.get(), Interaction.UPDATE, resource.fhirType());
 		refuseAuditEventWrites(resource.fhirType());
 		requireKeeper(caller.get(), request, previous, "update");
+		refuseLinkChangesByHospitals(caller.get(), previous, resource);
 		// The creator stays the creator: whatever owner tag the client sends is replaced by the stored one.
 		Optional<String> owner = Ownership.tagged(previous);
 		if (owner.isPresent()) {
@@ -218,6 +220,27 @@ public class FhirAccessInterceptor {
 					+ (caller.isPatient() ? "patient/" : caller.context() == SmartScope.Context.SYSTEM ? "system/" : "user/")
 					+ ("*".equals(type) ? "*" : type) + "." + interaction.letter() + ")");
 		}
+	}
+
+	/**
+	 * Who is the same person across hospitals is the region's to say: Patient.link is set and removed by region-level
+	 * callers (identity operators), never by one hospital for itself.
+	 */
+	private static void refuseLinkChangesByHospitals(Caller caller, IBaseResource previous, IBaseResource resource) {
+		if (caller.isRegion() || !(resource instanceof Patient patient)) {
+			return;
+		}
+		Set<String> before = previous instanceof Patient old ? links(old) : Set.of();
+		if (!links(patient).equals(before)) {
+			throw new ForbiddenOperationException("Patient.link says who is the same person across hospitals: only the region's "
+					+ "identity operators (a region-level token) set or remove it");
+		}
+	}
+
+	private static Set<String> links(Patient patient) {
+		Set<String> links = new java.util.TreeSet<>();
+		patient.getLink().forEach(l -> links.add(l.getType() + " " + l.getOther().getReference()));
+		return links;
 	}
 
 	private static void refuseAuditEventWrites(String type) {

@@ -143,7 +143,7 @@ class DicomGatewayTest extends ServerTest {
 		long deadline = System.currentTimeMillis() + 15_000;
 		boolean audited = false;
 		while (!audited && System.currentTimeMillis() < deadline) {
-			audited = fhir.get("AuditEvent?type=http://dicom.nema.org/resources/ontology/DCM|110122&agent=Organization/hospital-b"
+			audited = fhir.getFresh("AuditEvent?type=http://dicom.nema.org/resources/ontology/DCM|110122&agent=Organization/hospital-b"
 					+ "&_sort=-date&_count=50").body().contains("urn:oid:" + study.studyUid());
 			Thread.sleep(200);
 		}

@@ -56,6 +56,38 @@ class PatientCrossReferenceTest extends ServerTest {
 	}
 
 	@Test
+	void onlyTheRegionsOperatorsLinkAndUnlinkPersonsAndBothAreAudited() throws Exception {
+		String mrnA = unique("LA");
+		String mrnB = unique("LB");
+		String idA = fhir.post("/Patient", new Patient().addIdentifier(new Identifier().setSystem(MRN_A).setValue(mrnA)))
+				.as(Patient.class).getIdElement().getIdPart();
+		FhirHttp hospitalB = fhir.as(org.onetrip.server.TestTokens.hospital("hospital-b", "user/*.cruds"));
+		Patient atB = hospitalB.post("/Patient", new Patient().addIdentifier(new Identifier().setSystem(MRN_B).setValue(mrnB)))
+				.as(Patient.class);
+		String idB = atB.getIdElement().getIdPart();
+
+		atB.addLink().setOther(new Reference("Patient/" + idA)).setType(Patient.LinkType.SEEALSO);
+		FhirHttp.Response byHospital = hospitalB.put("/Patient/" + idB, atB);
+		assertThat(byHospital.status()).as("a hospital cannot declare its patient someone else's").isEqualTo(403);
+		assertThat(byHospital.body()).contains("identity operators");
+
+		assertThat(fhir.put("/Patient/" + idB, atB).status()).as("the region's operator links").isEqualTo(200);
+		assertThat(fhir.get("/Patient/$ihe-pix?sourceIdentifier=" + MRN_A + "|" + mrnA).body()).contains(mrnB);
+
+		Patient unlinked = fhir.get("/Patient/" + idB).as(Patient.class);
+		unlinked.getLink().clear();
+		assertThat(fhir.put("/Patient/" + idB, unlinked).status()).as("and unlinks").isEqualTo(200);
+		assertThat(fhir.get("/Patient/$ihe-pix?sourceIdentifier=" + MRN_A + "|" + mrnA).body()).doesNotContain(mrnB);
+		long deadline = System.currentTimeMillis() + 15_000;
+		int audits = 0;
+		while (audits < 2 && System.currentTimeMillis() < deadline) {
+			audits = fhir.getFresh("/AuditEvent?entity=Patient/" + idB + "&action=U&outcome=0").bundle().getEntry().size();
+			Thread.sleep(200);
+		}
+		assertThat(audits).as("link and unlink audited").isGreaterThanOrEqualTo(2);
+	}
+
+	@Test
 	void pixAnswersUnknownsTheWayPixmSays() {
 		assertThat(fhir.get("/Patient/$ihe-pix?sourceIdentifier=urn:example:nowhere|1").status()).as("unknown domain").isEqualTo(400);
 		assertThat(fhir.get("/Patient/$ihe-pix?sourceIdentifier=" + MRN_A + "|" + unique("none")).status()).as("unknown patient").isEqualTo(404);

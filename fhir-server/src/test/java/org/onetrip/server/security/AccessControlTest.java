@@ -196,7 +196,7 @@ class AccessControlTest extends ServerTest {
 	private AuditEvent awaitAudit(String query) {
 		long deadline = System.currentTimeMillis() + 15_000;
 		while (System.currentTimeMillis() < deadline) {
-			var found = fhir.get("/AuditEvent?" + query + "&_sort=-date&_count=1").bundle().getEntry();
+			var found = fhir.getFresh("/AuditEvent?" + query + "&_sort=-date&_count=1").bundle().getEntry();
 			if (!found.isEmpty()) {
 				return (AuditEvent) found.get(0).getResource();
 			}
