@@ -6,8 +6,13 @@ import java.net.InetAddress;
  * Where the gateway listens and under which AE title.
  *
  * @param port 0 picks a free port (tests); {@link DimseListener#port()} tells which
+ * @param tls null for plain TCP; otherwise the port speaks DICOM over TLS only
  */
-public record DicomGatewaySettings(String aeTitle, InetAddress bindAddress, int port) {
+public record DicomGatewaySettings(String aeTitle, InetAddress bindAddress, int port, DicomTls tls) {
+
+	public DicomGatewaySettings(String aeTitle, InetAddress bindAddress, int port) {
+		this(aeTitle, bindAddress, port, null);
+	}
 
 	public DicomGatewaySettings {
 		if (aeTitle == null || aeTitle.isBlank() || aeTitle.length() > 16) {

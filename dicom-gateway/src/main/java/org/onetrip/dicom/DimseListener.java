@@ -72,13 +72,14 @@ public final class DimseListener implements AutoCloseable {
 	}
 
 	public synchronized void start() throws IOException {
-		serverSocket = new ServerSocket();
+		serverSocket = settings.tls() == null ? new ServerSocket() : settings.tls().newServerSocket();
 		serverSocket.setReuseAddress(true);
 		serverSocket.bind(new InetSocketAddress(settings.bindAddress(), settings.port()), 64);
 		acceptThread = new Thread(this::acceptLoop, "dicom-accept-" + port());
 		acceptThread.setDaemon(true);
 		acceptThread.start();
-		log.info("DICOM gateway {} listening on {}:{}", settings.aeTitle(), settings.bindAddress().getHostAddress(), port());
+		log.info("DICOM gateway {} listening on {}:{}{}", settings.aeTitle(), settings.bindAddress().getHostAddress(), port(),
+				settings.tls() == null ? "" : settings.tls().requiresClientCertificate() ? " (TLS, client certificates required)" : " (TLS)");
 	}
 
 	/** The port actually bound (differs from the setting when that was 0). */

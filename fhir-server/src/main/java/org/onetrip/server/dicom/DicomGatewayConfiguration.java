@@ -153,8 +153,16 @@ public class DicomGatewayConfiguration {
 			RetrieveService retrieve, org.onetrip.server.audit.AuditTrail audit, org.onetrip.terminology.region.Region region,
 			@Value("${onetrip.dicom.ae-title:ONETRIP}") String aeTitle,
 			@Value("${onetrip.dicom.port:11112}") int port,
-			@Value("${onetrip.dicom.bind-address:127.0.0.1}") String bindAddress) throws IOException {
-		return new DimseListener(new DicomGatewaySettings(aeTitle, InetAddress.getByName(bindAddress), port), callers,
+			@Value("${onetrip.dicom.bind-address:127.0.0.1}") String bindAddress,
+			@Value("${onetrip.dicom.tls.key-store:}") String tlsKeyStore,
+			@Value("${onetrip.dicom.tls.key-store-password:}") String tlsKeyStorePassword,
+			@Value("${onetrip.dicom.tls.trust-store:}") String tlsTrustStore,
+			@Value("${onetrip.dicom.tls.trust-store-password:}") String tlsTrustStorePassword) throws IOException {
+		// With a key store the DICOM port speaks TLS only; with a trust store callers also need a trusted certificate.
+		org.onetrip.dicom.DicomTls tls = tlsKeyStore.isBlank() ? null : new org.onetrip.dicom.DicomTls(
+				java.nio.file.Path.of(tlsKeyStore), tlsKeyStorePassword.toCharArray(),
+				tlsTrustStore.isBlank() ? null : java.nio.file.Path.of(tlsTrustStore), tlsTrustStorePassword.toCharArray());
+		return new DimseListener(new DicomGatewaySettings(aeTitle, InetAddress.getByName(bindAddress), port, tls), callers,
 				storage, find, retrieve, association -> audit.record(auditRecord(association, region)));
 	}
 
