@@ -20,9 +20,20 @@ import org.springframework.jdbc.core.JdbcTemplate;
 @Configuration
 public class PriorExamConfiguration {
 
+	/**
+	 * {@code onetrip.prior-exam.index}: {@code relational} (the embedded default: a table in OneTrip's database) or
+	 * {@code elasticsearch} (at {@code onetrip.elasticsearch.url}, fed through an outbox in OneTrip's database).
+	 */
 	@Bean
-	public PriorExamIndex priorExamIndex(JdbcTemplate jdbc) {
-		return new RelationalPriorExamIndex(jdbc);
+	public PriorExamIndex priorExamIndex(JdbcTemplate jdbc,
+			@org.springframework.beans.factory.annotation.Value("${onetrip.prior-exam.index:relational}") String kind,
+			@org.springframework.beans.factory.annotation.Value("${onetrip.elasticsearch.url:http://127.0.0.1:9200}") String url,
+			@org.springframework.beans.factory.annotation.Value("${onetrip.elasticsearch.index:onetrip-prior-exams}") String index) {
+		return switch (kind) {
+			case "relational" -> new RelationalPriorExamIndex(jdbc);
+			case "elasticsearch" -> new ElasticsearchPriorExamIndex(ElasticsearchClients.connect(url), index, jdbc).start();
+			default -> throw new IllegalArgumentException("onetrip.prior-exam.index is '" + kind + "'; use relational or elasticsearch");
+		};
 	}
 
 	@Bean
@@ -44,6 +55,17 @@ public class PriorExamConfiguration {
 		PriorExamIndexer indexer = new PriorExamIndexer(index, records, meters);
 		storageInterceptors.registerInterceptor(indexer);
 		return indexer;
+	}
+
+	@Bean
+	public PriorExamReindex priorExamReindex(DaoRegistry daoRegistry, PriorExamRecords records, PriorExamIndex index,
+			JdbcTemplate jdbc, org.springframework.transaction.PlatformTransactionManager transactions) {
+		return new PriorExamReindex(daoRegistry, records, index, jdbc, transactions);
+	}
+
+	@Bean
+	public FhirServerContribution priorExamReindexOperation(PriorExamReindex reindex) {
+		return FhirServerContribution.provider(new PriorExamReindexOperation(reindex));
 	}
 
 	@Bean
