@@ -59,6 +59,15 @@ public final class OneTripInstance implements AutoCloseable {
 		return fhir;
 	}
 
+	/** The port its DICOM gateway listens on. */
+	public int dicomPort() {
+		return context.getBean(org.onetrip.dicom.DimseListener.class).port();
+	}
+
+	public int httpPort() {
+		return ((WebServerApplicationContext) context).getWebServer().getPort();
+	}
+
 	@Override
 	public void close() {
 		context.close();

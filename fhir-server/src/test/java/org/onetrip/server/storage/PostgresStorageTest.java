@@ -170,6 +170,36 @@ class PostgresStorageTest {
 		assertThat(instanceB.fhir().get("/Encounter?subject=Patient/" + patientId).bundle().getEntry()).hasSize(8);
 	}
 
+	@Test
+	void aStudyStoredThroughOneInstanceIsFoundAndRetrievedThroughTheOther() throws Exception {
+		String mrn = "PG-" + System.nanoTime() % 1_000_000;
+		org.onetrip.server.dicom.TestInstances.Study study = org.onetrip.server.dicom.TestInstances.Study.ct(mrn);
+		List<java.nio.file.Path> files = org.onetrip.server.dicom.TestInstances.study(study, 1, 2);
+		List<String> storescu = new ArrayList<>(List.of("storescu", "-aet", "HOSP_B", "-aec", "ONETRIP", "127.0.0.1",
+				Integer.toString(instanceA.dicomPort())));
+		files.forEach(f -> storescu.add(f.toString()));
+		ProcessBuilder store = new ProcessBuilder(storescu).redirectErrorStream(true);
+		store.environment().put("TCP_NODELAY", "1");
+		Process process = store.start();
+		String output = new String(process.getInputStream().readAllBytes());
+		assertThat(process.waitFor()).as(output).isZero();
+
+		java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+		String onB = "http://127.0.0.1:" + instanceB.httpPort() + "/dicomweb/studies";
+		var found = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(onB + "?PatientID=" + mrn))
+						.header("Authorization", "Bearer " + org.onetrip.server.TestTokens.region())
+						.header("X-OneTrip-Hospital", "hospital-b").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+		assertThat(found.statusCode()).as(found.body()).isEqualTo(200);
+		assertThat(found.body()).as("QIDO-RS on the other instance").contains(study.studyUid());
+		var retrieved = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(onB + "/" + study.studyUid()))
+						.header("Authorization", "Bearer " + org.onetrip.server.TestTokens.region())
+						.header("Accept", "multipart/related; type=\"application/dicom\"; transfer-syntax=*").build(),
+				java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+		assertThat(retrieved.statusCode()).as("WADO-RS from the other instance (files on the shared data directory)").isEqualTo(200);
+		assertThat(org.onetrip.server.dicom.TestInstances.awaitImagingStudy(instanceB.fhir(), study.studyUid(), 2).getNumberOfInstances())
+				.isEqualTo(2);
+	}
+
 	private static List<Integer> atOnce(List<Callable<Integer>> calls) throws Exception {
 		ExecutorService pool = Executors.newFixedThreadPool(calls.size());
 		CountDownLatch go = new CountDownLatch(1);
