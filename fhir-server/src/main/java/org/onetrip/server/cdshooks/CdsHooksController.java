@@ -109,6 +109,13 @@ public class CdsHooksController {
 		return error(HttpStatus.PRECONDITION_FAILED, e.getMessage());
 	}
 
+	/** The prior-exam index (Elasticsearch) did not answer: say so, rather than send no card as if there were no prior exam. */
+	@ExceptionHandler(org.onetrip.server.priorexam.ElasticsearchPriorExamIndex.IndexUnavailable.class)
+	public ResponseEntity<Object> indexUnavailable(org.onetrip.server.priorexam.ElasticsearchPriorExamIndex.IndexUnavailable e) {
+		log.warn("CDS Hooks request without an answer: {}", e.getMessage());
+		return error(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage());
+	}
+
 	@ExceptionHandler(RuntimeException.class)
 	public ResponseEntity<Object> failure(RuntimeException e) {
 		log.error("CDS Hooks request failed", e);
@@ -122,6 +129,7 @@ public class CdsHooksController {
 				.setSeverity(OperationOutcome.IssueSeverity.ERROR)
 				.setCode(status == HttpStatus.NOT_FOUND ? OperationOutcome.IssueType.NOTFOUND
 						: status == HttpStatus.INTERNAL_SERVER_ERROR ? OperationOutcome.IssueType.EXCEPTION
+						: status == HttpStatus.SERVICE_UNAVAILABLE ? OperationOutcome.IssueType.TRANSIENT
 						: OperationOutcome.IssueType.INVALID)
 				.setDiagnostics(message);
 		String body = fhirContext.newJsonParser().encodeResourceToString(outcome);

@@ -265,10 +265,13 @@ public class ElasticsearchPriorExamIndex implements PriorExamIndex, DisposableBe
 		shipper.join(10_000);
 	}
 
-	/** Elasticsearch could not be asked: the duplicate check answers that it cannot tell, rather than "no prior exam". */
-	public static final class IndexUnavailable extends RuntimeException {
+	/**
+	 * Elasticsearch could not be asked: the duplicate check answers 503 (it cannot tell), never "no prior exam".
+	 * A HAPI response exception, so the FHIR operations answer with an OperationOutcome by themselves.
+	 */
+	public static final class IndexUnavailable extends ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException {
 		IndexUnavailable(String message, Throwable cause) {
-			super(message, cause);
+			super(503, message + "; prior exams cannot be checked right now, try again shortly", cause);
 		}
 	}
 }

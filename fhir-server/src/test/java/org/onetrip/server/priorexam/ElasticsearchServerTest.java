@@ -27,14 +27,16 @@ import org.onetrip.server.OneTripInstance;
 class ElasticsearchServerTest {
 
 	static ElasticsearchNode node;
+	static CuttableProxy link;
 	static OneTripInstance server;
 
 	@BeforeAll
 	static void start() throws Exception {
 		node = ElasticsearchNode.start();
+		link = new CuttableProxy(node.httpPort());
 		server = OneTripInstance.start(Map.of(
 				"onetrip.prior-exam.index", "elasticsearch",
-				"onetrip.elasticsearch.url", node.url(),
+				"onetrip.elasticsearch.url", link.url(),
 				"onetrip.dicom.enabled", "false",
 				"onetrip.data-dir", "target/es-instance-" + java.util.UUID.randomUUID()));
 	}
@@ -42,6 +44,13 @@ class ElasticsearchServerTest {
 	@AfterAll
 	static void stop() {
 		if (server != null) server.close();
+		if (link != null) {
+			try {
+				link.close();
+			} catch (java.io.IOException ignored) {
+				// closing anyway
+			}
+		}
 		if (node != null) node.close();
 	}
 
@@ -104,6 +113,37 @@ class ElasticsearchServerTest {
 		}
 		assertThat(state).isEqualTo("done");
 		awaitPriorExams(fhir, patientId, true);
+	}
+
+	@Test
+	void whileElasticsearchIsUnreachableTheDuplicateCheckSaysItCannotTellAndReportsStillStore() throws Exception {
+		FhirHttp fhir = server.fhir();
+		Patient patient = new Patient();
+		patient.addIdentifier().setSystem("urn:onetrip:citizen-id").setValue("33040219991214" + (System.nanoTime() % 10_000));
+		String patientId = fhir.post("/Patient", patient).as(Patient.class).getIdElement().getIdPart();
+		ServiceRequest order = new ServiceRequest();
+		order.setStatus(ServiceRequest.ServiceRequestStatus.DRAFT);
+		order.setIntent(ServiceRequest.ServiceRequestIntent.ORDER);
+		order.setCode(new CodeableConcept(new Coding("http://loinc.org", "30799-1", null)));
+		order.setSubject(new Reference("Patient/" + patientId));
+		Parameters in = new Parameters();
+		in.addParameter().setName("request").setResource(order);
+		link.cut();
+		try {
+			FhirHttp.Response unknown = fhir.post("/ServiceRequest/$duplicate-check", in);
+			assertThat(unknown.status()).as(unknown.toString()).isEqualTo(503);
+			assertThat(unknown.body()).contains("cannot be checked right now");
+			DiagnosticReport report = new DiagnosticReport();
+			report.setStatus(DiagnosticReport.DiagnosticReportStatus.FINAL);
+			report.setCode(new CodeableConcept(new Coding("urn:onetrip:exam-code:hospital-b", "RAD1010", null)));
+			report.setSubject(new Reference("Patient/" + patientId));
+			report.setEffective(new DateTimeType(Date.from(Instant.now().minus(2, ChronoUnit.DAYS))));
+			assertThat(fhir.post("/DiagnosticReport", report).status()).as("writes do not wait for Elasticsearch").isEqualTo(201);
+		} finally {
+			link.restore();
+		}
+		awaitPriorExams(fhir, patientId, true);
+		assertThat(fhir.post("/ServiceRequest/$duplicate-check", in).body()).contains("\"valueCode\":\"duplicate\"");
 	}
 
 	private static void awaitPriorExams(FhirHttp fhir, String patientId, boolean present) throws InterruptedException {
