@@ -9,12 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.onetrip.server.region.RegionDirectory;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 
 /**
@@ -24,40 +19,31 @@ import org.springframework.beans.factory.DisposableBean;
  */
 public class ReferralFigures implements DisposableBean {
 
-	private static final Logger log = LoggerFactory.getLogger(ReferralFigures.class);
 
 	private final ReferralLedger ledger;
 	private final RegionDirectory directory;
 	private final MultiGauge referrals;
-	private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
-		Thread thread = new Thread(r, "onetrip-referral-figures");
-		thread.setDaemon(true);
-		return thread;
-	});
+	private final org.onetrip.server.observability.BackgroundRefresh refresher;
 
 	public ReferralFigures(ReferralLedger ledger, RegionDirectory directory, MeterRegistry meters, Duration refresh) {
 		this.ledger = ledger;
 		this.directory = directory;
 		this.referrals = MultiGauge.builder("onetrip.referrals.current")
 				.description("Referrals held by the region, by the levels of the two hospitals, category and state").register(meters);
-		worker.scheduleWithFixedDelay(this::refresh, 0, refresh.toMillis(), TimeUnit.MILLISECONDS);
+		this.refresher = new org.onetrip.server.observability.BackgroundRefresh("onetrip-referral-figures", refresh, this::refresh);
 	}
 
 	void refresh() {
-		try {
-			Map<Tags, Long> counts = new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
-			for (Object[] row : ledger.countsByHospitalAndState()) {
-				Tags tags = Tags.of("from_level", level((String) row[0]), "to_level", level((String) row[1]),
-						"category", ReferralCategory.valueOf((String) row[2]).code(),
-						"state", ((String) row[3]).toLowerCase(Locale.ROOT));
-				counts.merge(tags, (Long) row[4], Long::sum);
-			}
-			List<MultiGauge.Row<?>> rows = new ArrayList<>();
-			counts.forEach((tags, count) -> rows.add(MultiGauge.Row.of(tags, count)));
-			referrals.register(rows, true);
-		} catch (RuntimeException e) {
-			log.warn("Referral figures not refreshed: {}", e.toString());
+		Map<Tags, Long> counts = new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
+		for (Object[] row : ledger.countsByHospitalAndState()) {
+			Tags tags = Tags.of("from_level", level((String) row[0]), "to_level", level((String) row[1]),
+					"category", ReferralCategory.valueOf((String) row[2]).code(),
+					"state", ((String) row[3]).toLowerCase(Locale.ROOT));
+			counts.merge(tags, (Long) row[4], Long::sum);
 		}
+		List<MultiGauge.Row<?>> rows = new ArrayList<>();
+		counts.forEach((tags, count) -> rows.add(MultiGauge.Row.of(tags, count)));
+		referrals.register(rows, true);
 	}
 
 	private String level(String hospitalKey) {
@@ -66,6 +52,6 @@ public class ReferralFigures implements DisposableBean {
 
 	@Override
 	public void destroy() {
-		worker.shutdownNow();
+		refresher.close();
 	}
 }

@@ -10,11 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 
 /**
@@ -30,7 +25,6 @@ import org.springframework.beans.factory.DisposableBean;
  */
 public class SchedulingFigures implements DisposableBean {
 
-	private static final Logger log = LoggerFactory.getLogger(SchedulingFigures.class);
 
 	private final SlotLedger ledger;
 	private final MeterRegistry meters;
@@ -38,11 +32,7 @@ public class SchedulingFigures implements DisposableBean {
 	private final MultiGauge utilisation;
 	private final MultiGauge places;
 	private final MultiGauge success;
-	private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
-		Thread thread = new Thread(r, "onetrip-scheduling-figures");
-		thread.setDaemon(true);
-		return thread;
-	});
+	private final org.onetrip.server.observability.BackgroundRefresh refresher;
 
 	public SchedulingFigures(SlotLedger ledger, MeterRegistry meters, Duration ahead, Duration refresh) {
 		this.ledger = ledger;
@@ -54,25 +44,21 @@ public class SchedulingFigures implements DisposableBean {
 				.description("Places in the slots of the days ahead, by hospital").register(meters);
 		this.success = MultiGauge.builder("onetrip.appointment.success.ratio")
 				.description("Bookings / (bookings + refused attempts) since this instance started, by hospital").register(meters);
-		worker.scheduleWithFixedDelay(this::refresh, 0, refresh.toMillis(), TimeUnit.MILLISECONDS);
+		this.refresher = new org.onetrip.server.observability.BackgroundRefresh("onetrip-scheduling-figures", refresh, this::refresh);
 	}
 
 	void refresh() {
-		try {
-			Instant now = Instant.now();
-			Map<String, SlotLedger.Utilisation> byHospital = ledger.utilisation(now, now.plus(ahead));
-			List<MultiGauge.Row<?>> utilisationRows = new ArrayList<>();
-			List<MultiGauge.Row<?>> placeRows = new ArrayList<>();
-			byHospital.forEach((hospital, figures) -> {
-				utilisationRows.add(MultiGauge.Row.of(Tags.of("hospital", hospital), figures.ratio()));
-				placeRows.add(MultiGauge.Row.of(Tags.of("hospital", hospital), figures.places()));
-			});
-			utilisation.register(utilisationRows, true);
-			places.register(placeRows, true);
-			success.register(successRows(), true);
-		} catch (RuntimeException e) {
-			log.warn("Scheduling figures not refreshed: {}", e.toString());
-		}
+		Instant now = Instant.now();
+		Map<String, SlotLedger.Utilisation> byHospital = ledger.utilisation(now, now.plus(ahead));
+		List<MultiGauge.Row<?>> utilisationRows = new ArrayList<>();
+		List<MultiGauge.Row<?>> placeRows = new ArrayList<>();
+		byHospital.forEach((hospital, figures) -> {
+			utilisationRows.add(MultiGauge.Row.of(Tags.of("hospital", hospital), figures.ratio()));
+			placeRows.add(MultiGauge.Row.of(Tags.of("hospital", hospital), figures.places()));
+		});
+		utilisation.register(utilisationRows, true);
+		places.register(placeRows, true);
+		success.register(successRows(), true);
 	}
 
 	private List<MultiGauge.Row<?>> successRows() {
@@ -97,6 +83,6 @@ public class SchedulingFigures implements DisposableBean {
 
 	@Override
 	public void destroy() {
-		worker.shutdownNow();
+		refresher.close();
 	}
 }

@@ -57,16 +57,8 @@ class ElasticsearchServerTest {
 	@Test
 	void aReportFromHospitalBIsADuplicateForHospitalAsOrderAtOnce() throws Exception {
 		FhirHttp fhir = server.fhir();
-		Patient patient = new Patient();
-		patient.addIdentifier().setSystem("urn:onetrip:citizen-id").setValue("33040219991212" + (System.nanoTime() % 10_000));
-		String patientId = fhir.post("/Patient", patient).as(Patient.class).getIdElement().getIdPart();
-		DiagnosticReport report = new DiagnosticReport();
-		report.setStatus(DiagnosticReport.DiagnosticReportStatus.FINAL);
-		report.setCode(new CodeableConcept(new Coding("urn:onetrip:exam-code:hospital-b", "RAD1010", null)));
-		report.setSubject(new Reference("Patient/" + patientId));
-		report.setEffective(new DateTimeType(Date.from(Instant.now().minus(5, ChronoUnit.DAYS))));
-		report.addPerformer(new Reference("Organization/hospital-b"));
-		assertThat(fhir.post("/DiagnosticReport", report).status()).isEqualTo(201);
+		String patientId = patient(fhir);
+		assertThat(fhir.post("/DiagnosticReport", ctHeadAtHospitalB(patientId, 5)).status()).isEqualTo(201);
 
 		ServiceRequest order = new ServiceRequest();
 		order.setStatus(ServiceRequest.ServiceRequestStatus.DRAFT);
@@ -83,15 +75,8 @@ class ElasticsearchServerTest {
 	@Test
 	void aLostIndexIsRebuiltFromTheFhirStoreByTheRegionsOperator() throws Exception {
 		FhirHttp fhir = server.fhir();
-		Patient patient = new Patient();
-		patient.addIdentifier().setSystem("urn:onetrip:citizen-id").setValue("33040219991213" + (System.nanoTime() % 10_000));
-		String patientId = fhir.post("/Patient", patient).as(Patient.class).getIdElement().getIdPart();
-		DiagnosticReport report = new DiagnosticReport();
-		report.setStatus(DiagnosticReport.DiagnosticReportStatus.FINAL);
-		report.setCode(new CodeableConcept(new Coding("urn:onetrip:exam-code:hospital-b", "RAD1010", null)));
-		report.setSubject(new Reference("Patient/" + patientId));
-		report.setEffective(new DateTimeType(Date.from(Instant.now().minus(5, ChronoUnit.DAYS))));
-		assertThat(fhir.post("/DiagnosticReport", report).status()).isEqualTo(201);
+		String patientId = patient(fhir);
+		assertThat(fhir.post("/DiagnosticReport", ctHeadAtHospitalB(patientId, 5)).status()).isEqualTo(201);
 		awaitPriorExams(fhir, patientId, true);
 
 		java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
@@ -118,9 +103,7 @@ class ElasticsearchServerTest {
 	@Test
 	void whileElasticsearchIsUnreachableTheDuplicateCheckSaysItCannotTellAndReportsStillStore() throws Exception {
 		FhirHttp fhir = server.fhir();
-		Patient patient = new Patient();
-		patient.addIdentifier().setSystem("urn:onetrip:citizen-id").setValue("33040219991214" + (System.nanoTime() % 10_000));
-		String patientId = fhir.post("/Patient", patient).as(Patient.class).getIdElement().getIdPart();
+		String patientId = patient(fhir);
 		ServiceRequest order = new ServiceRequest();
 		order.setStatus(ServiceRequest.ServiceRequestStatus.DRAFT);
 		order.setIntent(ServiceRequest.ServiceRequestIntent.ORDER);
@@ -133,17 +116,30 @@ class ElasticsearchServerTest {
 			FhirHttp.Response unknown = fhir.post("/ServiceRequest/$duplicate-check", in);
 			assertThat(unknown.status()).as(unknown.toString()).isEqualTo(503);
 			assertThat(unknown.body()).contains("cannot be checked right now");
-			DiagnosticReport report = new DiagnosticReport();
-			report.setStatus(DiagnosticReport.DiagnosticReportStatus.FINAL);
-			report.setCode(new CodeableConcept(new Coding("urn:onetrip:exam-code:hospital-b", "RAD1010", null)));
-			report.setSubject(new Reference("Patient/" + patientId));
-			report.setEffective(new DateTimeType(Date.from(Instant.now().minus(2, ChronoUnit.DAYS))));
-			assertThat(fhir.post("/DiagnosticReport", report).status()).as("writes do not wait for Elasticsearch").isEqualTo(201);
+			assertThat(fhir.post("/DiagnosticReport", ctHeadAtHospitalB(patientId, 2)).status()).as("writes do not wait for Elasticsearch").isEqualTo(201);
 		} finally {
 			link.restore();
 		}
 		awaitPriorExams(fhir, patientId, true);
 		assertThat(fhir.post("/ServiceRequest/$duplicate-check", in).body()).contains("\"valueCode\":\"duplicate\"");
+	}
+
+	/** A Patient known by a citizen ID only; its id. */
+	private static String patient(FhirHttp fhir) {
+		Patient patient = new Patient();
+		patient.addIdentifier().setSystem("urn:onetrip:citizen-id").setValue("3304021999" + (System.nanoTime() % 100_000_000));
+		return fhir.post("/Patient", patient).as(Patient.class).getIdElement().getIdPart();
+	}
+
+	/** A final CT head report (hospital B's local code RAD1010) from {@code daysAgo}. */
+	private static DiagnosticReport ctHeadAtHospitalB(String patientId, int daysAgo) {
+		DiagnosticReport report = new DiagnosticReport();
+		report.setStatus(DiagnosticReport.DiagnosticReportStatus.FINAL);
+		report.setCode(new CodeableConcept(new Coding("urn:onetrip:exam-code:hospital-b", "RAD1010", null)));
+		report.setSubject(new Reference("Patient/" + patientId));
+		report.setEffective(new DateTimeType(Date.from(Instant.now().minus(daysAgo, ChronoUnit.DAYS))));
+		report.addPerformer(new Reference("Organization/hospital-b"));
+		return report;
 	}
 
 	private static void awaitPriorExams(FhirHttp fhir, String patientId, boolean present) throws InterruptedException {
