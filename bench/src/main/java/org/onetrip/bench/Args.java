@@ -3,7 +3,10 @@ package org.onetrip.bench;
 import java.util.HashMap;
 import java.util.Map;
 
-/** {@code --name value} and {@code --flag} command-line options. */
+/**
+ * {@code --name value}, {@code --name=value} and {@code --flag} command-line options. A value that itself starts with
+ * "--" (server arguments) must use the {@code --name=value} form: {@code --server-args="--a=1 --b=2"}.
+ */
 public final class Args {
 
 	private final Map<String, String> values = new HashMap<>();
@@ -14,6 +17,11 @@ public final class Args {
 				throw new IllegalArgumentException("unexpected argument '" + args[i] + "' (options look like --name value)");
 			}
 			String name = args[i].substring(2);
+			int equals = name.indexOf('=');
+			if (equals > 0) {
+				values.put(name.substring(0, equals), name.substring(equals + 1));
+				continue;
+			}
 			if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
 				values.put(name, args[++i]);
 			} else {

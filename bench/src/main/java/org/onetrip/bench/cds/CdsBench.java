@@ -56,6 +56,9 @@ public final class CdsBench {
 		int queries = args.integer("queries", 500);
 		int port = args.integer("port", 18081);
 		String heap = args.get("heap", "1536m");
+		// More server arguments, e.g. --server-args "--onetrip.prior-exam.index=elasticsearch --onetrip.elasticsearch.url=..."
+		String serverArgs = args.get("server-args", "").trim();
+		List<String> extraServerArgs = serverArgs.isEmpty() ? List.of() : List.of(serverArgs.split("\\s+"));
 		List<Integer> checkpoints = new ArrayList<>();
 		for (String c : args.get("checkpoints", Integer.toString(patients)).split(",")) {
 			checkpoints.add(Integer.parseInt(c.trim()));
@@ -72,7 +75,7 @@ public final class CdsBench {
 		report.append("| patients | indexed exams | load res/s | p50 ms | p95 ms | p99 ms | max ms | cards/call |\n");
 		report.append("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 		try (ServerProcess server = ServerProcess.start(Path.of(args.required("server-app")), dataDir, port, heap,
-				work.resolve("cds-bench-server-" + stamp + ".log"))) {
+				work.resolve("cds-bench-server-" + stamp + ".log"), extraServerArgs)) {
 			String fhir = server.fhirBase().toString();
 			String cds = fhir.replaceFirst("/fhir$", "/cds-services/onetrip-duplicate-exam-sign");
 			System.err.printf(Locale.ROOT, "server ready in %.1f s%n", server.startupSeconds());
