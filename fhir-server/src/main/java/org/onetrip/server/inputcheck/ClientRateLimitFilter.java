@@ -8,7 +8,6 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -66,14 +65,10 @@ public class ClientRateLimitFilter extends OncePerRequestFilter {
 				.tag("client_kind", caller.map(c -> c.isPatient() ? "patient" : "hospital").orElse("anonymous"))
 				.register(meters).increment();
 		long retryAfter = (long) Math.ceil(wait);
-		OperationOutcome outcome = new OperationOutcome();
-		outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR).setCode(OperationOutcome.IssueType.THROTTLED)
-				.setDiagnostics("Too many requests from " + client + ": at most " + (long) perSecond + " a second (bursts of "
-						+ (long) burst + "); retry after " + retryAfter + " s");
-		response.setStatus(429);
 		response.setHeader("Retry-After", Long.toString(retryAfter));
-		response.setContentType("application/fhir+json;charset=UTF-8");
-		response.getOutputStream().write(fhirContext.newJsonParser().encodeResourceToString(outcome).getBytes(StandardCharsets.UTF_8));
+		org.onetrip.server.hapi.OperationOutcomeResponse.write(fhirContext, response, 429, OperationOutcome.IssueType.THROTTLED,
+				"Too many requests from " + client + ": at most " + (long) perSecond + " a second (bursts of " + (long) burst
+						+ "); retry after " + retryAfter + " s");
 	}
 
 	/** Tokens refill continuously at the rate, up to the burst; a request takes one. */

@@ -44,7 +44,7 @@ public class FhirAccessInterceptor {
 			"HealthcareService", "Location", "Endpoint", "Schedule", "Slot", "CodeSystem", "ValueSet", "ConceptMap",
 			"NamingSystem", "StructureDefinition", "SearchParameter", "OperationDefinition", "CapabilityStatement");
 	/** Operations that only read, whatever their HTTP method: they need the read scope of their type. */
-	private static final Set<String> READING_OPERATIONS = Set.of("$everything", "$find", "$prior-exams", "$duplicate-check",
+	static final Set<String> READING_OPERATIONS = Set.of("$everything", "$find", "$prior-exams", "$duplicate-check",
 			"$translate", "$lookup", "$validate-code", "$expand", "$health-card-resolve", "$duplicate-exam-statistics",
 			"$ihe-pix", "$match", "$meta", "$validate", "$subsumes", "$closure");
 

@@ -73,9 +73,7 @@ public class FhirAuditInterceptor {
 	}
 
 	private static boolean isReadingOperation(RequestDetails request) {
-		return request.getOperation() != null && Set.of("$everything", "$find", "$prior-exams", "$duplicate-check", "$translate",
-				"$lookup", "$validate-code", "$expand", "$health-card-resolve", "$duplicate-exam-statistics", "$ihe-pix", "$match")
-				.contains(request.getOperation());
+		return request.getOperation() != null && FhirAccessInterceptor.READING_OPERATIONS.contains(request.getOperation());
 	}
 
 	private static String action(RestOperationTypeEnum operation, RequestDetails request) {

@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -107,13 +106,8 @@ public class SecurityConfiguration {
 	}
 
 	static void writeOutcome(FhirContext fhirContext, HttpServletResponse response, int status, String diagnostics) throws IOException {
-		OperationOutcome outcome = new OperationOutcome();
-		outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)
-				.setCode(status == 401 ? OperationOutcome.IssueType.LOGIN : OperationOutcome.IssueType.FORBIDDEN)
-				.setDiagnostics(diagnostics);
-		response.setStatus(status);
-		response.setContentType("application/fhir+json;charset=UTF-8");
-		response.getOutputStream().write(fhirContext.newJsonParser().encodeResourceToString(outcome).getBytes(StandardCharsets.UTF_8));
+		org.onetrip.server.hapi.OperationOutcomeResponse.write(fhirContext, response, status,
+				status == 401 ? OperationOutcome.IssueType.LOGIN : OperationOutcome.IssueType.FORBIDDEN, diagnostics);
 	}
 
 	/** After Spring Security: DICOMweb and CDS Hooks under the same scopes, hospital and audit as FHIR. */
