@@ -63,17 +63,6 @@ public class AuditTrail implements DisposableBean {
 		}
 	}
 
-	/** Waits until everything recorded so far is stored (tests, shutdown). */
-	public void flush() {
-		long deadline = System.currentTimeMillis() + 30_000;
-		while (!queue.isEmpty() && System.currentTimeMillis() < deadline) {
-			sleep(20);
-		}
-		synchronized (this) {
-			// the writer holds the monitor while it stores a batch: taking it means the last batch is in
-		}
-	}
-
 	private void writeLoop() {
 		List<AuditRecord> batch = new ArrayList<>();
 		while (running || !queue.isEmpty()) {
@@ -82,12 +71,10 @@ public class AuditTrail implements DisposableBean {
 				if (first == null) {
 					continue;
 				}
-				synchronized (this) {
-					batch.add(first);
-					queue.drainTo(batch, BATCH - 1);
-					store(batch);
-					batch.clear();
-				}
+				batch.add(first);
+				queue.drainTo(batch, BATCH - 1);
+				store(batch);
+				batch.clear();
 			} catch (InterruptedException e) {
 				running = false;
 			} catch (RuntimeException e) {
@@ -210,14 +197,6 @@ public class AuditTrail implements DisposableBean {
 			case "login" -> new Coding(DCM, "110114", "User Authentication");
 			default -> new Coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest", "RESTful Operation");
 		};
-	}
-
-	private static void sleep(long millis) {
-		try {
-			Thread.sleep(millis);
-		} catch (InterruptedException e) {
-			Thread.currentThread().interrupt();
-		}
 	}
 
 	@Override
