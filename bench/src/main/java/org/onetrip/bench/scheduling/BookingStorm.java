@@ -39,8 +39,13 @@ import org.onetrip.bench.fhir.ServerProcess;
 public final class BookingStorm {
 
 	private static final ObjectMapper JSON = new ObjectMapper();
+	// Daemon threads: the client's pool must not keep the JVM (and ./onetrip bench storm) alive after the report.
 	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-			.executor(Executors.newFixedThreadPool(8)).build();
+			.executor(Executors.newFixedThreadPool(8, r -> {
+				Thread thread = new Thread(r, "storm-http");
+				thread.setDaemon(true);
+				return thread;
+			})).build();
 
 	record SlotSpec(String id, int capacity) {}
 
