@@ -39,6 +39,7 @@ public class ElasticsearchPriorExamIndex implements PriorExamIndex, DisposableBe
 	private static final Logger log = LoggerFactory.getLogger(ElasticsearchPriorExamIndex.class);
 	private static final ObjectMapper JSON = ElasticsearchClients.mapper();
 	private static final int BATCH = 1000;
+	private static final int BULK_LOAD_BATCH = 5_000;
 	/** More exams than any person has in a look-back window; the relational index returns all, so must this. */
 	private static final int MAX_HITS = 10_000;
 
@@ -107,6 +108,33 @@ public class ElasticsearchPriorExamIndex implements PriorExamIndex, DisposableBe
 	public void put(PriorExam exam) {
 		jdbc.update("INSERT INTO OT_PRIOR_EXAM_OUTBOX (SOURCE_REF, PATIENT_ID, DOC) VALUES (?, ?, ?)",
 				exam.source(), exam.patientId(), json(exam));
+	}
+
+	/**
+	 * Straight to Elasticsearch in bulk requests, not through the outbox: these records come from no FHIR write, so
+	 * there is no transaction to follow, and the outbox's refresh-per-batch would make ten million of them take hours.
+	 * One refresh at the end makes them searchable. A refused document fails the call (the caller loads again).
+	 */
+	@Override
+	public void bulkLoad(List<PriorExam> exams) {
+		try {
+			if (!indexReady) {
+				ensureIndex();
+			}
+			for (int from = 0; from < exams.size(); from += BULK_LOAD_BATCH) {
+				List<BulkOperation> operations = exams.subList(from, Math.min(exams.size(), from + BULK_LOAD_BATCH)).stream()
+						.map(exam -> BulkOperation.of(o -> o.index(i -> i.index(index).id(exam.source()).document(exam))))
+						.toList();
+				BulkResponse response = client.bulk(b -> b.operations(operations));
+				if (response.errors()) {
+					BulkResponseItem failed = response.items().stream().filter(i -> i.error() != null).findFirst().orElseThrow();
+					throw new IllegalStateException("Elasticsearch refused prior exam " + failed.id() + ": " + failed.error().reason());
+				}
+			}
+			client.indices().refresh(r -> r.index(index));
+		} catch (IOException | co.elastic.clients.elasticsearch._types.ElasticsearchException e) {
+			throw new IndexUnavailable("the prior-exam index (Elasticsearch) did not take the bulk load: " + e.getMessage(), e);
+		}
 	}
 
 	@Override

@@ -6,11 +6,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Patient;
 import org.onetrip.server.fhirstore.DaoFhirStore;
 import org.onetrip.server.fhirstore.FhirStore;
 import org.onetrip.terminology.region.Region;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Who a person is across the region: every regional Patient that stands for them. Patients are the
@@ -25,15 +27,23 @@ public class PersonResolver {
 
 	private final FhirStore store;
 	private final Set<String> personSystems;
+	/** In the server: HAPI's index tables read directly. Null over REST, where FHIR searches are all there is. */
+	private final PersonIndexLookup indexLookup;
 
-	public PersonResolver(DaoRegistry daoRegistry, Region region) {
-		this(new DaoFhirStore(daoRegistry), region);
+	/** In the server: the person from HAPI's index tables, Patients read through the DAOs. */
+	public PersonResolver(DaoRegistry daoRegistry, Region region, JdbcTemplate jdbc, PartitionSettings partitionSettings) {
+		this(new DaoFhirStore(daoRegistry), region, new PersonIndexLookup(jdbc, partitionSettings, MAX_LINK_HOPS));
 	}
 
-	/** Over any FHIR store: the server's DAOs, or a OneTrip server's REST API (the standalone DICOM gateway). */
+	/** Over any FHIR store with FHIR searches: a OneTrip server's REST API (the standalone DICOM gateway). */
 	public PersonResolver(FhirStore store, Region region) {
+		this(store, region, null);
+	}
+
+	private PersonResolver(FhirStore store, Region region, PersonIndexLookup indexLookup) {
 		this.store = store;
 		this.personSystems = Set.copyOf(region.personIdentifierSystems());
+		this.indexLookup = indexLookup;
 	}
 
 	/** The Patients of the person behind these identifiers (only the region's person systems count). */
@@ -43,11 +53,17 @@ public class PersonResolver {
 		if (personIdentifiers.isEmpty()) {
 			return Set.of();
 		}
+		if (indexLookup != null) {
+			return indexLookup.patientsWithIdentifiers(personIdentifiers);
+		}
 		return withLinks(store.patientsWithIdentifiers(personIdentifiers));
 	}
 
 	/** The person of a regional Patient id; empty when there is no such Patient. */
 	public Set<String> byPatientId(String patientId) {
+		if (indexLookup != null) {
+			return indexLookup.patientWithLinks(patientId);
+		}
 		return readPatient(patientId).map(p -> withLinks(List.of(p))).orElse(Set.of());
 	}
 

@@ -68,9 +68,17 @@ public class PriorExamConfiguration {
 		return FhirServerContribution.provider(new PriorExamReindexOperation(reindex));
 	}
 
+	/** Only on the benchmark's servers: fills the index with generated exams (see {@link SyntheticPriorExams}). */
 	@Bean
-	public PersonResolver personResolver(DaoRegistry daoRegistry, RegionDirectory directory) {
-		return new PersonResolver(daoRegistry, directory.region());
+	@org.springframework.boot.autoconfigure.condition.ConditionalOnProperty(name = "onetrip.bench.synthetic-prior-exams", havingValue = "true")
+	public FhirServerContribution syntheticPriorExams(PriorExamIndex index, ExamTerminology terminology) {
+		return FhirServerContribution.provider(new SyntheticPriorExams(index, terminology));
+	}
+
+	@Bean
+	public PersonResolver personResolver(DaoRegistry daoRegistry, RegionDirectory directory, JdbcTemplate jdbc,
+			ca.uhn.fhir.jpa.model.config.PartitionSettings partitionSettings) {
+		return new PersonResolver(daoRegistry, directory.region(), jdbc, partitionSettings);
 	}
 
 	@Bean

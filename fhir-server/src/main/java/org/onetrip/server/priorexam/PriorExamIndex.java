@@ -15,6 +15,13 @@ public interface PriorExamIndex {
 	/** Adds or replaces the record of one source resource. */
 	void put(PriorExam exam);
 
+	/**
+	 * Adds many records at once, outside any FHIR write: the way a benchmark fills the index to the size of a
+	 * province (see {@code SyntheticPriorExams}). Every source must be new to the index; the records are
+	 * searchable when this returns.
+	 */
+	void bulkLoad(List<PriorExam> exams);
+
 	/** Removes the record of a source resource (deleted, or no longer an exam that counts). */
 	void remove(String source);
 

@@ -37,10 +37,26 @@ public class RelationalPriorExamIndex implements PriorExamIndex {
 	public void put(PriorExam exam) {
 		// Delete + insert rather than a dialect-specific upsert: the same SQL on H2 and PostgreSQL.
 		jdbc.update("DELETE FROM OT_PRIOR_EXAM WHERE SOURCE_REF = ?", exam.source());
-		jdbc.update("INSERT INTO OT_PRIOR_EXAM (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-				exam.source(), exam.patientId(), exam.examCode(), exam.performedAt().toEpochMilli(),
+		jdbc.update("INSERT INTO OT_PRIOR_EXAM (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values(exam));
+	}
+
+	/** The column values of a record, in the order of {@link #COLUMNS}. */
+	private static Object[] values(PriorExam exam) {
+		return new Object[] {exam.source(), exam.patientId(), exam.examCode(), exam.performedAt().toEpochMilli(),
 				exam.hospitalKey(), exam.status(), exam.reportRef(), exam.imagingStudyRef(), exam.orderRef(),
-				exam.studyInstanceUid(), truncate(exam.imagesUrl(), 1024), truncate(exam.summary(), 512));
+				exam.studyInstanceUid(), truncate(exam.imagesUrl(), 1024), truncate(exam.summary(), 512)};
+	}
+
+	@Override
+	public void bulkLoad(List<PriorExam> exams) {
+		// Plain inserts in JDBC batches: new sources only, so no delete first (a repeated source fails the batch).
+		jdbc.batchUpdate("INSERT INTO OT_PRIOR_EXAM (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", exams, 1_000,
+				(ps, exam) -> {
+					Object[] values = values(exam);
+					for (int i = 0; i < values.length; i++) {
+						ps.setObject(i + 1, values[i]);
+					}
+				});
 	}
 
 	@Override
