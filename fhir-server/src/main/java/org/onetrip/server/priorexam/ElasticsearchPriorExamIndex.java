@@ -152,11 +152,15 @@ public class ElasticsearchPriorExamIndex implements PriorExamIndex, DisposableBe
 		Map<String, PriorExam> bySource = new LinkedHashMap<>();
 		try {
 			List<FieldValue> patients = patientIds.stream().map(FieldValue::of).toList();
-			var response = client.search(s -> s.index(index).size(MAX_HITS)
+			// Filters only, in index order, no hit count: nothing to score, rank or count; the records are sorted here.
+			var response = client.search(s -> s.index(index).size(MAX_HITS).trackTotalHits(t -> t.enabled(false))
 					.query(q -> q.bool(b -> b
 							.filter(f -> f.terms(t -> t.field("patientId").terms(v -> v.value(patients))))
 							.filter(f -> f.range(r -> r.date(d -> d.field("performedAt").gte(since.toString()))))))
-					.sort(o -> o.field(f -> f.field("performedAt").order(SortOrder.Desc))), PriorExam.class);
+					.sort(o -> o.doc(d -> d.order(SortOrder.Asc))), PriorExam.class);
+			if (response.hits().hits().size() >= MAX_HITS) {
+				log.warn("{} prior exams or more for patients {}: only the first {} are checked", MAX_HITS, patientIds, MAX_HITS);
+			}
 			for (Hit<PriorExam> hit : response.hits().hits()) {
 				if (hit.source() != null) {
 					bySource.put(hit.source().source(), hit.source());
