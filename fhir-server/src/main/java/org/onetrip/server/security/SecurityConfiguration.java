@@ -66,7 +66,7 @@ public class SecurityConfiguration {
 		NimbusJwtDecoder decoder = jwkSetUri.isBlank() ? NimbusJwtDecoder.withPublicKey(keys.publicKey()).build()
 				: NimbusJwtDecoder.withJwkSetUri(jwkSetUri).build();
 		decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(JwtValidators.createDefaultWithIssuer(issuer)));
-		return decoder;
+		return new VerifiedTokenCache(decoder, java.time.Clock.systemUTC());
 	}
 
 	@Bean
