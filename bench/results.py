@@ -84,7 +84,8 @@ def main():
     parser.add_argument("--started", required=True)
     parser.add_argument("--seconds", type=int, required=True)
     args = parser.parse_args()
-    report = sys.stdin.read()
+    # Terminal colour codes (Maven's, a progress bar's) have no place in a markdown file.
+    report = re.sub(r"\x1b\[[0-9;]*m", "", sys.stdin.read())
     if not report.strip():
         sys.exit("results.py: the benchmark printed no report; %s left as it was" % args.results)
     text = open(args.results).read() if os.path.exists(args.results) else ""
