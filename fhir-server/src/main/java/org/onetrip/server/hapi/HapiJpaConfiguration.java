@@ -126,7 +126,7 @@ public class HapiJpaConfiguration {
 		p.put("hibernate.format_sql", "false");
 		p.put("hibernate.show_sql", "false");
 		if (jdbcUrl.startsWith("jdbc:h2:")) {
-			p.put("hibernate.session_factory.statement_inspector", H2JoinOrder.class.getName());
+			p.put("hibernate.session_factory.statement_inspector", H2QueryRewrites.class.getName());
 		}
 		return p;
 	}
