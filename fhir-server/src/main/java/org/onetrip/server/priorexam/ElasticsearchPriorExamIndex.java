@@ -182,7 +182,7 @@ public class ElasticsearchPriorExamIndex implements PriorExamIndex, DisposableBe
 
 	/** [source, document or null for a removal] not yet in Elasticsearch, for these patients, oldest first. */
 	private List<String[]> pendingFor(Collection<String> patientIds) {
-		String marks = String.join(", ", java.util.Collections.nCopies(patientIds.size(), "?"));
+		String marks = SqlPlaceholders.of(patientIds.size());
 		// Removals name no patient: all of them count (there are few, unless Elasticsearch is down, and then reads fail).
 		return jdbc.query("SELECT SOURCE_REF, DOC FROM OT_PRIOR_EXAM_OUTBOX WHERE PATIENT_ID IN (" + marks + ") OR PATIENT_ID IS NULL "
 				+ "ORDER BY SEQ", (rs, i) -> new String[] {rs.getString(1), rs.getString(2)}, patientIds.toArray());

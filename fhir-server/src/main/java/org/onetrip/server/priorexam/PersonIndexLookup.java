@@ -5,7 +5,6 @@ import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import ca.uhn.fhir.jpa.model.entity.ResourceIndexedSearchParamToken;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -51,7 +50,7 @@ public class PersonIndexLookup {
 			return Set.of();
 		}
 		List<Long> start = jdbc.queryForList("SELECT DISTINCT RES_ID FROM HFJ_SPIDX_TOKEN WHERE HASH_SYS_AND_VALUE IN ("
-				+ placeholders(hashes.size()) + ")", Long.class, hashes.toArray());
+				+ SqlPlaceholders.of(hashes.size()) + ")", Long.class, hashes.toArray());
 		return withLinks(start);
 	}
 
@@ -70,7 +69,7 @@ public class PersonIndexLookup {
 			args.addAll(frontier);
 			// Both directions: links these Patients declare, and Patients declaring a link to them. Only
 			// Patient targets: two Patients that both name one RelatedPerson are not one person.
-			String in = placeholders(frontier.size());
+			String in = SqlPlaceholders.of(frontier.size());
 			List<Long> neighbours = jdbc.queryForList(
 					"SELECT TARGET_RESOURCE_ID FROM HFJ_RES_LINK WHERE SRC_RESOURCE_ID IN (" + in + ") AND SRC_PATH = '"
 							+ LINK_PATH + "' AND TARGET_RESOURCE_TYPE = 'Patient' "
@@ -88,7 +87,7 @@ public class PersonIndexLookup {
 			return Set.of();
 		}
 		Map<Long, String> ids = new LinkedHashMap<>();
-		jdbc.query("SELECT RES_ID, FHIR_ID FROM HFJ_RESOURCE WHERE RES_ID IN (" + placeholders(found.size())
+		jdbc.query("SELECT RES_ID, FHIR_ID FROM HFJ_RESOURCE WHERE RES_ID IN (" + SqlPlaceholders.of(found.size())
 				+ ") AND RES_TYPE = 'Patient' AND RES_DELETED_AT IS NULL",
 				rs -> {
 					ids.put(rs.getLong(1), rs.getString(2));
@@ -102,9 +101,5 @@ public class PersonIndexLookup {
 			}
 		});
 		return patients;
-	}
-
-	private static String placeholders(int n) {
-		return String.join(", ", Collections.nCopies(n, "?"));
 	}
 }

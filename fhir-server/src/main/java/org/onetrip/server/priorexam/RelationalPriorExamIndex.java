@@ -71,7 +71,7 @@ public class RelationalPriorExamIndex implements PriorExamIndex {
 		}
 		List<Object> args = new ArrayList<>(patientIds);
 		args.add(since.toEpochMilli());
-		String placeholders = String.join(", ", java.util.Collections.nCopies(patientIds.size(), "?"));
+		String placeholders = SqlPlaceholders.of(patientIds.size());
 		return jdbc.query("SELECT " + COLUMNS + " FROM OT_PRIOR_EXAM WHERE PATIENT_ID IN (" + placeholders
 				+ ") AND PERFORMED_AT >= ? ORDER BY PERFORMED_AT DESC", (rs, i) -> row(rs), args.toArray());
 	}
