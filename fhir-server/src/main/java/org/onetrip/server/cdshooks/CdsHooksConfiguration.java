@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.onetrip.server.hapi.FhirServerContribution;
 import org.onetrip.server.priorexam.DuplicateExamCheck;
-import org.onetrip.server.priorexam.PersonResolver;
+import org.onetrip.server.identity.PersonResolver;
 import org.onetrip.server.region.RegionDirectory;
 import org.onetrip.terminology.exam.ExamTerminology;
 import org.springframework.context.annotation.Bean;

@@ -14,7 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.hl7.fhir.r4.model.Patient;
 import org.onetrip.server.priorexam.DuplicateExamCheck;
-import org.onetrip.server.priorexam.PersonResolver;
+import org.onetrip.server.identity.PersonResolver;
 import org.onetrip.server.region.RegionDirectory;
 import org.onetrip.terminology.region.Hospital;
 

@@ -28,7 +28,7 @@ import org.onetrip.dicom.store.StorageService;
 import org.onetrip.server.OneTripProperties;
 import org.onetrip.server.fhirstore.DaoFhirStore;
 import org.onetrip.server.fhirstore.FhirStore;
-import org.onetrip.server.priorexam.PersonResolver;
+import org.onetrip.server.identity.PersonResolver;
 import org.onetrip.terminology.exam.ExamTerminology;
 import org.onetrip.terminology.region.DicomNode;
 import org.onetrip.terminology.region.Hospital;

@@ -14,7 +14,7 @@ import org.hl7.fhir.r4.model.Patient;
 import org.onetrip.dicom.store.PatientDirectory;
 import org.onetrip.dicom.store.PatientKey;
 import org.onetrip.server.fhirstore.FhirStore;
-import org.onetrip.server.priorexam.PersonResolver;
+import org.onetrip.server.identity.PersonResolver;
 
 /**
  * The gateway's patient register, in the FHIR store. A DICOM PatientID under its issuer's system finds the

@@ -23,7 +23,7 @@ import org.onetrip.dicom.store.JdbcImagingIndex;
 import org.onetrip.dicom.store.PatientIdIssuers;
 import org.onetrip.dicom.store.StorageService;
 import org.onetrip.server.fhirstore.RestFhirStore;
-import org.onetrip.server.priorexam.PersonResolver;
+import org.onetrip.server.identity.RemotePersonResolver;
 import org.onetrip.terminology.exam.ExamTerminology;
 import org.onetrip.terminology.region.Region;
 import org.onetrip.terminology.region.RegionConfig;
@@ -62,7 +62,7 @@ public final class StandaloneGateway implements AutoCloseable {
 		Region region = RegionConfig.load(settings.regionFile());
 		ExamTerminology terminology = ExamTerminology.load(settings.examsDir(), key -> region.hospital(key).isPresent());
 		RestFhirStore store = new RestFhirStore(FhirContext.forR4(), settings.fhirBase(), settings.bearerToken());
-		FhirPatientDirectory patients = new FhirPatientDirectory(store, new PersonResolver(store, region));
+		FhirPatientDirectory patients = new FhirPatientDirectory(store, new RemotePersonResolver(store, region));
 		PatientIdIssuers issuers = RegionDicom.issuers(region);
 
 		Files.createDirectories(settings.dataDir());

@@ -3,8 +3,6 @@ package org.onetrip.server.fhirstore;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
-import ca.uhn.fhir.rest.param.ReferenceOrListParam;
-import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.param.TokenOrListParam;
 import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
@@ -35,16 +33,6 @@ public class DaoFhirStore implements FhirStore {
 			return List.of();
 		}
 		return search(Patient.class, SearchParameterMap.newSynchronous().add(Patient.SP_IDENTIFIER, tokens));
-	}
-
-	@Override
-	public List<Patient> patientsLinkingTo(Collection<String> patientIds) {
-		if (patientIds.isEmpty()) {
-			return List.of();
-		}
-		ReferenceOrListParam linkedTo = new ReferenceOrListParam();
-		patientIds.forEach(id -> linkedTo.addOr(new ReferenceParam("Patient/" + id)));
-		return search(Patient.class, SearchParameterMap.newSynchronous().add(Patient.SP_LINK, linkedTo));
 	}
 
 	@Override

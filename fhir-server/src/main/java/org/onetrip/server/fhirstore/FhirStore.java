@@ -18,9 +18,6 @@ public interface FhirStore {
 	/** Patients holding any of these identifiers. */
 	List<Patient> patientsWithIdentifiers(Collection<Identifier> identifiers);
 
-	/** Patients whose {@code Patient.link} points at any of these Patient ids. */
-	List<Patient> patientsLinkingTo(Collection<String> patientIds);
-
 	Optional<Patient> patient(String id);
 
 	/**

@@ -8,12 +8,16 @@ import ca.uhn.fhir.util.UrlUtil;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.LinkedHashSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.ImagingStudy;
+import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.ServiceRequest;
 
@@ -51,13 +55,20 @@ public class RestFhirStore implements FhirStore {
 		return search("Patient?identifier=" + UrlUtil.escapeUrlParam(tokens), Patient.class);
 	}
 
-	@Override
-	public List<Patient> patientsLinkingTo(Collection<String> patientIds) {
-		if (patientIds.isEmpty()) {
-			return List.of();
+	/** The server's answer to "who is this person" (IHE PIXm {@code $ihe-pix}): the ids of every linked record. */
+	public Set<String> personOf(Identifier identifier) {
+		try {
+			Parameters answer = client.operation().onType(Patient.class).named("$ihe-pix")
+					.withSearchParameter(Parameters.class, "sourceIdentifier",
+							new ca.uhn.fhir.rest.param.TokenParam(identifier.getSystem(), identifier.getValue()))
+					.useHttpGet().execute();
+			Set<String> ids = new LinkedHashSet<>();
+			answer.getParameter().stream().filter(p -> "targetId".equals(p.getName()) && p.getValue() instanceof Reference)
+					.map(p -> ((Reference) p.getValue()).getReferenceElement().getIdPart()).forEach(ids::add);
+			return ids;
+		} catch (ResourceNotFoundException unknown) {
+			return Set.of();
 		}
-		String references = patientIds.stream().map(id -> "Patient/" + id).collect(Collectors.joining(","));
-		return search("Patient?link=" + UrlUtil.escapeUrlParam(references), Patient.class);
 	}
 
 	@Override

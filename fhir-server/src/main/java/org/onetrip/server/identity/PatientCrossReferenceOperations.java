@@ -29,7 +29,7 @@ import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.UriType;
-import org.onetrip.server.priorexam.PersonResolver;
+import org.onetrip.server.identity.PersonResolver;
 import org.onetrip.terminology.region.Region;
 
 /**

@@ -4,9 +4,10 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
-import ca.uhn.fhir.util.HapiExtensions;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.util.stream.Collectors;
-import org.hl7.fhir.r4.model.BooleanType;
+import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Enumerations.PublicationStatus;
 import org.hl7.fhir.r4.model.Enumerations.SearchParamType;
 import org.hl7.fhir.r4.model.SearchParameter;
@@ -16,17 +17,16 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.core.annotation.Order;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * The rule "one regional identifier names one person": a citizen ID, a health-card number or a
- * hospital MRN (system + value) may belong to at most one Patient.
- *
- * <p>Enforced by the database, not by a check-then-write: a token search parameter selects the
- * identifiers in the region's person systems, and a HAPI combo-unique search parameter over it gives
- * every such identifier a row in a uniquely-indexed table. Two concurrent creates of the same citizen
- * ID cannot both commit; the loser gets 409 Conflict (or, for a conditional create, the winner's
- * Patient, see {@link ConditionalCreateRetry}).
+ * The region's person identifiers as a search parameter ({@code Patient?person-identifier=system|value}: citizen ID,
+ * health card, any hospital's MRN), and the end of the rule this code base had before the person ledger: "one
+ * regional identifier names one Patient" was a HAPI combo-unique index, which made hospital B's registration of a
+ * person hospital A already knew fail or return A's record. Each hospital now keeps its own record and the
+ * {@link PersonLinker} links them; at start the old unique parameter and its index rows are removed, and a database
+ * whose Patients are not all in the ledger yet is relinked in the background ({@link PersonRelink}).
  */
 @Component
 @Order(10)
@@ -35,18 +35,24 @@ public class PersonIdentifierRule implements ApplicationRunner {
 	public static final String SEARCH_PARAM_ID = "onetrip-person-identifier";
 	public static final String SEARCH_PARAM_CODE = "person-identifier";
 	public static final String SEARCH_PARAM_URL = "urn:onetrip:fhir:SearchParameter:Patient-person-identifier";
-	public static final String UNIQUE_PARAM_ID = "onetrip-person-identifier-unique";
+	/** The combo-unique parameter of the old rule, removed at start. */
+	static final String RETIRED_UNIQUE_PARAM_ID = "onetrip-person-identifier-unique";
 
 	private static final Logger log = LoggerFactory.getLogger(PersonIdentifierRule.class);
 
 	private final Region region;
 	private final DaoRegistry daoRegistry;
 	private final ISearchParamRegistry searchParamRegistry;
+	private final JdbcTemplate jdbc;
+	private final PersonRelink relink;
 
-	public PersonIdentifierRule(Region region, DaoRegistry daoRegistry, ISearchParamRegistry searchParamRegistry) {
+	public PersonIdentifierRule(Region region, DaoRegistry daoRegistry, ISearchParamRegistry searchParamRegistry, JdbcTemplate jdbc,
+			PersonRelink relink) {
 		this.region = region;
 		this.daoRegistry = daoRegistry;
 		this.searchParamRegistry = searchParamRegistry;
+		this.jdbc = jdbc;
+		this.relink = relink;
 	}
 
 	@Override
@@ -54,9 +60,19 @@ public class PersonIdentifierRule implements ApplicationRunner {
 		IFhirResourceDao<SearchParameter> dao = daoRegistry.getResourceDao(SearchParameter.class);
 		SystemRequestDetails request = new SystemRequestDetails();
 		dao.update(personIdentifierParameter(region), request);
-		dao.update(uniquePersonIdentifierParameter(), request);
+		try {
+			dao.read(new IdType("SearchParameter", RETIRED_UNIQUE_PARAM_ID), request);
+			dao.delete(new IdType("SearchParameter", RETIRED_UNIQUE_PARAM_ID), request);
+			int rows = jdbc.update("DELETE FROM HFJ_IDX_CMP_STRING_UNIQ WHERE IDX_STRING LIKE 'Patient?person-identifier=%'");
+			log.info("Removed the old region-wide unique person identifier rule ({} index rows)", rows);
+		} catch (ResourceNotFoundException | ResourceGoneException alreadyGone) {
+			// a database made after the person ledger: nothing to remove
+		}
 		searchParamRegistry.forceRefresh();
-		log.info("Person identifier rule active for systems {}", region.personIdentifierSystems());
+		if (relink.needed()) {
+			log.info("Patients stored before the person ledger: relinking them in the background (see $person-relink-status)");
+			relink.start();
+		}
 	}
 
 	/** Patient.identifier restricted to the region's person systems, searchable as {@code person-identifier}. */
@@ -74,22 +90,6 @@ public class PersonIdentifierRule implements ApplicationRunner {
 		sp.addBase("Patient");
 		sp.setType(SearchParamType.TOKEN);
 		sp.setExpression("Patient.identifier.where(" + systems + ")");
-		return sp;
-	}
-
-	static SearchParameter uniquePersonIdentifierParameter() {
-		SearchParameter sp = new SearchParameter();
-		sp.setId(UNIQUE_PARAM_ID);
-		sp.setUrl("urn:onetrip:fhir:SearchParameter:Patient-person-identifier-unique");
-		sp.setName("PatientPersonIdentifierUnique");
-		sp.setStatus(PublicationStatus.ACTIVE);
-		sp.setDescription("No two Patients share a regional person identifier");
-		sp.setCode("person-identifier-unique");
-		sp.addBase("Patient");
-		sp.setType(SearchParamType.COMPOSITE);
-		sp.setExpression("Patient");
-		sp.addComponent().setDefinition(SEARCH_PARAM_URL).setExpression("Patient");
-		sp.addExtension(HapiExtensions.EXT_SP_UNIQUE, new BooleanType(true));
 		return sp;
 	}
 }

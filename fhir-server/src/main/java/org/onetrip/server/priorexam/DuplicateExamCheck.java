@@ -1,5 +1,6 @@
 package org.onetrip.server.priorexam;
 
+import org.onetrip.server.identity.PersonResolver;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,5 +1,6 @@
 package org.onetrip.server.priorexam;
 
+import org.onetrip.server.sql.SqlPlaceholders;
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import co.elastic.clients.elasticsearch._types.FieldValue;
 import co.elastic.clients.elasticsearch._types.SortOrder;

@@ -1,5 +1,6 @@
 package org.onetrip.server.priorexam;
 
+import org.onetrip.server.identity.PersonResolver;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
@@ -73,12 +74,6 @@ public class PriorExamConfiguration {
 	@org.springframework.boot.autoconfigure.condition.ConditionalOnProperty(name = "onetrip.bench.synthetic-prior-exams", havingValue = "true")
 	public FhirServerContribution syntheticPriorExams(PriorExamIndex index, ExamTerminology terminology) {
 		return FhirServerContribution.provider(new SyntheticPriorExams(index, terminology));
-	}
-
-	@Bean
-	public PersonResolver personResolver(DaoRegistry daoRegistry, RegionDirectory directory, JdbcTemplate jdbc,
-			ca.uhn.fhir.jpa.model.config.PartitionSettings partitionSettings) {
-		return new PersonResolver(daoRegistry, directory.region(), jdbc, partitionSettings);
 	}
 
 	@Bean

@@ -1,5 +1,6 @@
 package org.onetrip.server.priorexam;
 
+import org.onetrip.server.identity.PersonResolver;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;

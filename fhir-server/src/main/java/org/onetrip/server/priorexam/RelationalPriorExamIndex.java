@@ -1,5 +1,6 @@
 package org.onetrip.server.priorexam;
 
+import org.onetrip.server.sql.SqlPlaceholders;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;

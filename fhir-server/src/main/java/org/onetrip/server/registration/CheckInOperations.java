@@ -32,7 +32,7 @@ import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.StringType;
 import org.onetrip.server.identity.HealthCardOperations;
 import org.onetrip.server.identity.HealthCards;
-import org.onetrip.server.priorexam.PersonResolver;
+import org.onetrip.server.identity.PersonResolver;
 import org.onetrip.server.region.RegionDirectory;
 
 /**

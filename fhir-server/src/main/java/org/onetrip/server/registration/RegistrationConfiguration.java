@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.stream.Collectors;
 import org.onetrip.server.hapi.FhirServerContribution;
 import org.onetrip.server.identity.HealthCards;
-import org.onetrip.server.priorexam.PersonResolver;
+import org.onetrip.server.identity.PersonResolver;
 import org.onetrip.server.region.RegionDirectory;
 import org.onetrip.server.scheduling.Rosters;
 import org.springframework.beans.factory.annotation.Value;

@@ -17,7 +17,7 @@ import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
-import org.onetrip.server.priorexam.PersonResolver;
+import org.onetrip.server.identity.PersonResolver;
 import org.onetrip.server.region.RegionDirectory;
 
 /**
@@ -46,7 +46,7 @@ public class FhirAccessInterceptor {
 	/** Operations that only read, whatever their HTTP method: they need the read scope of their type. */
 	static final Set<String> READING_OPERATIONS = Set.of("$everything", "$find", "$prior-exams", "$duplicate-check",
 			"$translate", "$lookup", "$validate-code", "$expand", "$health-card-resolve", "$duplicate-exam-statistics",
-			"$ihe-pix", "$match", "$meta", "$validate", "$subsumes", "$closure");
+			"$ihe-pix", "$match", "$person", "$person-matches", "$person-relink-status", "$meta", "$validate", "$subsumes", "$closure");
 
 	private final FhirContext fhirContext;
 	private final Ownership ownership;

@@ -15,7 +15,7 @@ import org.onetrip.server.OneTripProperties;
 import org.onetrip.server.audit.AuditRecord;
 import org.onetrip.server.audit.AuditTrail;
 import org.onetrip.server.hapi.FhirServerContribution;
-import org.onetrip.server.priorexam.PersonResolver;
+import org.onetrip.server.identity.PersonResolver;
 import org.onetrip.server.region.RegionDirectory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

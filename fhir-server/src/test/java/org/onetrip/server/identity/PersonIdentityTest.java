@@ -10,7 +10,10 @@ import org.onetrip.server.FhirHttp.Response;
 import org.onetrip.server.RegistrationRace;
 import org.onetrip.server.ServerTest;
 
-/** One person, many hospital identifiers: every identifier carries its issuer, and none names two people. */
+/**
+ * Identifiers and one keeper's records: every identifier carries its issuer; one keeper (here the region itself, with a
+ * region token) keeps one record per citizen ID. Records of several hospitals are {@link OnePersonManyHospitalsTest}.
+ */
 class PersonIdentityTest extends ServerTest {
 
 	static final String CITIZEN = "urn:onetrip:citizen-id";
@@ -54,12 +57,13 @@ class PersonIdentityTest extends ServerTest {
 	}
 
 	@Test
-	void aSecondPatientWithTheSameCitizenIdIsRefusedWith409() {
+	void aSecondRecordOfOneCitizenIdByTheSameKeeperIsRefusedWith409() {
 		String citizenId = unique("3302");
 		assertThat(fhir.post("/Patient", person(citizenId, "First")).status()).isEqualTo(201);
 		Response second = fhir.post("/Patient", person(citizenId, "Second"));
 		assertThat(second.status()).isEqualTo(409);
-		assertThat(second.body()).contains("duplicate").contains(citizenId);
+		assertThat(second.outcome().getIssueFirstRep().getDiagnostics()).contains("already keeps").contains(citizenId)
+				.doesNotContain("HAPI-");
 		assertThat(fhir.get("/Patient?identifier=" + CITIZEN + "|" + citizenId).bundle().getEntry()).hasSize(1);
 	}
 
@@ -75,7 +79,7 @@ class PersonIdentityTest extends ServerTest {
 	}
 
 	@Test
-	void hospitalsRegisteringThePersonAtTheSameMomentGetOnePatient() throws Exception {
+	void oneKeeperRegisteringThePersonFromManyDesksAtOnceGetsOneRecord() throws Exception {
 		String citizenId = unique("3304");
 		List<Integer> statuses = RegistrationRace.run(List.of(fhir), citizenId, 8, true);
 

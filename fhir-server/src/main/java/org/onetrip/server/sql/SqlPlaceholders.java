@@ -1,13 +1,13 @@
-package org.onetrip.server.priorexam;
+package org.onetrip.server.sql;
 
 import java.util.Collections;
 
 /** The {@code ?, ?, ?} of an SQL {@code IN (...)} list with one parameter per value. */
-final class SqlPlaceholders {
+public final class SqlPlaceholders {
 
 	private SqlPlaceholders() {}
 
-	static String of(int count) {
+	public static String of(int count) {
 		return String.join(", ", Collections.nCopies(count, "?"));
 	}
 }
