@@ -56,11 +56,12 @@ public final class CdsBench {
 	private void run(Args args) throws Exception {
 		Settings settings = new Settings(args);
 		StringBuilder report = new StringBuilder();
-		report.append(String.format(Locale.ROOT, "### CDS duplicate-exam hook (order-sign): %d exams per patient, exams loaded %s, "
-				+ "%s heap, %d loader threads, %d sequential hook calls per row%n%n", settings.examsPerPatient,
+		report.append(String.format(Locale.ROOT, "### CDS duplicate-exam hook (order-sign): %d hospital record(s) per person, "
+				+ "%d exams per person, exams loaded %s, %s heap, %d loader threads, %d sequential hook calls per row%n%n",
+				settings.recordsPerPerson, settings.examsPerPatient,
 				settings.synthetic ? "synthetically ($synthetic-prior-exams), Patients through FHIR" : "through FHIR transactions",
 				settings.heap, settings.threads, settings.queries));
-		report.append("| prior-exam index | patients | indexed exams | load | p50 ms | p95 ms | p99 ms | max ms | cards/call |\n");
+		report.append("| prior-exam index | persons | indexed exams | load | p50 ms | p95 ms | p99 ms | max ms | cards/call |\n");
 		report.append("|---|---:|---:|---|---:|---:|---:|---:|---:|\n");
 		List<String> footnotes = new ArrayList<>();
 		for (String kind : settings.indexes) {
@@ -99,6 +100,8 @@ public final class CdsBench {
 	private static final class Settings {
 		final int patients;
 		final int examsPerPatient;
+		/** Hospital records of each person: B's (with the exams), then A's, then clinic C's, linked by the citizen ID. */
+		final int recordsPerPerson;
 		final int perBundle;
 		final int threads;
 		final int queries;
@@ -120,6 +123,10 @@ public final class CdsBench {
 		Settings(Args args) {
 			patients = args.integer("patients", 10_000);
 			examsPerPatient = args.integer("exams-per-patient", 10);
+			recordsPerPerson = args.integer("records-per-person", 1);
+			if (recordsPerPerson < 1 || recordsPerPerson > 3) {
+				throw new IllegalArgumentException("--records-per-person is 1 (hospital B), 2 (+ hospital A) or 3 (+ clinic C)");
+			}
 			synthetic = switch (args.get("load", "fhir")) {
 				case "fhir" -> false;
 				case "synthetic" -> true;
@@ -176,8 +183,8 @@ public final class CdsBench {
 			int last = Math.min(to, start + perBundle);
 			long bundleSeed = settings.random.nextLong();
 			bundles.add(() -> {
-				postTransaction(fhir, bundle(settings.runId, first, last, settings.examsPerPatient, new Random(bundleSeed), null));
-				progress.advance((long) (last - first) * (1 + settings.examsPerPatient));
+				postTransaction(fhir, bundle(settings.runId, first, last, settings.examsPerPatient, settings.recordsPerPerson, new Random(bundleSeed), null));
+				progress.advance((long) (last - first) * (settings.recordsPerPerson + settings.examsPerPatient));
 				return null;
 			});
 		}
@@ -195,21 +202,21 @@ public final class CdsBench {
 		if (!patientsLoaded) {
 			int perBundle = settings.perBundle;
 			Progress progress = new Progress("patients", (settings.patients + perBundle - 1) / perBundle, "bundles",
-					"patients", "patients/s");
+					"records", "records/s");
 			List<Callable<Void>> bundles = new ArrayList<>();
 			for (int start = 0; start < settings.patients; start += perBundle) {
 				int first = start;
 				int last = Math.min(settings.patients, start + perBundle);
 				bundles.add(() -> {
-					postTransaction(fhir, bundle(settings.runId, first, last, 0, null, settings.patientIdPrefix()));
-					progress.advance(last - first);
+					postTransaction(fhir, bundle(settings.runId, first, last, 0, settings.recordsPerPerson, null, settings.patientIdPrefix()));
+					progress.advance((long) (last - first) * settings.recordsPerPerson);
 					return null;
 				});
 			}
 			runAll(bundles, settings.threads);
 			progress.close();
 			patientsLoaded = true;
-			patientsRate = String.format(Locale.ROOT, "%.0f patients/s (FHIR), ", progress.itemsPerSecond());
+			patientsRate = String.format(Locale.ROOT, "%.0f hospital records/s (FHIR, linked), ", progress.itemsPerSecond());
 		}
 		// Ranges of patients sized so one call writes about 100,000 exams; two calls at a time keep the index busy.
 		int range = Math.max(1, 100_000 / settings.examsPerPatient);
@@ -314,10 +321,12 @@ public final class CdsBench {
 	}
 
 	/**
-	 * Patients first..last-1 registered at hospital B, each with exams over the last two years. With an id prefix the
+	 * Persons first..last-1 registered at hospital B, each with exams over the last two years; with more records per
+	 * person also at hospital A and clinic C (own MRN, same citizen ID: the region links them). With an id prefix the
 	 * Patients are written with those ids (PUT), so that synthetic exams can name them.
 	 */
-	private static String bundle(String runId, int first, int last, int examsPerPatient, Random random, String idPrefix) {
+	private static String bundle(String runId, int first, int last, int examsPerPatient, int recordsPerPerson, Random random,
+			String idPrefix) {
 		ObjectNode bundle = JSON.createObjectNode().put("resourceType", "Bundle").put("type", "transaction");
 		ArrayNode entries = bundle.putArray("entry");
 		Instant now = Instant.now();
@@ -338,6 +347,24 @@ public final class CdsBench {
 			} else {
 				patient.put("id", idPrefix + p);
 				pe.putObject("request").put("method", "PUT").put("url", patientUrl);
+			}
+			String[][] otherRecords = {{"hospital-a", "A"}, {"clinic-c", "C"}};
+			for (int r = 0; r < recordsPerPerson - 1; r++) {
+				String suffix = "-" + otherRecords[r][1].toLowerCase(Locale.ROOT);
+				ObjectNode other = JSON.createObjectNode().put("resourceType", "Patient");
+				ArrayNode ids = other.putArray("identifier");
+				ids.addObject().put("system", "urn:onetrip:citizen-id").put("value", citizenId(runId, p));
+				ids.addObject().put("system", "urn:onetrip:mrn:" + otherRecords[r][0]).put("value", otherRecords[r][1] + runId + "-" + p);
+				other.putArray("name").addObject().put("family", "Bench" + p);
+				ObjectNode oe = entries.addObject();
+				oe.set("resource", other);
+				if (idPrefix == null) {
+					oe.put("fullUrl", "urn:uuid:" + UUID.randomUUID());
+					oe.putObject("request").put("method", "POST").put("url", "Patient");
+				} else {
+					other.put("id", idPrefix + p + suffix);
+					oe.putObject("request").put("method", "PUT").put("url", "Patient/" + idPrefix + p + suffix);
+				}
 			}
 			for (int e = 0; e < examsPerPatient; e++) {
 				ObjectNode report = JSON.createObjectNode().put("resourceType", "DiagnosticReport").put("status", "final");

@@ -82,6 +82,39 @@ class PostgresStorageTest {
 	}
 
 	@Test
+	void twoHospitalsRegisteringOnePersonAtTheSameMomentOnTwoInstancesGetTwoRecordsOfOnePerson() throws Exception {
+		FhirHttp hospitalAOnFirst = instanceA.fhir().as(org.onetrip.server.TestTokens.hospital("hospital-a", "user/*.cruds"));
+		FhirHttp hospitalBOnSecond = instanceB.fhir().as(org.onetrip.server.TestTokens.hospital("hospital-b", "user/*.cruds"));
+		for (int i = 0; i < 10; i++) {
+			int person = i;
+			String citizenId = "3304021999121" + (20000 + person);
+			List<Callable<Integer>> registrations = List.of(
+					() -> hospitalAOnFirst.post("/Patient", hospitalAOnFirst.json(registration(citizenId, "urn:onetrip:mrn:hospital-a", "PG-A" + person)),
+							Map.of("If-None-Exist", "identifier=urn:onetrip:citizen-id|" + citizenId)).status(),
+					() -> hospitalBOnSecond.post("/Patient", hospitalBOnSecond.json(registration(citizenId, "urn:onetrip:mrn:hospital-b", "PG-B" + person)),
+							Map.of("If-None-Exist", "identifier=urn:onetrip:citizen-id|" + citizenId)).status());
+
+			assertThat(atOnce(registrations)).as("each hospital gets its own record").containsExactly(201, 201);
+
+			List<String> records = instanceA.fhir().get("/Patient?identifier=urn:onetrip:citizen-id|" + citizenId).bundle().getEntry()
+					.stream().map(e -> e.getResource().getIdElement().getIdPart()).toList();
+			assertThat(records).hasSize(2);
+			org.hl7.fhir.r4.model.Parameters pix = instanceB.fhir().get("/Patient/$ihe-pix?sourceIdentifier=urn:onetrip:mrn:hospital-a|PG-A"
+					+ person).as(org.hl7.fhir.r4.model.Parameters.class);
+			assertThat(pix.getParameter()).as("linked, whichever committed first").filteredOn(p -> "targetId".equals(p.getName()))
+					.extracting(p -> ((Reference) p.getValue()).getReferenceElement().getIdPart()).containsExactlyInAnyOrderElementsOf(records);
+		}
+	}
+
+	private static Patient registration(String citizenId, String mrnSystem, String mrn) {
+		Patient patient = new Patient();
+		patient.addIdentifier().setSystem("urn:onetrip:citizen-id").setValue(citizenId);
+		patient.addIdentifier().setSystem(mrnSystem).setValue(mrn);
+		patient.addName().setFamily("Racer");
+		return patient;
+	}
+
+	@Test
 	void plainCreatesOnTwoInstancesLetExactlyOneWin() throws Exception {
 		String citizenId = "330402199912120058";
 		List<Integer> statuses = race(citizenId, false);
