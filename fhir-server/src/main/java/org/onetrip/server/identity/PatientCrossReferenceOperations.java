@@ -39,7 +39,8 @@ import org.onetrip.terminology.region.Region;
  * hospital's identifier, as their identifiers and Patients everywhere else;</li>
  * <li>{@code Patient/$match} (ITI-119): Patients like the given one, each with a score and a match grade.</li>
  * </ul>
- * Who is one person is {@link PersonResolver}'s to say (person identifiers, operator links); $match only suggests.
+ * Who is one person is {@link PersonResolver}'s to say (the person ledger); $match scores candidates and answers each
+ * one's linked records with it.
  */
 public class PatientCrossReferenceOperations {
 
@@ -142,6 +143,7 @@ public class PatientCrossReferenceOperations {
 				scored.add(match);
 			}
 		}
+		withLinkedRecords(scored);
 		scored.sort(Comparator.comparingDouble(Scored::score).reversed());
 		Bundle out = new Bundle().setType(Bundle.BundleType.SEARCHSET);
 		for (Scored match : scored.subList(0, Math.min(limit, scored.size()))) {
@@ -152,6 +154,26 @@ public class PatientCrossReferenceOperations {
 		}
 		out.setTotal(out.getEntry().size());
 		return out;
+	}
+
+	/**
+	 * The region's persons: every record linked to a match is the same person whatever its own demographics say, so it
+	 * is answered too, with the score and grade of the record it is linked to.
+	 */
+	private void withLinkedRecords(List<Scored> scored) {
+		Map<String, Scored> byId = new LinkedHashMap<>();
+		scored.forEach(m -> byId.put(m.patient().getIdElement().getIdPart(), m));
+		for (Scored match : List.copyOf(scored)) {
+			for (String linked : persons.byPatientId(match.patient().getIdElement().getIdPart())) {
+				if (!byId.containsKey(linked)) {
+					persons.readPatient(linked).ifPresent(p -> {
+						Scored same = new Scored(p, match.score(), match.grade());
+						byId.put(linked, same);
+						scored.add(same);
+					});
+				}
+			}
+		}
 	}
 
 	private static void collect(Map<String, Patient> into, IFhirResourceDao<Patient> dao, SearchParameterMap search, RequestDetails request) {

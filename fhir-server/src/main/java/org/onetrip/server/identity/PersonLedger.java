@@ -1,6 +1,5 @@
 package org.onetrip.server.identity;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,13 +23,13 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * unlink ({@code OT_PERSON_LINK_LOG}). Written in the FHIR write's own transaction, so a rolled-back Patient leaves
  * no person behind and a committed one is linked the moment it is visible.
  *
- * <p>Writers of one key, and merges of one person, take a row lock on a stripe of {@code OT_PERSON_LOCK} until their
- * transaction ends: two hospitals registering one citizen ID at the same moment, on one instance or two, are
- * decided one after the other, and the second sees the first's record.
+ * <p>Writers of one key take that key's row lock in {@code OT_PERSON_KEY_LOCK} (an upsert: the row is made on first
+ * use) until their transaction ends, and a merge locks the records of the persons it merges: two hospitals
+ * registering one citizen ID at the same moment, on one instance or two, are decided one after the other, and the
+ * second sees the first's record. Only writers of the same person ever wait for each other, so a bulk load of
+ * thousands of people per transaction does not queue behind another.
  */
 public class PersonLedger {
-
-	static final int STRIPES = 1024;
 
 	public enum LinkedBy { SELF, AUTO, OPERATOR }
 
@@ -48,9 +47,12 @@ public class PersonLedger {
 			String who, String reason) {}
 
 	private final JdbcTemplate jdbc;
+	private final boolean postgres;
 
 	public PersonLedger(JdbcTemplate jdbc) {
 		this.jdbc = jdbc;
+		this.postgres = Boolean.TRUE.equals(jdbc.execute((java.sql.Connection c) ->
+				c.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT).contains("postgres")));
 		jdbc.execute("CREATE TABLE IF NOT EXISTS OT_PERSON_RECORD (PATIENT_ID VARCHAR(128) NOT NULL PRIMARY KEY, "
 				+ "PERSON_ID VARCHAR(128) NOT NULL, HOSPITAL VARCHAR(128) NOT NULL, FROM_DICOM BOOLEAN NOT NULL, "
 				+ "LINKED_BY VARCHAR(16) NOT NULL, FAMILY VARCHAR(200), GIVEN VARCHAR(200), BIRTH_DATE VARCHAR(10), "
@@ -70,46 +72,33 @@ public class PersonLedger {
 				+ "PERSON_ID VARCHAR(128), SOURCE VARCHAR(16) NOT NULL, WHO VARCHAR(200), REASON VARCHAR(1000))");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_PERSON_LINK_LOG_A ON OT_PERSON_LINK_LOG (PATIENT_A)");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_PERSON_LINK_LOG_B ON OT_PERSON_LINK_LOG (PATIENT_B)");
-		jdbc.execute("CREATE TABLE IF NOT EXISTS OT_PERSON_LOCK (STRIPE INT NOT NULL PRIMARY KEY)");
-		createLockStripes();
+		jdbc.execute("CREATE TABLE IF NOT EXISTS OT_PERSON_KEY_LOCK (PERSON_KEY VARCHAR(400) NOT NULL PRIMARY KEY, "
+				+ "WRITES BIGINT NOT NULL)");
 	}
 
-	/** Two instances may start together: each inserts only the stripes it does not see, and a clash is harmless. */
-	private void createLockStripes() {
-		Integer present = jdbc.queryForObject("SELECT COUNT(*) FROM OT_PERSON_LOCK", Integer.class);
-		if (present != null && present == 2 * STRIPES) {
+	/**
+	 * Locks these keys until the transaction ends, in one statement and in sorted order (two writers of the same keys
+	 * never deadlock). The row is made on first use; a concurrent first use waits for the other to commit.
+	 */
+	public void lockKeys(Collection<String> keys) {
+		if (keys.isEmpty()) {
 			return;
 		}
-		Set<Integer> have = new java.util.HashSet<>(jdbc.queryForList("SELECT STRIPE FROM OT_PERSON_LOCK", Integer.class));
-		for (int stripe = 0; stripe < 2 * STRIPES; stripe++) {
-			if (!have.contains(stripe)) {
-				try {
-					jdbc.update("INSERT INTO OT_PERSON_LOCK (STRIPE) VALUES (?)", stripe);
-				} catch (org.springframework.dao.DuplicateKeyException anotherInstanceWasFirst) {
-					// the stripe exists: that is all we need
-				}
-			}
-		}
+		List<String> sorted = new ArrayList<>(new TreeSet<>(keys));
+		String rows = String.join(", ", java.util.Collections.nCopies(sorted.size(), "(?, 1)"));
+		jdbc.update(postgres
+				? "INSERT INTO OT_PERSON_KEY_LOCK (PERSON_KEY, WRITES) VALUES " + rows
+						+ " ON CONFLICT (PERSON_KEY) DO UPDATE SET WRITES = OT_PERSON_KEY_LOCK.WRITES + 1"
+				: "MERGE INTO OT_PERSON_KEY_LOCK (PERSON_KEY, WRITES) KEY (PERSON_KEY) VALUES " + rows, sorted.toArray());
 	}
 
-	/** Locks the stripes of these keys until the transaction ends, in one order so that two writers never deadlock. */
-	public void lockKeys(Collection<String> keys) {
-		lockStripes(keys.stream().map(k -> stripe(k)).collect(java.util.stream.Collectors.toCollection(TreeSet::new)));
-	}
-
-	/** Locks the stripes of these persons (after any key locks): merges of one person are decided one at a time. */
+	/** Locks the records of these persons (after any key locks): merges of one person are decided one at a time. */
 	public void lockPersons(Collection<String> personIds) {
-		lockStripes(personIds.stream().map(p -> STRIPES + stripe(p)).collect(java.util.stream.Collectors.toCollection(TreeSet::new)));
-	}
-
-	private void lockStripes(TreeSet<Integer> stripes) {
-		for (int stripe : stripes) {
-			jdbc.queryForList("SELECT STRIPE FROM OT_PERSON_LOCK WHERE STRIPE = ? FOR UPDATE", Integer.class, stripe);
+		if (personIds.isEmpty()) {
+			return;
 		}
-	}
-
-	private static int stripe(String value) {
-		return Math.floorMod(UUID.nameUUIDFromBytes(value.getBytes(StandardCharsets.UTF_8)).hashCode(), STRIPES);
+		jdbc.queryForList("SELECT PATIENT_ID FROM OT_PERSON_RECORD WHERE PERSON_ID IN (" + SqlPlaceholders.of(personIds.size())
+				+ ") ORDER BY PATIENT_ID FOR UPDATE", String.class, new TreeSet<>(personIds).toArray());
 	}
 
 	public Optional<Stored> stored(String patientId) {

@@ -291,6 +291,23 @@ class OnePersonManyHospitalsTest extends ServerTest {
 	}
 
 	@Test
+	void pdqmMatchOnOneHospitalsMrnAnswersEveryLinkedRecord() {
+		String citizenId = unique("9912");
+		String mrnB = unique("B");
+		String atA = id(register(hospitalA, registration(citizenId, MRN_A, unique("A")), citizenId));
+		String atB = id(register(hospitalB, registration(citizenId, MRN_B, mrnB), citizenId));
+		Patient wanted = new Patient();
+		wanted.addIdentifier().setSystem(MRN_B).setValue(mrnB);
+		Parameters in = new Parameters();
+		in.addParameter().setName("resource").setResource(wanted);
+		in.addParameter().setName("onlyCertainMatches").setValue(new org.hl7.fhir.r4.model.BooleanType(true));
+
+		org.hl7.fhir.r4.model.Bundle matches = fhir.post("/Patient/$match", in).bundle();
+
+		assertThat(matches.getEntry()).extracting(e -> e.getResource().getIdElement().getIdPart()).containsExactlyInAnyOrder(atA, atB);
+	}
+
+	@Test
 	void cFindByAnyHospitalsPatientIdFindsTheWholePersonsStudies() throws Exception {
 		String citizenId = unique("9911");
 		String mrnA = unique("A");
