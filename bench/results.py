@@ -15,10 +15,11 @@ import re
 import subprocess
 import sys
 
-ORDER = ["fhir", "cds", "dicom", "storm"]
+ORDER = ["fhir", "cds", "persons", "dicom", "storm"]
 TITLES = {
     "fhir": "FHIR ingest and per-patient searches (Synthea)",
     "cds": "CDS duplicate-exam hook: relational vs Elasticsearch prior-exam index",
+    "persons": "Persons with records at three hospitals: linked registrations and the CDS hook",
     "dicom": "DICOM C-STORE ingest and C-FIND, OneTrip vs Orthanc in the same run",
     "storm": "Booking storm across two instances on one PostgreSQL",
 }
