@@ -43,8 +43,13 @@ import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 })
 public class HapiJpaConfiguration {
 
+	/**
+	 * @param reuseSearchResults how long HAPI may answer a search with an identical earlier search's results: zero (the
+	 *                           default) runs every search against what is committed now; only for an A/B measurement.
+	 */
 	@Bean
-	public JpaStorageSettings storageSettings() {
+	public JpaStorageSettings storageSettings(
+			@org.springframework.beans.factory.annotation.Value("${onetrip.search.reuse-results-for:PT0S}") java.time.Duration reuseSearchResults) {
 		JpaStorageSettings settings = new JpaStorageSettings();
 		// Hospital systems send ids of every shape, all-numeric ones included (PUT Organization/1).
 		// HAPI allows that only when its own ids cannot collide with them, hence UUIDs for server-assigned ids.
@@ -58,16 +63,16 @@ public class HapiJpaConfiguration {
 		// The :missing modifier and full-text search are not used by OneTrip; skipping them keeps writes cheap.
 		settings.setIndexMissingFields(IndexEnabledEnum.DISABLED);
 		settings.setAdvancedHSearchIndexing(false);
-		// Combo unique indexes back the "one identifier, one person" rule (see identity package).
-		settings.setUniqueIndexesEnabled(true);
-		settings.setUniqueIndexesCheckedBeforeSave(true);
+		// No combo-unique search parameters: who is one person is the identity package's person ledger, per hospital.
+		settings.setUniqueIndexesEnabled(false);
 		// Write-path CPU is the ingest bottleneck on small machines: store resource bodies as plain JSON
 		// (no gzip) inline in the version row (no LOB), and index search parameters by hash only.
 		settings.setResourceEncoding(ResourceEncodingEnum.JSON);
 		settings.setInlineResourceTextBelowSize(1_000_000);
 		settings.setIndexStorageOptimized(true);
-		// Repeated identical searches within a minute reuse their result set instead of re-running SQL.
-		settings.setReuseCachedSearchResultsForMillis(60_000L);
+		// Every search runs against what is committed now: a doctor repeating a search must see the report that arrived a
+		// second ago, on every instance (HAPI would otherwise hand back an identical search's results for a while).
+		settings.setReuseCachedSearchResultsForMillis(reuseSearchResults.isZero() ? null : reuseSearchResults.toMillis());
 		settings.setDefaultSearchParamsCanBeOverridden(true);
 		return settings;
 	}

@@ -47,8 +47,8 @@ public class IdentityConfiguration {
 	}
 
 	@Bean
-	public FhirServerContribution hospitalScopedMatches() {
-		return FhirServerContribution.interceptor(new HospitalScopedMatches());
+	public FhirServerContribution hospitalScopedMatches(RegionDirectory directory) {
+		return FhirServerContribution.interceptor(new HospitalScopedMatches(directory.region()));
 	}
 
 	@Bean

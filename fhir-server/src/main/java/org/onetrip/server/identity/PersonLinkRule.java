@@ -64,7 +64,9 @@ public final class PersonLinkRule {
 				return new Refuse(409, keeper(incoming) + " already keeps Patient/" + them.patientId() + " for health card "
 						+ sharedCards.iterator().next() + ": update that record instead of creating another");
 			}
-			if (!sharedMrns.isEmpty() && !incoming.fromDicom() && !them.fromDicom()) {
+			// An MRN names one record of its hospital; the only second one is the record a PACS study made before the
+			// hospital's registration arrived (exactly one of the two from DICOM).
+			if (!sharedMrns.isEmpty() && incoming.fromDicom() == them.fromDicom()) {
 				return new Refuse(409, "MRN " + sharedMrns.iterator().next() + " already names Patient/" + them.patientId()
 						+ ": a hospital's MRN names one record; update that record instead of creating another");
 			}

@@ -25,7 +25,6 @@ import org.onetrip.server.identity.PersonLedger.LinkedBy;
 import org.onetrip.server.identity.PersonLedger.MatchStatus;
 import org.onetrip.server.identity.PersonLedger.Stored;
 import org.onetrip.server.security.Callers;
-import org.onetrip.server.security.Ownership;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
@@ -53,18 +52,18 @@ public class PersonLinker {
 		this.meters = meters;
 	}
 
-	/** Before storage: a record that contradicts itself is refused before anything is written; the keeper is stamped. */
+	/** Before storage: a record that contradicts itself is refused before anything is written. */
 	@Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED, order = 100)
 	public void creating(IBaseResource resource) {
 		if (resource instanceof Patient patient) {
-			checkAndStamp(patient);
+			refuseTwoCitizenIds(patient);
 		}
 	}
 
 	@Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED, order = 100)
 	public void updating(IBaseResource previous, IBaseResource resource) {
 		if (resource instanceof Patient patient) {
-			checkAndStamp(patient);
+			refuseTwoCitizenIds(patient);
 		}
 	}
 
@@ -92,15 +91,10 @@ public class PersonLinker {
 		}
 	}
 
-	private void checkAndStamp(Patient patient) {
+	private void refuseTwoCitizenIds(Patient patient) {
 		PersonRecord record = records.of(patient);
 		if (record.citizenIds().size() > 1) {
-			PersonLinkRule.Decision refusal = PersonLinkRule.decide(record, List.of(), Map.of(), Map.of(), Set.of());
-			throw refusal((PersonLinkRule.Refuse) refusal);
-		}
-		// The keeper as a tag, so that a hospital's conditional create can be scoped to its own records.
-		if (Ownership.tagged(patient).isEmpty() && !PersonRecord.REGION.equals(record.hospital())) {
-			Ownership.stamp(patient, record.hospital());
+			throw refusal((PersonLinkRule.Refuse) PersonLinkRule.decide(record, List.of(), Map.of(), Map.of(), Set.of()));
 		}
 	}
 
@@ -157,9 +151,11 @@ public class PersonLinker {
 		Set<String> candidatePersons = new TreeSet<>();
 		sharing.forEach(s -> candidatePersons.add(s.personId()));
 		candidatePersons.remove(ownPerson);
-		ledger.lockPersons(candidatePersons);
-		// Read again under the person locks: a concurrent merge may have moved them.
-		sharing = ledger.sharingKeys(record.keys(), record.patientId());
+		if (!candidatePersons.isEmpty()) {
+			ledger.lockPersons(candidatePersons);
+			// Read again under the person locks: a concurrent merge may have moved them.
+			sharing = ledger.sharingKeys(record.keys(), record.patientId());
+		}
 		Set<String> persons = new TreeSet<>();
 		sharing.forEach(s -> persons.add(s.personId()));
 		List<PersonLinkRule.Linked> linked = sharing.stream().map(s -> new PersonLinkRule.Linked(s.record(), s.personId())).toList();
