@@ -57,4 +57,70 @@ public class InputCheckConfiguration {
 		storageInterceptors.registerInterceptor(check);
 		return check;
 	}
+
+	/**
+	 * Tomcat's error report valve replaced on the host (also the one Spring Boot adds): its refusals become
+	 * OperationOutcomes. Runs after Spring Boot's own Tomcat customizer.
+	 */
+	@Bean
+	public org.springframework.boot.web.server.WebServerFactoryCustomizer<org.springframework.boot.web.embedded.tomcat.TomcatServletWebServerFactory>
+			operationOutcomeErrorReports() {
+		return new OperationOutcomeErrorReports();
+	}
+
+	static final class OperationOutcomeErrorReports implements
+			org.springframework.boot.web.server.WebServerFactoryCustomizer<org.springframework.boot.web.embedded.tomcat.TomcatServletWebServerFactory>,
+			org.springframework.core.Ordered {
+
+		@Override
+		public void customize(org.springframework.boot.web.embedded.tomcat.TomcatServletWebServerFactory factory) {
+			// Tomcat answers TRACE itself with an empty 405; let it through to TraceRefusal, which answers it properly.
+			factory.addConnectorCustomizers(connector -> connector.setAllowTrace(true));
+			factory.addContextCustomizers(context -> {
+				if (context.getParent() instanceof org.apache.catalina.core.StandardHost host) {
+					host.setErrorReportValveClass(OperationOutcomeErrorReportValve.class.getName());
+					for (org.apache.catalina.Valve valve : host.getPipeline().getValves()) {
+						if (valve instanceof org.apache.catalina.valves.ErrorReportValve && !(valve instanceof OperationOutcomeErrorReportValve)) {
+							host.getPipeline().removeValve(valve);
+						}
+					}
+					host.getPipeline().addValve(new OperationOutcomeErrorReportValve());
+				}
+			});
+		}
+
+		@Override
+		public int getOrder() {
+			return org.springframework.core.Ordered.LOWEST_PRECEDENCE;
+		}
+	}
+
+	/** Before everything else: TRACE (which would echo the request, tokens included) is refused with an OperationOutcome. */
+	@Bean
+	public FilterRegistrationBean<TraceRefusal> traceRefusal(FhirContext fhirContext) {
+		FilterRegistrationBean<TraceRefusal> registration = new FilterRegistrationBean<>(new TraceRefusal(fhirContext));
+		registration.addUrlPatterns("/*");
+		registration.setOrder(org.springframework.core.Ordered.HIGHEST_PRECEDENCE);
+		return registration;
+	}
+
+	static final class TraceRefusal extends org.springframework.web.filter.OncePerRequestFilter {
+		private final FhirContext fhirContext;
+
+		TraceRefusal(FhirContext fhirContext) {
+			this.fhirContext = fhirContext;
+		}
+
+		@Override
+		protected void doFilterInternal(jakarta.servlet.http.HttpServletRequest request, jakarta.servlet.http.HttpServletResponse response,
+				jakarta.servlet.FilterChain chain) throws jakarta.servlet.ServletException, java.io.IOException {
+			if ("TRACE".equalsIgnoreCase(request.getMethod())) {
+				response.setHeader("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+				org.onetrip.server.hapi.OperationOutcomeResponse.write(fhirContext, request, response, 405,
+						org.hl7.fhir.r4.model.OperationOutcome.IssueType.NOTSUPPORTED, "TRACE is not served by OneTrip");
+				return;
+			}
+			chain.doFilter(request, response);
+		}
+	}
 }

@@ -20,10 +20,8 @@ import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Schedule;
-import org.hl7.fhir.r4.model.ServiceRequest;
 import org.hl7.fhir.r4.model.Slot;
 import org.onetrip.server.region.RegionDirectory;
-import org.onetrip.terminology.region.HospitalLevel;
 
 /**
  * Every Appointment write goes through the {@link SlotLedger}, whatever door it came in by (plain FHIR
@@ -48,22 +46,26 @@ public class AppointmentLedgerGuard {
 	private final MeterRegistry meters;
 	private final DaoRegistry daoRegistry;
 	private final RegionDirectory directory;
+	private final PrimaryReferrals primaryReferrals;
 	private final Duration defaultHold;
 	private final Duration referralReservation;
 	private final SlotStatusSync statusSync;
 	/** The hospital of each Schedule seen (a schedule's actors do not move between hospitals). */
-	private final java.util.Map<String, String> hospitalOfSchedule = new java.util.concurrent.ConcurrentHashMap<>();
+	private final java.util.Map<String, SlotLedger.Place> placeOfSchedule = new java.util.concurrent.ConcurrentHashMap<>();
+	private final AppointmentAttempts attempts;
 
 	/**
 	 * @param defaultHold how long a pending appointment keeps its place when it names no expiry
 	 * @param referralReservation how long before a slot its unused referral places open to everyone
 	 */
 	public AppointmentLedgerGuard(SlotLedger ledger, MeterRegistry meters, DaoRegistry daoRegistry, RegionDirectory directory,
-			Duration defaultHold, Duration referralReservation, SlotStatusSync statusSync) {
+			Duration defaultHold, Duration referralReservation, SlotStatusSync statusSync, AppointmentAttempts attempts) {
 		this.ledger = ledger;
+		this.attempts = attempts;
 		this.meters = meters;
 		this.daoRegistry = daoRegistry;
 		this.directory = directory;
+		this.primaryReferrals = new PrimaryReferrals(daoRegistry, directory);
 		this.defaultHold = defaultHold;
 		this.referralReservation = referralReservation;
 		this.statusSync = statusSync;
@@ -112,28 +114,39 @@ public class AppointmentLedgerGuard {
 		}
 		statusSync.changedInThisTransaction(ledger.releaseAllBut(id, slotIds));
 		Instant now = Instant.now();
+		// Only a new claim is an attempt: an update of a booked appointment is not, and a hold being booked is its end.
+		SlotLedger.LiveClaim before = ledger.liveClaim(id, now);
 		Instant expires = held ? holdExpiry(appointment, now) : null;
 		boolean referral = carriesPrimaryReferral(appointment);
-		String hospital = "none";
+		SlotLedger.Place place = new SlotLedger.Place(SlotCapacity.NO_HOSPITAL, SlotCapacity.NO_DEPARTMENT);
 		for (String slotId : slotIds) {
 			var known = ledger.availability(slotId, now);
 			if (known.isEmpty()) {
 				define(readSlot(slotId));
 				known = ledger.availability(slotId, now);
 			}
-			hospital = known.map(a -> a.capacity().hospital()).orElse(hospital);
+			if (known.isPresent()) {
+				place = new SlotLedger.Place(known.get().capacity().hospital(), known.get().capacity().department());
+			}
 			if (ledger.claim(slotId, id, referral, expires, now) instanceof SlotRule.Refused refused) {
-				count(hospital, "refused-" + refused.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), referral);
+				String outcome = "refused-" + refused.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+				count(place.hospital(), outcome, referral);
+				attempts.refused(place, outcome, referral, now);
 				throw new ResourceVersionConflictException("Appointment " + id + " not booked: " + refused.reason());
 			}
 		}
-		count(hospital, held ? "held" : "booked", referral);
+		count(place.hospital(), held ? "held" : "booked", referral);
+		if (before == SlotLedger.LiveClaim.NONE) {
+			attempts.granted(place, held ? AppointmentAttempts.HELD : AppointmentAttempts.BOOKED, referral, now);
+		} else if (before == SlotLedger.LiveClaim.HELD && booked) {
+			attempts.granted(place, AppointmentAttempts.HOLD_BOOKED, referral, now);
+		}
 		statusSync.changedInThisTransaction(slotIds);
 	}
 
 	/**
-	 * {@code onetrip_appointment_claims_total{hospital,outcome,referral}}: the appointment success rate is
-	 * booked / all outcomes; refusals say why (full, started, reserved, unknown-slot).
+	 * {@code onetrip_appointment_claims_total{hospital,outcome,referral}}: this instance's claims since it started, for
+	 * rates; the region's figures for any period are {@link AppointmentAttempts} ($appointment-statistics).
 	 */
 	private void count(String hospital, String outcome, boolean referral) {
 		Counter.builder("onetrip.appointment.claims")
@@ -152,25 +165,7 @@ public class AppointmentLedgerGuard {
 
 	/** A referral from a primary-level institution may use the places a slot keeps for referrals. */
 	private boolean carriesPrimaryReferral(Appointment appointment) {
-		for (Reference basedOn : appointment.getBasedOn()) {
-			if (!"ServiceRequest".equals(basedOn.getReferenceElement().getResourceType())) {
-				continue;
-			}
-			try {
-				ServiceRequest referral = daoRegistry.getResourceDao(ServiceRequest.class)
-						.read(basedOn.getReferenceElement().toUnqualifiedVersionless(), new SystemRequestDetails());
-				boolean live = referral.getStatus() == ServiceRequest.ServiceRequestStatus.ACTIVE
-						|| referral.getStatus() == ServiceRequest.ServiceRequestStatus.COMPLETED;
-				boolean fromPrimary = directory.hospitalOf(referral.getRequester().getReference())
-						.map(h -> h.level() == HospitalLevel.PRIMARY).orElse(false);
-				if (live && fromPrimary) {
-					return true;
-				}
-			} catch (ResourceNotFoundException e) {
-				// Referential integrity refuses a dangling basedOn before we get here; nothing to qualify.
-			}
-		}
-		return false;
+		return appointment.getBasedOn().stream().anyMatch(basedOn -> primaryReferrals.qualifies(basedOn.getReference()));
 	}
 
 	private Slot readSlot(String slotId) {
@@ -188,20 +183,24 @@ public class AppointmentLedgerGuard {
 		Instant reservedUntil = until != null && until.getValue() instanceof DateTimeType t && t.getValue() != null
 				? t.getValue().toInstant() : start.minus(referralReservation);
 		try {
+			SlotLedger.Place place = placeOf(slot);
 			ledger.define(new SlotCapacity(slot.getIdElement().getIdPart(), start, capacity, reserved, reservedUntil,
-					hospitalOf(slot)));
+					place.hospital(), place.department()));
 		} catch (IllegalArgumentException e) {
 			throw new UnprocessableEntityException(e.getMessage());
 		}
 	}
 
-	/** The region hospital whose schedule (department, practitioner, location) the slot belongs to. */
-	private String hospitalOf(Slot slot) {
+	/**
+	 * The region hospital whose schedule (department, practitioner, location) the slot belongs to, and the department
+	 * (HealthcareService id) the schedule names; remembered per schedule.
+	 */
+	private SlotLedger.Place placeOf(Slot slot) {
 		String scheduleId = slot.getSchedule().getReferenceElement().getIdPart();
 		if (scheduleId == null) {
-			return SlotCapacity.NO_HOSPITAL;
+			return new SlotLedger.Place(SlotCapacity.NO_HOSPITAL, SlotCapacity.NO_DEPARTMENT);
 		}
-		String known = hospitalOfSchedule.get(scheduleId);
+		SlotLedger.Place known = placeOfSchedule.get(scheduleId);
 		if (known != null) {
 			return known;
 		}
@@ -209,10 +208,17 @@ public class AppointmentLedgerGuard {
 			Schedule schedule = daoRegistry.getResourceDao(Schedule.class).read(new IdType("Schedule", scheduleId), new SystemRequestDetails());
 			java.util.Optional<String> hospital = schedule.getActor().stream().map(a -> directory.hospitalOf(a.getReference()))
 					.flatMap(java.util.Optional::stream).map(h -> h.key()).findFirst();
-			hospital.ifPresent(key -> hospitalOfSchedule.put(scheduleId, key));
-			return hospital.orElse(SlotCapacity.NO_HOSPITAL);
+			String department = schedule.getActor().stream().map(a -> a.getReferenceElement())
+					.filter(r -> "HealthcareService".equals(r.getResourceType())).map(r -> r.getIdPart()).findFirst()
+					.orElse(SlotCapacity.NO_DEPARTMENT);
+			SlotLedger.Place place = new SlotLedger.Place(hospital.orElse(SlotCapacity.NO_HOSPITAL), department);
+			if (hospital.isPresent()) {
+				placeOfSchedule.put(scheduleId, place);
+			}
+			return place;
 		} catch (ResourceNotFoundException | ca.uhn.fhir.rest.server.exceptions.ResourceGoneException e) {
-			return SlotCapacity.NO_HOSPITAL; // referential integrity normally refuses this before we get here
+			// referential integrity normally refuses this before we get here
+			return new SlotLedger.Place(SlotCapacity.NO_HOSPITAL, SlotCapacity.NO_DEPARTMENT);
 		}
 	}
 

@@ -33,6 +33,7 @@ public class RelationalSlotLedger implements SlotLedger {
 		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_SLOT_CLAIM_SLOT ON OT_SLOT_CLAIM (SLOT_ID)");
 		// Added after the first release: whose slot it is (for the figures) and whether Slot.status says busy.
 		jdbc.execute("ALTER TABLE OT_SLOT ADD COLUMN IF NOT EXISTS HOSPITAL VARCHAR(128) DEFAULT '" + SlotCapacity.NO_HOSPITAL + "' NOT NULL");
+		jdbc.execute("ALTER TABLE OT_SLOT ADD COLUMN IF NOT EXISTS DEPARTMENT VARCHAR(200) DEFAULT '" + SlotCapacity.NO_DEPARTMENT + "' NOT NULL");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_SLOT_START ON OT_SLOT (STARTS_AT)");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_SLOT_CLAIM_EXPIRES ON OT_SLOT_CLAIM (EXPIRES_AT)");
 	}
@@ -41,9 +42,9 @@ public class RelationalSlotLedger implements SlotLedger {
 	public void define(SlotCapacity slot) {
 		transaction.executeWithoutResult(tx -> {
 			if (lock(slot.slotId()).isEmpty()) {
-				jdbc.update("INSERT INTO OT_SLOT (SLOT_ID, STARTS_AT, CAPACITY, RESERVED, RESERVED_UNTIL, HOSPITAL) VALUES (?, ?, ?, ?, ?, ?)",
-						slot.slotId(), slot.start().toEpochMilli(), slot.capacity(), slot.reservedForReferrals(),
-						slot.reservedUntil().toEpochMilli(), slot.hospital());
+				jdbc.update("INSERT INTO OT_SLOT (SLOT_ID, STARTS_AT, CAPACITY, RESERVED, RESERVED_UNTIL, HOSPITAL, DEPARTMENT) "
+						+ "VALUES (?, ?, ?, ?, ?, ?, ?)", slot.slotId(), slot.start().toEpochMilli(), slot.capacity(),
+						slot.reservedForReferrals(), slot.reservedUntil().toEpochMilli(), slot.hospital(), slot.department());
 				return;
 			}
 			int taken = counts(slot.slotId(), Instant.now())[0];
@@ -51,9 +52,9 @@ public class RelationalSlotLedger implements SlotLedger {
 				throw new IllegalArgumentException("slot " + slot.slotId() + " has " + taken
 						+ " appointments; its capacity cannot drop to " + slot.capacity());
 			}
-			jdbc.update("UPDATE OT_SLOT SET STARTS_AT = ?, CAPACITY = ?, RESERVED = ?, RESERVED_UNTIL = ?, HOSPITAL = ? WHERE SLOT_ID = ?",
-					slot.start().toEpochMilli(), slot.capacity(), slot.reservedForReferrals(),
-					slot.reservedUntil().toEpochMilli(), slot.hospital(), slot.slotId());
+			jdbc.update("UPDATE OT_SLOT SET STARTS_AT = ?, CAPACITY = ?, RESERVED = ?, RESERVED_UNTIL = ?, HOSPITAL = ?, DEPARTMENT = ? "
+					+ "WHERE SLOT_ID = ?", slot.start().toEpochMilli(), slot.capacity(), slot.reservedForReferrals(),
+					slot.reservedUntil().toEpochMilli(), slot.hospital(), slot.department(), slot.slotId());
 		});
 	}
 
@@ -110,6 +111,29 @@ public class RelationalSlotLedger implements SlotLedger {
 	}
 
 	@Override
+	public LiveClaim liveClaim(String appointmentId, Instant now) {
+		List<Object> expiries = jdbc.query("SELECT EXPIRES_AT FROM OT_SLOT_CLAIM WHERE APPOINTMENT_ID = ? AND (EXPIRES_AT IS NULL "
+				+ "OR EXPIRES_AT > ?)", (rs, i) -> rs.getObject(1), appointmentId, now.toEpochMilli());
+		if (expiries.isEmpty()) {
+			return LiveClaim.NONE;
+		}
+		return expiries.stream().anyMatch(java.util.Objects::isNull) ? LiveClaim.BOOKED : LiveClaim.HELD;
+	}
+
+	@Override
+	public java.util.Map<Place, Utilisation> utilisationByPlace(Instant from, Instant to) {
+		java.util.Map<Place, Utilisation> byPlace = new java.util.TreeMap<>();
+		long now = Instant.now().toEpochMilli();
+		jdbc.query("SELECT s.HOSPITAL, s.DEPARTMENT, SUM(s.CAPACITY), SUM(COALESCE(c.TAKEN, 0)) FROM OT_SLOT s LEFT JOIN ("
+						+ "SELECT SLOT_ID, COUNT(*) AS TAKEN FROM OT_SLOT_CLAIM WHERE EXPIRES_AT IS NULL OR EXPIRES_AT > ? GROUP BY SLOT_ID"
+						+ ") c ON c.SLOT_ID = s.SLOT_ID WHERE s.STARTS_AT >= ? AND s.STARTS_AT < ? GROUP BY s.HOSPITAL, s.DEPARTMENT",
+				rs -> {
+					byPlace.put(new Place(rs.getString(1), rs.getString(2)), new Utilisation(rs.getLong(3), rs.getLong(4)));
+				}, now, from.toEpochMilli(), to.toEpochMilli());
+		return byPlace;
+	}
+
+	@Override
 	public java.util.Map<String, Utilisation> utilisation(Instant from, Instant to) {
 		java.util.Map<String, Utilisation> byHospital = new java.util.TreeMap<>();
 		long now = Instant.now().toEpochMilli();
@@ -141,18 +165,18 @@ public class RelationalSlotLedger implements SlotLedger {
 	}
 
 	private Optional<SlotCapacity> lock(String slotId) {
-		return jdbc.query("SELECT SLOT_ID, STARTS_AT, CAPACITY, RESERVED, RESERVED_UNTIL, HOSPITAL FROM OT_SLOT WHERE SLOT_ID = ? FOR UPDATE",
+		return jdbc.query("SELECT SLOT_ID, STARTS_AT, CAPACITY, RESERVED, RESERVED_UNTIL, HOSPITAL, DEPARTMENT FROM OT_SLOT WHERE SLOT_ID = ? FOR UPDATE",
 				(rs, i) -> capacity(rs), slotId).stream().findFirst();
 	}
 
 	private Optional<SlotCapacity> read(String slotId) {
-		return jdbc.query("SELECT SLOT_ID, STARTS_AT, CAPACITY, RESERVED, RESERVED_UNTIL, HOSPITAL FROM OT_SLOT WHERE SLOT_ID = ?",
+		return jdbc.query("SELECT SLOT_ID, STARTS_AT, CAPACITY, RESERVED, RESERVED_UNTIL, HOSPITAL, DEPARTMENT FROM OT_SLOT WHERE SLOT_ID = ?",
 				(rs, i) -> capacity(rs), slotId).stream().findFirst();
 	}
 
 	private static SlotCapacity capacity(java.sql.ResultSet rs) throws java.sql.SQLException {
 		return new SlotCapacity(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2)), rs.getInt(3), rs.getInt(4),
-				Instant.ofEpochMilli(rs.getLong(5)), rs.getString(6));
+				Instant.ofEpochMilli(rs.getLong(5)), rs.getString(6), rs.getString(7));
 	}
 
 	/** [places taken, of which reserved] by bookings and holds that have not expired. */

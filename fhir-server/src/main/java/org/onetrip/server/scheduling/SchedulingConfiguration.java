@@ -19,15 +19,21 @@ public class SchedulingConfiguration {
 		return new RelationalSlotLedger(jdbc, transactions);
 	}
 
+	@Bean
+	public AppointmentAttempts appointmentAttempts(JdbcTemplate jdbc, PlatformTransactionManager transactions) {
+		return new AppointmentAttempts(jdbc, transactions);
+	}
+
 	/** On the storage interceptors: no write path reaches an Appointment without the ledger. */
 	@Bean
 	public AppointmentLedgerGuard appointmentLedgerGuard(SlotLedger ledger, io.micrometer.core.instrument.MeterRegistry meters,
 			DaoRegistry daoRegistry, RegionDirectory directory,
 			IInterceptorService storageInterceptors,
 			@Value("${onetrip.scheduling.hold:PT10M}") Duration defaultHold,
-			@Value("${onetrip.scheduling.referral-reservation:P1D}") Duration referralReservation, SlotStatusSync statusSync) {
+			@Value("${onetrip.scheduling.referral-reservation:P1D}") Duration referralReservation, SlotStatusSync statusSync,
+			AppointmentAttempts attempts) {
 		AppointmentLedgerGuard guard = new AppointmentLedgerGuard(ledger, meters, daoRegistry, directory, defaultHold,
-				referralReservation, statusSync);
+				referralReservation, statusSync, attempts);
 		storageInterceptors.registerInterceptor(guard);
 		return guard;
 	}
@@ -39,9 +45,16 @@ public class SchedulingConfiguration {
 	}
 
 	@Bean
-	public SchedulingFigures schedulingFigures(SlotLedger ledger, io.micrometer.core.instrument.MeterRegistry meters, Rosters rosters,
-			@Value("${onetrip.figures.refresh:PT30S}") Duration refresh) {
-		return new SchedulingFigures(ledger, meters, Duration.ofDays(Math.max(1, rosters.daysAhead())), refresh);
+	public SchedulingFigures schedulingFigures(SlotLedger ledger, AppointmentAttempts attempts,
+			io.micrometer.core.instrument.MeterRegistry meters, Rosters rosters,
+			@Value("${onetrip.figures.refresh:PT30S}") Duration refresh,
+			@Value("${onetrip.figures.success-window:P30D}") Duration successWindow) {
+		return new SchedulingFigures(ledger, attempts, meters, Duration.ofDays(Math.max(1, rosters.daysAhead())), successWindow, refresh);
+	}
+
+	@Bean
+	public FhirServerContribution appointmentStatistics(AppointmentAttempts attempts, SlotLedger ledger) {
+		return FhirServerContribution.provider(new AppointmentStatisticsOperation(attempts, ledger));
 	}
 
 	@Bean
@@ -57,7 +70,7 @@ public class SchedulingConfiguration {
 
 	@Bean
 	public FhirServerContribution schedulingOperations(DaoRegistry daoRegistry, SlotLedger ledger,
-			@Value("${onetrip.scheduling.hold:PT10M}") Duration hold) {
-		return FhirServerContribution.provider(new SchedulingOperations(daoRegistry, ledger, hold));
+			@Value("${onetrip.scheduling.hold:PT10M}") Duration hold, RegionDirectory directory) {
+		return FhirServerContribution.provider(new SchedulingOperations(daoRegistry, ledger, hold, directory));
 	}
 }

@@ -1,6 +1,5 @@
 package org.onetrip.server.scheduling;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -19,31 +18,35 @@ import org.springframework.beans.factory.DisposableBean;
  * <li>{@code onetrip_slot_utilisation{hospital}}: places taken / places in the slots of the days ahead
  * (from the ledger, so it counts every instance's bookings and survives restarts);</li>
  * <li>{@code onetrip_slot_places{hospital}}: the places those slots have;</li>
- * <li>{@code onetrip_appointment_success_ratio{hospital}}: bookings / (bookings + refused attempts) seen by
- * this instance since it started (the counters behind it are {@code onetrip_appointment_claims_total}).</li>
+ * <li>{@code onetrip_appointment_success_ratio{hospital}}: bookings / attempts over the last
+ * {@code onetrip.figures.success-window} (30 days), region-wide from {@link AppointmentAttempts}: every instance
+ * reports the same, and a restart forgets nothing.</li>
  * </ul>
  */
 public class SchedulingFigures implements DisposableBean {
 
 
 	private final SlotLedger ledger;
-	private final MeterRegistry meters;
+	private final AppointmentAttempts attempts;
 	private final Duration ahead;
+	private final Duration successWindow;
 	private final MultiGauge utilisation;
 	private final MultiGauge places;
 	private final MultiGauge success;
 	private final org.onetrip.server.observability.BackgroundRefresh refresher;
 
-	public SchedulingFigures(SlotLedger ledger, MeterRegistry meters, Duration ahead, Duration refresh) {
+	public SchedulingFigures(SlotLedger ledger, AppointmentAttempts attempts, MeterRegistry meters, Duration ahead,
+			Duration successWindow, Duration refresh) {
 		this.ledger = ledger;
-		this.meters = meters;
+		this.attempts = attempts;
 		this.ahead = ahead;
+		this.successWindow = successWindow;
 		this.utilisation = MultiGauge.builder("onetrip.slot.utilisation")
 				.description("Places taken / places in the slots of the days ahead, by hospital").register(meters);
 		this.places = MultiGauge.builder("onetrip.slot.places")
 				.description("Places in the slots of the days ahead, by hospital").register(meters);
 		this.success = MultiGauge.builder("onetrip.appointment.success.ratio")
-				.description("Bookings / (bookings + refused attempts) since this instance started, by hospital").register(meters);
+				.description("Bookings / attempts to take a slot place over the last 30 days, region-wide, by hospital").register(meters);
 		this.refresher = new org.onetrip.server.observability.BackgroundRefresh("onetrip-scheduling-figures", refresh, this::refresh);
 	}
 
@@ -58,24 +61,20 @@ public class SchedulingFigures implements DisposableBean {
 		});
 		utilisation.register(utilisationRows, true);
 		places.register(placeRows, true);
-		success.register(successRows(), true);
+		success.register(successRows(now), true);
 	}
 
-	private List<MultiGauge.Row<?>> successRows() {
-		Map<String, double[]> bookedAndRefused = new TreeMap<>();
-		for (Counter counter : meters.find("onetrip.appointment.claims").counters()) {
-			String outcome = counter.getId().getTag("outcome");
-			double[] figures = bookedAndRefused.computeIfAbsent(counter.getId().getTag("hospital"), h -> new double[2]);
-			if ("booked".equals(outcome)) {
-				figures[0] += counter.count();
-			} else if (outcome != null && outcome.startsWith("refused")) {
-				figures[1] += counter.count();
-			}
-		}
+	private List<MultiGauge.Row<?>> successRows(Instant now) {
+		Map<String, long[]> bookedAndAttempted = new TreeMap<>();
+		attempts.counts(now.minus(successWindow), now, null, null).forEach((place, counts) -> {
+			long[] figures = bookedAndAttempted.computeIfAbsent(place.hospital(), h -> new long[2]);
+			figures[0] += counts.booked() + counts.holdsBooked();
+			figures[1] += counts.attempted();
+		});
 		List<MultiGauge.Row<?>> rows = new ArrayList<>();
-		bookedAndRefused.forEach((hospital, figures) -> {
-			if (figures[0] + figures[1] > 0) {
-				rows.add(MultiGauge.Row.of(Tags.of("hospital", hospital), figures[0] / (figures[0] + figures[1])));
+		bookedAndAttempted.forEach((hospital, figures) -> {
+			if (figures[1] > 0) {
+				rows.add(MultiGauge.Row.of(Tags.of("hospital", hospital), (double) figures[0] / figures[1]));
 			}
 		});
 		return rows;

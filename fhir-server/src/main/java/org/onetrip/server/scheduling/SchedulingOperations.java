@@ -25,6 +25,7 @@ import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Schedule;
 import org.hl7.fhir.r4.model.Slot;
 import org.hl7.fhir.r4.model.StringType;
+import org.onetrip.server.region.RegionDirectory;
 
 /**
  * Argonaut / IHE ITI Scheduling on top of the ledger: {@code Appointment/$find} (free slots as proposed
@@ -39,23 +40,29 @@ public class SchedulingOperations {
 	private final DaoRegistry daoRegistry;
 	private final SlotLedger ledger;
 	private final Duration hold;
+	private final PrimaryReferrals primaryReferrals;
 
-	public SchedulingOperations(DaoRegistry daoRegistry, SlotLedger ledger, Duration hold) {
+	public SchedulingOperations(DaoRegistry daoRegistry, SlotLedger ledger, Duration hold, RegionDirectory directory) {
 		this.daoRegistry = daoRegistry;
 		this.ledger = ledger;
 		this.hold = hold;
+		this.primaryReferrals = new PrimaryReferrals(daoRegistry, directory);
 	}
 
 	/**
 	 * @param start earliest slot start (default now); @param end latest slot start (default start + 7 days)
 	 * @param service the HealthcareService (a department) whose schedules to search, as a reference
-	 * @param referral the ServiceRequest the booking would carry: places reserved for primary referrals count for it
+	 * @param referral {@code ServiceRequest/<id>} the booking would carry (Appointment.basedOn): with a live referral from
+	 *                 a primary-level institution the places slots keep for such referrals are offered too; without
+	 *                 one, only the places this caller can book. The free-places extension counts what the caller may take.
+	 * @param _count at most this many proposals (default 50, at most 500)
 	 */
 	@Operation(name = "$find", type = Appointment.class, idempotent = true)
 	public Bundle find(
 			@OperationParam(name = "start", max = 1) DateType start,
 			@OperationParam(name = "end", max = 1) DateType end,
 			@OperationParam(name = "service", max = 1) StringType service,
+			@OperationParam(name = "referral", max = 1) StringType referral,
 			@OperationParam(name = "_count", max = 1) IntegerType count,
 			RequestDetails request) {
 		Instant from = start != null && start.getValue() != null ? start.getValue().toInstant() : Instant.now();
@@ -63,6 +70,11 @@ public class SchedulingOperations {
 		if (!from.isBefore(to)) {
 			throw new InvalidRequestException("$find: 'start' must be before 'end'");
 		}
+		if (referral != null && referral.getValue() != null && !referral.getValue().startsWith("ServiceRequest/")) {
+			throw new InvalidRequestException("$find: 'referral' is a reference to the ServiceRequest the booking will carry "
+					+ "(ServiceRequest/<id>), was '" + referral.getValue() + "'");
+		}
+		boolean withReferral = referral != null && primaryReferrals.qualifies(referral.getValue());
 		int limit = count == null || count.getValue() == null ? 50 : Math.min(500, Math.max(1, count.getValue()));
 		SearchParameterMap search = SearchParameterMap.newSynchronous()
 				.add(Slot.SP_START, new DateParam(ParamPrefixEnum.GREATERTHAN_OR_EQUALS, Date.from(from)))
@@ -85,7 +97,7 @@ public class SchedulingOperations {
 						return;
 					}
 					String slotId = slot.getIdElement().getIdPart();
-					int free = ledger.availability(slotId, now).map(SlotLedger.Availability::free).orElse(1);
+					int free = ledger.availability(slotId, now).map(a -> a.freeFor(withReferral, now)).orElse(1);
 					if (free <= 0 || !slot.getStart().toInstant().isAfter(now)) {
 						return;
 					}

@@ -32,6 +32,23 @@ public interface SlotLedger {
 	/** Per hospital, the places and the places taken in slots starting in [from, to). */
 	java.util.Map<String, Utilisation> utilisation(Instant from, Instant to);
 
+	/** What the appointment holds now: nothing, a hold that has not expired, or a booked place. */
+	enum LiveClaim { NONE, HELD, BOOKED }
+
+	LiveClaim liveClaim(String appointmentId, Instant now);
+
+	/** The same per hospital and department. */
+	java.util.Map<Place, Utilisation> utilisationByPlace(Instant from, Instant to);
+
+	/** A hospital's department, as the figures group them. */
+	record Place(String hospital, String department) implements Comparable<Place> {
+		@Override
+		public int compareTo(Place other) {
+			int byHospital = hospital.compareTo(other.hospital);
+			return byHospital != 0 ? byHospital : department.compareTo(other.department);
+		}
+	}
+
 	record Utilisation(long places, long taken) {
 		public double ratio() {
 			return places == 0 ? 0 : (double) taken / places;
@@ -39,8 +56,14 @@ public interface SlotLedger {
 	}
 
 	record Availability(SlotCapacity capacity, int taken, int reservedTaken) {
+		/** Places left in the slot, whoever may take them. */
 		public int free() {
 			return capacity.capacity() - taken;
+		}
+
+		/** Places this caller may take now ({@link SlotRule#placesFor}): with or without a primary-care referral. */
+		public int freeFor(boolean referral, Instant now) {
+			return SlotRule.placesFor(capacity, taken, reservedTaken, referral, now);
 		}
 	}
 }

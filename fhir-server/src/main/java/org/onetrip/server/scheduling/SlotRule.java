@@ -28,6 +28,21 @@ public final class SlotRule {
 	 * @param reservedInUse how many of those sit on reserved places
 	 * @param referral the claim carries a referral from a primary-level institution
 	 */
+	/**
+	 * How many more appointments this caller could book in the slot now: what {@link #decide} would grant, counted.
+	 * Without a qualifying referral the places kept for referrals do not count until their reservation ends.
+	 */
+	public static int placesFor(SlotCapacity slot, int activeClaims, int reservedInUse, boolean referral, Instant now) {
+		if (!now.isBefore(slot.start()) || activeClaims >= slot.capacity()) {
+			return 0;
+		}
+		boolean reservationOver = !now.isBefore(slot.reservedUntil());
+		int reservedFree = reservationOver ? 0 : Math.max(0, slot.reservedForReferrals() - reservedInUse);
+		int generalCapacity = slot.capacity() - (reservationOver ? 0 : slot.reservedForReferrals());
+		int generalFree = Math.max(0, generalCapacity - (activeClaims - reservedInUse));
+		return Math.min(slot.capacity() - activeClaims, referral ? generalFree + reservedFree : generalFree);
+	}
+
 	public static Decision decide(SlotCapacity slot, int activeClaims, int reservedInUse, boolean referral, Instant now) {
 		if (!now.isBefore(slot.start())) {
 			return new Refused(RefusalKind.STARTED, "slot " + slot.slotId() + " started at " + slot.start() + " and can no longer be booked");

@@ -110,6 +110,22 @@ public class SecurityConfiguration {
 				status == 401 ? OperationOutcome.IssueType.LOGIN : OperationOutcome.IssueType.FORBIDDEN, diagnostics);
 	}
 
+	/**
+	 * Spring Security's firewall refuses some requests before any endpoint (a method it does not allow, a path with
+	 * characters it will not normalise): as an OperationOutcome, 405 for a method, 400 otherwise.
+	 */
+	@Bean
+	public org.springframework.security.web.firewall.RequestRejectedHandler requestRejectedHandler(FhirContext fhirContext) {
+		return (request, response, rejected) -> {
+			boolean method = rejected.getMessage() != null && rejected.getMessage().contains("HTTP method");
+			int status = method ? 405 : 400;
+			org.onetrip.server.hapi.OperationOutcomeResponse.write(fhirContext, request, response, status,
+					org.onetrip.server.hapi.OperationOutcomeResponse.issueType(status),
+					method ? "The method " + request.getMethod() + " is not served by OneTrip"
+							: "The request was refused before it reached an endpoint: " + rejected.getMessage());
+		};
+	}
+
 	/** After Spring Security: DICOMweb and CDS Hooks under the same scopes, hospital and audit as FHIR. */
 	@Bean
 	public org.springframework.boot.web.servlet.FilterRegistrationBean<EndpointAccessFilter> endpointAccessFilter(FhirContext fhirContext,

@@ -64,6 +64,9 @@ class PersonLinkRuleTest {
 		assertThat(decide(registration, List.of(new Linked(fromPacs, "pd")), Map.of())).isEqualTo(new Join(Set.of("pd"), "mrn"));
 		assertThat(decide(otherHis, List.of(new Linked(registration, "pb")), Map.of("pb", Set.of("9901"))))
 				.isInstanceOfSatisfying(Refuse.class, r -> assertThat(r.message()).contains("MRN mrn-b|B1 already names Patient/b"));
+		PersonRecord secondFromPacs = new PersonRecord("d2", "hospital-b", true, Set.of(), Set.of(), Set.of("mrn-b|B1"), Demographics.NONE);
+		assertThat(decide(secondFromPacs, List.of(new Linked(fromPacs, "pd")), Map.of()))
+				.as("two associations racing on one new PatientID: the loser takes the winner's record").isInstanceOf(Refuse.class);
 	}
 
 	@Test

@@ -277,6 +277,61 @@ class RobustnessTest extends ServerTest {
 		report();
 	}
 
+	/**
+	 * The doors before HAPI: Tomcat (a request line or headers it will not read, an encoded slash, a method it does not
+	 * serve), the servlet container's error page (a path nobody serves), Spring Security (no token). Sent over a raw
+	 * socket, since a well-behaved HTTP client refuses to send most of these.
+	 */
+	@Test
+	void everyLayerBeforeHapiRefusesWithAnOperationOutcome() throws Exception {
+		String token = "Authorization: Bearer " + TestTokens.region() + "\r\n";
+		String[][] doors = {
+				{"a raw space in the query", "GET /fhir/Patient?name=a b HTTP/1.1\r\n" + token},
+				{"a raw quote and angle bracket in the query", "GET /fhir/Patient?name=\"<a>\" HTTP/1.1\r\n" + token},
+				{"a broken percent-encoding", "GET /fhir/Patient%ZZ HTTP/1.1\r\n" + token},
+				{"an encoded slash in the path", "GET /fhir/Patient/a%2Fb HTTP/1.1\r\n" + token},
+				{"headers too large", "GET /fhir/Patient HTTP/1.1\r\n" + token + "X-Padding: " + "p".repeat(20_000) + "\r\n"},
+				{"a method nobody serves", "TRACE /fhir/metadata HTTP/1.1\r\n" + token},
+				{"a method FHIR does not know", "PROPFIND /fhir/Patient HTTP/1.1\r\n" + token},
+				{"a method no endpoint takes", "DELETE /actuator/health HTTP/1.1\r\n" + token},
+				{"a path nobody serves", "GET /no-such-endpoint HTTP/1.1\r\n" + token},
+				{"no token", "GET /fhir/Patient HTTP/1.1\r\n"},
+				{"a path nobody serves, XML asked for", "GET /no-such-endpoint HTTP/1.1\r\nAccept: application/fhir+xml\r\n" + token},
+		};
+		for (String[] door : doors) {
+			RawAnswer answer = raw(door[1] + "Host: 127.0.0.1\r\nConnection: close\r\n\r\n");
+			CASES.incrementAndGet();
+			assertThat(answer.status()).as(door[0] + " -> " + shorten(answer.text())).isBetween(400, 599);
+			assertThat(answer.contentType()).as(door[0] + " -> " + shorten(answer.text())).contains(door[0].contains("XML") ? "application/fhir+xml" : "application/fhir+json");
+			assertThat(answer.body()).as(door[0] + ": an OperationOutcome").contains("OperationOutcome").doesNotContain("<html");
+		}
+		// The FHIR specification's own way of writing a token search, with a raw | (and [ ] in a chained search) is served.
+		String search = "GET /fhir/Patient?identifier=urn:onetrip:citizen-id|" + unique("3301") + "&_has:Observation:patient:code=x"
+				+ "&name=[x] HTTP/1.1\r\n" + token + "Host: 127.0.0.1\r\nConnection: close\r\n\r\n";
+		RawAnswer served = raw(search);
+		assertThat(served.status()).as("raw | [ ] in a FHIR search -> " + served.body()).isEqualTo(200);
+		assertStillServing();
+	}
+
+	record RawAnswer(int status, String contentType, String body, String text) {}
+
+	private RawAnswer raw(String request) throws Exception {
+		try (Socket socket = new Socket("127.0.0.1", port)) {
+			socket.setSoTimeout(20_000);
+			OutputStream out = socket.getOutputStream();
+			out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+			out.flush();
+			String text = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+			int headerEnd = text.indexOf("\r\n\r\n");
+			String head = headerEnd < 0 ? text : text.substring(0, headerEnd);
+			String body = headerEnd < 0 ? "" : text.substring(headerEnd + 4);
+			String contentType = head.lines().filter(l -> l.toLowerCase(java.util.Locale.ROOT).startsWith("content-type:"))
+					.map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("");
+			int status = text.startsWith("HTTP/1.1 ") ? Integer.parseInt(text.substring(9, 12)) : -1;
+			return new RawAnswer(status, contentType, body, text);
+		}
+	}
+
 	private void expectRefusal(HttpResponse<String> answer, String what) {
 		CASES.incrementAndGet();
 		assertThat(answer.statusCode()).as(what + " -> " + shorten(answer.body())).isIn(400, 404, 405, 409, 413, 415, 422);

@@ -115,6 +115,59 @@ class SlotLedgerTest extends ServerTest {
 	}
 
 	@Test
+	void appointmentFiguresComeFromTheDatabasePerHospitalAndDepartment() {
+		String from = Instant.now().minusMillis(1).toString();
+		String oneSlot = BookingRace.slot(fhir, 1, Duration.ofDays(3));
+		assertThat(fhir.post("/Appointment", BookingRace.booked(oneSlot)).status()).isEqualTo(201);
+		assertThat(fhir.post("/Appointment", BookingRace.booked(oneSlot)).status()).as("full").isEqualTo(409);
+		String heldSlot = BookingRace.slot(fhir, 1, Duration.ofDays(3));
+		Appointment proposed = BookingRace.booked(heldSlot).setStatus(Appointment.AppointmentStatus.PROPOSED);
+		org.hl7.fhir.r4.model.Parameters hold = new org.hl7.fhir.r4.model.Parameters();
+		hold.addParameter().setName("appt-resource").setResource(proposed);
+		Appointment held = fhir.post("/Appointment/$hold", hold).as(Appointment.class);
+		org.hl7.fhir.r4.model.Parameters book = new org.hl7.fhir.r4.model.Parameters();
+		book.addParameter().setName("appt-resource").setResource(held);
+		assertThat(fhir.post("/Appointment/$book", book).status()).isEqualTo(200);
+		Appointment booked = fhir.get("/Appointment/" + held.getIdElement().getIdPart()).as(Appointment.class);
+		booked.setComment("an update of a booked appointment is not another attempt");
+		assertThat(fhir.put("/Appointment/" + held.getIdElement().getIdPart(), booked).status()).isEqualTo(200);
+
+		org.hl7.fhir.r4.model.Parameters figures = fhir.get("/$appointment-statistics?start=" + from
+				+ "&hospital=hospital-a&department=hospital-a-radiology").as(org.hl7.fhir.r4.model.Parameters.class);
+
+		var group = figures.getParameter().stream().filter(p -> "group".equals(p.getName())).findFirst().orElseThrow();
+		java.util.Map<String, String> parts = new java.util.HashMap<>();
+		group.getPart().forEach(p -> parts.put(p.getName(), p.getValue().primitiveValue()));
+		assertThat(parts).containsEntry("hospital", "hospital-a").containsEntry("department", "hospital-a-radiology")
+				.containsEntry("attempted", "3").containsEntry("booked", "2").containsEntry("held", "1")
+				.containsEntry("refused-full", "1").containsEntry("success-ratio", "0.6667");
+		assertThat(fhir.get("/$appointment-statistics?start=2026-12-02T00:00:00Z&end=2026-12-01T00:00:00Z").status()).isEqualTo(400);
+	}
+
+	@Test
+	void findOffersReservedPlacesOnlyToACallerWithAPrimaryCareReferral() {
+		String slotId = BookingRace.slot(fhir, 2, 1, Duration.ofDays(3));
+		assertThat(fhir.post("/Appointment", BookingRace.booked(slotId)).status()).as("the general place").isEqualTo(201);
+		java.time.LocalDate day = Instant.now().plus(Duration.ofDays(3)).atZone(java.time.ZoneOffset.UTC).toLocalDate();
+		String find = "/Appointment/$find?service=HealthcareService/hospital-a-radiology&start=" + day.minusDays(1)
+				+ "&end=" + day.plusDays(2) + "&_count=500";
+
+		assertThat(fhir.get(find).body()).as("nothing this caller could book").doesNotContain("Slot/" + slotId);
+		String fromClinic = referral("PractitionerRole/clinic-c-xu-jing-role");
+		Appointment offered = fhir.get(find + "&referral=ServiceRequest/" + fromClinic).bundle().getEntry().stream()
+				.map(e -> (Appointment) e.getResource()).filter(a -> a.getSlotFirstRep().getReference().equals("Slot/" + slotId))
+				.findFirst().orElseThrow();
+		assertThat(((org.hl7.fhir.r4.model.IntegerType) offered.getExtensionByUrl(SchedulingOperations.EXT_FREE_PLACES).getValue())
+				.getValue()).isEqualTo(1);
+		String fromSecondary = referral("Organization/hospital-b");
+		assertThat(fhir.get(find + "&referral=ServiceRequest/" + fromSecondary).body()).as("a secondary hospital's referral")
+				.doesNotContain("Slot/" + slotId);
+		FhirHttp.Response wrong = fhir.get(find + "&referral=Patient/x");
+		assertThat(wrong.status()).isEqualTo(400);
+		assertThat(wrong.outcome().getIssueFirstRep().getDiagnostics()).contains("ServiceRequest/<id>");
+	}
+
+	@Test
 	void findHoldAndBookThroughTheSchedulingOperations() {
 		String slot = BookingRace.slot(fhir, 1, Duration.ofDays(4));
 		java.time.LocalDate day = Instant.now().plus(Duration.ofDays(4)).atZone(java.time.ZoneOffset.UTC).toLocalDate();

@@ -156,6 +156,25 @@ class PostgresStorageTest {
 	}
 
 	@Test
+	void twoInstancesReportTheSameAppointmentFigures() throws Exception {
+		String from = java.time.Instant.now().minusMillis(1).toString();
+		String slotId = BookingRace.slot(instanceA.fhir(), 2, java.time.Duration.ofDays(2));
+		BookingRace.run(List.of(instanceA.fhir(), instanceB.fhir()), slotId, 6);
+		String to = java.time.Instant.now().plusSeconds(1).toString();
+		String query = "/$appointment-statistics?start=" + from + "&end=" + to;
+
+		String onA = instanceA.fhir().get(query).body();
+		String onB = instanceB.fhir().get(query).body();
+
+		assertThat(onA).isEqualTo(onB);
+		org.hl7.fhir.r4.model.Parameters figures = instanceA.fhir().get(query).as(org.hl7.fhir.r4.model.Parameters.class);
+		assertThat(figures.getParameter()).filteredOn(p -> "attempted".equals(p.getName())).singleElement()
+				.satisfies(p -> assertThat(p.getValue().primitiveValue()).isEqualTo("6"));
+		assertThat(figures.getParameter()).filteredOn(p -> "booked".equals(p.getName())).singleElement()
+				.satisfies(p -> assertThat(p.getValue().primitiveValue()).isEqualTo("2"));
+	}
+
+	@Test
 	void twoDesksOnTwoInstancesBookingOneReferralGetOneAppointment() throws Exception {
 		FhirHttp a = instanceA.fhir();
 		Patient patient = new Patient();
