@@ -12,9 +12,9 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 
 /**
- * Two hospitals register the same person at the same moment with {@code If-None-Exist}: one create
- * commits, the other hits the unique person-identifier index. Retrying the loser re-runs its
- * conditional match, which now finds the winner's Patient, so both callers get that one Patient.
+ * Two desks of one hospital register the same person at the same moment with {@code If-None-Exist}: one create
+ * commits, the other is refused by the person ledger (one record per hospital and citizen ID, 409). Retrying the
+ * loser re-runs its conditional match, which now finds the winner's Patient, so both callers get that one Patient.
  */
 @Interceptor
 public class ConditionalCreateRetry {

@@ -136,13 +136,8 @@ public class RelationalSlotLedger implements SlotLedger {
 	@Override
 	public java.util.Map<String, Utilisation> utilisation(Instant from, Instant to) {
 		java.util.Map<String, Utilisation> byHospital = new java.util.TreeMap<>();
-		long now = Instant.now().toEpochMilli();
-		jdbc.query("SELECT s.HOSPITAL, SUM(s.CAPACITY), SUM(COALESCE(c.TAKEN, 0)) FROM OT_SLOT s LEFT JOIN ("
-						+ "SELECT SLOT_ID, COUNT(*) AS TAKEN FROM OT_SLOT_CLAIM WHERE EXPIRES_AT IS NULL OR EXPIRES_AT > ? GROUP BY SLOT_ID"
-						+ ") c ON c.SLOT_ID = s.SLOT_ID WHERE s.STARTS_AT >= ? AND s.STARTS_AT < ? GROUP BY s.HOSPITAL",
-				rs -> {
-					byHospital.put(rs.getString(1), new Utilisation(rs.getLong(2), rs.getLong(3)));
-				}, now, from.toEpochMilli(), to.toEpochMilli());
+		utilisationByPlace(from, to).forEach((place, figures) -> byHospital.merge(place.hospital(), figures,
+				(a, b) -> new Utilisation(a.places() + b.places(), a.taken() + b.taken())));
 		return byHospital;
 	}
 

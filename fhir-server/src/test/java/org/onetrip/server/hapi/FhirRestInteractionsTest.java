@@ -54,6 +54,18 @@ class FhirRestInteractionsTest extends ServerTest {
 	}
 
 	@Test
+	void aRepeatedSearchSeesWhatWasCommittedAMomentBefore() {
+		String family = unique("Fresh");
+		String search = "/Patient?family=" + family;
+		assertThat(fhir.get(search).bundle().getEntry()).isEmpty();
+		Patient patient = new Patient();
+		patient.addName().setFamily(family);
+		assertThat(fhir.post("/Patient", patient).status()).isEqualTo(201);
+
+		assertThat(fhir.get(search).bundle().getEntry()).as("the same search, a moment later, no cache-control header").hasSize(1);
+	}
+
+	@Test
 	void xmlIsAcceptedAndReturned() {
 		String xml = "<Patient xmlns=\"http://hl7.org/fhir\"><name><family value=\"Xml\"/></name></Patient>";
 		Response created = fhir.post("/Patient", xml, Map.of("Content-Type", FhirHttp.FHIR_XML, "Accept", FhirHttp.FHIR_XML));

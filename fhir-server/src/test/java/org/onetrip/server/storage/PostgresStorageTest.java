@@ -64,6 +64,18 @@ class PostgresStorageTest {
 	}
 
 	@Test
+	void aSearchOnOneInstanceSeesWhatTheOtherCommittedAMomentBefore() {
+		String family = "Fresh" + System.nanoTime();
+		String search = "/Patient?family=" + family;
+		assertThat(instanceA.fhir().get(search).bundle().getEntry()).isEmpty();
+		Patient patient = new Patient();
+		patient.addName().setFamily(family);
+		assertThat(instanceB.fhir().post("/Patient", patient).status()).isEqualTo(201);
+
+		assertThat(instanceA.fhir().get(search).bundle().getEntry()).hasSize(1);
+	}
+
+	@Test
 	void whatOneInstanceWritesTheOtherReads() {
 		Patient patient = new Patient();
 		patient.addName().setFamily("Shared");
