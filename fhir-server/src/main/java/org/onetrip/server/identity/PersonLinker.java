@@ -3,7 +3,6 @@ package org.onetrip.server.identity;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
-import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import io.micrometer.core.instrument.Counter;
@@ -17,10 +16,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.hl7.fhir.instance.model.api.IBaseResource;
-import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Patient;
 import org.onetrip.server.audit.AuditRecord;
 import org.onetrip.server.audit.AuditTrail;
+import org.onetrip.server.hapi.Conflict;
 import org.onetrip.server.identity.PersonLedger.LinkedBy;
 import org.onetrip.server.identity.PersonLedger.MatchStatus;
 import org.onetrip.server.identity.PersonLedger.Stored;
@@ -290,18 +289,8 @@ public class PersonLinker {
 		return operatorUnlink(patientId, null, reason);
 	}
 
-	/**
-	 * A 409 carries its own OperationOutcome: HAPI's transaction service re-throws conflicts with its message code in
-	 * front of the text, but keeps an outcome the exception already has, so the client reads only the reason.
-	 */
 	private static BaseServerResponseException refusal(PersonLinkRule.Refuse refuse) {
-		if (refuse.status() == 422) {
-			return new UnprocessableEntityException(refuse.message());
-		}
-		OperationOutcome outcome = new OperationOutcome();
-		outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR).setCode(OperationOutcome.IssueType.CONFLICT)
-				.setDiagnostics(refuse.message());
-		return new ResourceVersionConflictException(refuse.message(), null, outcome);
+		return refuse.status() == 422 ? new UnprocessableEntityException(refuse.message()) : Conflict.of(refuse.message());
 	}
 
 	private static String who() {

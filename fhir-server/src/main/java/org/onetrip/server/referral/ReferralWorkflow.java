@@ -7,7 +7,6 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
-import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -26,6 +25,7 @@ import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.ServiceRequest;
 import org.hl7.fhir.r4.model.Task;
+import org.onetrip.server.hapi.Conflict;
 import org.onetrip.server.region.RegionDirectory;
 import org.onetrip.server.scheduling.AppointmentLedgerGuard;
 import org.onetrip.terminology.region.Hospital;
@@ -166,7 +166,7 @@ public class ReferralWorkflow {
 		ReferralState next = ReferralState.ofTaskStatus(task.getStatus()).orElseThrow(() -> new UnprocessableEntityException(
 				"Task status '" + task.getStatus().toCode() + "' has no meaning for a referral; use accepted, rejected or cancelled"));
 		if (!current.state().hospitalMayMoveTo(next)) {
-			throw new ResourceVersionConflictException("The referral of ServiceRequest/" + current.serviceRequestId() + " is "
+			throw Conflict.of("The referral of ServiceRequest/" + current.serviceRequestId() + " is "
 					+ current.state().taskStatus().toCode() + "; it cannot become " + next.taskStatus().toCode()
 					+ (next == ReferralState.BOOKED || next == ReferralState.COMPLETED
 							? " by writing its Task (booking an Appointment or a final report does that)" : ""));
@@ -214,17 +214,17 @@ public class ReferralWorkflow {
 				case COMPLETED -> { } // a follow-up visit, booked against the original referral
 				case BOOKED -> {
 					if (stillHeld(referral.appointmentId())) {
-						throw new ResourceVersionConflictException("ServiceRequest/" + serviceRequestId
+						throw Conflict.of("ServiceRequest/" + serviceRequestId
 								+ " is already booked as Appointment/" + referral.appointmentId()
 								+ "; cancel that appointment to book another against the referral");
 					}
 					requireReceivingHospital(appointment, referral);
 					step(referral, ReferralState.BOOKED, appointmentId, null); // the earlier hold lapsed
 				}
-				case REQUESTED -> throw new ResourceVersionConflictException("ServiceRequest/" + serviceRequestId
+				case REQUESTED -> throw Conflict.of("ServiceRequest/" + serviceRequestId
 						+ " waits for " + directory.hospitalName(referral.performerHospital()) + " to accept it (Task/"
 						+ referral.taskId() + "); nothing can be booked against it before that");
-				case REJECTED, CANCELLED -> throw new ResourceVersionConflictException("ServiceRequest/" + serviceRequestId
+				case REJECTED, CANCELLED -> throw Conflict.of("ServiceRequest/" + serviceRequestId
 						+ " was " + referral.state().taskStatus().toCode() + " (Task/" + referral.taskId()
 						+ "); nothing can be booked against it");
 			}

@@ -5,7 +5,6 @@ import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
-import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -25,6 +24,7 @@ import org.hl7.fhir.r4.model.Encounter;
 import org.hl7.fhir.r4.model.Money;
 import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Reference;
+import org.onetrip.server.hapi.Conflict;
 import org.onetrip.server.region.RegionDirectory;
 import org.onetrip.server.transaction.TransactionScopedLocks;
 import org.onetrip.terminology.region.Hospital;
@@ -138,7 +138,7 @@ public class VisitRegistration {
 				ledger.register(place.hospital().key(), patientId,
 						new RegistrationRule.Registration(encounterId, chargeItemId, place.department(), conditionKey, day));
 			} catch (DuplicateKeyException e) {
-				throw new ResourceVersionConflictException("Patient/" + patientId + " was registered at " + place.hospital().name()
+				throw Conflict.of("Patient/" + patientId + " was registered at " + place.hospital().name()
 						+ " by another check-in at the same moment; check in again to join that registration");
 			}
 			recorded = new RegistrationLedger.Visit(appointmentId, encounterId, encounterId, chargeItemId, true, until);

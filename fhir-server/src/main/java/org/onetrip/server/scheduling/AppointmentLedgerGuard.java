@@ -6,7 +6,6 @@ import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
-import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -21,6 +20,7 @@ import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Schedule;
 import org.hl7.fhir.r4.model.Slot;
+import org.onetrip.server.hapi.Conflict;
 import org.onetrip.server.region.RegionDirectory;
 
 /**
@@ -132,7 +132,7 @@ public class AppointmentLedgerGuard {
 				String outcome = "refused-" + refused.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
 				count(place.hospital(), outcome, referral);
 				attempts.refused(place, outcome, referral, now);
-				throw new ResourceVersionConflictException("Appointment " + id + " not booked: " + refused.reason());
+				throw Conflict.of("Appointment " + id + " not booked: " + refused.reason());
 			}
 		}
 		count(place.hospital(), held ? "held" : "booked", referral);
