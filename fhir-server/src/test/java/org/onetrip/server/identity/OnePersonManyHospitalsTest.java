@@ -161,6 +161,26 @@ class OnePersonManyHospitalsTest extends ServerTest {
 	}
 
 	@Test
+	void aHospitalsTransactionWithAConditionalRegistrationFindsItsOwnRecordNeverAnotherHospitals() {
+		String citizenId = unique("9913");
+		String atA = id(register(hospitalA, registration(citizenId, MRN_A, unique("A")), citizenId));
+		org.hl7.fhir.r4.model.Bundle transaction = new org.hl7.fhir.r4.model.Bundle().setType(org.hl7.fhir.r4.model.Bundle.BundleType.TRANSACTION);
+		transaction.addEntry().setFullUrl("urn:uuid:" + UUID.randomUUID()).setResource(registration(citizenId, MRN_B, unique("B")))
+				.getRequest().setMethod(org.hl7.fhir.r4.model.Bundle.HTTPVerb.POST).setUrl("Patient")
+				.setIfNoneExist("identifier=" + CITIZEN + "|" + citizenId);
+
+		org.hl7.fhir.r4.model.Bundle first = hospitalB.post("/", transaction).bundle();
+		org.hl7.fhir.r4.model.Bundle again = hospitalB.post("/", transaction).bundle();
+
+		assertThat(first.getEntryFirstRep().getResponse().getStatus()).startsWith("201");
+		String atB = new org.hl7.fhir.r4.model.IdType(first.getEntryFirstRep().getResponse().getLocation()).getIdPart();
+		assertThat(atB).isNotEqualTo(atA);
+		assertThat(again.getEntryFirstRep().getResponse().getStatus()).as("B's own record found again").startsWith("200");
+		assertThat(again.getEntryFirstRep().getResponse().getLocation()).contains("Patient/" + atB);
+		assertThat(personOf(atA)).containsExactlyInAnyOrder("Patient/" + atA, "Patient/" + atB);
+	}
+
+	@Test
 	void aStudyArrivingBeforeTheRegistrationJoinsThePersonWhenTheRegistrationArrives() throws Exception {
 		String citizenId = unique("9902");
 		String mrnB = unique("B");
