@@ -8,8 +8,8 @@ import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
 
 /**
- * Makes {@code onetrip.data-dir} absolute before anything uses it: H2 refuses database paths that are
- * implicitly relative to the working directory, and log and DICOM paths should not depend on it either.
+ * Makes {@code onetrip.data-dir} absolute before anything uses it: the database, log and DICOM paths under it must
+ * not depend on the working directory of whatever reads them later.
  */
 public class DataDirectoryEnvironment implements EnvironmentPostProcessor {
 

@@ -59,6 +59,11 @@ public final class OneTripInstance implements AutoCloseable {
 		return fhir;
 	}
 
+	/** One of its beans (its DataSource, say), for a test that must set up a state no API makes. */
+	public <T> T bean(Class<T> type) {
+		return context.getBean(type);
+	}
+
 	/** The port its DICOM gateway listens on. */
 	public int dicomPort() {
 		return context.getBean(org.onetrip.dicom.DimseListener.class).port();

@@ -12,7 +12,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * Base of the integration tests: one OneTrip server (embedded H2 file database in a fresh directory)
+ * Base of the integration tests: one OneTrip server (its own PostgreSQL, in a fresh data directory)
  * shared by every test class that extends this, reached over real HTTP on a random port.
  * Keep the annotations identical in subclasses so Spring reuses the one context.
  */

@@ -292,8 +292,15 @@ public final class CdsBench {
 				return String.format(Locale.ROOT, "; Elasticsearch index %,d documents, %,d MiB", primaries.path("docs").path("count").asLong(),
 						primaries.path("store").path("size_in_bytes").asLong() / (1024 * 1024));
 			}
-			Path h2 = dataDir.resolve("h2").resolve("onetrip.mv.db");
-			return Files.exists(h2) ? String.format(Locale.ROOT, "; H2 database file %,d MiB", Files.size(h2) / (1024 * 1024)) : "";
+			Path postgres = dataDir.resolve("postgres");
+			if (!Files.isDirectory(postgres)) {
+				return "";
+			}
+			long bytes;
+			try (var files = Files.walk(postgres)) {
+				bytes = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+			}
+			return String.format(Locale.ROOT, "; PostgreSQL data directory %,d MiB", bytes / (1024 * 1024));
 		} catch (Exception e) {
 			return "; storage size unknown (" + e.getMessage() + ")";
 		}

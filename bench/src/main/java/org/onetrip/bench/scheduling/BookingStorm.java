@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,7 +30,8 @@ import org.onetrip.bench.fhir.ServerProcess;
 
 /**
  * The booking storm: many clients booking a few hot slots and many cold ones at once, through one or two
- * OneTrip instances on one real PostgreSQL. Counts bookings per second and, from the stored Appointments
+ * OneTrip instances on one PostgreSQL: the first instance's own (durable, as {@code ./onetrip run} stores), which
+ * the others reach as an external database. Counts bookings per second and, from the stored Appointments
  * afterwards, every slot holding more appointments than its capacity (must be none).
  *
  * <pre>./onetrip bench storm --attempts 10000 --clients 64 --instances 2</pre>
@@ -68,16 +68,22 @@ public final class BookingStorm {
 		String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
 		Random random = new Random(args.integer("seed", 7));
 
-		try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().start()) {
-			List<String> pg = List.of("--spring.profiles.active=postgres",
-					"--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "postgres"),
-					"--spring.datasource.username=postgres", "--spring.datasource.password=postgres");
+		{
+			int postgresPort = freePort();
+			Path firstData = work.resolve("storm-data-" + stamp + "-0");
 			List<ServerProcess> servers = new ArrayList<>();
 			try {
 				for (int i = 0; i < instances; i++) {
-					// One after the other: the first creates the schema.
-					servers.add(ServerProcess.start(app, work.resolve("storm-data-" + stamp + "-" + i), 18090 + i, heap,
-							work.resolve("storm-server-" + stamp + "-" + i + ".log"), pg));
+					// One after the other: the first starts PostgreSQL and creates the schema.
+					List<String> storage = i == 0
+							? List.of("--onetrip.storage.embedded.port=" + postgresPort)
+							: List.of("--spring.profiles.active=postgres",
+									"--spring.datasource.url=jdbc:postgresql://127.0.0.1:" + postgresPort
+											+ "/onetrip?reWriteBatchedInserts=true",
+									"--spring.datasource.username=onetrip", "--spring.datasource.password="
+											+ java.nio.file.Files.readString(firstData.resolve("keys/postgres-password")).strip());
+					servers.add(ServerProcess.start(app, i == 0 ? firstData : work.resolve("storm-data-" + stamp + "-" + i),
+							18090 + i, heap, work.resolve("storm-server-" + stamp + "-" + i + ".log"), storage));
 					System.err.printf(Locale.ROOT, "instance %d ready in %.1f s%n", i + 1, servers.get(i).startupSeconds());
 				}
 				List<String> bases = servers.stream().map(s -> s.fhirBase().toString()).toList();
@@ -151,10 +157,17 @@ public final class BookingStorm {
 				}
 				System.out.println(report);
 			} finally {
-				for (ServerProcess server : servers) {
-					server.close();
+				// The first instance's PostgreSQL serves the others: stop them first.
+				for (int i = servers.size() - 1; i >= 0; i--) {
+					servers.get(i).close();
 				}
 			}
+		}
+	}
+
+	private static int freePort() throws java.io.IOException {
+		try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+			return socket.getLocalPort();
 		}
 	}
 

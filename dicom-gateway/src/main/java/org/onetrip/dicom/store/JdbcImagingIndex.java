@@ -22,7 +22,7 @@ import org.onetrip.dicom.query.QueryLevel;
 import org.onetrip.dicom.query.QueryMatch;
 
 /**
- * The imaging index in three tables of the server's own database (H2 or PostgreSQL): {@code OT_DICOM_STUDY},
+ * The imaging index in three tables of the server's own database (PostgreSQL): {@code OT_DICOM_STUDY},
  * {@code OT_DICOM_SERIES}, {@code OT_DICOM_INSTANCE}. Adding an instance is one transaction that inserts the
  * instance row (its primary key, the SOP Instance UID, is what makes a re-sent instance a no-op) and counts it in
  * its series and study; the study's change counter tells the FHIR sync what to do.
@@ -43,7 +43,7 @@ public final class JdbcImagingIndex implements ImagingIndex {
 		this.clock = clock;
 	}
 
-	/** Creates the tables and indexes when missing (idempotent; both H2 and PostgreSQL). */
+	/** Creates the tables and indexes when missing (idempotent). */
 	public void createSchema() {
 		String[] ddl = {
 				"CREATE TABLE IF NOT EXISTS OT_DICOM_STUDY (STUDY_UID VARCHAR(64) PRIMARY KEY, PATIENT_REF VARCHAR(64) NOT NULL,"
@@ -339,7 +339,7 @@ public final class JdbcImagingIndex implements ImagingIndex {
 	@Override
 	public void markSynced(String studyInstanceUid, long changeSeq) {
 		update("UPDATE OT_DICOM_STUDY SET SYNCED_SEQ = ?, SYNC_PENDING = (CHANGE_SEQ > ?),"
-				+ " FIRST_PENDING_AT = CASE WHEN CHANGE_SEQ > ? THEN ? ELSE NULL END, SYNC_LEASE_UNTIL = NULL"
+				+ " FIRST_PENDING_AT = CASE WHEN CHANGE_SEQ > ? THEN CAST(? AS TIMESTAMP) ELSE NULL END, SYNC_LEASE_UNTIL = NULL"
 				+ " WHERE STUDY_UID = ?", changeSeq, changeSeq, changeSeq, Timestamp.from(clock.instant()), studyInstanceUid);
 	}
 

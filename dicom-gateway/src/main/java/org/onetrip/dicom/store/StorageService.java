@@ -98,9 +98,9 @@ public final class StorageService {
 	}
 
 	/**
-	 * Indexes stored files the index does not know: an index on a database that writes commits to disk a little later
-	 * (H2's write delay) can lose the last rows when the process is killed, while the files they describe are whole on
-	 * disk (forced and renamed before the row). Only studies changed since {@code since} are looked at. The
+	 * Indexes stored files the index does not know: a process killed between a file's rename (the file is whole and
+	 * forced) and its index row's commit leaves a file that was never acknowledged but is complete; indexing it makes
+	 * what is on disk and what is found agree. Only studies changed since {@code since} are looked at. The
 	 * sending hospital of such a file is taken from the AE title in its meta header (the calling AE for a C-STORE).
 	 *
 	 * @return how many instances were indexed again

@@ -102,8 +102,8 @@ public class DicomGatewayConfiguration {
 	}
 
 	/**
-	 * At start, before readiness: stored files whose index rows did not reach the disk before the process was killed
-	 * (H2 writes commits in the background) are indexed again. Studies changed up to 10 minutes before the newest
+	 * At start, before readiness: stored files whose index rows were not committed before the process was killed
+	 * (killed between the file's rename and the commit) are indexed. Studies changed up to 10 minutes before the newest
 	 * indexed instance are looked at; all of them when the index is empty.
 	 */
 	@Bean

@@ -24,6 +24,7 @@ import org.onetrip.dicom.store.PatientIdIssuers;
 import org.onetrip.dicom.store.StorageService;
 import org.onetrip.server.fhirstore.RestFhirStore;
 import org.onetrip.server.identity.RemotePersonResolver;
+import org.onetrip.server.storage.LocalPostgres;
 import org.onetrip.terminology.exam.ExamTerminology;
 import org.onetrip.terminology.region.Region;
 import org.onetrip.terminology.region.RegionConfig;
@@ -32,8 +33,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The DICOM gateway as its own process, next to a hospital PACS, with a OneTrip server's FHIR base URL as its view of
- * the region: DIMSE (C-ECHO, C-STORE, C-FIND, C-MOVE, C-GET) with the files and the imaging index kept here (an H2
- * file under the data directory), Patients found or created and ImagingStudies written over FHIR REST. The same
+ * the region: DIMSE (C-ECHO, C-STORE, C-FIND, C-MOVE, C-GET) with the files and the imaging index kept here (its own
+ * PostgreSQL under the data directory, {@link LocalPostgres}), Patients found or created and ImagingStudies written over FHIR REST. The same
  * classes as the in-process gateway; only the FHIR store ({@link RestFhirStore}) and the wiring differ. Images stay
  * here, so its ImagingStudies name no DICOMweb Endpoint.
  *
@@ -48,11 +49,14 @@ public final class StandaloneGateway implements AutoCloseable {
 	public record Settings(String fhirBase, Path dataDir, Path regionFile, Path examsDir, String aeTitle,
 			InetAddress bindAddress, int port, Map<String, String> destinations, ZoneId zone, String bearerToken) {}
 
+	private final LocalPostgres postgres;
 	private final HikariDataSource dataSource;
 	private final ImagingStudySync sync;
 	private final DimseListener listener;
 
-	private StandaloneGateway(HikariDataSource dataSource, ImagingStudySync sync, DimseListener listener) {
+	private StandaloneGateway(LocalPostgres postgres, HikariDataSource dataSource, ImagingStudySync sync,
+			DimseListener listener) {
+		this.postgres = postgres;
 		this.dataSource = dataSource;
 		this.sync = sync;
 		this.listener = listener;
@@ -66,10 +70,11 @@ public final class StandaloneGateway implements AutoCloseable {
 		PatientIdIssuers issuers = RegionDicom.issuers(region);
 
 		Files.createDirectories(settings.dataDir());
+		LocalPostgres postgres = LocalPostgres.start(LocalPostgres.Settings.under(settings.dataDir()).withSharedBuffers("64MB"));
 		HikariConfig pool = new HikariConfig();
-		pool.setJdbcUrl("jdbc:h2:file:" + settings.dataDir().toAbsolutePath().resolve("index"));
-		pool.setUsername("sa");
-		pool.setPassword("");
+		pool.setJdbcUrl(postgres.jdbcUrl());
+		pool.setUsername(postgres.user());
+		pool.setPassword(postgres.password());
 		pool.setMaximumPoolSize(16);
 		pool.setPoolName("onetrip-gateway-index");
 		HikariDataSource dataSource = new HikariDataSource(pool);
@@ -82,7 +87,7 @@ public final class StandaloneGateway implements AutoCloseable {
 		sync.start();
 		StorageService storage = new StorageService(new DicomFileStore(settings.dataDir().resolve("dicom")), index, patients,
 				issuers, sync::nudge);
-		// Index rows H2 had not written when the process was last killed: the files are there, index them again.
+		// Files whose index rows were not committed when the process was last killed: they are whole, index them.
 		storage.recover(index.lastReceivedAt().map(t -> t.minus(Duration.ofMinutes(10))).orElse(java.time.Instant.EPOCH),
 				ae -> RegionDicom.callers(region).institutionOf(ae.toUpperCase(java.util.Locale.ROOT)));
 		RegionalQuery query = new RegionalQuery(index, patients, issuers, 1000);
@@ -94,7 +99,7 @@ public final class StandaloneGateway implements AutoCloseable {
 		listener.start();
 		log.info("standalone DICOM gateway {} on {}:{}, FHIR at {}, data in {}", settings.aeTitle(),
 				settings.bindAddress().getHostAddress(), listener.port(), settings.fhirBase(), settings.dataDir());
-		return new StandaloneGateway(dataSource, sync, listener);
+		return new StandaloneGateway(postgres, dataSource, sync, listener);
 	}
 
 	public int port() {
@@ -106,6 +111,7 @@ public final class StandaloneGateway implements AutoCloseable {
 		listener.close();
 		sync.close();
 		dataSource.close();
+		postgres.close();
 	}
 
 	public static void main(String[] args) throws Exception {

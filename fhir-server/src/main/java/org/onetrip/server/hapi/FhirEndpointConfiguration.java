@@ -56,6 +56,8 @@ public class FhirEndpointConfiguration {
 		server.setServerAddressStrategy(new IncomingRequestAddressStrategy());
 		// Browsers get readable HTML; FHIR clients get plain JSON or XML as they ask.
 		server.registerInterceptor(new ResponseHighlighterInterceptor());
+		// A database that is away (restarting, unreachable) is a 503 to retry, not a 500.
+		server.registerInterceptor(new org.onetrip.server.storage.DatabaseUnavailable());
 
 		contributions.orderedStream().forEach(c -> c.contributeTo(server));
 		return server;

@@ -10,7 +10,6 @@ import ca.uhn.fhir.jpa.config.r4.JpaR4Config;
 import ca.uhn.fhir.jpa.config.util.HapiEntityManagerFactoryUtil;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
-import ca.uhn.fhir.jpa.model.dialect.HapiFhirH2Dialect;
 import ca.uhn.fhir.jpa.model.dialect.HapiFhirPostgresDialect;
 import ca.uhn.fhir.jpa.model.entity.ResourceEncodingEnum;
 import ca.uhn.fhir.jpa.model.entity.StorageSettings.IndexEnabledEnum;
@@ -18,7 +17,6 @@ import jakarta.persistence.EntityManagerFactory;
 import java.util.Properties;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -89,14 +87,13 @@ public class HapiJpaConfiguration {
 			DataSource dataSource,
 			ConfigurableListableBeanFactory beanFactory,
 			FhirContext fhirContext,
-			JpaStorageSettings storageSettings,
-			@Value("${spring.datasource.url}") String jdbcUrl) {
+			JpaStorageSettings storageSettings) {
 		LocalContainerEntityManagerFactoryBean factory =
 				HapiEntityManagerFactoryUtil.newEntityManagerFactory(beanFactory, fhirContext, storageSettings);
 		factory.setPersistenceUnitName("HAPI_PU");
 		factory.setDataSource(dataSource);
 		boolean schemaCurrent = SchemaVersion.isCurrent(dataSource);
-		factory.setJpaProperties(hibernateProperties(jdbcUrl, schemaCurrent));
+		factory.setJpaProperties(hibernateProperties(jdbcUrlOf(dataSource), schemaCurrent));
 		return factory;
 	}
 
@@ -111,6 +108,15 @@ public class HapiJpaConfiguration {
 	@Bean
 	public JpaTransactionManager transactionManager(EntityManagerFactory entityManagerFactory) {
 		return new JpaTransactionManager(entityManagerFactory);
+	}
+
+	private static String jdbcUrlOf(DataSource dataSource) {
+		try (java.sql.Connection connection = dataSource.getConnection()) {
+			return connection.getMetaData().getURL();
+		} catch (java.sql.SQLException e) {
+			throw new org.onetrip.server.storage.StorageStartException("OneTrip's database cannot be reached: "
+					+ e.getMessage(), e);
+		}
 	}
 
 	/** Hibernate settings that depend only on which database is behind the JDBC URL. */
@@ -130,19 +136,15 @@ public class HapiJpaConfiguration {
 		p.put("hibernate.cache.use_minimal_puts", "false");
 		p.put("hibernate.format_sql", "false");
 		p.put("hibernate.show_sql", "false");
-		if (jdbcUrl.startsWith("jdbc:h2:")) {
-			p.put("hibernate.session_factory.statement_inspector", H2QueryRewrites.class.getName());
-		}
 		return p;
 	}
 
+	/** PostgreSQL everywhere: OneTrip's own (storage/LocalPostgres) or an external one. */
 	static String dialectFor(String jdbcUrl) {
-		if (jdbcUrl.startsWith("jdbc:h2:")) {
-			return HapiFhirH2Dialect.class.getName();
-		}
 		if (jdbcUrl.startsWith("jdbc:postgresql:")) {
 			return HapiFhirPostgresDialect.class.getName();
 		}
-		throw new IllegalStateException("OneTrip supports H2 (jdbc:h2:) and PostgreSQL (jdbc:postgresql:); got " + jdbcUrl);
+		throw new org.onetrip.server.storage.StorageStartException("OneTrip stores in PostgreSQL (jdbc:postgresql:...); "
+				+ "spring.datasource.url is " + jdbcUrl + ". Unset it to use the PostgreSQL OneTrip starts itself");
 	}
 }

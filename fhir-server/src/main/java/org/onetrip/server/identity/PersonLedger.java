@@ -47,12 +47,9 @@ public class PersonLedger {
 			String who, String reason) {}
 
 	private final JdbcTemplate jdbc;
-	private final boolean postgres;
 
 	public PersonLedger(JdbcTemplate jdbc) {
 		this.jdbc = jdbc;
-		this.postgres = Boolean.TRUE.equals(jdbc.execute((java.sql.Connection c) ->
-				c.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT).contains("postgres")));
 		jdbc.execute("CREATE TABLE IF NOT EXISTS OT_PERSON_RECORD (PATIENT_ID VARCHAR(128) NOT NULL PRIMARY KEY, "
 				+ "PERSON_ID VARCHAR(128) NOT NULL, HOSPITAL VARCHAR(128) NOT NULL, FROM_DICOM BOOLEAN NOT NULL, "
 				+ "LINKED_BY VARCHAR(16) NOT NULL, FAMILY VARCHAR(200), GIVEN VARCHAR(200), BIRTH_DATE VARCHAR(10), "
@@ -86,10 +83,8 @@ public class PersonLedger {
 		}
 		List<String> sorted = new ArrayList<>(new TreeSet<>(keys));
 		String rows = String.join(", ", java.util.Collections.nCopies(sorted.size(), "(?, 1)"));
-		jdbc.update(postgres
-				? "INSERT INTO OT_PERSON_KEY_LOCK (PERSON_KEY, WRITES) VALUES " + rows
-						+ " ON CONFLICT (PERSON_KEY) DO UPDATE SET WRITES = OT_PERSON_KEY_LOCK.WRITES + 1"
-				: "MERGE INTO OT_PERSON_KEY_LOCK (PERSON_KEY, WRITES) KEY (PERSON_KEY) VALUES " + rows, sorted.toArray());
+		jdbc.update("INSERT INTO OT_PERSON_KEY_LOCK (PERSON_KEY, WRITES) VALUES " + rows
+				+ " ON CONFLICT (PERSON_KEY) DO UPDATE SET WRITES = OT_PERSON_KEY_LOCK.WRITES + 1", sorted.toArray());
 	}
 
 	/** Locks the records of these persons (after any key locks): merges of one person are decided one at a time. */

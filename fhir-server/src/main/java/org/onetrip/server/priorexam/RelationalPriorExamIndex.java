@@ -11,7 +11,7 @@ import org.onetrip.terminology.exam.PriorExam;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * The prior-exam index as one table in OneTrip's own database (H2 or PostgreSQL). It takes part in
+ * The prior-exam index as one table in OneTrip's own database. It takes part in
  * the JPA transaction of the FHIR write that feeds it (same DataSource), so a write that rolls back
  * leaves no index row behind.
  */
@@ -36,7 +36,6 @@ public class RelationalPriorExamIndex implements PriorExamIndex {
 
 	@Override
 	public void put(PriorExam exam) {
-		// Delete + insert rather than a dialect-specific upsert: the same SQL on H2 and PostgreSQL.
 		jdbc.update("DELETE FROM OT_PRIOR_EXAM WHERE SOURCE_REF = ?", exam.source());
 		jdbc.update("INSERT INTO OT_PRIOR_EXAM (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values(exam));
 	}

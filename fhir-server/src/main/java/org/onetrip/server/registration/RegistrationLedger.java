@@ -17,12 +17,9 @@ public class RegistrationLedger {
 			boolean newRegistration, LocalDate validUntil) {}
 
 	private final JdbcTemplate jdbc;
-	private final boolean postgres;
 
 	public RegistrationLedger(JdbcTemplate jdbc) {
 		this.jdbc = jdbc;
-		this.postgres = Boolean.TRUE.equals(jdbc.execute((java.sql.Connection c) ->
-				c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres")));
 		jdbc.execute("CREATE TABLE IF NOT EXISTS OT_REGISTRATION ("
 				+ "ENCOUNTER_ID VARCHAR(128) NOT NULL PRIMARY KEY, CHARGE_ITEM_ID VARCHAR(128) NOT NULL, "
 				+ "HOSPITAL VARCHAR(128) NOT NULL, PATIENT_ID VARCHAR(128) NOT NULL, DEPARTMENT VARCHAR(200) NOT NULL, "
@@ -35,16 +32,14 @@ public class RegistrationLedger {
 	}
 
 	/**
-	 * Across OneTrip instances on PostgreSQL, check-ins of one patient at one department wait for each other until
-	 * the first commits (a transaction-scoped advisory lock), so the second joins the registration the first made
-	 * instead of colliding with it. Inside one process (and on H2) the caller's in-process lock does the same.
+	 * Check-ins of one patient at one department wait for each other until the first commits (a transaction-scoped
+	 * advisory lock), on one instance or several, so the second joins the registration the first made instead of
+	 * colliding with it.
 	 */
-	public void serialiseAcrossInstances(String visitKey) {
-		if (postgres) {
-			long key = java.util.UUID.nameUUIDFromBytes(visitKey.getBytes(java.nio.charset.StandardCharsets.UTF_8))
-					.getMostSignificantBits();
-			jdbc.query("SELECT pg_advisory_xact_lock(?)", rs -> { }, key);
-		}
+	public void serialise(String visitKey) {
+		long key = java.util.UUID.nameUUIDFromBytes(visitKey.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+				.getMostSignificantBits();
+		jdbc.query("SELECT pg_advisory_xact_lock(?)", rs -> { }, key);
 	}
 
 	/** The patient's registrations at the hospital whose first day falls in [from, to]. */

@@ -26,7 +26,6 @@ import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Reference;
 import org.onetrip.server.hapi.Conflict;
 import org.onetrip.server.region.RegionDirectory;
-import org.onetrip.server.transaction.TransactionScopedLocks;
 import org.onetrip.terminology.region.Hospital;
 import org.springframework.dao.DuplicateKeyException;
 
@@ -56,8 +55,6 @@ public class VisitRegistration {
 	private final RegionDirectory directory;
 	private final ZoneId zone;
 	private final MeterRegistry meters;
-	/** Per patient and department: check-ins of one person at one desk are decided one after the other. */
-	private final TransactionScopedLocks locks = new TransactionScopedLocks(256, 20);
 
 	public VisitRegistration(RegistrationLedger ledger, RegistrationRules rules, DaoRegistry daoRegistry,
 			RegionDirectory directory, ZoneId zone, MeterRegistry meters) {
@@ -97,8 +94,8 @@ public class VisitRegistration {
 						+ " but names no Patient participant: a visit is registered to a patient"));
 		Place place = where.get();
 		String visitKey = place.hospital().key() + "|" + patientId + "|" + place.department();
-		locks.holdUntilTransactionEnds(visitKey);
-		ledger.serialiseAcrossInstances(visitKey);
+		// Per patient and department: check-ins of one person at one desk are decided one after the other.
+		ledger.serialise(visitKey);
 		if (ledger.visitOf(appointmentId).isPresent()) {
 			return; // already registered when the patient arrived; fulfilling it changes nothing here
 		}

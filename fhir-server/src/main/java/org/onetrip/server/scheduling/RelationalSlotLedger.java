@@ -3,13 +3,12 @@ package org.onetrip.server.scheduling;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import org.onetrip.server.transaction.TransactionScopedLocks;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * The slot ledger in OneTrip's database (H2 or PostgreSQL). A claim locks the slot's row
+ * The slot ledger in OneTrip's database. A claim locks the slot's row
  * ({@code SELECT ... FOR UPDATE}), counts the live claims and inserts its own before the lock is
  * released at commit: claims on one slot are serialised by the database, whichever instance makes them.
  */
@@ -18,7 +17,6 @@ public class RelationalSlotLedger implements SlotLedger {
 	private final JdbcTemplate jdbc;
 	/** Joins the caller's transaction (a FHIR write) or opens one for a direct call. */
 	private final TransactionTemplate transaction;
-	private final TransactionScopedLocks claimLocks = new TransactionScopedLocks(1024, 20);
 
 	public RelationalSlotLedger(JdbcTemplate jdbc, PlatformTransactionManager transactions) {
 		this.jdbc = jdbc;
@@ -62,7 +60,6 @@ public class RelationalSlotLedger implements SlotLedger {
 	public SlotRule.Decision claim(String slotId, String appointmentId, boolean referral, Instant expiresAt, Instant now) {
 		Long expires = expiresAt == null ? null : expiresAt.toEpochMilli();
 		return transaction.execute(tx -> {
-			holdUntilTransactionEnds(slotId);
 			Optional<SlotCapacity> slot = lock(slotId);
 			if (slot.isEmpty()) {
 				return new SlotRule.Refused(SlotRule.RefusalKind.UNKNOWN_SLOT, "there is no slot " + slotId);
@@ -147,16 +144,6 @@ public class RelationalSlotLedger implements SlotLedger {
 			int[] taken = counts(slotId, now);
 			return new Availability(slot, taken[0], taken[1]);
 		});
-	}
-
-	/**
-	 * Also serialises claims on one slot inside this process, until the claiming transaction ends. The row lock alone
-	 * let a fourth booking into a three-place slot once on H2 (20 clients at once; never seen on PostgreSQL, where
-	 * the storm benchmark found 0 over capacity in 10,000 attempts); H2 is one process by design, so a lock here
-	 * is complete for it, and across instances on PostgreSQL the row lock still decides.
-	 */
-	private void holdUntilTransactionEnds(String slotId) {
-		claimLocks.holdUntilTransactionEnds("slot " + slotId);
 	}
 
 	private Optional<SlotCapacity> lock(String slotId) {

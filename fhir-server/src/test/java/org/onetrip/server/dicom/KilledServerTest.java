@@ -33,10 +33,13 @@ import org.onetrip.server.FhirHttp;
 import org.onetrip.server.OneTripInstance;
 
 /**
- * What was acknowledged survives the process being killed: a OneTrip server in its own process receives a storescu
- * stream and is killed with SIGKILL in the middle; after a restart on the same data directory every instance that got
- * Success is on disk and indexed (rows H2 had not yet written are indexed again from the files at start), nothing is
- * indexed without its file, nothing is left half-received, and the ImagingStudies catch up.
+ * What was acknowledged survives the process being killed: a OneTrip server in its own process (on its own PostgreSQL,
+ * the default storage) receives a storescu stream while FHIR clients write single resources and transaction Bundles,
+ * and is killed with SIGKILL in the middle. After a restart on the same data directory: every FHIR write that was
+ * answered 201/200 is there, a write that was never answered is there whole or not at all (a transaction's every entry
+ * or none), every instance that got Success is on disk and indexed (a file renamed but not yet indexed is indexed from
+ * the files at start), nothing is indexed without its file, nothing is left half-received, and the ImagingStudies
+ * catch up.
  */
 class KilledServerTest {
 
@@ -45,7 +48,7 @@ class KilledServerTest {
 	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
 	@Test
-	void everyInstanceAcknowledgedBeforeAKillIsStoredAndIndexedAfterTheRestart() throws Exception {
+	void everyWriteAcknowledgedBeforeAKillIsThereAfterTheRestartAndNothingElseIsHalfThere() throws Exception {
 		Path dataDir = Files.createTempDirectory(Path.of("target"), "killed-").toAbsolutePath();
 		int httpPort = freePort();
 		int dicomPort = freePort();
@@ -67,6 +70,7 @@ class KilledServerTest {
 				"127.0.0.1", Integer.toString(dicomPort), files.toString()).redirectErrorStream(true);
 		storescu.environment().put("TCP_NODELAY", "1");
 		Process sender = storescu.start();
+		FhirWriters writers = FhirWriters.start(fhir, 2, 2);
 		// Kill once a good part of the stream is in, so the kill lands in the middle of it.
 		Instant deadline = Instant.now().plusSeconds(60);
 		while (storedCount(httpPort) < 150 && Instant.now().isBefore(deadline)) {
@@ -74,6 +78,7 @@ class KilledServerTest {
 		}
 		server.destroyForcibly(); // SIGKILL
 		assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
+		writers.awaitStopped();
 		String output = new String(sender.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 		sender.waitFor(30, TimeUnit.SECONDS);
 
@@ -82,6 +87,7 @@ class KilledServerTest {
 
 		server = startServer(dataDir, httpPort, dicomPort);
 		try {
+			writers.assertEveryAcknowledgedWriteAndNoPartOfAnyOther(fhir);
 			Map<String, Set<String>> indexedByStudy = new HashMap<>();
 			Set<String> indexed = new HashSet<>();
 			for (TestInstances.Study study : studies) {
@@ -208,6 +214,126 @@ class KilledServerTest {
 	private static int freePort() throws IOException {
 		try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
 			return socket.getLocalPort();
+		}
+	}
+
+	/**
+	 * FHIR clients writing until the server goes away: single Patients, and transactions of a Patient with two
+	 * Observations about it. Every resource carries an identifier of this run, so what is stored afterwards is found
+	 * by one search per type and compared with what was acknowledged, exactly.
+	 */
+	static final class FhirWriters {
+		static final String SYSTEM = "urn:onetrip:test:durability";
+		private final List<Thread> threads = new ArrayList<>();
+		/** Per writer: the writes sent, in order (single: one identifier; transaction: its three). */
+		private final Map<String, List<List<String>>> sent = new java.util.concurrent.ConcurrentHashMap<>();
+		private final Set<String> acknowledged = java.util.concurrent.ConcurrentHashMap.newKeySet();
+		private final java.util.concurrent.atomic.AtomicInteger answered = new java.util.concurrent.atomic.AtomicInteger();
+
+		static FhirWriters start(FhirHttp fhir, int singleWriters, int transactionWriters) {
+			FhirWriters writers = new FhirWriters();
+			String run = Long.toString(System.nanoTime(), 36);
+			for (int w = 0; w < singleWriters + transactionWriters; w++) {
+				boolean transaction = w >= singleWriters;
+				String writer = run + (transaction ? "-t" : "-s") + w;
+				writers.sent.put(writer, java.util.Collections.synchronizedList(new ArrayList<>()));
+				Thread thread = new Thread(() -> writers.write(fhir, writer, transaction), "durability-" + writer);
+				writers.threads.add(thread);
+				thread.start();
+			}
+			return writers;
+		}
+
+		private void write(FhirHttp fhir, String writer, boolean transaction) {
+			for (int n = 0; ; n++) {
+				String id = writer + "-" + n;
+				List<String> identifiers = transaction ? List.of(id + "-p", id + "-o1", id + "-o2") : List.of(id);
+				sent.get(writer).add(identifiers);
+				FhirHttp.Response response;
+				try {
+					response = transaction ? fhir.post("", transactionOf(identifiers)) : fhir.post("/Patient", patient(id, null));
+				} catch (RuntimeException serverGone) {
+					return;
+				}
+				if (response.status() != (transaction ? 200 : 201)) {
+					throw new AssertionError("a write the server refused before the kill: " + response);
+				}
+				acknowledged.addAll(identifiers);
+				answered.incrementAndGet();
+			}
+		}
+
+		private static org.hl7.fhir.r4.model.Patient patient(String identifier, String fullUrl) {
+			org.hl7.fhir.r4.model.Patient patient = new org.hl7.fhir.r4.model.Patient();
+			patient.addIdentifier().setSystem(SYSTEM).setValue(identifier);
+			patient.addName().setFamily("Durable").addGiven(identifier);
+			return patient;
+		}
+
+		private static org.hl7.fhir.r4.model.Bundle transactionOf(List<String> identifiers) {
+			org.hl7.fhir.r4.model.Bundle bundle = new org.hl7.fhir.r4.model.Bundle();
+			bundle.setType(org.hl7.fhir.r4.model.Bundle.BundleType.TRANSACTION);
+			String patientUrl = "urn:uuid:" + java.util.UUID.randomUUID();
+			bundle.addEntry().setFullUrl(patientUrl).setResource(patient(identifiers.get(0), patientUrl)).getRequest()
+					.setMethod(org.hl7.fhir.r4.model.Bundle.HTTPVerb.POST).setUrl("Patient");
+			for (String identifier : identifiers.subList(1, identifiers.size())) {
+				org.hl7.fhir.r4.model.Observation observation = new org.hl7.fhir.r4.model.Observation();
+				observation.addIdentifier().setSystem(SYSTEM).setValue(identifier);
+				observation.setStatus(org.hl7.fhir.r4.model.Observation.ObservationStatus.FINAL);
+				observation.getCode().setText("body weight");
+				observation.setSubject(new org.hl7.fhir.r4.model.Reference(patientUrl));
+				bundle.addEntry().setResource(observation).getRequest()
+						.setMethod(org.hl7.fhir.r4.model.Bundle.HTTPVerb.POST).setUrl("Observation");
+			}
+			return bundle;
+		}
+
+		void awaitStopped() throws InterruptedException {
+			for (Thread thread : threads) {
+				thread.join(60_000);
+				assertThat(thread.isAlive()).as(thread.getName() + " stopped when the server went away").isFalse();
+			}
+			assertThat(answered.get()).as("FHIR writes were acknowledged before the kill").isGreaterThan(20);
+		}
+
+		void assertEveryAcknowledgedWriteAndNoPartOfAnyOther(FhirHttp fhir) {
+			Set<String> stored = new HashSet<>();
+			stored.addAll(identifiersStored(fhir, "Patient"));
+			stored.addAll(identifiersStored(fhir, "Observation"));
+			assertThat(stored).as("every acknowledged FHIR write is there").containsAll(acknowledged);
+			Set<String> unanswered = new HashSet<>();
+			for (Map.Entry<String, List<List<String>>> writer : sent.entrySet()) {
+				List<List<String>> writes = writer.getValue();
+				for (int n = 0; n < writes.size(); n++) {
+					List<String> write = writes.get(n);
+					long there = write.stream().filter(stored::contains).count();
+					assertThat(there).as(writer.getKey() + " write " + n + " is there whole or not at all")
+							.isIn(0L, (long) write.size());
+					if (!acknowledged.containsAll(write)) {
+						assertThat(n).as("only a writer's last write can be unanswered").isEqualTo(writes.size() - 1);
+						unanswered.addAll(write);
+					}
+				}
+			}
+			Set<String> allSent = new HashSet<>(acknowledged);
+			allSent.addAll(unanswered);
+			assertThat(allSent).as("nothing is there that was not sent").containsAll(stored);
+			System.out.printf("kill -9 during FHIR writes: %d resources acknowledged, %d in unanswered writes, %d stored%n",
+					acknowledged.size(), unanswered.size(), stored.size());
+		}
+
+		private static Set<String> identifiersStored(FhirHttp fhir, String type) {
+			Set<String> identifiers = new HashSet<>();
+			String next = "/" + type + "?identifier=" + SYSTEM + "%7C&_count=500&_elements=identifier";
+			while (next != null) {
+				FhirHttp.Response page = next.startsWith("http") ? fhir.get(next.substring(fhir.base().length())) : fhir.get(next);
+				assertThat(page.status()).as(page.toString()).isEqualTo(200);
+				org.hl7.fhir.r4.model.Bundle bundle = page.bundle();
+				bundle.getEntry().forEach(e -> ((org.hl7.fhir.r4.model.DomainResource) e.getResource()).getChildByName("identifier")
+						.getValues().forEach(v -> identifiers.add(((org.hl7.fhir.r4.model.Identifier) v).getValue())));
+				next = bundle.getLink("next") == null ? null : bundle.getLink("next").getUrl();
+			}
+			return identifiers;
 		}
 	}
 }

@@ -2,14 +2,17 @@ package org.onetrip.server.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
+import javax.sql.DataSource;
+import ca.uhn.fhir.util.HapiExtensions;
+import org.hl7.fhir.r4.model.BooleanType;
+import org.hl7.fhir.r4.model.Enumerations;
+import org.hl7.fhir.r4.model.SearchParameter;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
@@ -19,23 +22,30 @@ import org.onetrip.server.OneTripInstance;
 import org.onetrip.server.TestTokens;
 
 /**
- * A database made by the version before the person ledger (commit 7907cb6, see
- * {@code db-before-person-ledger/make-fixture.sh}): one Patient per citizen ID carrying several hospitals' MRNs,
- * records linked by an operator's Patient.link, and the old unique rule's index. This version starts on it, relinks
- * every Patient in the background, and from then on hospitals keep their own records.
+ * A database from before the person ledger, as that version left it: one Patient per citizen ID carrying several
+ * hospitals' MRNs, records linked by an operator's Patient.link, the old region-wide unique rule (a HAPI combo-unique
+ * SearchParameter), and no ledger rows. (Until H2 was retired this was a fixture written by commit 7907cb6 on H2; the
+ * same state is now made on PostgreSQL: the Patients written, the old rule put back, the ledger emptied.) This
+ * version starts on it, removes the old rule, relinks every Patient in the background, and from then on hospitals
+ * keep their own records.
  */
 class DatabaseFromBeforeThePersonLedgerTest {
 
 	@Test
 	void theOldDatabaseIsRelinkedAtStartAndHospitalBCanNowRegisterAPersonHospitalAKnew() throws Exception {
 		Path dataDir = Files.createTempDirectory(Path.of("target"), "before-ledger-").toAbsolutePath();
-		unzip("/db-before-person-ledger/h2-data.zip", dataDir);
+		Map<String, String> settings = Map.of("onetrip.data-dir", dataDir.toString());
+		try (OneTripInstance before = OneTripInstance.start(settings)) {
+			writeWhatTheOldVersionHeld(before);
+		}
 
-		try (OneTripInstance server = OneTripInstance.start(Map.of("onetrip.data-dir", dataDir.toString()))) {
+		try (OneTripInstance server = OneTripInstance.start(settings)) {
 			FhirHttp fhir = server.fhir();
 			Parameters done = awaitRelink(fhir);
 			assertThat(value(done, "total")).isEqualTo("8"); // four Patients, two passes
 			assertThat(value(done, "conflicts")).isEqualTo("0");
+			assertThat(fhir.get("/SearchParameter/onetrip-person-identifier-unique").status())
+					.as("the old unique rule is gone").isEqualTo(410);
 
 			assertThat(person(fhir, "old-2")).as("the operator's Patient.link became a link of the ledger")
 					.containsExactlyInAnyOrder("Patient/old-2", "Patient/old-3");
@@ -48,10 +58,54 @@ class DatabaseFromBeforeThePersonLedgerTest {
 			FhirHttp.Response registered = hospitalB.post("/Patient", hospitalB.json(atB),
 					Map.of("If-None-Exist", "identifier=urn:onetrip:citizen-id|330100195001010044"));
 
-			assertThat(registered.status()).as("the old unique index no longer refuses it: " + registered).isEqualTo(201);
+			assertThat(registered.status()).as("the old unique rule no longer refuses it: " + registered).isEqualTo(201);
 			String idAtB = registered.as(Patient.class).getIdElement().getIdPart();
 			assertThat(person(fhir, "old-4")).containsExactlyInAnyOrder("Patient/old-4", "Patient/" + idAtB);
 		}
+	}
+
+	/** The writes of the old version's fixture script, its unique rule, and a ledger that does not exist yet. */
+	private static void writeWhatTheOldVersionHeld(OneTripInstance server) {
+		FhirHttp fhir = server.fhir();
+		put(fhir, "old-1", """
+				{"resourceType":"Patient","id":"old-1","identifier":[
+				{"system":"urn:onetrip:citizen-id","value":"330100195001010011"},{"system":"urn:onetrip:health-card","value":"HC-OLD-1"},
+				{"system":"urn:onetrip:mrn:hospital-a","value":"OLD-A1"},{"system":"urn:onetrip:mrn:hospital-b","value":"OLD-B1"}],
+				"name":[{"family":"Qian","given":["Old"]}]}""");
+		put(fhir, "old-2", """
+				{"resourceType":"Patient","id":"old-2","identifier":[{"system":"urn:onetrip:mrn:hospital-a","value":"OLD-A2"}],
+				"name":[{"family":"Sun","given":["Linked"]}],"birthDate":"1962-02-02"}""");
+		put(fhir, "old-3", """
+				{"resourceType":"Patient","id":"old-3","identifier":[{"system":"urn:onetrip:mrn:clinic-c","value":"OLD-C3"}],
+				"name":[{"family":"Sun","given":["Linked"]}],"birthDate":"1962-02-02",
+				"link":[{"other":{"reference":"Patient/old-2"},"type":"seealso"}]}""");
+		put(fhir, "old-4", """
+				{"resourceType":"Patient","id":"old-4","identifier":[
+				{"system":"urn:onetrip:citizen-id","value":"330100195001010044"},{"system":"urn:onetrip:mrn:hospital-a","value":"OLD-A4"}],
+				"managingOrganization":{"reference":"Organization/hospital-a"},"name":[{"family":"Zhao","given":["Waiting"]}]}""");
+		SearchParameter unique = new SearchParameter();
+		unique.setId(PersonIdentifierRule.RETIRED_UNIQUE_PARAM_ID);
+		unique.setUrl("urn:onetrip:fhir:SearchParameter:Patient-person-identifier-unique");
+		unique.setName("PatientPersonIdentifierUnique");
+		unique.setStatus(Enumerations.PublicationStatus.ACTIVE);
+		unique.setCode("person-identifier-unique");
+		unique.addBase("Patient");
+		unique.setType(Enumerations.SearchParamType.COMPOSITE);
+		unique.setExpression("Patient");
+		unique.addComponent().setDefinition(PersonIdentifierRule.SEARCH_PARAM_URL).setExpression("Patient");
+		unique.addExtension(HapiExtensions.EXT_SP_UNIQUE, new BooleanType(true));
+		FhirHttp.Response stored = fhir.put("/SearchParameter/" + unique.getIdPart(), unique);
+		assertThat(stored.status()).as(stored.toString()).isIn(200, 201);
+		JdbcTemplate jdbc = new JdbcTemplate(server.bean(DataSource.class));
+		for (String table : List.of("OT_PERSON_KEY", "OT_PERSON_RECORD", "OT_PERSON_MATCH", "OT_PERSON_LINK_LOG",
+				"OT_PERSON_KEY_LOCK")) {
+			jdbc.update("DELETE FROM " + table);
+		}
+	}
+
+	private static void put(FhirHttp fhir, String id, String json) {
+		FhirHttp.Response response = fhir.put("/Patient/" + id, json, Map.of());
+		assertThat(response.status()).as(response.toString()).isIn(200, 201);
 	}
 
 	private static Parameters awaitRelink(FhirHttp fhir) throws InterruptedException {
@@ -75,19 +129,5 @@ class DatabaseFromBeforeThePersonLedgerTest {
 	private static List<String> person(FhirHttp fhir, String patientId) {
 		return fhir.get("/Patient/" + patientId + "/$person").as(Parameters.class).getParameter().stream()
 				.filter(p -> "record".equals(p.getName())).map(p -> ((Reference) p.getPart().get(0).getValue()).getReference()).toList();
-	}
-
-	private static void unzip(String resource, Path into) throws Exception {
-		try (InputStream in = DatabaseFromBeforeThePersonLedgerTest.class.getResourceAsStream(resource);
-				ZipInputStream zip = new ZipInputStream(in)) {
-			for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
-				Path target = into.resolve(entry.getName()).normalize();
-				if (!target.startsWith(into)) {
-					throw new IllegalStateException("zip entry outside the target: " + entry.getName());
-				}
-				Files.createDirectories(target.getParent());
-				Files.copy(zip, target);
-			}
-		}
 	}
 }

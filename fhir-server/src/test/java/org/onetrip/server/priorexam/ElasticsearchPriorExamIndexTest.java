@@ -25,21 +25,30 @@ class ElasticsearchPriorExamIndexTest {
 
 	static ElasticsearchNode node;
 	static CuttableProxy proxy;
+	/** The relational side of each comparison: a fresh database per index, on one PostgreSQL of this class's own. */
+	static org.onetrip.server.storage.LocalPostgres postgres;
 
 	@BeforeAll
 	static void startNode() throws Exception {
 		node = ElasticsearchNode.start();
 		proxy = new CuttableProxy(node.httpPort());
+		postgres = org.onetrip.server.storage.LocalPostgres.start(org.onetrip.server.storage.LocalPostgres.Settings
+				.under(java.nio.file.Files.createTempDirectory(java.nio.file.Path.of("target"), "es-index-pg-").toAbsolutePath()));
 	}
 
 	@AfterAll
 	static void stopNode() throws Exception {
 		if (proxy != null) proxy.close();
 		if (node != null) node.close();
+		if (postgres != null) postgres.close();
 	}
 
 	private static JdbcTemplate database() {
-		return new JdbcTemplate(new DriverManagerDataSource("jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", ""));
+		String name = "t_" + UUID.randomUUID().toString().replace("-", "");
+		new JdbcTemplate(new DriverManagerDataSource(postgres.jdbcUrl(), postgres.user(), postgres.password()))
+				.execute("CREATE DATABASE " + name);
+		return new JdbcTemplate(new DriverManagerDataSource(postgres.jdbcUrl().replace("/" + org.onetrip.server.storage.LocalPostgres.DATABASE + "?", "/" + name + "?"),
+				postgres.user(), postgres.password()));
 	}
 
 	private static ElasticsearchPriorExamIndex elastic(String url) {

@@ -10,7 +10,10 @@ import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.Test;
 import org.onetrip.server.OneTripInstance;
 
-/** The embedded H2 database is a file under the data directory: stop the server, start it, the data is there. */
+/**
+ * OneTrip's own PostgreSQL keeps its cluster under the data directory: stop the server (PostgreSQL stops with it),
+ * start it, the data is there.
+ */
 class DataSurvivesRestartTest {
 
 	@Test
@@ -27,7 +30,8 @@ class DataSurvivesRestartTest {
 			id = first.fhir().post("/Patient", patient).as(Patient.class).getIdElement().getIdPart();
 			regionVersion = first.fhir().get("/Organization/hospital-a").as(Organization.class).getMeta().getVersionId();
 		}
-		assertThat(dataDir.resolve("h2/onetrip.mv.db")).exists();
+		assertThat(dataDir.resolve("postgres/PG_VERSION")).exists();
+		assertThat(dataDir.resolve("postgres/postmaster.pid")).as("PostgreSQL stopped with the server").doesNotExist();
 
 		try (OneTripInstance second = OneTripInstance.start(settings)) {
 			Patient read = second.fhir().get("/Patient/" + id).as(Patient.class);

@@ -2,7 +2,6 @@ package org.onetrip.server.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,24 +32,25 @@ import org.onetrip.server.RegistrationRace;
 import org.onetrip.server.scheduling.BookingRace;
 
 /**
- * The production storage: real PostgreSQL (embedded binaries), the {@code postgres} profile, and two
- * OneTrip instances sharing one database, as the province deploys it.
+ * An external PostgreSQL (the {@code postgres} profile) shared by two OneTrip instances, as the province deploys
+ * it: the server is a {@link LocalPostgres} of the test's own, reached only through its JDBC URL.
  */
 class PostgresStorageTest {
 
-	static EmbeddedPostgres postgres;
+	static LocalPostgres postgres;
 	static OneTripInstance instanceA;
 	static OneTripInstance instanceB;
 
 	@BeforeAll
 	static void startPostgresAndTwoServers() throws Exception {
-		postgres = EmbeddedPostgres.builder().start();
+		java.nio.file.Path shared = java.nio.file.Files.createTempDirectory(java.nio.file.Path.of("target"), "shared-pg-");
+		postgres = LocalPostgres.start(LocalPostgres.Settings.under(shared.toAbsolutePath()));
 		Map<String, String> settings = Map.of(
 				"spring.profiles.active", "postgres",
 				"onetrip.data-dir", "target/pg-instance",
-				"spring.datasource.url", postgres.getJdbcUrl("postgres", "postgres"),
-				"spring.datasource.username", "postgres",
-				"spring.datasource.password", "postgres");
+				"spring.datasource.url", postgres.jdbcUrl(),
+				"spring.datasource.username", postgres.user(),
+				"spring.datasource.password", postgres.password());
 		// One after the other: the first creates the schema, the second finds it.
 		instanceA = OneTripInstance.start(settings);
 		instanceB = OneTripInstance.start(settings);

@@ -1,0 +1,76 @@
+package org.onetrip.server.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Patient;
+import org.junit.jupiter.api.Test;
+import org.onetrip.server.FhirHttp;
+import org.onetrip.server.OneTripInstance;
+
+/**
+ * The database goes away under a serving OneTrip and comes back: meanwhile every FHIR request gets 503 with an
+ * OperationOutcome and Retry-After and nothing is stored; afterwards OneTrip serves again with no restart and no
+ * operator, and what was committed before is there.
+ */
+class DatabaseOutageTest {
+
+	@Test
+	void whileTheDatabaseIsAwayClientsGet503AndWhenItIsBackOneTripServesAgain() throws Exception {
+		Path databaseDir = Files.createTempDirectory(Path.of("target"), "outage-pg-").toAbsolutePath();
+		LocalPostgres postgres = LocalPostgres.start(LocalPostgres.Settings.under(databaseDir));
+		int port = postgres.port();
+		Map<String, String> settings = Map.of(
+				"spring.profiles.active", "postgres",
+				"onetrip.data-dir", Files.createTempDirectory(Path.of("target"), "outage-").toAbsolutePath().toString(),
+				"spring.datasource.url", postgres.jdbcUrl(),
+				"spring.datasource.username", postgres.user(),
+				"spring.datasource.password", postgres.password(),
+				// A request waits this long for a connection before it is told the database is away.
+				"spring.datasource.hikari.connection-timeout", "2000");
+		try (OneTripInstance server = OneTripInstance.start(settings)) {
+			FhirHttp fhir = server.fhir();
+			String before = fhir.post("/Patient", patient("Before")).as(Patient.class).getIdElement().getIdPart();
+
+			postgres.close();
+			FhirHttp.Response read = fhir.get("/Patient/" + before);
+			assertThat(read.status()).as(read.toString()).isEqualTo(503);
+			assertThat(read.header("Retry-After")).isEqualTo(DatabaseUnavailable.RETRY_AFTER_SECONDS);
+			assertThat(read.outcome().getIssueFirstRep().getSeverity()).isEqualTo(OperationOutcome.IssueSeverity.ERROR);
+			assertThat(read.outcome().getIssueFirstRep().getDiagnostics()).contains("database is unavailable");
+			FhirHttp.Response write = fhir.post("/Patient", patient("During"));
+			assertThat(write.status()).as(write.toString()).isEqualTo(503);
+
+			postgres = LocalPostgres.start(LocalPostgres.Settings.under(databaseDir).withPort(port));
+			FhirHttp.Response again = awaitStatus200(fhir, "/Patient/" + before);
+			assertThat(again.as(Patient.class).getNameFirstRep().getFamily()).isEqualTo("Before");
+			assertThat(fhir.get("/Patient?family=During").bundle().getEntry()).as("nothing of a refused write").isEmpty();
+			assertThat(fhir.post("/Patient", patient("After")).status()).isEqualTo(201);
+		} finally {
+			postgres.close();
+		}
+	}
+
+	private static Patient patient(String family) {
+		Patient patient = new Patient();
+		patient.addName().setFamily(family);
+		return patient;
+	}
+
+	private static FhirHttp.Response awaitStatus200(FhirHttp fhir, String path) throws InterruptedException {
+		Instant deadline = Instant.now().plusSeconds(60);
+		FhirHttp.Response last = null;
+		while (Instant.now().isBefore(deadline)) {
+			last = fhir.get(path);
+			if (last.status() == 200) {
+				return last;
+			}
+			Thread.sleep(200);
+		}
+		throw new AssertionError("OneTrip did not serve again within 60 s of the database's return: " + last);
+	}
+}
