@@ -35,7 +35,14 @@ public final class ServerProcess implements AutoCloseable {
 				Path.of(System.getProperty("java.home"), "bin", "java").toString(),
 				// Same collector as ./onetrip run. ParallelGC ingested ~60 % faster in a short A/B but ran out of
 				// memory at this heap on the full 200-patient load (see bench/RESULTS.md), so G1 stays.
-				"-Xmx" + heap, "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError",
+				"-Xmx" + heap, "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError"));
+		// More JVM options for the server only, e.g. a flight recording while profiling:
+		// BENCH_SERVER_JVM_OPTS="-XX:StartFlightRecording=filename=/tmp/ingest.jfr,settings=profile"
+		String jvmOptions = System.getenv().getOrDefault("BENCH_SERVER_JVM_OPTS", "").trim();
+		if (!jvmOptions.isEmpty()) {
+			command.addAll(List.of(jvmOptions.split("\\s+")));
+		}
+		command.addAll(List.of(
 				"-jar", app.toString(),
 				"--spring.config.additional-location=optional:file:config/",
 				"--onetrip.data-dir=" + dataDir.toAbsolutePath(),
