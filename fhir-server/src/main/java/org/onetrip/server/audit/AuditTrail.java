@@ -38,13 +38,16 @@ public class AuditTrail implements DisposableBean {
 	private final DaoRegistry daoRegistry;
 	private final RegionDirectory directory;
 	private final TransactionTemplate ownTransaction;
+	private final org.springframework.jdbc.core.JdbcTemplate jdbc;
 	private final MeterRegistry meters;
 	private final BlockingQueue<AuditRecord> queue = new LinkedBlockingQueue<>(100_000);
 	private final Thread writer;
 	private volatile boolean running = true;
 
-	public AuditTrail(DaoRegistry daoRegistry, RegionDirectory directory, PlatformTransactionManager transactions, MeterRegistry meters) {
+	public AuditTrail(DaoRegistry daoRegistry, RegionDirectory directory, PlatformTransactionManager transactions, MeterRegistry meters,
+			org.springframework.jdbc.core.JdbcTemplate jdbc) {
 		this.daoRegistry = daoRegistry;
+		this.jdbc = jdbc;
 		this.directory = directory;
 		this.meters = meters;
 		this.ownTransaction = new TransactionTemplate(transactions);
@@ -85,7 +88,8 @@ public class AuditTrail implements DisposableBean {
 
 	private void store(List<AuditRecord> records) {
 		try {
-			ownTransaction.executeWithoutResult(tx -> records.forEach(record -> create(auditEvent(record))));
+			java.util.function.Predicate<String> stored = storedAmong(records);
+			ownTransaction.executeWithoutResult(tx -> records.forEach(record -> create(auditEvent(record, stored))));
 		} catch (RuntimeException batchFailed) {
 			// One of them was refused: store each on its own (fresh resources: HAPI marked the first ones with ids).
 			for (AuditRecord record : records) {
@@ -109,9 +113,7 @@ public class AuditTrail implements DisposableBean {
 			AuditEvent logical = auditEvent(record);
 			logical.getEntity().forEach(entity -> {
 				if (entity.getWhat().hasReference()) {
-					String reference = entity.getWhat().getReference();
-					entity.setWhat(new Reference().setIdentifier(new Identifier().setSystem("urn:onetrip:reference").setValue(reference))
-							.setDisplay(reference));
+					entity.setWhat(logical(entity.getWhat().getReference()));
 				}
 			});
 			try {
@@ -128,6 +130,52 @@ public class AuditTrail implements DisposableBean {
 	}
 
 	AuditEvent auditEvent(AuditRecord record) {
+		return auditEvent(record, reference -> true);
+	}
+
+	/**
+	 * Which of the resources that a batch's refused writes and deletes name are stored now: a refused create (a full
+	 * slot's Appointment, say) names a resource that never came to be, and a reference to it would make HAPI refuse the
+	 * whole batch of AuditEvents. Those are written as identifiers instead, decided here in one query rather than by a
+	 * failed batch and a retry of each record.
+	 */
+	private java.util.function.Predicate<String> storedAmong(List<AuditRecord> records) {
+		java.util.Set<String> doubtful = new java.util.TreeSet<>();
+		for (AuditRecord record : records) {
+			if (!record.succeeded() || "D".equals(record.action())) {
+				for (String entity : record.entities()) {
+					if (isPlainReference(entity)) {
+						doubtful.add(entity);
+					}
+				}
+				for (String patient : record.patients()) {
+					if (isPlainReference(patient)) {
+						doubtful.add(patient);
+					}
+				}
+			}
+		}
+		if (doubtful.isEmpty()) {
+			return reference -> true;
+		}
+		List<Object> arguments = new ArrayList<>();
+		for (String reference : doubtful) {
+			arguments.add(reference.substring(0, reference.indexOf('/')));
+			arguments.add(reference.substring(reference.indexOf('/') + 1));
+		}
+		java.util.Set<String> stored = new java.util.HashSet<>(jdbc.queryForList(
+				"SELECT RES_TYPE || '/' || FHIR_ID FROM HFJ_RESOURCE WHERE RES_DELETED_AT IS NULL AND (RES_TYPE, FHIR_ID) IN ("
+						+ String.join(", ", java.util.Collections.nCopies(doubtful.size(), "(?, ?)")) + ")",
+				String.class, arguments.toArray()));
+		return reference -> !doubtful.contains(reference) || stored.contains(reference);
+	}
+
+	private static boolean isPlainReference(String entity) {
+		int slash = entity.indexOf('/');
+		return slash > 0 && slash == entity.lastIndexOf('/') && !entity.startsWith("urn:") && entity.indexOf('|') < 0;
+	}
+
+	AuditEvent auditEvent(AuditRecord record, java.util.function.Predicate<String> stored) {
 		AuditEvent event = new AuditEvent();
 		event.setType(type(record.kind()));
 		event.addSubtype(new Coding("urn:onetrip:audit-subtype", record.subtype(), null));
@@ -155,13 +203,13 @@ public class AuditTrail implements DisposableBean {
 				.setObserver(new Reference().setDisplay("OneTrip"))
 				.addType(new Coding("http://terminology.hl7.org/CodeSystem/security-source-type", "4", "Application Server"));
 		for (String patient : record.patients()) {
-			event.addEntity().setWhat(what(patient))
+			event.addEntity().setWhat(what(patient, stored))
 					.setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person"))
 					.setRole(new Coding("http://terminology.hl7.org/CodeSystem/object-role", "1", "Patient"));
 		}
 		for (String entity : record.entities()) {
 			if (!record.patients().contains(entity)) {
-				event.addEntity().setWhat(what(entity))
+				event.addEntity().setWhat(what(entity, stored))
 						.setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"));
 			}
 		}
@@ -177,6 +225,19 @@ public class AuditTrail implements DisposableBean {
 	 * "Patient/1" is a reference; "urn:oid:1.2.3" a DICOM UID and "system|value" an identifier (what a DICOM peer
 	 * names before the region has a resource for it).
 	 */
+	static Reference what(String entity, java.util.function.Predicate<String> stored) {
+		if (isPlainReference(entity) && !stored.test(entity)) {
+			return logical(entity);
+		}
+		return what(entity);
+	}
+
+	/** A reference to a resource that is not stored (never was, or deleted), kept as an identifier. */
+	private static Reference logical(String reference) {
+		return new Reference().setIdentifier(new Identifier().setSystem("urn:onetrip:reference").setValue(reference))
+				.setDisplay(reference);
+	}
+
 	static Reference what(String entity) {
 		if (entity.startsWith("urn:oid:")) {
 			return new Reference().setIdentifier(new Identifier().setSystem("urn:dicom:uid").setValue(entity)).setDisplay(entity);

@@ -38,7 +38,7 @@ public class FhirEndpointConfiguration {
 			IValidationSupport validationSupport,
 			DatabaseBackedPagingProvider pagingProvider,
 			ObjectProvider<FhirServerContribution> contributions) {
-		RestfulServer server = new RestfulServer(systemDao.getContext());
+		RestfulServer server = new RestfulServer(systemDao.getContext(), new CachedHookInvokers("RestfulServer"));
 		server.registerProviders(resourceProviders.createProviders());
 		server.registerProvider(systemProvider);
 		server.registerProvider(valueSetOperations);
@@ -61,6 +61,12 @@ public class FhirEndpointConfiguration {
 
 		contributions.orderedStream().forEach(c -> c.contributeTo(server));
 		return server;
+	}
+
+	/** HAPI's storage hooks without its global lock per hook call (see {@link CachedHookInvokers}). */
+	@Bean
+	public static org.springframework.beans.factory.config.BeanPostProcessor cachedStorageHookInvokers() {
+		return CachedHookInvokers.forJpaStorage();
 	}
 
 	@Bean

@@ -139,8 +139,8 @@ public class SecurityConfiguration {
 
 	@Bean
 	public AuditTrail auditTrail(DaoRegistry daoRegistry, RegionDirectory directory, PlatformTransactionManager transactions,
-			MeterRegistry meters) {
-		return new AuditTrail(daoRegistry, directory, transactions, meters);
+			MeterRegistry meters, javax.sql.DataSource dataSource) {
+		return new AuditTrail(daoRegistry, directory, transactions, meters, new org.springframework.jdbc.core.JdbcTemplate(dataSource));
 	}
 
 	/** On the storage interceptors: deletes of audited records are judged by their other referrers only. */

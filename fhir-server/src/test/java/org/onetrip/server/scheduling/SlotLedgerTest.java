@@ -34,6 +34,8 @@ class SlotLedgerTest extends ServerTest {
 		FhirHttp.Response second = fhir.post("/Appointment", BookingRace.booked(slot));
 		assertThat(second.status()).isEqualTo(409);
 		assertThat(second.body()).contains("is full");
+		assertThat(awaitAuditedRefusal(slot).getOutcome()).as("the refusal is audited, though its Appointment never existed")
+				.isEqualTo(org.hl7.fhir.r4.model.AuditEvent.AuditEventOutcome._4);
 		assertThat(fhir.get("http://127.0.0.1:" + port + "/actuator/prometheus", "text/plain").body())
 				.contains("onetrip_appointment_claims_total{").contains("outcome=\"refused-full\"").contains("outcome=\"booked\"");
 
@@ -276,5 +278,25 @@ class SlotLedgerTest extends ServerTest {
 		} catch (InterruptedException e) {
 			Thread.currentThread().interrupt();
 		}
+	}
+
+	/** The AuditEvent of a refused booking of this slot (written off the request thread, so waited for). */
+	private org.hl7.fhir.r4.model.AuditEvent awaitAuditedRefusal(String slot) {
+		long deadline = System.currentTimeMillis() + 15_000;
+		while (System.currentTimeMillis() < deadline) {
+			for (var entry : fhir.getFresh("/AuditEvent?outcome=4&_sort=-date&_count=50").bundle().getEntry()) {
+				var event = (org.hl7.fhir.r4.model.AuditEvent) entry.getResource();
+				if (event.getOutcomeDesc() != null && event.getOutcomeDesc().contains(slot)) {
+					return event;
+				}
+			}
+			try {
+				Thread.sleep(200);
+			} catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+				break;
+			}
+		}
+		throw new AssertionError("no AuditEvent for the refused booking of slot " + slot);
 	}
 }
