@@ -47,7 +47,8 @@ public class HapiJpaConfiguration {
 	 */
 	@Bean
 	public JpaStorageSettings storageSettings(
-			@org.springframework.beans.factory.annotation.Value("${onetrip.search.reuse-results-for:PT0S}") java.time.Duration reuseSearchResults) {
+			@org.springframework.beans.factory.annotation.Value("${onetrip.search.reuse-results-for:PT0S}") java.time.Duration reuseSearchResults,
+			@org.springframework.beans.factory.annotation.Value("${onetrip.search.index-token-text:true}") boolean indexTokenText) {
 		JpaStorageSettings settings = new JpaStorageSettings();
 		// Hospital systems send ids of every shape, all-numeric ones included (PUT Organization/1).
 		// HAPI allows that only when its own ids cannot collide with them, hence UUIDs for server-assigned ids.
@@ -68,6 +69,8 @@ public class HapiJpaConfiguration {
 		settings.setResourceEncoding(ResourceEncodingEnum.JSON);
 		settings.setInlineResourceTextBelowSize(1_000_000);
 		settings.setIndexStorageOptimized(true);
+		// The display text of every coded value also indexed as a string (what a token search's :text modifier reads).
+		settings.setSuppressStringIndexingInTokens(!indexTokenText);
 		// Every search runs against what is committed now: a doctor repeating a search must see the report that arrived a
 		// second ago, on every instance (HAPI would otherwise hand back an identical search's results for a while).
 		settings.setReuseCachedSearchResultsForMillis(reuseSearchResults.isZero() ? null : reuseSearchResults.toMillis());
