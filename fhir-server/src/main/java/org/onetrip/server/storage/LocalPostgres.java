@@ -134,19 +134,31 @@ public final class LocalPostgres implements AutoCloseable {
 				throw new StorageStartException("another OneTrip process is using the database in " + settings.dataDir()
 						+ "; stop it, or give this one its own data directory (ONETRIP_DATA)");
 			}
-			PostgresBinaries binaries = PostgresBinaries.prepare();
-			String password = passwordOf(settings.passwordFile());
-			initialiseIfNew(settings, binaries, password);
-			refuseOtherVersion(settings.dataDir(), binaries);
-			stopServerLeftByAKilledProcess(settings.dataDir());
-			int port = settings.port() != 0 ? settings.port() : freePort();
-			LocalPostgres postgres = new LocalPostgres(settings, binaries, password, port, channel, lock);
-			postgres.launch();
-			postgres.createDatabaseIfMissing();
-			postgres.watcher.start();
-			log.info("PostgreSQL {} ready on 127.0.0.1:{} (data in {}) after {} ms", binaries.majorVersion(), port,
-					settings.dataDir(), (System.nanoTime() - started) / 1_000_000);
-			return postgres;
+			LocalPostgres postgres = null;
+			try {
+				PostgresBinaries binaries = PostgresBinaries.prepare();
+				String password = passwordOf(settings.passwordFile());
+				initialiseIfNew(settings, binaries, password);
+				refuseOtherVersion(settings.dataDir(), binaries);
+				stopServerLeftByAKilledProcess(settings.dataDir());
+				int port = settings.port() != 0 ? settings.port() : freePort();
+				postgres = new LocalPostgres(settings, binaries, password, port, channel, lock);
+				postgres.launch();
+				postgres.createDatabaseIfMissing();
+				postgres.watcher.start();
+				log.info("PostgreSQL {} ready on 127.0.0.1:{} (data in {}) after {} ms", binaries.majorVersion(), port,
+						settings.dataDir(), (System.nanoTime() - started) / 1_000_000);
+				return postgres;
+			} catch (RuntimeException | IOException failed) {
+				// Nothing half-started stays behind: the server (if it came up) stops and the directory is free again.
+				if (postgres != null) {
+					postgres.close();
+				} else {
+					lock.release();
+					channel.close();
+				}
+				throw failed;
+			}
 		} catch (IOException e) {
 			throw new StorageStartException("could not start PostgreSQL in " + settings.dataDir() + ": " + e.getMessage(), e);
 		}

@@ -68,10 +68,18 @@ class BadInputTest extends ServerTest {
 	void aReferenceToAMissingResourceIs400AndNamesThePath() {
 		String body = "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"" + family
 				+ "\"},\"subject\":{\"reference\":\"Patient/" + unique("missing") + "\"}}";
+		int before = fhir.get("/Observation?_summary=count").bundle().getTotal();
 		Response r = fhir.post("/Observation", body, Map.of());
 		assertThat(r.status()).isEqualTo(400);
 		assertThat(diagnostics(r)).contains("Observation.subject");
-		assertThat(fhir.get("/Observation?code:text=" + family + "&_summary=count").bundle().getTotal()).isZero();
+		assertThat(fhir.get("/Observation?_summary=count").bundle().getTotal()).as("nothing stored").isEqualTo(before);
+	}
+
+	@Test
+	void aTokenTextSearchIsRefusedRatherThanAnsweredEmptyWhenDisplayTextIsNotIndexed() {
+		Response r = fhir.get("/Observation?code:text=glucose");
+		assertThat(r.status()).as(r.toString()).isBetween(400, 499);
+		assertThat(r.body()).contains("OperationOutcome").contains(":text");
 	}
 
 	@Test
