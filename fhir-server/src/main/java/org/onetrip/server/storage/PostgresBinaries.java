@@ -174,7 +174,10 @@ public final class PostgresBinaries {
 		if (!m.find()) {
 			throw new StorageStartException("unexpected answer from " + home + "/bin/postgres --version: " + printed);
 		}
-		Files.writeString(remembered, m.group(1) + "\n");
+		// Written aside and renamed in: another process starting at the same moment never reads it half-written.
+		Path aside = Files.createTempFile(home, "major-version", ".tmp");
+		Files.writeString(aside, m.group(1) + "\n");
+		Files.move(aside, remembered, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
 		return m.group(1);
 	}
 
