@@ -221,10 +221,7 @@ public class AuditTrail implements DisposableBean {
 		return event;
 	}
 
-	/**
-	 * "Patient/1" is a reference; "urn:oid:1.2.3" a DICOM UID and "system|value" an identifier (what a DICOM peer
-	 * names before the region has a resource for it).
-	 */
+	/** As {@link #what(String)}, but a reference to a resource that is not stored becomes an identifier. */
 	static Reference what(String entity, java.util.function.Predicate<String> stored) {
 		if (isPlainReference(entity) && !stored.test(entity)) {
 			return logical(entity);
@@ -238,6 +235,10 @@ public class AuditTrail implements DisposableBean {
 				.setDisplay(reference);
 	}
 
+	/**
+	 * "Patient/1" is a reference; "urn:oid:1.2.3" a DICOM UID and "system|value" an identifier (what a DICOM peer
+	 * names before the region has a resource for it).
+	 */
 	static Reference what(String entity) {
 		if (entity.startsWith("urn:oid:")) {
 			return new Reference().setIdentifier(new Identifier().setSystem("urn:dicom:uid").setValue(entity)).setDisplay(entity);

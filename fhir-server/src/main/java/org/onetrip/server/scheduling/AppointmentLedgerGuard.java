@@ -97,12 +97,7 @@ public class AppointmentLedgerGuard {
 			}
 			SlotLedger.Availability slot = known.get();
 			if (SlotRule.decide(slot.capacity(), slot.taken(), slot.reservedTaken(), referral, now) instanceof SlotRule.Refused refused) {
-				SlotLedger.Place place = new SlotLedger.Place(slot.capacity().hospital(), slot.capacity().department());
-				String outcome = "refused-" + refused.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
-				count(place.hospital(), outcome, referral);
-				attempts.refused(place, outcome, referral, now);
-				String id = appointment.getIdElement().getIdPart();
-				throw Conflict.of("Appointment " + (id == null ? "" : id + " ") + "not booked: " + refused.reason());
+				throw refusal(appointment.getIdElement().getIdPart(), slot.capacity().place(), refused, referral, now);
 			}
 		}
 	}
@@ -162,13 +157,10 @@ public class AppointmentLedgerGuard {
 				known = ledger.availability(slotId, now);
 			}
 			if (known.isPresent()) {
-				place = new SlotLedger.Place(known.get().capacity().hospital(), known.get().capacity().department());
+				place = known.get().capacity().place();
 			}
 			if (ledger.claim(slotId, id, referral, expires, now) instanceof SlotRule.Refused refused) {
-				String outcome = "refused-" + refused.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
-				count(place.hospital(), outcome, referral);
-				attempts.refused(place, outcome, referral, now);
-				throw Conflict.of("Appointment " + id + " not booked: " + refused.reason());
+				throw refusal(id, place, refused, referral, now);
 			}
 		}
 		count(place.hospital(), held ? "held" : "booked", referral);
@@ -178,6 +170,16 @@ public class AppointmentLedgerGuard {
 			attempts.granted(place, AppointmentAttempts.HOLD_BOOKED, referral, now);
 		}
 		statusSync.changedInThisTransaction(slotIds);
+	}
+
+	/** A refused claim, early or under the lock: counted, recorded for the figures, and the 409 to throw. */
+	private RuntimeException refusal(String appointmentId, SlotLedger.Place place, SlotRule.Refused refused, boolean referral,
+			Instant now) {
+		String outcome = "refused-" + refused.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+		count(place.hospital(), outcome, referral);
+		attempts.refused(place, outcome, referral, now);
+		return Conflict.of("Appointment " + (appointmentId == null ? "" : appointmentId + " ") + "not booked: "
+				+ refused.reason());
 	}
 
 	/**

@@ -30,4 +30,9 @@ public record SlotCapacity(String slotId, Instant start, int capacity, int reser
 			department = NO_DEPARTMENT;
 		}
 	}
+
+	/** The hospital and department the figures count this slot under. */
+	public SlotLedger.Place place() {
+		return new SlotLedger.Place(hospital, department);
+	}
 }
