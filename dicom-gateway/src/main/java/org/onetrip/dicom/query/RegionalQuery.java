@@ -36,7 +36,7 @@ public final class RegionalQuery {
 		Map<QueryKey, String> matching = nonEmpty(keys);
 		PatientKey person = person(matching, callerHospital);
 		Set<String> patientRefs = person == null ? null : patients.samePerson(person);
-		List<QueryMatch> found = index.find(new ImagingQuery(level, matching, patientRefs), maxMatches + 1);
+		List<QueryMatch> found = index.find(new ImagingQuery(level, matching, patientRefs, person), maxMatches + 1);
 		boolean truncated = found.size() > maxMatches;
 		List<QueryMatch> matches = truncated ? found.subList(0, maxMatches) : found;
 		if (person != null) {
@@ -57,7 +57,7 @@ public final class RegionalQuery {
 		Map<QueryKey, String> matching = nonEmpty(keys);
 		PatientKey person = person(matching, callerHospital);
 		Set<String> patientRefs = person == null ? null : patients.samePerson(person);
-		return index.locate(new ImagingQuery(QueryLevel.IMAGE, matching, patientRefs), limit);
+		return index.locate(new ImagingQuery(QueryLevel.IMAGE, matching, patientRefs, person), limit);
 	}
 
 	private static Map<QueryKey, String> nonEmpty(Map<QueryKey, String> keys) {

@@ -13,7 +13,10 @@ import org.onetrip.dicom.query.QueryMatch;
  */
 public interface ImagingIndex {
 
-	/** One instance to index: its header, where it came from, whose it is, and where its file is. */
+	/**
+	 * One instance to index: its header, where it came from, whose it is, and where its file is. {@code patientRef}
+	 * is null when no regional Patient holds the PatientID yet: the FHIR sync makes it ({@link #assignPatient}).
+	 */
 	record NewInstance(DicomHeader header, String hospital, PatientKey patient, String patientRef,
 			String transferSyntaxUid, String relativePath, long size) {}
 
@@ -44,6 +47,9 @@ public interface ImagingIndex {
 
 	/** The study was synced up to {@code changeSeq}; later changes keep it pending. */
 	void markSynced(String studyInstanceUid, long changeSeq);
+
+	/** The study's regional Patient, made after its instances were indexed; a study that has one keeps it. */
+	void assignPatient(String studyInstanceUid, String patientRef);
 
 	/** Gives a claimed study back unsynced (the sync failed); it is tried again later. */
 	void releaseClaim(String studyInstanceUid);

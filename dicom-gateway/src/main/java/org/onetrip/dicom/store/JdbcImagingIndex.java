@@ -54,6 +54,9 @@ public final class JdbcImagingIndex implements ImagingIndex {
 						+ " MODALITIES VARCHAR(200) NOT NULL, SERIES_COUNT INTEGER NOT NULL, INSTANCE_COUNT INTEGER NOT NULL,"
 						+ " CHANGE_SEQ BIGINT NOT NULL, SYNCED_SEQ BIGINT NOT NULL, SYNC_PENDING BOOLEAN NOT NULL,"
 						+ " FIRST_PENDING_AT TIMESTAMP, SYNC_LEASE_UNTIL TIMESTAMP, UPDATED_AT TIMESTAMP NOT NULL)",
+				// Null until the FHIR sync has made the Patient of a PatientID the region did not know (indexes of
+				// earlier versions made it NOT NULL).
+				"ALTER TABLE OT_DICOM_STUDY ALTER COLUMN PATIENT_REF DROP NOT NULL",
 				"CREATE INDEX IF NOT EXISTS OT_DICOM_STUDY_PATIENT ON OT_DICOM_STUDY (PATIENT_ID, STUDY_DATE)",
 				"CREATE INDEX IF NOT EXISTS OT_DICOM_STUDY_PERSON ON OT_DICOM_STUDY (PATIENT_REF, STUDY_DATE)",
 				"CREATE INDEX IF NOT EXISTS OT_DICOM_STUDY_DATE ON OT_DICOM_STUDY (STUDY_DATE)",
@@ -141,12 +144,13 @@ public final class JdbcImagingIndex implements ImagingIndex {
 		String modalityToken = "|" + h.modality() + "|";
 		int updated;
 		try (PreparedStatement update = connection.prepareStatement(
-				"UPDATE OT_DICOM_STUDY SET INSTANCE_COUNT = INSTANCE_COUNT + 1, SERIES_COUNT = SERIES_COUNT + ?,"
+				"UPDATE OT_DICOM_STUDY SET PATIENT_REF = COALESCE(PATIENT_REF, ?),"
+						+ " INSTANCE_COUNT = INSTANCE_COUNT + 1, SERIES_COUNT = SERIES_COUNT + ?,"
 						+ " MODALITIES = CASE WHEN ? = '||' OR MODALITIES LIKE ? ESCAPE '!' THEN MODALITIES"
 						+ " ELSE MODALITIES || ? END, CHANGE_SEQ = CHANGE_SEQ + 1,"
 						+ " FIRST_PENDING_AT = CASE WHEN SYNC_PENDING THEN FIRST_PENDING_AT ELSE ? END,"
 						+ " SYNC_PENDING = TRUE, UPDATED_AT = ? WHERE STUDY_UID = ?")) {
-			set(update, newSeries ? 1 : 0, modalityToken, "%" + likeEscape(modalityToken) + "%",
+			set(update, instance.patientRef(), newSeries ? 1 : 0, modalityToken, "%" + likeEscape(modalityToken) + "%",
 					h.modality() + "|", now, now, h.studyInstanceUid());
 			updated = update.executeUpdate();
 		}
@@ -197,7 +201,7 @@ public final class JdbcImagingIndex implements ImagingIndex {
 
 	@Override
 	public List<QueryMatch> find(ImagingQuery query, int limit) {
-		if (query.patientRefs() != null && query.patientRefs().isEmpty()) {
+		if (query.matchesNobody()) {
 			return List.of();
 		}
 		SqlQuery sql = QuerySql.build(query, limit);
@@ -217,7 +221,7 @@ public final class JdbcImagingIndex implements ImagingIndex {
 		if (query.level() != QueryLevel.IMAGE) {
 			throw new IllegalArgumentException("instances are located by an IMAGE-level query, not " + query.level());
 		}
-		if (query.patientRefs() != null && query.patientRefs().isEmpty()) {
+		if (query.matchesNobody()) {
 			return List.of();
 		}
 		return select(QuerySql.build(query, limit, true), "imaging index read failed: ", rows -> new StoredInstance(
@@ -255,16 +259,17 @@ public final class JdbcImagingIndex implements ImagingIndex {
 			StudySnapshot study;
 			try (PreparedStatement select = connection.prepareStatement(
 					"SELECT PATIENT_REF, PATIENT_SYSTEM, PATIENT_ID, HOSPITAL, PATIENT_NAME, STUDY_DATE, STUDY_TIME, ACCESSION,"
-							+ " DESCRIPTION, REFERRING, PROCEDURE_CODES, CHANGE_SEQ, UPDATED_AT FROM OT_DICOM_STUDY WHERE STUDY_UID = ?")) {
+							+ " DESCRIPTION, REFERRING, PROCEDURE_CODES, CHANGE_SEQ, UPDATED_AT, BIRTH_DATE, SEX"
+							+ " FROM OT_DICOM_STUDY WHERE STUDY_UID = ?")) {
 				select.setString(1, studyInstanceUid);
 				try (ResultSet row = select.executeQuery()) {
 					if (!row.next()) {
 						return Optional.empty();
 					}
 					study = new StudySnapshot(studyInstanceUid, row.getString(1),
-							new PatientKey(row.getString(2), row.getString(3)), row.getString(4), str(row, 5), str(row, 6),
-							str(row, 7), str(row, 8), str(row, 9), str(row, 10), ProcedureCodes.decode(row.getString(11)),
-							row.getLong(12), row.getTimestamp(13).toInstant(), List.of());
+							new PatientKey(row.getString(2), row.getString(3)), row.getString(4), str(row, 5), str(row, 14),
+							str(row, 15), str(row, 6), str(row, 7), str(row, 8), str(row, 9), str(row, 10),
+							ProcedureCodes.decode(row.getString(11)), row.getLong(12), row.getTimestamp(13).toInstant(), List.of());
 				}
 			}
 			Map<String, List<StudySnapshot.Instance>> instancesBySeries = new LinkedHashMap<>();
@@ -293,7 +298,7 @@ public final class JdbcImagingIndex implements ImagingIndex {
 				}
 			}
 			return Optional.of(new StudySnapshot(study.studyInstanceUid(), study.patientRef(), study.patient(),
-					study.hospital(), study.patientName(), study.studyDate(), study.studyTime(), study.accessionNumber(),
+					study.hospital(), study.patientName(), study.patientBirthDate(), study.patientSex(), study.studyDate(), study.studyTime(), study.accessionNumber(),
 					study.studyDescription(), study.referringPhysicianName(), study.procedureCodes(), study.changeSeq(),
 					study.updatedAt(), List.copyOf(series)));
 		} catch (SQLException e) {
@@ -341,6 +346,12 @@ public final class JdbcImagingIndex implements ImagingIndex {
 		update("UPDATE OT_DICOM_STUDY SET SYNCED_SEQ = ?, SYNC_PENDING = (CHANGE_SEQ > ?),"
 				+ " FIRST_PENDING_AT = CASE WHEN CHANGE_SEQ > ? THEN CAST(? AS TIMESTAMP) ELSE NULL END, SYNC_LEASE_UNTIL = NULL"
 				+ " WHERE STUDY_UID = ?", changeSeq, changeSeq, changeSeq, Timestamp.from(clock.instant()), studyInstanceUid);
+	}
+
+	@Override
+	public void assignPatient(String studyInstanceUid, String patientRef) {
+		update("UPDATE OT_DICOM_STUDY SET PATIENT_REF = ? WHERE STUDY_UID = ? AND PATIENT_REF IS NULL", patientRef,
+				studyInstanceUid);
 	}
 
 	@Override

@@ -11,6 +11,12 @@ public interface PatientDirectory {
 	/** Demographics from the DICOM header, used only when the Patient has to be created. */
 	record Demographics(String dicomName, String birthDate, String sex) {}
 
+	/**
+	 * The regional Patient holding this identifier, if there is one; never makes one. What a C-STORE asks: the
+	 * Patient of a new PatientID is made by the FHIR sync, off the storage path.
+	 */
+	java.util.Optional<String> existing(PatientKey key);
+
 	/** The regional Patient's id for this identifier, created from the demographics when no Patient has it. */
 	String locate(PatientKey key, Demographics demographics);
 

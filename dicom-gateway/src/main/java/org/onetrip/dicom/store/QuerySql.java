@@ -35,8 +35,17 @@ final class QuerySql {
 			where.add(condition(key, value, parameters));
 		}
 		if (query.patientRefs() != null) {
-			where.add("s.PATIENT_REF IN (" + placeholders(query.patientRefs().size()) + ")");
-			parameters.addAll(query.patientRefs());
+			List<String> person = new ArrayList<>();
+			if (!query.patientRefs().isEmpty()) {
+				person.add("s.PATIENT_REF IN (" + placeholders(query.patientRefs().size()) + ")");
+				parameters.addAll(query.patientRefs());
+			}
+			if (query.callerKey() != null) {
+				person.add("(s.PATIENT_REF IS NULL AND s.PATIENT_SYSTEM = ? AND s.PATIENT_ID = ?)");
+				parameters.add(query.callerKey().system());
+				parameters.add(query.callerKey().value());
+			}
+			where.add(person.isEmpty() ? "1 = 0" : "(" + String.join(" OR ", person) + ")");
 		}
 		StringBuilder sql = new StringBuilder("SELECT ");
 		List<QueryKey> returned = new ArrayList<>();

@@ -14,9 +14,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stores one received instance so that nothing is lost: it is parsed and checked, its regional Patient is found
- * (or created), the file is forced to disk and renamed into place, and the index row is committed, all before
- * the caller is told "stored". Any failure leaves no index row and discards the received bytes.
+ * Stores one received instance so that nothing is lost: it is parsed and checked, the file is forced to disk and
+ * renamed into place, and the index row is committed under its issuer-aware PatientID (and the regional Patient
+ * holding it, when there is one), all before the caller is told "stored". Any failure leaves no index row and
+ * discards the received bytes. The Patient of a PatientID the region does not know yet is made by the FHIR sync
+ * with the study's ImagingStudy, not here: making a FHIR Patient was four fifths of a one-image study's C-STORE.
  * C-STORE and STOW-RS both come through here.
  */
 public final class StorageService {
@@ -68,7 +70,7 @@ public final class StorageService {
 				return new Stored(Outcome.ALREADY_STORED, header);
 			}
 			PatientKey patient = issuers.keyFor(header.patientId(), header.issuerOfPatientId(), hospital);
-			String patientRef = locatePatient(patient, header);
+			String patientRef = existingPatient(patient);
 			String relativePath = files.relativePath(header.studyInstanceUid(), header.sopInstanceUid());
 			long size = Files.size(incoming);
 			files.commit(incoming, relativePath);
@@ -126,7 +128,7 @@ public final class StorageService {
 					continue;
 				}
 				PatientKey patient = issuers.keyFor(header.patientId(), header.issuerOfPatientId(), hospital);
-				String patientRef = locatePatient(patient, header);
+				String patientRef = existingPatient(patient);
 				index.add(new ImagingIndex.NewInstance(header, hospital, patient, patientRef,
 						transferSyntax, relativePath, Files.size(file)));
 				studyChanged.run();
@@ -142,12 +144,12 @@ public final class StorageService {
 		return recovered;
 	}
 
-	private String locatePatient(PatientKey patient, DicomHeader header) throws PatientDirectoryException {
+	/** The regional Patient holding the PatientID, or null when the FHIR sync has to make it. */
+	private String existingPatient(PatientKey patient) throws PatientDirectoryException {
 		try {
-			return patients.locate(patient, new PatientDirectory.Demographics(
-					header.patientName(), header.patientBirthDate(), header.patientSex()));
+			return patients.existing(patient).orElse(null);
 		} catch (RuntimeException e) {
-			throw new PatientDirectoryException("the regional Patient for " + patient + " could not be found or created: "
+			throw new PatientDirectoryException("the regional Patient for " + patient + " could not be looked up: "
 					+ e.getMessage(), e);
 		}
 	}

@@ -3,13 +3,18 @@ package org.onetrip.dicom.store;
 import java.time.Instant;
 import java.util.List;
 
-/** One study as indexed: what the FHIR ImagingStudy and the retrieve services are built from. */
+/**
+ * One study as indexed: what the FHIR ImagingStudy and the retrieve services are built from. {@code patientRef} is
+ * null while the study's PatientID has no regional Patient yet (the FHIR sync makes it from the patient fields).
+ */
 public record StudySnapshot(
 		String studyInstanceUid,
 		String patientRef,
 		PatientKey patient,
 		String hospital,
 		String patientName,
+		String patientBirthDate,
+		String patientSex,
 		String studyDate,
 		String studyTime,
 		String accessionNumber,

@@ -87,11 +87,11 @@ public class DicomGatewayConfiguration {
 	}
 
 	@Bean(initMethod = "start", destroyMethod = "close")
-	public ImagingStudySync imagingStudySync(ImagingIndex index, ImagingStudyBuilder builder, FhirStore dicomFhirStore,
-			MeterRegistry meters, @Value("${onetrip.dicom.sync.idle-poll:PT1S}") Duration idlePoll) {
+	public ImagingStudySync imagingStudySync(ImagingIndex index, FhirPatientDirectory patients, ImagingStudyBuilder builder,
+			FhirStore dicomFhirStore, MeterRegistry meters, @Value("${onetrip.dicom.sync.idle-poll:PT1S}") Duration idlePoll) {
 		Gauge.builder("onetrip_dicom_studies_pending_sync", index, ImagingIndex::pendingSyncCount)
 				.description("Indexed studies whose latest instances are not in FHIR yet").register(meters);
-		return new ImagingStudySync(index, builder, dicomFhirStore, idlePoll, meters);
+		return new ImagingStudySync(index, patients, builder, dicomFhirStore, idlePoll, meters);
 	}
 
 	@Bean

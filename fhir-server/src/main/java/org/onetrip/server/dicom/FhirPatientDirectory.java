@@ -36,18 +36,34 @@ public class FhirPatientDirectory implements PatientDirectory {
 	}
 
 	@Override
+	public java.util.Optional<String> existing(PatientKey key) {
+		String cached = located.get(key);
+		if (cached != null) {
+			return java.util.Optional.of(cached);
+		}
+		List<String> found = search(key);
+		found.stream().findFirst().ifPresent(id -> remember(key, id));
+		return found.stream().findFirst();
+	}
+
+	@Override
 	public String locate(PatientKey key, Demographics demographics) {
 		String cached = located.get(key);
 		if (cached != null) {
 			return cached;
 		}
-		List<String> found = search(key);
-		String id = found.isEmpty() ? createOrFindWinner(key, demographics) : found.get(0);
+		// A conditional create: the Patient that already holds the identifier is returned rather than made twice.
+		String id = createOrFindWinner(key, demographics);
+		remember(key, id);
+		return id;
+	}
+
+	/** The Patient holding this identifier, as made or found by someone else (the sync's transaction). */
+	public void remember(PatientKey key, String patientId) {
 		if (located.size() >= CACHE_LIMIT) {
 			located.clear();
 		}
-		located.put(key, id);
-		return id;
+		located.put(key, patientId);
 	}
 
 	@Override
@@ -84,6 +100,18 @@ public class FhirPatientDirectory implements PatientDirectory {
 	}
 
 	private String create(PatientKey key, Demographics demographics) {
+		return store.createPatient(newPatient(key, demographics), ifNoneExist(key));
+	}
+
+	/** The condition under which a Patient for this identifier is made: no Patient holds it yet. */
+	static String ifNoneExist(PatientKey key) {
+		// The value's own comma, bar and backslash are escaped (FHIR token syntax), then the whole is URL-encoded.
+		String value = key.value().replace("\\", "\\\\").replace(",", "\\,").replace("|", "\\|");
+		return "identifier=" + ca.uhn.fhir.util.UrlUtil.escapeUrlParam(key.system() + "|" + value);
+	}
+
+	/** A Patient with this one identifier and what the DICOM header says of the person. */
+	static Patient newPatient(PatientKey key, Demographics demographics) {
 		Patient patient = new Patient();
 		patient.addIdentifier().setSystem(key.system()).setValue(key.value());
 		HumanName name = name(demographics.dicomName());
@@ -98,8 +126,7 @@ public class FhirPatientDirectory implements PatientDirectory {
 			default -> AdministrativeGender.UNKNOWN;
 		});
 		patient.getMeta().addTag("urn:onetrip:source", "dicom", "Created from a DICOM header by the gateway");
-		// Conditional: two associations sending the same new patient at once create one Patient.
-		return store.createPatient(patient, "identifier=" + key.system() + "|" + key.value());
+		return patient;
 	}
 
 	/** DICOM PN "Family^Given^Middle^Prefix^Suffix" (first component group) as a FHIR HumanName. */

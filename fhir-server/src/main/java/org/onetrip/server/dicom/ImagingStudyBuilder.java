@@ -59,7 +59,7 @@ public class ImagingStudyBuilder {
 	public static ImagingStudyBuilder over(org.onetrip.server.fhirstore.FhirStore store, ExamTerminology terminology,
 			ZoneId zone, String endpointId) {
 		return new ImagingStudyBuilder(terminology, zone, study -> {
-			if (study.accessionNumber().isEmpty()) {
+			if (study.accessionNumber().isEmpty() || study.patientRef() == null) {
 				return Optional.empty();
 			}
 			List<String> ids = store.serviceRequestsWithIdentifier(study.accessionNumber()).stream()
@@ -71,6 +71,14 @@ public class ImagingStudyBuilder {
 	}
 
 	public ImagingStudy build(StudySnapshot study) {
+		return build(study, "Patient/" + study.patientRef());
+	}
+
+	/**
+	 * @param subject the study's Patient: "Patient/id", or the full URL of the Patient made in the same transaction
+	 *                (a PatientID the region did not know)
+	 */
+	public ImagingStudy build(StudySnapshot study, String subject) {
 		ImagingStudy fhir = new ImagingStudy();
 		fhir.setId(study.studyInstanceUid());
 		fhir.addIdentifier().setSystem(DICOM_UID_SYSTEM).setValue("urn:oid:" + study.studyInstanceUid());
@@ -80,7 +88,7 @@ public class ImagingStudyBuilder {
 					.setSystem(ACCESSION_SYSTEM_PREFIX + study.hospital()).setValue(study.accessionNumber());
 		}
 		fhir.setStatus(ImagingStudy.ImagingStudyStatus.AVAILABLE);
-		fhir.setSubject(new Reference("Patient/" + study.patientRef()));
+		fhir.setSubject(new Reference(subject));
 		// Where the images are: OneTrip's DICOMweb (the CDS cards link the study there through this Endpoint).
 		if (endpointId != null) {
 			fhir.addEndpoint(new Reference("Endpoint/" + endpointId));

@@ -3,10 +3,19 @@ package org.onetrip.server.dicom;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.ImagingStudy;
+import org.onetrip.dicom.store.PatientDirectory;
+import org.onetrip.dicom.store.PatientKey;
 import org.onetrip.dicom.store.ImagingIndex;
 import org.onetrip.dicom.store.StudySnapshot;
 import org.onetrip.server.fhirstore.FhirStore;
@@ -18,6 +27,11 @@ import org.slf4j.LoggerFactory;
  * than each C-STORE, so a 300-image study becomes a handful of FHIR updates, not 300, and nothing is lost when
  * the server stops: pending studies are still pending at the next start. A study is synced once it has been
  * quiet briefly (or has waited long), leased so that two servers on one database do not both write it.
+ * <p>
+ * The studies claimed together are written in one FHIR transaction, with the Patients of PatientIDs the region did
+ * not know (conditional creates: a Patient that appeared meanwhile is used, not doubled): one commit for a burst of
+ * one-image studies instead of two full writes each. If the transaction fails, each study is tried alone, so one
+ * study that cannot be written does not hold back the others.
  */
 public class ImagingStudySync implements AutoCloseable {
 
@@ -27,6 +41,7 @@ public class ImagingStudySync implements AutoCloseable {
 	private static final int BATCH = 32;
 
 	private final ImagingIndex index;
+	private final FhirPatientDirectory patients;
 	private final ImagingStudyBuilder builder;
 	private final FhirStore studies;
 	private final Duration idlePoll;
@@ -37,9 +52,10 @@ public class ImagingStudySync implements AutoCloseable {
 	private volatile boolean running;
 	private Thread thread;
 
-	public ImagingStudySync(ImagingIndex index, ImagingStudyBuilder builder, FhirStore studies,
-			Duration idlePoll, MeterRegistry meters) {
+	public ImagingStudySync(ImagingIndex index, FhirPatientDirectory patients, ImagingStudyBuilder builder,
+			FhirStore studies, Duration idlePoll, MeterRegistry meters) {
 		this.index = index;
+		this.patients = patients;
 		this.builder = builder;
 		this.studies = studies;
 		this.idlePoll = idlePoll;
@@ -71,8 +87,8 @@ public class ImagingStudySync implements AutoCloseable {
 		while (running) {
 			try {
 				List<ImagingIndex.PendingSync> claimed = index.claimStudiesToSync(BATCH, LEASE);
-				for (ImagingIndex.PendingSync pending : claimed) {
-					syncOne(pending.studyInstanceUid());
+				if (!claimed.isEmpty()) {
+					syncTogether(claimed);
 				}
 				if (claimed.isEmpty()) {
 					synchronized (wake) {
@@ -89,21 +105,112 @@ public class ImagingStudySync implements AutoCloseable {
 		}
 	}
 
+	/** Claimed studies in one transaction; each alone when that fails. */
+	private void syncTogether(List<ImagingIndex.PendingSync> claimed) {
+		List<StudySnapshot> snapshots = new ArrayList<>();
+		for (ImagingIndex.PendingSync pending : claimed) {
+			Optional<StudySnapshot> snapshot = index.study(pending.studyInstanceUid());
+			if (snapshot.isPresent()) {
+				snapshots.add(snapshot.get());
+			} else {
+				index.releaseClaim(pending.studyInstanceUid());
+			}
+		}
+		if (snapshots.size() == 1) {
+			syncOne(snapshots.get(0).studyInstanceUid());
+			return;
+		}
+		StudyTransaction transaction = new StudyTransaction();
+		snapshots.forEach(transaction::add);
+		Map<PatientKey, String> made;
+		try {
+			made = transaction.patientsMade(studies.transaction(transaction.bundle));
+		} catch (RuntimeException e) {
+			log.info("{} ImagingStudies could not be written together ({}); writing each alone", snapshots.size(),
+					e.getMessage());
+			snapshots.forEach(snapshot -> syncOne(snapshot.studyInstanceUid()));
+			return;
+		}
+		for (StudySnapshot snapshot : snapshots) {
+			String patientRef = snapshot.patientRef() != null ? snapshot.patientRef() : made.get(snapshot.patient());
+			synced(snapshot, patientRef);
+		}
+	}
+
 	/** Writes one study now (also used by tests and by a reindex). */
 	public void syncOne(String studyInstanceUid) {
 		try {
-			Optional<StudySnapshot> snapshot = index.study(studyInstanceUid);
-			if (snapshot.isEmpty()) {
+			Optional<StudySnapshot> found = index.study(studyInstanceUid);
+			if (found.isEmpty()) {
 				index.releaseClaim(studyInstanceUid);
 				return;
 			}
-			studies.putImagingStudy(builder.build(snapshot.get()));
-			index.markSynced(studyInstanceUid, snapshot.get().changeSeq());
-			synced.incrementAndGet();
-			syncedCounter.increment();
+			StudySnapshot snapshot = found.get();
+			String patientRef = snapshot.patientRef() != null ? snapshot.patientRef()
+					: patients.locate(snapshot.patient(), demographics(snapshot));
+			studies.putImagingStudy(builder.build(snapshot, "Patient/" + patientRef));
+			synced(snapshot, patientRef);
 		} catch (RuntimeException e) {
 			failedCounter.increment();
 			log.warn("ImagingStudy {} not synced (tried again when its lease ends): {}", studyInstanceUid, e.getMessage());
+		}
+	}
+
+	/** The study's ImagingStudy is in FHIR up to the snapshot's change; a Patient made for it is recorded. */
+	private void synced(StudySnapshot snapshot, String patientRef) {
+		try {
+			if (snapshot.patientRef() == null) {
+				index.assignPatient(snapshot.studyInstanceUid(), patientRef);
+				patients.remember(snapshot.patient(), patientRef);
+			}
+			index.markSynced(snapshot.studyInstanceUid(), snapshot.changeSeq());
+			synced.incrementAndGet();
+			syncedCounter.increment();
+		} catch (RuntimeException e) {
+			// Written to FHIR, not marked: the lease runs out and the same ImagingStudy is written again (no harm).
+			failedCounter.increment();
+			log.warn("ImagingStudy {} written but not marked synced: {}", snapshot.studyInstanceUid(), e.getMessage());
+		}
+	}
+
+	private static PatientDirectory.Demographics demographics(StudySnapshot snapshot) {
+		return new PatientDirectory.Demographics(snapshot.patientName(), snapshot.patientBirthDate(), snapshot.patientSex());
+	}
+
+	/**
+	 * One transaction Bundle: a conditional create per Patient the studies need (once per PatientID), then each
+	 * ImagingStudy as an update under its Study Instance UID, naming its new Patient by the entry's full URL.
+	 */
+	private final class StudyTransaction {
+		final Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+		private final Map<PatientKey, Integer> patientEntries = new LinkedHashMap<>();
+
+		void add(StudySnapshot snapshot) {
+			String subject = snapshot.patientRef() != null ? "Patient/" + snapshot.patientRef() : newPatientUrl(snapshot);
+			ImagingStudy study = builder.build(snapshot, subject);
+			bundle.addEntry().setResource(study).getRequest()
+					.setMethod(Bundle.HTTPVerb.PUT).setUrl("ImagingStudy/" + study.getIdElement().getIdPart());
+		}
+
+		private String newPatientUrl(StudySnapshot snapshot) {
+			Integer entry = patientEntries.get(snapshot.patient());
+			if (entry == null) {
+				entry = bundle.getEntry().size();
+				patientEntries.put(snapshot.patient(), entry);
+				bundle.addEntry().setFullUrl("urn:uuid:" + UUID.randomUUID())
+						.setResource(FhirPatientDirectory.newPatient(snapshot.patient(), demographics(snapshot)))
+						.getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Patient")
+						.setIfNoneExist(FhirPatientDirectory.ifNoneExist(snapshot.patient()));
+			}
+			return bundle.getEntry().get(entry).getFullUrl();
+		}
+
+		/** The id of each Patient entry's Patient, made or found, from the transaction's response. */
+		Map<PatientKey, String> patientsMade(Bundle response) {
+			Map<PatientKey, String> ids = new HashMap<>();
+			patientEntries.forEach((key, entry) -> ids.put(key,
+					new IdType(response.getEntry().get(entry).getResponse().getLocation()).getIdPart()));
+			return ids;
 		}
 	}
 
@@ -120,6 +227,13 @@ public class ImagingStudySync implements AutoCloseable {
 		running = false;
 		if (thread != null) {
 			thread.interrupt();
+			try {
+				// A round in progress ends first, so a start() after close() never runs two loops.
+				thread.join(Duration.ofSeconds(30).toMillis());
+			} catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+			}
+			thread = null;
 		}
 	}
 }

@@ -82,7 +82,7 @@ public final class StandaloneGateway implements AutoCloseable {
 				Clock.systemUTC());
 		index.createSchema();
 
-		ImagingStudySync sync = new ImagingStudySync(index, ImagingStudyBuilder.over(store, terminology, settings.zone(), null),
+		ImagingStudySync sync = new ImagingStudySync(index, patients, ImagingStudyBuilder.over(store, terminology, settings.zone(), null),
 				store, Duration.ofSeconds(1), new SimpleMeterRegistry());
 		sync.start();
 		StorageService storage = new StorageService(new DicomFileStore(settings.dataDir().resolve("dicom")), index, patients,

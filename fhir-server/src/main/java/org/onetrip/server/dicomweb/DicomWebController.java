@@ -286,7 +286,7 @@ public class DicomWebController {
 				throw new IllegalArgumentException("'" + uid + "' is not a DICOM UID");
 			}
 		}
-		return index.locate(new ImagingQuery(QueryLevel.IMAGE, uids, null), MAX_RETRIEVE_INSTANCES + 1);
+		return index.locate(new ImagingQuery(QueryLevel.IMAGE, uids), MAX_RETRIEVE_INSTANCES + 1);
 	}
 
 	private ResponseEntity<StreamingResponseBody> retrieve(Map<QueryKey, String> uids, String accept) {

@@ -61,6 +61,13 @@ public class DaoFhirStore implements FhirStore {
 		daoRegistry.getResourceDao(ImagingStudy.class).update(study, new SystemRequestDetails());
 	}
 
+	@Override
+	public org.hl7.fhir.r4.model.Bundle transaction(org.hl7.fhir.r4.model.Bundle transaction) {
+		@SuppressWarnings("unchecked")
+		var system = (ca.uhn.fhir.jpa.api.dao.IFhirSystemDao<org.hl7.fhir.r4.model.Bundle, ?>) daoRegistry.getSystemDao();
+		return system.transaction(new SystemRequestDetails(), transaction);
+	}
+
 	private <T extends org.hl7.fhir.instance.model.api.IBaseResource> List<T> search(Class<T> type, SearchParameterMap map) {
 		return daoRegistry.getResourceDao(type).searchForResources(map, new SystemRequestDetails()).stream()
 				.map(type::cast).toList();

@@ -31,4 +31,7 @@ public interface FhirStore {
 
 	/** Creates or replaces the ImagingStudy under its id. */
 	void putImagingStudy(ImagingStudy study);
+
+	/** A FHIR transaction: every entry is stored, or none is; the response Bundle has one entry per request entry. */
+	org.hl7.fhir.r4.model.Bundle transaction(org.hl7.fhir.r4.model.Bundle transaction);
 }

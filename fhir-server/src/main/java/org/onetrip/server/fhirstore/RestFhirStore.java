@@ -95,6 +95,11 @@ public class RestFhirStore implements FhirStore {
 		client.update().resource(study).execute();
 	}
 
+	@Override
+	public Bundle transaction(Bundle transaction) {
+		return client.transaction().withBundle(transaction).execute();
+	}
+
 	private <T extends Resource> List<T> search(String query, Class<T> type) {
 		List<T> found = new ArrayList<>();
 		Bundle page = client.search().byUrl(query + "&_count=200").returnBundle(Bundle.class).execute();

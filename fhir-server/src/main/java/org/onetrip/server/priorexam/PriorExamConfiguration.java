@@ -38,15 +38,18 @@ public class PriorExamConfiguration {
 	}
 
 	@Bean
-	public PriorExamRecords priorExamRecords(ExamTerminology terminology, RegionDirectory directory, DaoRegistry daoRegistry) {
+	public PriorExamRecords priorExamRecords(ExamTerminology terminology, RegionDirectory directory, DaoRegistry daoRegistry,
+			IInterceptorService storageInterceptors) {
 		var endpointDao = daoRegistry.getResourceDao(Endpoint.class);
-		return new PriorExamRecords(terminology, directory, reference -> {
+		KnownEndpoints endpoints = new KnownEndpoints(reference -> {
 			try {
 				return Optional.of(endpointDao.read(new IdType(reference), new SystemRequestDetails()));
 			} catch (ResourceNotFoundException | ResourceGoneException | IllegalArgumentException e) {
 				return Optional.empty();
 			}
-		});
+		}, java.time.Clock.systemUTC());
+		storageInterceptors.registerInterceptor(endpoints);
+		return new PriorExamRecords(terminology, directory, endpoints);
 	}
 
 	/** On the storage interceptors: every write path (REST, transactions, the DICOM gateway) feeds the index. */

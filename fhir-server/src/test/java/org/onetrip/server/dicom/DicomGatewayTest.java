@@ -38,6 +38,9 @@ class DicomGatewayTest extends ServerTest {
 	@Autowired
 	ImagingIndex index;
 
+	@Autowired
+	ImagingStudySync sync;
+
 	record Run(int exit, String output) {}
 
 	private Run dcmtk(Path workDir, String... command) throws Exception {
@@ -148,6 +151,46 @@ class DicomGatewayTest extends ServerTest {
 			Thread.sleep(200);
 		}
 		assertThat(audited).as("an AuditEvent for the association that stored " + study.studyUid()).isTrue();
+	}
+
+	@Test
+	void aNewPatientIdIsFoundAtOnceAndItsStudiesReachFhirTogetherUnderOneNewPatient() throws Exception {
+		String first = unique("N");
+		String second = unique("N");
+		TestInstances.Study firstA = TestInstances.Study.ct(first);
+		TestInstances.Study firstB = TestInstances.Study.ct(first);
+		TestInstances.Study other = TestInstances.Study.ct(second);
+		List<Path> files = new ArrayList<>();
+		for (TestInstances.Study study : List.of(firstA, firstB, other)) {
+			files.addAll(study(study, 1, 1));
+		}
+		sync.close(); // paused: the studies wait for their Patients, and are then written in one transaction
+		try {
+			Run run = storescu("HOSP_B", files);
+			assertThat(run.exit()).as(run.output()).isZero();
+
+			assertThat(index.study(firstA.studyUid()).orElseThrow().patientRef()).as("no Patient made on the C-STORE path").isNull();
+			assertThat(findscu("HOSP_B", true, "QueryRetrieveLevel=STUDY", "PatientID=" + first, "StudyInstanceUID"))
+					.extracting(r -> value(r, TagFromName.StudyInstanceUID))
+					.containsExactlyInAnyOrder(firstA.studyUid(), firstB.studyUid());
+			assertThat(findscu("HOSP_A", true, "QueryRetrieveLevel=STUDY", "PatientID=" + first, "StudyInstanceUID"))
+					.as("another hospital's PatientID of the same value is not this one").isEmpty();
+		} finally {
+			sync.start();
+		}
+
+		ImagingStudy a = awaitImagingStudy(firstA.studyUid(), 1);
+		ImagingStudy b = awaitImagingStudy(firstB.studyUid(), 1);
+		ImagingStudy c = awaitImagingStudy(other.studyUid(), 1);
+		Bundle patients = fhir.get("Patient?identifier=urn:onetrip:mrn:hospital-b|" + first).bundle();
+		assertThat(patients.getEntry()).hasSize(1);
+		String patient = "Patient/" + patients.getEntryFirstRep().getResource().getIdElement().getIdPart();
+		assertThat(a.getSubject().getReference()).isEqualTo(patient);
+		assertThat(b.getSubject().getReference()).isEqualTo(patient);
+		assertThat(c.getSubject().getReference()).isNotEqualTo(patient);
+		assertThat(index.study(firstA.studyUid()).orElseThrow().patientRef()).isEqualTo(patient.substring("Patient/".length()));
+		assertThat(findscu("HOSP_B", true, "QueryRetrieveLevel=STUDY", "PatientID=" + first, "StudyInstanceUID"))
+				.hasSize(2);
 	}
 
 	@Test
