@@ -51,6 +51,12 @@ public interface ImagingIndex {
 	/** The study's regional Patient, made after its instances were indexed; a study that has one keeps it. */
 	void assignPatient(String studyInstanceUid, String patientRef);
 
+	/** A study written to FHIR up to {@code changeSeq}, and the Patient made for it then, or null. */
+	record Synced(String studyInstanceUid, long changeSeq, String newPatientRef) {}
+
+	/** {@link #assignPatient} and {@link #markSynced} of studies written together, in one transaction. */
+	void markSynced(List<Synced> studies);
+
 	/** Gives a claimed study back unsynced (the sync failed); it is tried again later. */
 	void releaseClaim(String studyInstanceUid);
 

@@ -30,6 +30,11 @@ import org.onetrip.dicom.query.QueryMatch;
 public final class JdbcImagingIndex implements ImagingIndex {
 
 	private static final String DUPLICATE_KEY = "23505";
+	private static final String ASSIGN_PATIENT = "UPDATE OT_DICOM_STUDY SET PATIENT_REF = ? WHERE STUDY_UID = ?"
+			+ " AND PATIENT_REF IS NULL";
+	private static final String MARK_SYNCED = "UPDATE OT_DICOM_STUDY SET SYNCED_SEQ = ?, SYNC_PENDING = (CHANGE_SEQ > ?),"
+			+ " FIRST_PENDING_AT = CASE WHEN CHANGE_SEQ > ? THEN CAST(? AS TIMESTAMP) ELSE NULL END, SYNC_LEASE_UNTIL = NULL"
+			+ " WHERE STUDY_UID = ?";
 	/** Wait this long after a study's last instance before syncing it, unless it has waited {@link #maxSyncDelay}. */
 	private final Duration quietPeriod;
 	private final Duration maxSyncDelay;
@@ -343,15 +348,41 @@ public final class JdbcImagingIndex implements ImagingIndex {
 
 	@Override
 	public void markSynced(String studyInstanceUid, long changeSeq) {
-		update("UPDATE OT_DICOM_STUDY SET SYNCED_SEQ = ?, SYNC_PENDING = (CHANGE_SEQ > ?),"
-				+ " FIRST_PENDING_AT = CASE WHEN CHANGE_SEQ > ? THEN CAST(? AS TIMESTAMP) ELSE NULL END, SYNC_LEASE_UNTIL = NULL"
-				+ " WHERE STUDY_UID = ?", changeSeq, changeSeq, changeSeq, Timestamp.from(clock.instant()), studyInstanceUid);
+		update(MARK_SYNCED, changeSeq, changeSeq, changeSeq, Timestamp.from(clock.instant()), studyInstanceUid);
 	}
 
 	@Override
 	public void assignPatient(String studyInstanceUid, String patientRef) {
-		update("UPDATE OT_DICOM_STUDY SET PATIENT_REF = ? WHERE STUDY_UID = ? AND PATIENT_REF IS NULL", patientRef,
-				studyInstanceUid);
+		update(ASSIGN_PATIENT, patientRef, studyInstanceUid);
+	}
+
+	@Override
+	public void markSynced(List<Synced> studies) {
+		Timestamp now = Timestamp.from(clock.instant());
+		try (Connection connection = dataSource.getConnection()) {
+			connection.setAutoCommit(false);
+			try (PreparedStatement assign = connection.prepareStatement(ASSIGN_PATIENT);
+					PreparedStatement mark = connection.prepareStatement(MARK_SYNCED)) {
+				for (Synced study : studies) {
+					if (study.newPatientRef() != null) {
+						set(assign, study.newPatientRef(), study.studyInstanceUid());
+						assign.addBatch();
+					}
+					set(mark, study.changeSeq(), study.changeSeq(), study.changeSeq(), now, study.studyInstanceUid());
+					mark.addBatch();
+				}
+				assign.executeBatch();
+				mark.executeBatch();
+				connection.commit();
+			} catch (SQLException e) {
+				connection.rollback();
+				throw e;
+			} finally {
+				connection.setAutoCommit(true);
+			}
+		} catch (SQLException e) {
+			throw new IndexUnavailableException("imaging index write failed: " + e.getMessage(), e);
+		}
 	}
 
 	@Override

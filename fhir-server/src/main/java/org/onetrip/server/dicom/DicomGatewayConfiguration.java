@@ -52,6 +52,13 @@ import org.springframework.jdbc.core.JdbcTemplate;
 @ConditionalOnProperty(name = "onetrip.dicom.enabled", havingValue = "true", matchIfMissing = true)
 public class DicomGatewayConfiguration {
 
+	/**
+	 * How long a study must have been without a new instance before its ImagingStudy is written. Instances of one
+	 * study arrive milliseconds apart, so a quarter second says the sender is done with it, and the ImagingStudy is
+	 * in FHIR a quarter second after its last image (a study that keeps arriving is written every max-delay).
+	 */
+	static final String SYNC_QUIET_PERIOD = "PT0.25S";
+
 	@Bean
 	public CallingAeDirectory callingAeDirectory(Region region) {
 		return RegionDicom.callers(region);
@@ -64,7 +71,7 @@ public class DicomGatewayConfiguration {
 
 	@Bean(initMethod = "createSchema")
 	public JdbcImagingIndex imagingIndex(JdbcTemplate jdbc,
-			@Value("${onetrip.dicom.sync.quiet-period:PT0.5S}") Duration quietPeriod,
+			@Value("${onetrip.dicom.sync.quiet-period:" + SYNC_QUIET_PERIOD + "}") Duration quietPeriod,
 			@Value("${onetrip.dicom.sync.max-delay:PT5S}") Duration maxDelay) {
 		return new JdbcImagingIndex(jdbc.getDataSource(), quietPeriod, maxDelay, Clock.systemUTC());
 	}
@@ -88,10 +95,11 @@ public class DicomGatewayConfiguration {
 
 	@Bean(initMethod = "start", destroyMethod = "close")
 	public ImagingStudySync imagingStudySync(ImagingIndex index, FhirPatientDirectory patients, ImagingStudyBuilder builder,
-			FhirStore dicomFhirStore, MeterRegistry meters, @Value("${onetrip.dicom.sync.idle-poll:PT1S}") Duration idlePoll) {
+			FhirStore dicomFhirStore, MeterRegistry meters, @Value("${onetrip.dicom.sync.idle-poll:PT1S}") Duration idlePoll,
+			@Value("${onetrip.dicom.sync.quiet-period:" + SYNC_QUIET_PERIOD + "}") Duration quietPeriod) {
 		Gauge.builder("onetrip_dicom_studies_pending_sync", index, ImagingIndex::pendingSyncCount)
 				.description("Indexed studies whose latest instances are not in FHIR yet").register(meters);
-		return new ImagingStudySync(index, patients, builder, dicomFhirStore, idlePoll, meters);
+		return new ImagingStudySync(index, patients, builder, dicomFhirStore, idlePoll, quietPeriod, meters);
 	}
 
 	@Bean

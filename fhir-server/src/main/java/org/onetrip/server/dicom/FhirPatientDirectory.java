@@ -5,6 +5,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.hl7.fhir.r4.model.Enumerations.AdministrativeGender;
@@ -36,14 +37,19 @@ public class FhirPatientDirectory implements PatientDirectory {
 	}
 
 	@Override
-	public java.util.Optional<String> existing(PatientKey key) {
+	public Optional<String> existing(PatientKey key) {
 		String cached = located.get(key);
 		if (cached != null) {
-			return java.util.Optional.of(cached);
+			return Optional.of(cached);
 		}
-		List<String> found = search(key);
-		found.stream().findFirst().ifPresent(id -> remember(key, id));
-		return found.stream().findFirst();
+		Identifier identifier = new Identifier().setSystem(key.system()).setValue(key.value());
+		// The person ledger answers in one indexed row read for the region's MRN systems; a FHIR search otherwise.
+		// A record the ledger does not have yet (an old database before its relink) is found by the sync's
+		// conditional create instead, so a miss here never makes a second Patient.
+		Optional<String> found = persons.holders(identifier).map(ids -> ids.stream().findFirst())
+				.orElseGet(() -> search(key).stream().findFirst());
+		found.ifPresent(id -> remember(key, id));
+		return found;
 	}
 
 	@Override

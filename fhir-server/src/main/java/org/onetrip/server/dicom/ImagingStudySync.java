@@ -39,6 +39,8 @@ public class ImagingStudySync implements AutoCloseable {
 	/** Also the back-off after a failed write: the study's lease runs out and it is tried again. */
 	private static final Duration LEASE = Duration.ofSeconds(30);
 	private static final int BATCH = 32;
+	/** Past the quiet period before looking again: the index's clock and this one are read a little apart. */
+	private static final long QUIET_MARGIN_NANOS = 20_000_000L;
 
 	private final ImagingIndex index;
 	private final FhirPatientDirectory patients;
@@ -49,11 +51,15 @@ public class ImagingStudySync implements AutoCloseable {
 	private final AtomicLong synced = new AtomicLong();
 	private final Counter syncedCounter;
 	private final Counter failedCounter;
+	private final Duration quietPeriod;
+	/** When a study last changed here (System.nanoTime), 0 before the first: what the next round waits for. */
+	private volatile long lastChange;
 	private volatile boolean running;
 	private Thread thread;
 
 	public ImagingStudySync(ImagingIndex index, FhirPatientDirectory patients, ImagingStudyBuilder builder,
-			FhirStore studies, Duration idlePoll, MeterRegistry meters) {
+			FhirStore studies, Duration idlePoll, Duration quietPeriod, MeterRegistry meters) {
+		this.quietPeriod = quietPeriod;
 		this.index = index;
 		this.patients = patients;
 		this.builder = builder;
@@ -74,6 +80,7 @@ public class ImagingStudySync implements AutoCloseable {
 
 	/** A study changed: look sooner than the idle poll. */
 	public void nudge() {
+		lastChange = System.nanoTime();
 		synchronized (wake) {
 			wake.notifyAll();
 		}
@@ -89,8 +96,16 @@ public class ImagingStudySync implements AutoCloseable {
 				List<ImagingIndex.PendingSync> claimed = index.claimStudiesToSync(BATCH, LEASE);
 				if (!claimed.isEmpty()) {
 					syncTogether(claimed);
+					continue;
 				}
-				if (claimed.isEmpty()) {
+				// Nothing quiet yet. While instances arrive, look again when the newest change has been quiet long
+				// enough (a round per C-STORE would query the index hundreds of times a second for nothing); when
+				// none arrive, sleep until a change or the idle poll (studies of another server on this database).
+				long quietAt = lastChange + quietPeriod.toNanos() + QUIET_MARGIN_NANOS;
+				long wait = quietAt - System.nanoTime();
+				if (lastChange != 0 && wait > 0) {
+					Thread.sleep(Math.max(1, wait / 1_000_000));
+				} else {
 					synchronized (wake) {
 						wake.wait(idlePoll.toMillis());
 					}
@@ -131,10 +146,22 @@ public class ImagingStudySync implements AutoCloseable {
 			snapshots.forEach(snapshot -> syncOne(snapshot.studyInstanceUid()));
 			return;
 		}
+		List<ImagingIndex.Synced> written = new ArrayList<>();
 		for (StudySnapshot snapshot : snapshots) {
-			String patientRef = snapshot.patientRef() != null ? snapshot.patientRef() : made.get(snapshot.patient());
-			synced(snapshot, patientRef);
+			written.add(new ImagingIndex.Synced(snapshot.studyInstanceUid(), snapshot.changeSeq(),
+					snapshot.patientRef() == null ? made.get(snapshot.patient()) : null));
 		}
+		try {
+			index.markSynced(written);
+		} catch (RuntimeException e) {
+			// Written to FHIR, not marked: the leases run out and the same ImagingStudies are written again (no harm).
+			failedCounter.increment(written.size());
+			log.warn("{} ImagingStudies written but not marked synced: {}", written.size(), e.getMessage());
+			return;
+		}
+		made.forEach(patients::remember);
+		synced.addAndGet(written.size());
+		syncedCounter.increment(written.size());
 	}
 
 	/** Writes one study now (also used by tests and by a reindex). */

@@ -44,6 +44,17 @@ public class LedgerPersonResolver implements PersonResolver {
 	}
 
 	@Override
+	public Optional<Set<String>> holders(Identifier identifier) {
+		Set<String> keys = records.keys(java.util.List.of(identifier));
+		if (keys.isEmpty()) {
+			return Optional.empty();
+		}
+		// Numeric ids in number order: the oldest record first when (against the rules) two hold one identifier.
+		return Optional.of(new java.util.LinkedHashSet<>(jdbc.queryForList("SELECT PATIENT_ID FROM OT_PERSON_KEY"
+				+ " WHERE PERSON_KEY = ? ORDER BY LENGTH(PATIENT_ID), PATIENT_ID", String.class, keys.iterator().next())));
+	}
+
+	@Override
 	public Optional<Patient> readPatient(String patientId) {
 		return store.patient(patientId);
 	}

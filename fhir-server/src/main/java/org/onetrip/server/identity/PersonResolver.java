@@ -21,4 +21,13 @@ public interface PersonResolver {
 	Set<String> byPatientId(String patientId);
 
 	Optional<Patient> readPatient(String patientId);
+
+	/**
+	 * The records holding exactly this identifier (not their linked records), when this resolver can tell without a
+	 * FHIR search: the ledger knows the region's person systems. Empty when it cannot tell (another system, or a
+	 * resolver that would have to search anyway); an empty set when no record holds it.
+	 */
+	default Optional<Set<String>> holders(Identifier identifier) {
+		return Optional.empty();
+	}
 }
