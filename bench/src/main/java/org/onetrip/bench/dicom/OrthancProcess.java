@@ -82,6 +82,11 @@ final class OrthancProcess implements AutoCloseable {
 		return dicomPort;
 	}
 
+	/** The root of Orthanc's process tree, for its CPU time. */
+	long pid() {
+		return process.pid();
+	}
+
 	long instanceCount() throws IOException, InterruptedException {
 		return get("/statistics").path("CountInstances").asLong();
 	}

@@ -90,9 +90,14 @@ public final class ServerProcess implements AutoCloseable {
 		return startupSeconds;
 	}
 
+	/** The server's JVM, the root of its process tree (its own PostgreSQL runs under it), for its CPU time. */
+	public long pid() {
+		return process.pid();
+	}
+
 	/** Resident set size of the server process in MiB, from /proc. */
 	public long rssMiB() throws IOException {
-		for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+		for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {
 			if (line.startsWith("VmRSS:")) {
 				return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
 			}

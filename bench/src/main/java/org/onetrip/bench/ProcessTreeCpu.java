@@ -1,0 +1,71 @@
+package org.onetrip.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * CPU time a server has used, over its whole process tree, from /proc: a peer's cost is more than its main process
+ * (OneTrip's JVM runs its own PostgreSQL server, whose backends do part of every write). Each process counts
+ * utime + stime and cutime + cstime, so a child that ended and was reaped still counts, in its parent.
+ */
+public final class ProcessTreeCpu {
+
+	private final long ticksPerSecond;
+
+	/** Asks {@code getconf CLK_TCK} once for the unit of /proc's times (normally 100 ticks per second). */
+	public ProcessTreeCpu() throws IOException, InterruptedException {
+		Process getconf = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+		String output = new String(getconf.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+		if (getconf.waitFor() != 0 || !output.matches("[0-9]+")) {
+			throw new IOException("getconf CLK_TCK answered '" + output + "'");
+		}
+		ticksPerSecond = Long.parseLong(output);
+	}
+
+	/**
+	 * CPU milliseconds used so far by {@code pid} and all its descendants. A process that ends during the scan may be
+	 * missed or counted twice (itself, then in its parent): a tick or two against the seconds of a measured run.
+	 */
+	public long millis(long pid) throws IOException {
+		Map<Long, List<Long>> children = new HashMap<>();
+		Map<Long, Long> ticks = new HashMap<>();
+		try (DirectoryStream<Path> processes = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+			for (Path process : processes) {
+				String stat;
+				try {
+					// Latin-1: a command name is bytes, and one that is not UTF-8 must not hide its process.
+					stat = Files.readString(process.resolve("stat"), StandardCharsets.ISO_8859_1);
+				} catch (IOException ended) {
+					continue;
+				}
+				// The command name in parentheses may hold spaces and ')': field 3 (state) follows the last ')'.
+				String[] fields = stat.substring(stat.lastIndexOf(')') + 1).trim().split(" ");
+				long self = Long.parseLong(process.getFileName().toString());
+				children.computeIfAbsent(Long.parseLong(fields[1]), parent -> new ArrayList<>()).add(self);
+				// Fields 14 to 17: utime, stime, cutime, cstime.
+				ticks.put(self, Long.parseLong(fields[11]) + Long.parseLong(fields[12]) + Long.parseLong(fields[13])
+						+ Long.parseLong(fields[14]));
+			}
+		}
+		if (!ticks.containsKey(pid)) {
+			throw new IOException("no process " + pid + " in /proc");
+		}
+		long total = 0;
+		Deque<Long> tree = new ArrayDeque<>(List.of(pid));
+		while (!tree.isEmpty()) {
+			long next = tree.pop();
+			total += ticks.get(next);
+			tree.addAll(children.getOrDefault(next, List.of()));
+		}
+		return total * 1000 / ticksPerSecond;
+	}
+}
