@@ -43,7 +43,17 @@ public interface ImagingIndex {
 	 * Up to {@code limit} studies changed since their last sync, each leased to the caller for {@code lease} so
 	 * that two servers on one database do not sync the same study at once.
 	 */
-	List<PendingSync> claimStudiesToSync(int limit, Duration lease);
+	List<PendingSync> claimStudiesToSync(int limit, Duration lease, Share share);
+
+	/** Worker {@code index} of {@code of}: the studies whose issuer and PatientID hash to it. */
+	record Share(int index, int of) {
+
+		public Share {
+			if (of < 1 || index < 0 || index >= of) {
+				throw new IllegalArgumentException("no share " + index + " of " + of);
+			}
+		}
+	}
 
 	/** The study was synced up to {@code changeSeq}; later changes keep it pending. */
 	void markSynced(String studyInstanceUid, long changeSeq);

@@ -312,17 +312,18 @@ public final class JdbcImagingIndex implements ImagingIndex {
 	}
 
 	@Override
-	public List<PendingSync> claimStudiesToSync(int limit, Duration lease) {
+	public List<PendingSync> claimStudiesToSync(int limit, Duration lease, Share share) {
 		Instant now = clock.instant();
 		List<PendingSync> candidates = new ArrayList<>();
 		try (Connection connection = dataSource.getConnection()) {
 			try (PreparedStatement select = connection.prepareStatement(
 					"SELECT STUDY_UID, CHANGE_SEQ FROM OT_DICOM_STUDY WHERE SYNC_PENDING = TRUE"
 							+ " AND (UPDATED_AT < ? OR FIRST_PENDING_AT < ?)"
-							+ " AND (SYNC_LEASE_UNTIL IS NULL OR SYNC_LEASE_UNTIL < ?) ORDER BY UPDATED_AT FETCH FIRST " + limit
-							+ " ROWS ONLY")) {
+							+ " AND (SYNC_LEASE_UNTIL IS NULL OR SYNC_LEASE_UNTIL < ?)"
+							+ " AND MOD(HASHTEXT(PATIENT_SYSTEM || '|' || PATIENT_ID) & 2147483647, ?) = ?"
+							+ " ORDER BY UPDATED_AT FETCH FIRST " + limit + " ROWS ONLY")) {
 				set(select, Timestamp.from(now.minus(quietPeriod)), Timestamp.from(now.minus(maxSyncDelay)),
-						Timestamp.from(now));
+						Timestamp.from(now), share.of(), share.index());
 				try (ResultSet rows = select.executeQuery()) {
 					while (rows.next()) {
 						candidates.add(new PendingSync(rows.getString(1), rows.getLong(2)));

@@ -59,6 +59,12 @@ public class DicomGatewayConfiguration {
 	 */
 	static final String SYNC_QUIET_PERIOD = "PT0.25S";
 
+	/**
+	 * Threads writing ImagingStudies. Two on this two-core machine: a burst of one-image studies is bound by their
+	 * FHIR writes, and one thread left the second core idle once the C-STORE answers were done.
+	 */
+	static final int SYNC_WORKERS = 2;
+
 	@Bean
 	public CallingAeDirectory callingAeDirectory(Region region) {
 		return RegionDicom.callers(region);
@@ -96,10 +102,11 @@ public class DicomGatewayConfiguration {
 	@Bean(initMethod = "start", destroyMethod = "close")
 	public ImagingStudySync imagingStudySync(ImagingIndex index, FhirPatientDirectory patients, ImagingStudyBuilder builder,
 			FhirStore dicomFhirStore, MeterRegistry meters, @Value("${onetrip.dicom.sync.idle-poll:PT1S}") Duration idlePoll,
-			@Value("${onetrip.dicom.sync.quiet-period:" + SYNC_QUIET_PERIOD + "}") Duration quietPeriod) {
+			@Value("${onetrip.dicom.sync.quiet-period:" + SYNC_QUIET_PERIOD + "}") Duration quietPeriod,
+			@Value("${onetrip.dicom.sync.workers:" + SYNC_WORKERS + "}") int workers) {
 		Gauge.builder("onetrip_dicom_studies_pending_sync", index, ImagingIndex::pendingSyncCount)
 				.description("Indexed studies whose latest instances are not in FHIR yet").register(meters);
-		return new ImagingStudySync(index, patients, builder, dicomFhirStore, idlePoll, quietPeriod, meters);
+		return new ImagingStudySync(index, patients, builder, dicomFhirStore, idlePoll, quietPeriod, workers, meters);
 	}
 
 	@Bean

@@ -54,11 +54,16 @@ public class ImagingStudySync implements AutoCloseable {
 	private final Duration quietPeriod;
 	/** When a study last changed here (System.nanoTime), 0 before the first: what the next round waits for. */
 	private volatile long lastChange;
+	private final int workers;
 	private volatile boolean running;
-	private Thread thread;
+	private final List<Thread> threads = new ArrayList<>();
 
 	public ImagingStudySync(ImagingIndex index, FhirPatientDirectory patients, ImagingStudyBuilder builder,
-			FhirStore studies, Duration idlePoll, Duration quietPeriod, MeterRegistry meters) {
+			FhirStore studies, Duration idlePoll, Duration quietPeriod, int workers, MeterRegistry meters) {
+		if (workers < 1) {
+			throw new IllegalArgumentException("onetrip.dicom.sync.workers must be 1 or more, not " + workers);
+		}
+		this.workers = workers;
 		this.quietPeriod = quietPeriod;
 		this.index = index;
 		this.patients = patients;
@@ -71,11 +76,20 @@ public class ImagingStudySync implements AutoCloseable {
 				.description("ImagingStudy writes from the DICOM index").register(meters);
 	}
 
+	/**
+	 * Starts the workers. Each takes the studies of its share of PatientIDs (a hash of issuer and PatientID), so the
+	 * Patient of a new PatientID is only ever made by one of them: two conditional creates of one identifier racing in
+	 * two transactions could both create.
+	 */
 	public synchronized void start() {
 		running = true;
-		thread = new Thread(this::loop, "dicom-fhir-sync");
-		thread.setDaemon(true);
-		thread.start();
+		for (int worker = 0; worker < workers; worker++) {
+			ImagingIndex.Share share = new ImagingIndex.Share(worker, workers);
+			Thread thread = new Thread(() -> loop(share), "dicom-fhir-sync-" + worker);
+			thread.setDaemon(true);
+			thread.start();
+			threads.add(thread);
+		}
 	}
 
 	/** A study changed: look sooner than the idle poll. */
@@ -90,10 +104,10 @@ public class ImagingStudySync implements AutoCloseable {
 		return synced.get();
 	}
 
-	private void loop() {
+	private void loop(ImagingIndex.Share share) {
 		while (running) {
 			try {
-				List<ImagingIndex.PendingSync> claimed = index.claimStudiesToSync(BATCH, LEASE);
+				List<ImagingIndex.PendingSync> claimed = index.claimStudiesToSync(BATCH, LEASE, share);
 				if (!claimed.isEmpty()) {
 					syncTogether(claimed);
 					continue;
@@ -252,15 +266,15 @@ public class ImagingStudySync implements AutoCloseable {
 	@Override
 	public synchronized void close() {
 		running = false;
-		if (thread != null) {
-			thread.interrupt();
+		threads.forEach(Thread::interrupt);
+		for (Thread thread : threads) {
 			try {
-				// A round in progress ends first, so a start() after close() never runs two loops.
+				// A round in progress ends first, so a start() after close() never runs two loops of one share.
 				thread.join(Duration.ofSeconds(30).toMillis());
 			} catch (InterruptedException e) {
 				Thread.currentThread().interrupt();
 			}
-			thread = null;
 		}
+		threads.clear();
 	}
 }

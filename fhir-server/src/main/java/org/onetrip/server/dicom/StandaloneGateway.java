@@ -83,7 +83,7 @@ public final class StandaloneGateway implements AutoCloseable {
 		index.createSchema();
 
 		ImagingStudySync sync = new ImagingStudySync(index, patients, ImagingStudyBuilder.over(store, terminology, settings.zone(), null),
-				store, Duration.ofSeconds(1), quietPeriod, new SimpleMeterRegistry());
+				store, Duration.ofSeconds(1), quietPeriod, DicomGatewayConfiguration.SYNC_WORKERS, new SimpleMeterRegistry());
 		sync.start();
 		StorageService storage = new StorageService(new DicomFileStore(settings.dataDir().resolve("dicom")), index, patients,
 				issuers, sync::nudge);
