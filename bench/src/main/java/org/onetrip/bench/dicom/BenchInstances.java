@@ -79,6 +79,14 @@ final class BenchInstances {
 		write(list, directory);
 	}
 
+	/**
+	 * A birth date per patient, spread over ~70 years as a population's are: with one date for every patient, each new
+	 * Patient would be compared with hundreds of others born that day as a possible match, which no region sees.
+	 */
+	static String birthDate(String patientId) {
+		return dicomDate(LocalDate.of(1940, 1, 1).plusDays(Math.floorMod(patientId.hashCode(), 25_000)));
+	}
+
 	static String findPatientId(int patientNumber) {
 		return "FIND" + patientNumber;
 	}
@@ -92,7 +100,7 @@ final class BenchInstances {
 		put(list, TagFromName.SeriesInstanceUID, seriesUid);
 		put(list, TagFromName.PatientID, patientId);
 		put(list, TagFromName.PatientName, "BENCH^" + patientId);
-		put(list, TagFromName.PatientBirthDate, "19700101");
+		put(list, TagFromName.PatientBirthDate, birthDate(patientId));
 		put(list, TagFromName.PatientSex, "O");
 		put(list, TagFromName.StudyDate, date);
 		put(list, TagFromName.StudyTime, "101500");

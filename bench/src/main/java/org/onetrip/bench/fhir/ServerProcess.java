@@ -31,6 +31,12 @@ public final class ServerProcess implements AutoCloseable {
 	/** @param extraArgs more server arguments, e.g. the PostgreSQL profile and its datasource */
 	public static ServerProcess start(Path app, Path dataDir, int port, String heap, Path log, List<String> extraArgs)
 			throws IOException, InterruptedException {
+		return start(app, dataDir, port, heap, log, extraArgs, List.of());
+	}
+
+	/** @param jvmOptions more JVM options for the server, e.g. a GC log the benchmark reads */
+	public static ServerProcess start(Path app, Path dataDir, int port, String heap, Path log, List<String> extraArgs,
+			List<String> jvmOptions) throws IOException, InterruptedException {
 		List<String> command = new ArrayList<>(List.of(
 				Path.of(System.getProperty("java.home"), "bin", "java").toString(),
 				// Same collector as ./onetrip run. ParallelGC ingested ~60 % faster in a short A/B but ran out of
@@ -38,10 +44,11 @@ public final class ServerProcess implements AutoCloseable {
 				"-Xmx" + heap, "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError"));
 		// More JVM options for the server only, e.g. a flight recording while profiling:
 		// BENCH_SERVER_JVM_OPTS="-XX:StartFlightRecording=filename=/tmp/ingest.jfr,settings=profile"
-		String jvmOptions = System.getenv().getOrDefault("BENCH_SERVER_JVM_OPTS", "").trim();
-		if (!jvmOptions.isEmpty()) {
-			command.addAll(List.of(jvmOptions.split("\\s+")));
+		String environmentOptions = System.getenv().getOrDefault("BENCH_SERVER_JVM_OPTS", "").trim();
+		if (!environmentOptions.isEmpty()) {
+			command.addAll(List.of(environmentOptions.split("\\s+")));
 		}
+		command.addAll(jvmOptions);
 		command.addAll(List.of(
 				"-jar", app.toString(),
 				"--spring.config.additional-location=optional:file:config/",

@@ -39,6 +39,9 @@ public interface ImagingIndex {
 	/** Everything the index knows of one study, or empty. */
 	Optional<StudySnapshot> study(String studyInstanceUid);
 
+	/** {@link #study} of several at once, by Study Instance UID; unknown ones are left out. */
+	java.util.Map<String, StudySnapshot> studies(List<String> studyInstanceUids);
+
 	/**
 	 * Up to {@code limit} studies changed since their last sync, each leased to the caller for {@code lease} so
 	 * that two servers on one database do not sync the same study at once.

@@ -260,28 +260,38 @@ public final class JdbcImagingIndex implements ImagingIndex {
 
 	@Override
 	public Optional<StudySnapshot> study(String studyInstanceUid) {
+		return Optional.ofNullable(studies(List.of(studyInstanceUid)).get(studyInstanceUid));
+	}
+
+	/** Three queries for any number of studies (the sync reads its whole batch at once). */
+	@Override
+	public Map<String, StudySnapshot> studies(List<String> studyInstanceUids) {
+		if (studyInstanceUids.isEmpty()) {
+			return Map.of();
+		}
 		try (Connection connection = dataSource.getConnection()) {
-			StudySnapshot study;
+			java.sql.Array uids = connection.createArrayOf("varchar", studyInstanceUids.toArray());
+			Map<String, StudySnapshot> studies = new LinkedHashMap<>();
 			try (PreparedStatement select = connection.prepareStatement(
-					"SELECT PATIENT_REF, PATIENT_SYSTEM, PATIENT_ID, HOSPITAL, PATIENT_NAME, STUDY_DATE, STUDY_TIME, ACCESSION,"
-							+ " DESCRIPTION, REFERRING, PROCEDURE_CODES, CHANGE_SEQ, UPDATED_AT, BIRTH_DATE, SEX"
-							+ " FROM OT_DICOM_STUDY WHERE STUDY_UID = ?")) {
-				select.setString(1, studyInstanceUid);
+					"SELECT STUDY_UID, PATIENT_REF, PATIENT_SYSTEM, PATIENT_ID, HOSPITAL, PATIENT_NAME, STUDY_DATE, STUDY_TIME,"
+							+ " ACCESSION, DESCRIPTION, REFERRING, PROCEDURE_CODES, CHANGE_SEQ, UPDATED_AT, BIRTH_DATE, SEX"
+							+ " FROM OT_DICOM_STUDY WHERE STUDY_UID = ANY(?)")) {
+				select.setArray(1, uids);
 				try (ResultSet row = select.executeQuery()) {
-					if (!row.next()) {
-						return Optional.empty();
+					while (row.next()) {
+						studies.put(row.getString(1), new StudySnapshot(row.getString(1), row.getString(2),
+								new PatientKey(row.getString(3), row.getString(4)), row.getString(5), str(row, 6), str(row, 15),
+								str(row, 16), str(row, 7), str(row, 8), str(row, 9), str(row, 10), str(row, 11),
+								ProcedureCodes.decode(row.getString(12)), row.getLong(13), row.getTimestamp(14).toInstant(),
+								List.of()));
 					}
-					study = new StudySnapshot(studyInstanceUid, row.getString(1),
-							new PatientKey(row.getString(2), row.getString(3)), row.getString(4), str(row, 5), str(row, 14),
-							str(row, 15), str(row, 6), str(row, 7), str(row, 8), str(row, 9), str(row, 10),
-							ProcedureCodes.decode(row.getString(11)), row.getLong(12), row.getTimestamp(13).toInstant(), List.of());
 				}
 			}
 			Map<String, List<StudySnapshot.Instance>> instancesBySeries = new LinkedHashMap<>();
 			try (PreparedStatement select = connection.prepareStatement(
 					"SELECT SERIES_UID, SOP_UID, SOP_CLASS_UID, INSTANCE_NUMBER, TRANSFER_SYNTAX, FILE_PATH, FILE_SIZE"
-							+ " FROM OT_DICOM_INSTANCE WHERE STUDY_UID = ? ORDER BY SERIES_UID, SOP_UID")) {
-				select.setString(1, studyInstanceUid);
+							+ " FROM OT_DICOM_INSTANCE WHERE STUDY_UID = ANY(?) ORDER BY SERIES_UID, SOP_UID")) {
+				select.setArray(1, uids);
 				try (ResultSet row = select.executeQuery()) {
 					while (row.next()) {
 						instancesBySeries.computeIfAbsent(row.getString(1), k -> new ArrayList<>()).add(
@@ -290,22 +300,26 @@ public final class JdbcImagingIndex implements ImagingIndex {
 					}
 				}
 			}
-			List<StudySnapshot.Series> series = new ArrayList<>();
+			Map<String, List<StudySnapshot.Series>> seriesByStudy = new LinkedHashMap<>();
 			try (PreparedStatement select = connection.prepareStatement(
-					"SELECT SERIES_UID, MODALITY, SERIES_NUMBER, DESCRIPTION, BODY_PART, SERIES_DATE, SERIES_TIME"
-							+ " FROM OT_DICOM_SERIES WHERE STUDY_UID = ? ORDER BY SERIES_UID")) {
-				select.setString(1, studyInstanceUid);
+					"SELECT STUDY_UID, SERIES_UID, MODALITY, SERIES_NUMBER, DESCRIPTION, BODY_PART, SERIES_DATE, SERIES_TIME"
+							+ " FROM OT_DICOM_SERIES WHERE STUDY_UID = ANY(?) ORDER BY SERIES_UID")) {
+				select.setArray(1, uids);
 				try (ResultSet row = select.executeQuery()) {
 					while (row.next()) {
-						series.add(new StudySnapshot.Series(row.getString(1), str(row, 2), str(row, 3), str(row, 4), str(row, 5),
-								str(row, 6), str(row, 7), List.copyOf(instancesBySeries.getOrDefault(row.getString(1), List.of()))));
+						seriesByStudy.computeIfAbsent(row.getString(1), k -> new ArrayList<>()).add(new StudySnapshot.Series(
+								row.getString(2), str(row, 3), str(row, 4), str(row, 5), str(row, 6), str(row, 7), str(row, 8),
+								List.copyOf(instancesBySeries.getOrDefault(row.getString(2), List.of()))));
 					}
 				}
 			}
-			return Optional.of(new StudySnapshot(study.studyInstanceUid(), study.patientRef(), study.patient(),
-					study.hospital(), study.patientName(), study.patientBirthDate(), study.patientSex(), study.studyDate(), study.studyTime(), study.accessionNumber(),
-					study.studyDescription(), study.referringPhysicianName(), study.procedureCodes(), study.changeSeq(),
-					study.updatedAt(), List.copyOf(series)));
+			Map<String, StudySnapshot> whole = new LinkedHashMap<>();
+			studies.forEach((uid, study) -> whole.put(uid, new StudySnapshot(study.studyInstanceUid(), study.patientRef(),
+					study.patient(), study.hospital(), study.patientName(), study.patientBirthDate(), study.patientSex(),
+					study.studyDate(), study.studyTime(), study.accessionNumber(), study.studyDescription(),
+					study.referringPhysicianName(), study.procedureCodes(), study.changeSeq(), study.updatedAt(),
+					List.copyOf(seriesByStudy.getOrDefault(uid, List.of())))));
+			return whole;
 		} catch (SQLException e) {
 			throw new IndexUnavailableException("imaging index read failed: " + e.getMessage(), e);
 		}

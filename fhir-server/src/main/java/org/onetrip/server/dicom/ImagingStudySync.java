@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.IdType;
@@ -136,17 +135,18 @@ public class ImagingStudySync implements AutoCloseable {
 
 	/** Claimed studies in one transaction; each alone when that fails. */
 	private void syncTogether(List<ImagingIndex.PendingSync> claimed) {
+		Map<String, StudySnapshot> found = index.studies(claimed.stream().map(ImagingIndex.PendingSync::studyInstanceUid).toList());
 		List<StudySnapshot> snapshots = new ArrayList<>();
 		for (ImagingIndex.PendingSync pending : claimed) {
-			Optional<StudySnapshot> snapshot = index.study(pending.studyInstanceUid());
-			if (snapshot.isPresent()) {
-				snapshots.add(snapshot.get());
+			StudySnapshot snapshot = found.get(pending.studyInstanceUid());
+			if (snapshot != null) {
+				snapshots.add(snapshot);
 			} else {
 				index.releaseClaim(pending.studyInstanceUid());
 			}
 		}
 		if (snapshots.size() == 1) {
-			syncOne(snapshots.get(0).studyInstanceUid());
+			syncAlone(snapshots.get(0));
 			return;
 		}
 		StudyTransaction transaction = new StudyTransaction();
@@ -157,7 +157,7 @@ public class ImagingStudySync implements AutoCloseable {
 		} catch (RuntimeException e) {
 			log.info("{} ImagingStudies could not be written together ({}); writing each alone", snapshots.size(),
 					e.getMessage());
-			snapshots.forEach(snapshot -> syncOne(snapshot.studyInstanceUid()));
+			snapshots.forEach(this::syncAlone);
 			return;
 		}
 		List<ImagingIndex.Synced> written = new ArrayList<>();
@@ -178,22 +178,17 @@ public class ImagingStudySync implements AutoCloseable {
 		syncedCounter.increment(written.size());
 	}
 
-	/** Writes one study now (also used by tests and by a reindex). */
-	public void syncOne(String studyInstanceUid) {
+	/** One study in its own write (and its Patient in its own, when it has none yet). */
+	private void syncAlone(StudySnapshot snapshot) {
 		try {
-			Optional<StudySnapshot> found = index.study(studyInstanceUid);
-			if (found.isEmpty()) {
-				index.releaseClaim(studyInstanceUid);
-				return;
-			}
-			StudySnapshot snapshot = found.get();
 			String patientRef = snapshot.patientRef() != null ? snapshot.patientRef()
 					: patients.locate(snapshot.patient(), demographics(snapshot));
 			studies.putImagingStudy(builder.build(snapshot, "Patient/" + patientRef));
 			synced(snapshot, patientRef);
 		} catch (RuntimeException e) {
 			failedCounter.increment();
-			log.warn("ImagingStudy {} not synced (tried again when its lease ends): {}", studyInstanceUid, e.getMessage());
+			log.warn("ImagingStudy {} not synced (tried again when its lease ends): {}", snapshot.studyInstanceUid(),
+					e.getMessage());
 		}
 	}
 

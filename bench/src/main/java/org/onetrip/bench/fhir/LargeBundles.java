@@ -1,0 +1,129 @@
+package org.onetrip.bench.fhir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.onetrip.bench.Args;
+import org.onetrip.bench.synthea.BundleLoader;
+import org.onetrip.bench.synthea.Regionaliser;
+import org.onetrip.bench.synthea.SyntheaRunner;
+import org.onetrip.terminology.region.RegionConfig;
+
+/**
+ * How much heap a large transaction Bundle takes while OneTrip stores it: what {@code onetrip.max-request-body} is
+ * set from. The largest Synthea patients of a population are posted one at a time to a server whose body limit is
+ * out of the way; before each, a full GC ({@code jcmd GC.run}) gives the live heap, and the server's GC log gives the
+ * highest heap after a collection while the Bundle is stored (live data plus what young collections cannot free: an
+ * upper bound of what the Bundle holds). The difference, per MB of request body, is the figure.
+ *
+ * <pre>./onetrip bench bundles --patients 100 --largest 4</pre>
+ */
+public final class LargeBundles {
+
+	/** "GC(12) Pause Young (Normal) (G1 Evacuation Pause) 812M->301M(2048M) 12.3ms": before, after, capacity. */
+	private static final Pattern PAUSE = Pattern.compile("Pause .*?(\\d+)M->(\\d+)M\\((\\d+)M\\)");
+
+	private LargeBundles() {}
+
+	public static void main(String[] argv) throws Exception {
+		Args args = new Args(argv);
+		int patients = args.integer("patients", 100);
+		long seed = args.integer("seed", 42);
+		int largest = args.integer("largest", 4);
+		String heap = args.get("heap", "2g");
+		int port = args.integer("port", 18083);
+		Path work = Path.of(args.required("work"));
+		String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+		Path dataDir = work.resolve("bench-data-" + stamp);
+		Path log = work.resolve("bench-server-" + stamp + ".log");
+		Path gcLog = work.resolve("bench-gc-" + stamp + ".log");
+
+		List<Path> bundles = new ArrayList<>(new SyntheaRunner(Path.of(args.required("synthea-lib")), work)
+				.bundles(patients, seed));
+		bundles.sort(Comparator.comparingLong((Path p) -> p.toFile().length()).reversed());
+		List<Path> measured = bundles.subList(0, Math.min(largest, bundles.size()));
+
+		StringBuilder report = new StringBuilder();
+		report.append(String.format(Locale.ROOT, "### Large transaction Bundles: the %d largest of %d Synthea patients "
+				+ "(seed %d), one at a time, %s heap%n%n", measured.size(), patients, seed, heap));
+		report.append("| Bundle MB | resources | stored in s | live heap before MB | highest heap after a GC while storing MB "
+				+ "| held by the Bundle MB | heap MB per body MB |\n|---:|---:|---:|---:|---:|---:|---:|\n");
+		double worst = 0;
+		try (ServerProcess server = ServerProcess.start(Path.of(args.required("server-app")), dataDir, port, heap, log,
+				List.of("--onetrip.max-request-body=1GB"), List.of("-Xlog:gc:file=" + gcLog))) {
+			BundleLoader loader = new BundleLoader(server.fhirBase(),
+					new Regionaliser(RegionConfig.load(Path.of(args.required("region")))), 1);
+			for (Path bundle : measured) {
+				double megabytes = bundle.toFile().length() / 1048576.0;
+				long liveBefore = fullGcLiveMb(server.pid(), gcLog);
+				long gcLogFrom = Files.size(gcLog);
+				BundleLoader.Result result = loader.load(List.of(bundle));
+				if (!result.failures().isEmpty()) {
+					throw new IOException("the Bundle was not stored: " + result.failures().get(0));
+				}
+				long highest = highestAfterGc(gcLog, gcLogFrom, liveBefore);
+				double held = highest - liveBefore;
+				worst = Math.max(worst, held / megabytes);
+				report.append(String.format(Locale.ROOT, "| %.1f | %,d | %.0f | %,d | %,d | %,.0f | %.1f |%n", megabytes,
+						result.resources(), result.seconds(), liveBefore, highest, held, held / megabytes));
+			}
+		}
+		report.append(String.format(Locale.ROOT, "%nAt most %.1f MB of heap per MB of Bundle: at that rate a %s heap holds "
+				+ "Bundles of ~%.0f MB in all, with half of it kept for everything else.%n", worst, heap,
+				heapMegabytes(heap) / 2 / worst));
+		System.out.println();
+		System.out.println(report);
+	}
+
+	/** A full collection, then the heap it left: the live data. */
+	private static long fullGcLiveMb(long pid, Path gcLog) throws IOException, InterruptedException {
+		long from = Files.size(gcLog);
+		Process jcmd = new ProcessBuilder("jcmd", Long.toString(pid), "GC.run").redirectErrorStream(true).start();
+		String output = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		if (jcmd.waitFor() != 0) {
+			throw new IOException("jcmd GC.run failed: " + output);
+		}
+		for (int attempt = 0; attempt < 50; attempt++) {
+			for (String line : newLines(gcLog, from)) {
+				Matcher pause = PAUSE.matcher(line);
+				if (line.contains("Pause Full") && pause.find()) {
+					return Long.parseLong(pause.group(2));
+				}
+			}
+			Thread.sleep(100);
+		}
+		throw new IOException("no full GC in " + gcLog + " after jcmd GC.run");
+	}
+
+	private static long highestAfterGc(Path gcLog, long from, long floor) throws IOException {
+		long highest = floor;
+		for (String line : newLines(gcLog, from)) {
+			Matcher pause = PAUSE.matcher(line);
+			if (pause.find()) {
+				highest = Math.max(highest, Long.parseLong(pause.group(2)));
+			}
+		}
+		return highest;
+	}
+
+	private static List<String> newLines(Path file, long from) throws IOException {
+		byte[] all = Files.readAllBytes(file);
+		return new String(all, (int) Math.min(from, all.length), (int) Math.max(0, all.length - from),
+				StandardCharsets.UTF_8).lines().toList();
+	}
+
+	private static double heapMegabytes(String heap) {
+		String h = heap.trim().toLowerCase(Locale.ROOT);
+		double value = Double.parseDouble(h.replaceAll("[^0-9.]", ""));
+		return h.endsWith("g") ? value * 1024 : h.endsWith("k") ? value / 1024 : value;
+	}
+}
