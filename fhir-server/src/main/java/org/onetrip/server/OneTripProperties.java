@@ -11,7 +11,8 @@ import org.springframework.util.unit.DataSize;
  *
  * @param dataDir where the embedded database, logs and (later) DICOM files live
  * @param region the region file: hospitals, levels, identifier systems, AE titles
- * @param maxRequestBody FHIR request bodies above this size are refused with 413
+ * @param maxRequestBody FHIR request bodies above this size are refused with 413; unset: the largest body the heap
+ *                       holds while it is stored (see inputcheck.LargeBodyBudget)
  * @param exams the exam terminology directory: catalogue.csv, rules.yaml, code-maps/*.csv
  */
 @ConfigurationProperties(prefix = "onetrip")
@@ -21,7 +22,6 @@ public record OneTripProperties(String dataDir, String region, DataSize maxReque
 		if (dataDir == null) dataDir = "data";
 		if (region == null) region = "config/region.yaml";
 		if (exams == null) exams = "config/exams";
-		if (maxRequestBody == null) maxRequestBody = DataSize.ofMegabytes(20);
 	}
 
 	public Path dataDirectory() {

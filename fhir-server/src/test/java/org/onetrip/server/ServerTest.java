@@ -31,6 +31,8 @@ import org.springframework.test.context.DynamicPropertySource;
 			"onetrip.limits.client-requests-per-second=" + ServerTest.CLIENT_RATE_IN_TESTS,
 			"onetrip.limits.client-burst=" + ServerTest.CLIENT_BURST_IN_TESTS,
 			"onetrip.limits.max-bundle-entries=" + ServerTest.MAX_BUNDLE_ENTRIES_IN_TESTS,
+			// The suite's JVM has a quarter of the machine's memory; its heap-derived body limit would be ~250 MB.
+			"onetrip.max-request-body=20MB",
 			"server.address=127.0.0.1",
 			"onetrip.dicom.port=0"
 		})

@@ -53,9 +53,7 @@ public final class ServerProcess implements AutoCloseable {
 				"-jar", app.toString(),
 				"--spring.config.additional-location=optional:file:config/",
 				"--onetrip.data-dir=" + dataDir.toAbsolutePath(),
-				"--server.port=" + port,
-				// A few Synthea patients with decades of history exceed the 20 MB default in one Bundle.
-				"--onetrip.max-request-body=64MB"));
+				"--server.port=" + port));
 		// Off unless a benchmark asks for it (a repeated Spring argument would become "false,true").
 		if (extraArgs.stream().noneMatch(a -> a.startsWith("--onetrip.dicom.enabled="))) {
 			command.add("--onetrip.dicom.enabled=false");

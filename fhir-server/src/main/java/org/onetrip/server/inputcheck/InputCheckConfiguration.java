@@ -14,9 +14,21 @@ import org.springframework.context.annotation.Configuration;
 public class InputCheckConfiguration {
 
 	@Bean
-	public FilterRegistrationBean<RequestBodyLimitFilter> requestBodyLimitFilter(OneTripProperties properties) {
+	public LargeBodyBudget largeBodyBudget() {
+		return LargeBodyBudget.ofThisHeap();
+	}
+
+	/**
+	 * The body limit: {@code onetrip.max-request-body} when set, else the largest body the heap budget holds (a 2 GB
+	 * heap takes the largest Synthea patients; a smaller one refuses them rather than running out of memory).
+	 */
+	@Bean
+	public FilterRegistrationBean<RequestBodyLimitFilter> requestBodyLimitFilter(OneTripProperties properties,
+			LargeBodyBudget largeBodyBudget, FhirContext fhirContext) {
+		long maxBytes = properties.maxRequestBody() != null ? properties.maxRequestBody().toBytes()
+				: largeBodyBudget.largestBodyBytes();
 		FilterRegistrationBean<RequestBodyLimitFilter> registration =
-				new FilterRegistrationBean<>(new RequestBodyLimitFilter(properties.maxRequestBody().toBytes()));
+				new FilterRegistrationBean<>(new RequestBodyLimitFilter(maxBytes, largeBodyBudget, fhirContext));
 		registration.addUrlPatterns(FhirEndpointConfiguration.FHIR_PATH + "/*");
 		return registration;
 	}

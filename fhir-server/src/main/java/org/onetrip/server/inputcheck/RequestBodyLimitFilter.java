@@ -1,5 +1,6 @@
 package org.onetrip.server.inputcheck;
 
+import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.server.exceptions.PayloadTooLargeException;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
@@ -13,25 +14,66 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.onetrip.server.hapi.OperationOutcomeResponse;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Refuses FHIR request bodies over the configured size. The body is cut off while it is read, so a
- * chunked upload without Content-Length is stopped too; the exception surfaces inside HAPI's request
- * handling, which answers 413 with an OperationOutcome and stores nothing.
+ * Refuses FHIR request bodies over the configured size, and lets large ones in only as the heap allows
+ * ({@link LargeBodyBudget}). The body is cut off while it is read, so a chunked upload without Content-Length is
+ * stopped too; the exception surfaces inside HAPI's request handling, which answers 413 with an OperationOutcome and
+ * stores nothing. A large body that finds the budget taken by others waits, then gets 503 with Retry-After, unread.
  */
 public class RequestBodyLimitFilter extends OncePerRequestFilter {
 
-	private final long maxBytes;
+	private static final int RETRY_AFTER_SECONDS = 30;
 
-	public RequestBodyLimitFilter(long maxBytes) {
+	private final long maxBytes;
+	private final LargeBodyBudget budget;
+	private final FhirContext fhirContext;
+
+	public RequestBodyLimitFilter(long maxBytes, LargeBodyBudget budget, FhirContext fhirContext) {
 		this.maxBytes = maxBytes;
+		this.budget = budget;
+		this.fhirContext = fhirContext;
 	}
 
 	@Override
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
-		chain.doFilter(new LimitedRequest(request, maxBytes), response);
+		Optional<LargeBodyBudget.Reservation> reservation;
+		try {
+			reservation = budget.reserve(heldBytes(request));
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			throw new IOException("interrupted while waiting for heap for the request body", e);
+		}
+		if (reservation.isEmpty()) {
+			response.setHeader("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
+			OperationOutcomeResponse.write(fhirContext, request, response, 503, OperationOutcome.IssueType.TRANSIENT,
+					"Other large requests are being stored and hold the memory this " + request.getContentLengthLong()
+							+ "-byte body needs; nothing was stored, send it again in " + RETRY_AFTER_SECONDS + " s");
+			return;
+		}
+		try (LargeBodyBudget.Reservation held = reservation.get()) {
+			chain.doFilter(new LimitedRequest(request, maxBytes), response);
+		}
+	}
+
+	/**
+	 * What the body may hold: its declared length, or the limit for a chunked body of unknown length; nothing for one
+	 * over the limit, which is refused before it is parsed.
+	 */
+	private long heldBytes(HttpServletRequest request) {
+		long declared = request.getContentLengthLong();
+		if (declared > maxBytes) {
+			return 0;
+		}
+		if (declared >= 0) {
+			return declared;
+		}
+		return request.getHeader("Transfer-Encoding") != null ? maxBytes : 0;
 	}
 
 	private PayloadTooLargeException tooLarge(long seen) {
