@@ -2,6 +2,7 @@ package org.onetrip.dicom.query;
 
 import java.util.Map;
 import java.util.Set;
+import org.onetrip.dicom.store.PatientKey;
 
 /**
  * One query against the imaging index, whichever door it came through (C-FIND, QIDO-RS).
@@ -15,7 +16,7 @@ import java.util.Set;
  *                   after its first instance is stored); null otherwise
  */
 public record ImagingQuery(QueryLevel level, Map<QueryKey, String> matching, Set<String> patientRefs,
-		org.onetrip.dicom.store.PatientKey callerKey) {
+		PatientKey callerKey) {
 
 	public ImagingQuery {
 		matching = Map.copyOf(matching);

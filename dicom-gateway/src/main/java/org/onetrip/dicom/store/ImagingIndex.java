@@ -2,6 +2,7 @@ package org.onetrip.dicom.store;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.onetrip.dicom.query.ImagingQuery;
 import org.onetrip.dicom.query.QueryMatch;
@@ -15,7 +16,7 @@ public interface ImagingIndex {
 
 	/**
 	 * One instance to index: its header, where it came from, whose it is, and where its file is. {@code patientRef}
-	 * is null when no regional Patient holds the PatientID yet: the FHIR sync makes it ({@link #assignPatient}).
+	 * is null when no regional Patient holds the PatientID yet: the FHIR sync makes it ({@link #markSynced}).
 	 */
 	record NewInstance(DicomHeader header, String hospital, PatientKey patient, String patientRef,
 			String transferSyntaxUid, String relativePath, long size) {}
@@ -40,7 +41,7 @@ public interface ImagingIndex {
 	Optional<StudySnapshot> study(String studyInstanceUid);
 
 	/** {@link #study} of several at once, by Study Instance UID; unknown ones are left out. */
-	java.util.Map<String, StudySnapshot> studies(List<String> studyInstanceUids);
+	Map<String, StudySnapshot> studies(List<String> studyInstanceUids);
 
 	/**
 	 * Up to {@code limit} studies changed since their last sync, each leased to the caller for {@code lease} so
@@ -58,17 +59,20 @@ public interface ImagingIndex {
 		}
 	}
 
-	/** The study was synced up to {@code changeSeq}; later changes keep it pending. */
-	void markSynced(String studyInstanceUid, long changeSeq);
-
-	/** The study's regional Patient, made after its instances were indexed; a study that has one keeps it. */
-	void assignPatient(String studyInstanceUid, String patientRef);
-
-	/** A study written to FHIR up to {@code changeSeq}, and the Patient made for it then, or null. */
+	/**
+	 * A study written to FHIR up to {@code changeSeq} (later changes keep it pending), and the regional Patient made for
+	 * it then, or null (a study that has a Patient keeps it).
+	 */
 	record Synced(String studyInstanceUid, long changeSeq, String newPatientRef) {}
 
-	/** {@link #assignPatient} and {@link #markSynced} of studies written together, in one transaction. */
+	/** Studies written to FHIR, marked in one transaction. */
 	void markSynced(List<Synced> studies);
+
+	/**
+	 * Runs {@code work} holding a lock per PatientID (issuer and value) that every server on this database respects:
+	 * what makes the Patients of new PatientIDs runs under it, so two servers never make one Patient twice.
+	 */
+	<T> T withPatientsLocked(java.util.Collection<PatientKey> patients, java.util.function.Supplier<T> work);
 
 	/** Gives a claimed study back unsynced (the sync failed); it is tried again later. */
 	void releaseClaim(String studyInstanceUid);

@@ -10,11 +10,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.onetrip.dicom.query.ImagingQuery;
 import org.onetrip.dicom.query.QueryKey;
@@ -30,6 +32,8 @@ import org.onetrip.dicom.query.QueryMatch;
 public final class JdbcImagingIndex implements ImagingIndex {
 
 	private static final String DUPLICATE_KEY = "23505";
+	/** The first key of this index's advisory locks (the second is the PatientID's hash): OneTrip's other locks differ. */
+	private static final int PATIENT_LOCK_SPACE = 0x0D1C0;
 	private static final String ASSIGN_PATIENT = "UPDATE OT_DICOM_STUDY SET PATIENT_REF = ? WHERE STUDY_UID = ?"
 			+ " AND PATIENT_REF IS NULL";
 	private static final String MARK_SYNCED = "UPDATE OT_DICOM_STUDY SET SYNCED_SEQ = ?, SYNC_PENDING = (CHANGE_SEQ > ?),"
@@ -51,7 +55,7 @@ public final class JdbcImagingIndex implements ImagingIndex {
 	/** Creates the tables and indexes when missing (idempotent). */
 	public void createSchema() {
 		String[] ddl = {
-				"CREATE TABLE IF NOT EXISTS OT_DICOM_STUDY (STUDY_UID VARCHAR(64) PRIMARY KEY, PATIENT_REF VARCHAR(64) NOT NULL,"
+				"CREATE TABLE IF NOT EXISTS OT_DICOM_STUDY (STUDY_UID VARCHAR(64) PRIMARY KEY, PATIENT_REF VARCHAR(64),"
 						+ " PATIENT_SYSTEM VARCHAR(200) NOT NULL, PATIENT_ID VARCHAR(64) NOT NULL, PATIENT_NAME VARCHAR(400),"
 						+ " BIRTH_DATE VARCHAR(16), SEX VARCHAR(16), HOSPITAL VARCHAR(64) NOT NULL, STUDY_DATE VARCHAR(16),"
 						+ " STUDY_TIME VARCHAR(32), ACCESSION VARCHAR(64), STUDY_ID VARCHAR(64), DESCRIPTION VARCHAR(200),"
@@ -59,9 +63,6 @@ public final class JdbcImagingIndex implements ImagingIndex {
 						+ " MODALITIES VARCHAR(200) NOT NULL, SERIES_COUNT INTEGER NOT NULL, INSTANCE_COUNT INTEGER NOT NULL,"
 						+ " CHANGE_SEQ BIGINT NOT NULL, SYNCED_SEQ BIGINT NOT NULL, SYNC_PENDING BOOLEAN NOT NULL,"
 						+ " FIRST_PENDING_AT TIMESTAMP, SYNC_LEASE_UNTIL TIMESTAMP, UPDATED_AT TIMESTAMP NOT NULL)",
-				// Null until the FHIR sync has made the Patient of a PatientID the region did not know (indexes of
-				// earlier versions made it NOT NULL).
-				"ALTER TABLE OT_DICOM_STUDY ALTER COLUMN PATIENT_REF DROP NOT NULL",
 				"CREATE INDEX IF NOT EXISTS OT_DICOM_STUDY_PATIENT ON OT_DICOM_STUDY (PATIENT_ID, STUDY_DATE)",
 				"CREATE INDEX IF NOT EXISTS OT_DICOM_STUDY_PERSON ON OT_DICOM_STUDY (PATIENT_REF, STUDY_DATE)",
 				"CREATE INDEX IF NOT EXISTS OT_DICOM_STUDY_DATE ON OT_DICOM_STUDY (STUDY_DATE)",
@@ -81,6 +82,14 @@ public final class JdbcImagingIndex implements ImagingIndex {
 		try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
 			for (String sql : ddl) {
 				statement.execute(sql);
+			}
+			// PATIENT_REF is null until the FHIR sync has made the Patient of a PatientID the region did not know; an
+			// index of an earlier version has it NOT NULL. Altered only then: the ALTER locks the whole table.
+			try (ResultSet column = statement.executeQuery("SELECT IS_NULLABLE FROM INFORMATION_SCHEMA.COLUMNS"
+					+ " WHERE TABLE_NAME = 'ot_dicom_study' AND COLUMN_NAME = 'patient_ref'")) {
+				if (column.next() && "NO".equals(column.getString(1))) {
+					statement.execute("ALTER TABLE OT_DICOM_STUDY ALTER COLUMN PATIENT_REF DROP NOT NULL");
+				}
 			}
 		} catch (SQLException e) {
 			throw new IllegalStateException("could not create the imaging index tables: " + e.getMessage(), e);
@@ -362,16 +371,6 @@ public final class JdbcImagingIndex implements ImagingIndex {
 	}
 
 	@Override
-	public void markSynced(String studyInstanceUid, long changeSeq) {
-		update(MARK_SYNCED, changeSeq, changeSeq, changeSeq, Timestamp.from(clock.instant()), studyInstanceUid);
-	}
-
-	@Override
-	public void assignPatient(String studyInstanceUid, String patientRef) {
-		update(ASSIGN_PATIENT, patientRef, studyInstanceUid);
-	}
-
-	@Override
 	public void markSynced(List<Synced> studies) {
 		Timestamp now = Timestamp.from(clock.instant());
 		try (Connection connection = dataSource.getConnection()) {
@@ -397,6 +396,33 @@ public final class JdbcImagingIndex implements ImagingIndex {
 			}
 		} catch (SQLException e) {
 			throw new IndexUnavailableException("imaging index write failed: " + e.getMessage(), e);
+		}
+	}
+
+	/**
+	 * PostgreSQL session advisory locks, taken in one order (sorted by key) so that two servers locking overlapping
+	 * sets never deadlock, held on a connection of their own while {@code work} runs, released after.
+	 */
+	@Override
+	public <T> T withPatientsLocked(Collection<PatientKey> patients, Supplier<T> work) {
+		if (patients.isEmpty()) {
+			return work.get();
+		}
+		List<String> keys = patients.stream().map(p -> p.system() + "|" + p.value()).distinct().sorted().toList();
+		try (Connection connection = dataSource.getConnection()) {
+			try (PreparedStatement lock = connection.prepareStatement("SELECT PG_ADVISORY_LOCK(?, HASHTEXT(?))")) {
+				for (String key : keys) {
+					set(lock, PATIENT_LOCK_SPACE, key);
+					lock.execute();
+				}
+				return work.get();
+			} finally {
+				try (Statement unlock = connection.createStatement()) {
+					unlock.execute("SELECT PG_ADVISORY_UNLOCK_ALL()");
+				}
+			}
+		} catch (SQLException e) {
+			throw new IndexUnavailableException("imaging index lock failed: " + e.getMessage(), e);
 		}
 	}
 

@@ -8,7 +8,7 @@ import java.util.Set;
  */
 public interface PatientDirectory {
 
-	/** Demographics from the DICOM header, used only when the Patient has to be created. */
+	/** Demographics from the DICOM header, used only when the Patient has to be created (by the FHIR sync). */
 	record Demographics(String dicomName, String birthDate, String sex) {}
 
 	/**
@@ -16,9 +16,6 @@ public interface PatientDirectory {
 	 * Patient of a new PatientID is made by the FHIR sync, off the storage path.
 	 */
 	java.util.Optional<String> existing(PatientKey key);
-
-	/** The regional Patient's id for this identifier, created from the demographics when no Patient has it. */
-	String locate(PatientKey key, Demographics demographics);
 
 	/** Every Patient id of the person known under this identifier (other hospitals' records included); empty if none. */
 	Set<String> samePerson(PatientKey key);

@@ -91,7 +91,7 @@ public final class StorageService {
 			files.discard(incoming);
 			refused.incrementAndGet();
 			throw new StoreRefusedException(DimseStatus.OUT_OF_RESOURCES, "could not write the instance: " + e.getMessage(), e);
-		} catch (IndexUnavailableException | PatientDirectoryException e) {
+		} catch (IndexUnavailableException e) {
 			files.discard(incoming);
 			refused.incrementAndGet();
 			log.warn("instance not stored: {}", e.getMessage());
@@ -144,13 +144,18 @@ public final class StorageService {
 		return recovered;
 	}
 
-	/** The regional Patient holding the PatientID, or null when the FHIR sync has to make it. */
-	private String existingPatient(PatientKey patient) throws PatientDirectoryException {
+	/**
+	 * The regional Patient holding the PatientID, or null when the FHIR sync has to find or make it: also when the
+	 * patient register does not answer now (a standalone gateway whose server is away keeps storing; the sync's
+	 * conditional create finds the Patient later, never a second one).
+	 */
+	private String existingPatient(PatientKey patient) {
 		try {
 			return patients.existing(patient).orElse(null);
 		} catch (RuntimeException e) {
-			throw new PatientDirectoryException("the regional Patient for " + patient + " could not be looked up: "
-					+ e.getMessage(), e);
+			log.warn("the regional Patient for {} could not be looked up ({}); the FHIR sync will find or make it",
+					patient, e.getMessage());
+			return null;
 		}
 	}
 
@@ -202,12 +207,5 @@ public final class StorageService {
 
 	public long refusedCount() {
 		return refused.get();
-	}
-
-	/** The patient register did not answer; the instance is refused with "out of resources" and can be re-sent. */
-	static final class PatientDirectoryException extends RuntimeException {
-		PatientDirectoryException(String message, Throwable cause) {
-			super(message, cause);
-		}
 	}
 }

@@ -60,8 +60,8 @@ public class DicomGatewayConfiguration {
 	static final String SYNC_QUIET_PERIOD = "PT0.25S";
 
 	/**
-	 * Threads writing ImagingStudies. Two on this two-core machine: a burst of one-image studies is bound by their
-	 * FHIR writes, and one thread left the second core idle once the C-STORE answers were done.
+	 * Threads writing ImagingStudies. A burst of one-image studies is bound by their FHIR writes: with one thread, one
+	 * core of the benchmark's two stayed idle once the C-STORE answers were done (bench/HISTORY.md, 2026-12-02).
 	 */
 	static final int SYNC_WORKERS = 2;
 

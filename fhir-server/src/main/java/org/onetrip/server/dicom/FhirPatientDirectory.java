@@ -30,6 +30,13 @@ public class FhirPatientDirectory implements PatientDirectory {
 	private final FhirStore store;
 	private final PersonResolver persons;
 	private final ConcurrentHashMap<PatientKey, String> located = new ConcurrentHashMap<>();
+	/**
+	 * PatientIDs no Patient held when last looked up (System.nanoTime), so that the other instances of a new patient's
+	 * study do not search again until the sync has made the Patient. Forgetting one is harmless: a study indexed
+	 * without its Patient gets it from the sync's conditional create.
+	 */
+	private final ConcurrentHashMap<PatientKey, Long> missed = new ConcurrentHashMap<>();
+	private static final long MISS_KEPT_NANOS = 10_000_000_000L;
 
 	public FhirPatientDirectory(FhirStore store, PersonResolver persons) {
 		this.store = store;
@@ -42,17 +49,28 @@ public class FhirPatientDirectory implements PatientDirectory {
 		if (cached != null) {
 			return Optional.of(cached);
 		}
+		Long missedAt = missed.get(key);
+		if (missedAt != null && System.nanoTime() - missedAt < MISS_KEPT_NANOS) {
+			return Optional.empty();
+		}
 		Identifier identifier = new Identifier().setSystem(key.system()).setValue(key.value());
 		// The person ledger answers in one indexed row read for the region's MRN systems; a FHIR search otherwise.
 		// A record the ledger does not have yet (an old database before its relink) is found by the sync's
 		// conditional create instead, so a miss here never makes a second Patient.
 		Optional<String> found = persons.holders(identifier).map(ids -> ids.stream().findFirst())
 				.orElseGet(() -> search(key).stream().findFirst());
-		found.ifPresent(id -> remember(key, id));
+		if (found.isPresent()) {
+			remember(key, found.get());
+		} else {
+			if (missed.size() >= CACHE_LIMIT) {
+				missed.clear();
+			}
+			missed.put(key, System.nanoTime());
+		}
 		return found;
 	}
 
-	@Override
+	/** The regional Patient's id for this identifier, created from the demographics when no Patient has it. */
 	public String locate(PatientKey key, Demographics demographics) {
 		String cached = located.get(key);
 		if (cached != null) {
@@ -70,6 +88,7 @@ public class FhirPatientDirectory implements PatientDirectory {
 			located.clear();
 		}
 		located.put(key, patientId);
+		missed.remove(key);
 	}
 
 	@Override

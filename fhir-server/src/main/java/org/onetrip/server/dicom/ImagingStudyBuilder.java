@@ -70,13 +70,9 @@ public class ImagingStudyBuilder {
 		}, endpointId);
 	}
 
-	public ImagingStudy build(StudySnapshot study) {
-		return build(study, "Patient/" + study.patientRef());
-	}
-
 	/**
 	 * @param subject the study's Patient: "Patient/id", or the full URL of the Patient made in the same transaction
-	 *                (a PatientID the region did not know)
+	 *                (a PatientID the region did not know; its study has no order to find: an order names a Patient)
 	 */
 	public ImagingStudy build(StudySnapshot study, String subject) {
 		ImagingStudy fhir = new ImagingStudy();

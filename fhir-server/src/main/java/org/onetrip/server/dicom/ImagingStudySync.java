@@ -77,8 +77,10 @@ public class ImagingStudySync implements AutoCloseable {
 
 	/**
 	 * Starts the workers. Each takes the studies of its share of PatientIDs (a hash of issuer and PatientID), so the
-	 * Patient of a new PatientID is only ever made by one of them: two conditional creates of one identifier racing in
-	 * two transactions could both create.
+	 * workers of one server never race to make one Patient; the Patients of a batch are also made under a database
+	 * lock per PatientID ({@link ImagingIndex#withPatientsLocked}), so the same worker of another server on this
+	 * database waits rather than making a second Patient (two conditional creates racing in two transactions could both
+	 * create).
 	 */
 	public synchronized void start() {
 		running = true;
@@ -145,6 +147,9 @@ public class ImagingStudySync implements AutoCloseable {
 				index.releaseClaim(pending.studyInstanceUid());
 			}
 		}
+		if (snapshots.isEmpty()) {
+			return;
+		}
 		if (snapshots.size() == 1) {
 			syncAlone(snapshots.get(0));
 			return;
@@ -153,7 +158,8 @@ public class ImagingStudySync implements AutoCloseable {
 		snapshots.forEach(transaction::add);
 		Map<PatientKey, String> made;
 		try {
-			made = transaction.patientsMade(studies.transaction(transaction.bundle));
+			made = index.withPatientsLocked(transaction.patientEntries.keySet(),
+					() -> transaction.patientsMade(studies.transaction(transaction.bundle)));
 		} catch (RuntimeException e) {
 			log.info("{} ImagingStudies could not be written together ({}); writing each alone", snapshots.size(),
 					e.getMessage());
@@ -165,6 +171,33 @@ public class ImagingStudySync implements AutoCloseable {
 			written.add(new ImagingIndex.Synced(snapshot.studyInstanceUid(), snapshot.changeSeq(),
 					snapshot.patientRef() == null ? made.get(snapshot.patient()) : null));
 		}
+		marked(written, made);
+	}
+
+	/** One study in its own write (and its Patient in its own, when it has none yet). */
+	private void syncAlone(StudySnapshot snapshot) {
+		String patientRef;
+		try {
+			if (snapshot.patientRef() != null) {
+				patientRef = snapshot.patientRef();
+			} else {
+				patientRef = index.withPatientsLocked(List.of(snapshot.patient()),
+						() -> patients.locate(snapshot.patient(), demographics(snapshot)));
+			}
+			studies.putImagingStudy(builder.build(snapshot, "Patient/" + patientRef));
+		} catch (RuntimeException e) {
+			failedCounter.increment();
+			log.warn("ImagingStudy {} not synced (tried again when its lease ends): {}", snapshot.studyInstanceUid(),
+					e.getMessage());
+			return;
+		}
+		boolean madePatient = snapshot.patientRef() == null;
+		marked(List.of(new ImagingIndex.Synced(snapshot.studyInstanceUid(), snapshot.changeSeq(),
+				madePatient ? patientRef : null)), madePatient ? Map.of(snapshot.patient(), patientRef) : Map.of());
+	}
+
+	/** The studies' ImagingStudies are in FHIR up to their snapshots' changes; the Patients made for them recorded. */
+	private void marked(List<ImagingIndex.Synced> written, Map<PatientKey, String> made) {
 		try {
 			index.markSynced(written);
 		} catch (RuntimeException e) {
@@ -176,37 +209,6 @@ public class ImagingStudySync implements AutoCloseable {
 		made.forEach(patients::remember);
 		synced.addAndGet(written.size());
 		syncedCounter.increment(written.size());
-	}
-
-	/** One study in its own write (and its Patient in its own, when it has none yet). */
-	private void syncAlone(StudySnapshot snapshot) {
-		try {
-			String patientRef = snapshot.patientRef() != null ? snapshot.patientRef()
-					: patients.locate(snapshot.patient(), demographics(snapshot));
-			studies.putImagingStudy(builder.build(snapshot, "Patient/" + patientRef));
-			synced(snapshot, patientRef);
-		} catch (RuntimeException e) {
-			failedCounter.increment();
-			log.warn("ImagingStudy {} not synced (tried again when its lease ends): {}", snapshot.studyInstanceUid(),
-					e.getMessage());
-		}
-	}
-
-	/** The study's ImagingStudy is in FHIR up to the snapshot's change; a Patient made for it is recorded. */
-	private void synced(StudySnapshot snapshot, String patientRef) {
-		try {
-			if (snapshot.patientRef() == null) {
-				index.assignPatient(snapshot.studyInstanceUid(), patientRef);
-				patients.remember(snapshot.patient(), patientRef);
-			}
-			index.markSynced(snapshot.studyInstanceUid(), snapshot.changeSeq());
-			synced.incrementAndGet();
-			syncedCounter.increment();
-		} catch (RuntimeException e) {
-			// Written to FHIR, not marked: the lease runs out and the same ImagingStudy is written again (no harm).
-			failedCounter.increment();
-			log.warn("ImagingStudy {} written but not marked synced: {}", snapshot.studyInstanceUid(), e.getMessage());
-		}
 	}
 
 	private static PatientDirectory.Demographics demographics(StudySnapshot snapshot) {

@@ -1,6 +1,8 @@
 package org.onetrip.server.identity;
 
 import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.hl7.fhir.r4.model.Identifier;
@@ -45,13 +47,14 @@ public class LedgerPersonResolver implements PersonResolver {
 
 	@Override
 	public Optional<Set<String>> holders(Identifier identifier) {
-		Set<String> keys = records.keys(java.util.List.of(identifier));
+		Set<String> keys = records.keys(List.of(identifier));
 		if (keys.isEmpty()) {
 			return Optional.empty();
 		}
-		// Numeric ids in number order: the oldest record first when (against the rules) two hold one identifier.
-		return Optional.of(new java.util.LinkedHashSet<>(jdbc.queryForList("SELECT PATIENT_ID FROM OT_PERSON_KEY"
-				+ " WHERE PERSON_KEY = ? ORDER BY LENGTH(PATIENT_ID), PATIENT_ID", String.class, keys.iterator().next())));
+		// Two records may hold one MRN (the hospital's own and one the DICOM gateway made): the hospital's first.
+		return Optional.of(new LinkedHashSet<>(jdbc.queryForList("SELECT k.PATIENT_ID FROM OT_PERSON_KEY k"
+				+ " LEFT JOIN OT_PERSON_RECORD r ON r.PATIENT_ID = k.PATIENT_ID WHERE k.PERSON_KEY = ?"
+				+ " ORDER BY r.FROM_DICOM, k.PATIENT_ID", String.class, keys.iterator().next())));
 	}
 
 	@Override

@@ -45,7 +45,8 @@ public final class LargeBodyBudget {
 
 	/** The largest body that fits the budget alone: the request body limit when none is configured. */
 	public long largestBodyBytes() {
-		return budgetMegabytes / HEAP_PER_BODY_MB * 1024 * 1024;
+		// Never below the large-body threshold: a small heap still takes ordinary requests.
+		return Math.max(LARGE_BODY_BYTES, budgetMegabytes / HEAP_PER_BODY_MB * 1024 * 1024);
 	}
 
 	/** A reservation; closing it gives the heap back. */

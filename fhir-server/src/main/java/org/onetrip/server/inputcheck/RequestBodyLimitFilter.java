@@ -23,7 +23,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * Refuses FHIR request bodies over the configured size, and lets large ones in only as the heap allows
  * ({@link LargeBodyBudget}). The body is cut off while it is read, so a chunked upload without Content-Length is
  * stopped too; the exception surfaces inside HAPI's request handling, which answers 413 with an OperationOutcome and
- * stores nothing. A large body that finds the budget taken by others waits, then gets 503 with Retry-After, unread.
+ * stores nothing. A large body that finds the budget taken by others waits, then gets 503 with Retry-After, unread
+ * (Tomcat reads past it, server.tomcat.max-swallow-size, so the client receives the answer).
  */
 public class RequestBodyLimitFilter extends OncePerRequestFilter {
 
@@ -52,8 +53,8 @@ public class RequestBodyLimitFilter extends OncePerRequestFilter {
 		if (reservation.isEmpty()) {
 			response.setHeader("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
 			OperationOutcomeResponse.write(fhirContext, request, response, 503, OperationOutcome.IssueType.TRANSIENT,
-					"Other large requests are being stored and hold the memory this " + request.getContentLengthLong()
-							+ "-byte body needs; nothing was stored, send it again in " + RETRY_AFTER_SECONDS + " s");
+					"Other large requests are being stored and hold the memory this body needs; nothing was stored,"
+							+ " send it again in " + RETRY_AFTER_SECONDS + " s");
 			return;
 		}
 		try (LargeBodyBudget.Reservation held = reservation.get()) {
