@@ -15,13 +15,14 @@ import re
 import subprocess
 import sys
 
-ORDER = ["fhir", "cds", "persons", "dicom", "storm"]
+ORDER = ["fhir", "cds", "persons", "dicom", "storm", "bundles"]
 TITLES = {
     "fhir": "FHIR ingest and per-patient searches (Synthea)",
     "cds": "CDS duplicate-exam hook: relational vs Elasticsearch prior-exam index",
     "persons": "Persons with records at three hospitals: linked registrations and the CDS hook",
     "dicom": "DICOM C-STORE ingest and C-FIND, OneTrip vs Orthanc in the same run",
     "storm": "Booking storm across two instances on one PostgreSQL",
+    "bundles": "Heap held by large transaction Bundles while stored (what the request body limit is set from)",
 }
 
 
