@@ -74,6 +74,9 @@ public interface ImagingIndex {
 	 */
 	<T> T withPatientsLocked(java.util.Collection<PatientKey> patients, java.util.function.Supplier<T> work);
 
+	/** Keeps a claimed study from being claimed again for {@code delay} (its sync failed). */
+	void postpone(String studyInstanceUid, Duration delay);
+
 	/** Gives a claimed study back unsynced (the sync failed); it is tried again later. */
 	void releaseClaim(String studyInstanceUid);
 

@@ -427,6 +427,12 @@ public final class JdbcImagingIndex implements ImagingIndex {
 	}
 
 	@Override
+	public void postpone(String studyInstanceUid, Duration delay) {
+		update("UPDATE OT_DICOM_STUDY SET SYNC_LEASE_UNTIL = ? WHERE STUDY_UID = ?",
+				Timestamp.from(clock.instant().plus(delay)), studyInstanceUid);
+	}
+
+	@Override
 	public void releaseClaim(String studyInstanceUid) {
 		update("UPDATE OT_DICOM_STUDY SET SYNC_LEASE_UNTIL = NULL WHERE STUDY_UID = ?", studyInstanceUid);
 	}

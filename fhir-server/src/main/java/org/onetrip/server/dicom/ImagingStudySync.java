@@ -35,8 +35,10 @@ import org.slf4j.LoggerFactory;
 public class ImagingStudySync implements AutoCloseable {
 
 	private static final Logger log = LoggerFactory.getLogger(ImagingStudySync.class);
-	/** Also the back-off after a failed write: the study's lease runs out and it is tried again. */
+	/** How long a claimed study is this server's to write; a server that stops mid-write leaves it for this long. */
 	private static final Duration LEASE = Duration.ofSeconds(30);
+	/** How long a study whose write failed on its own waits before it is tried again. */
+	private static final Duration FAILED_BACK_OFF = Duration.ofMinutes(2);
 	private static final int BATCH = 32;
 	/** Past the quiet period before looking again: the index's clock and this one are read a little apart. */
 	private static final long QUIET_MARGIN_NANOS = 20_000_000L;
@@ -187,13 +189,26 @@ public class ImagingStudySync implements AutoCloseable {
 			studies.putImagingStudy(builder.build(snapshot, "Patient/" + patientRef));
 		} catch (RuntimeException e) {
 			failedCounter.increment();
-			log.warn("ImagingStudy {} not synced (tried again when its lease ends): {}", snapshot.studyInstanceUid(),
+			log.warn("ImagingStudy {} not synced (tried again in {}): {}", snapshot.studyInstanceUid(), FAILED_BACK_OFF,
 					e.getMessage());
+			postpone(snapshot.studyInstanceUid());
 			return;
 		}
 		boolean madePatient = snapshot.patientRef() == null;
 		marked(List.of(new ImagingIndex.Synced(snapshot.studyInstanceUid(), snapshot.changeSeq(),
 				madePatient ? patientRef : null)), madePatient ? Map.of(snapshot.patient(), patientRef) : Map.of());
+	}
+
+	/**
+	 * A study that failed alone waits longer than a lease before its next try: in a batch it would fail the batch's
+	 * transaction again and send every study of it down the one-by-one path.
+	 */
+	private void postpone(String studyInstanceUid) {
+		try {
+			index.postpone(studyInstanceUid, FAILED_BACK_OFF);
+		} catch (RuntimeException e) {
+			log.warn("ImagingStudy {} not postponed (tried again when its lease ends): {}", studyInstanceUid, e.getMessage());
+		}
 	}
 
 	/** The studies' ImagingStudies are in FHIR up to their snapshots' changes; the Patients made for them recorded. */
@@ -266,7 +281,7 @@ public class ImagingStudySync implements AutoCloseable {
 		threads.forEach(Thread::interrupt);
 		for (Thread thread : threads) {
 			try {
-				// A round in progress ends first, so a start() after close() never runs two loops of one share.
+				// A round in progress ends first (up to 30 s), so a start() after close() does not run two loops of a share.
 				thread.join(Duration.ofSeconds(30).toMillis());
 			} catch (InterruptedException e) {
 				Thread.currentThread().interrupt();
