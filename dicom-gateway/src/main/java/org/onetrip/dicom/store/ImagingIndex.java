@@ -70,7 +70,8 @@ public interface ImagingIndex {
 
 	/**
 	 * Runs {@code work} holding a lock per PatientID (issuer and value) that every server on this database respects:
-	 * what makes the Patients of new PatientIDs runs under it, so two servers never make one Patient twice.
+	 * what makes the Patients of new PatientIDs runs under it, so a second server waits for the first one's Patient
+	 * instead of racing it.
 	 */
 	<T> T withPatientsLocked(java.util.Collection<PatientKey> patients, java.util.function.Supplier<T> work);
 

@@ -79,10 +79,10 @@ public class ImagingStudySync implements AutoCloseable {
 
 	/**
 	 * Starts the workers. Each takes the studies of its share of PatientIDs (a hash of issuer and PatientID), so the
-	 * workers of one server never race to make one Patient; the Patients of a batch are also made under a database
-	 * lock per PatientID ({@link ImagingIndex#withPatientsLocked}), so the same worker of another server on this
-	 * database waits rather than making a second Patient (two conditional creates racing in two transactions could both
-	 * create).
+	 * workers of one server never race to make one Patient. Across servers on one database, HAPI itself refuses the
+	 * second conditional create of one identifier (its stored search URL is unique), which would fail that server's
+	 * whole batch; the Patients of a batch are therefore made under a database lock per PatientID
+	 * ({@link ImagingIndex#withPatientsLocked}), and the second server waits and finds the first one's Patient.
 	 */
 	public synchronized void start() {
 		running = true;

@@ -2,6 +2,7 @@ package org.onetrip.server.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.onetrip.server.FhirHttp;
 import org.onetrip.server.OneTripInstance;
 import org.onetrip.server.RegistrationRace;
+import org.onetrip.server.dicom.TestInstances;
 import org.onetrip.server.scheduling.BookingRace;
 
 /**
@@ -237,8 +239,8 @@ class PostgresStorageTest {
 	@Test
 	void aStudyStoredThroughOneInstanceIsFoundAndRetrievedThroughTheOther() throws Exception {
 		String mrn = "PG-" + System.nanoTime() % 1_000_000;
-		org.onetrip.server.dicom.TestInstances.Study study = org.onetrip.server.dicom.TestInstances.Study.ct(mrn);
-		List<java.nio.file.Path> files = org.onetrip.server.dicom.TestInstances.study(study, 1, 2);
+		TestInstances.Study study = TestInstances.Study.ct(mrn);
+		List<java.nio.file.Path> files = TestInstances.study(study, 1, 2);
 		List<String> storescu = new ArrayList<>(List.of("storescu", "-aet", "HOSP_B", "-aec", "ONETRIP", "127.0.0.1",
 				Integer.toString(instanceA.dicomPort())));
 		files.forEach(f -> storescu.add(f.toString()));
@@ -260,8 +262,45 @@ class PostgresStorageTest {
 						.header("Accept", "multipart/related; type=\"application/dicom\"; transfer-syntax=*").build(),
 				java.net.http.HttpResponse.BodyHandlers.ofByteArray());
 		assertThat(retrieved.statusCode()).as("WADO-RS from the other instance (files on the shared data directory)").isEqualTo(200);
-		assertThat(org.onetrip.server.dicom.TestInstances.awaitImagingStudy(instanceB.fhir(), study.studyUid(), 2).getNumberOfInstances())
+		assertThat(TestInstances.awaitImagingStudy(instanceB.fhir(), study.studyUid(), 2).getNumberOfInstances())
 				.isEqualTo(2);
+	}
+
+	@Test
+	void studiesOfOneNewPatientIdReceivedByTwoInstancesAtOnceShareOnePatient() throws Exception {
+		// An issuer outside the region: no person-ledger key; the sync's lock per PatientID and HAPI's unique
+		// conditional-create URL keep it to one Patient.
+		String issuer = "PACS-ELSEWHERE";
+		List<String[]> sent = new ArrayList<>();
+		for (int round = 0; round < 6; round++) {
+			String patientId = "TWO" + System.nanoTime();
+			TestInstances.Study onA = TestInstances.Study.ct(patientId).withIssuer(issuer);
+			TestInstances.Study onB = TestInstances.Study.ct(patientId).withIssuer(issuer);
+			Path fileA = TestInstances.study(onA, 1, 1).get(0);
+			Path fileB = TestInstances.study(onB, 1, 1).get(0);
+
+			assertThat(atOnce(List.of(() -> storescu(instanceA.dicomPort(), fileA), () -> storescu(instanceB.dicomPort(), fileB))))
+					.containsExactly(0, 0);
+			sent.add(new String[] {patientId, onA.studyUid(), onB.studyUid()});
+		}
+
+		for (String[] round : sent) {
+			String subjectA = TestInstances.awaitImagingStudy(instanceA.fhir(), round[1], 1)
+					.getSubject().getReference();
+			String subjectB = TestInstances.awaitImagingStudy(instanceA.fhir(), round[2], 1)
+					.getSubject().getReference();
+			assertThat(instanceA.fhir().get("/Patient?identifier=urn:onetrip:dicom-issuer:" + issuer + "|" + round[0])
+					.bundle().getEntry()).as("Patients of " + round[0]).hasSize(1);
+			assertThat(subjectA).isEqualTo(subjectB);
+		}
+	}
+
+	/** dcmtk's storescu from hospital B's AE; its exit status. */
+	private static int storescu(int port, Path file) throws Exception {
+		Process process = new ProcessBuilder("storescu", "-aet", "HOSP_B", "-aec", "ONETRIP", "127.0.0.1",
+				Integer.toString(port), file.toString()).redirectErrorStream(true).start();
+		process.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+		return process.waitFor();
 	}
 
 	private static List<Integer> atOnce(List<Callable<Integer>> calls) throws Exception {
