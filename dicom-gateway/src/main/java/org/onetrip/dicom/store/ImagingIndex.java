@@ -1,9 +1,11 @@
 package org.onetrip.dicom.store;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.onetrip.dicom.query.ImagingQuery;
 import org.onetrip.dicom.query.QueryMatch;
 
@@ -73,7 +75,7 @@ public interface ImagingIndex {
 	 * what makes the Patients of new PatientIDs runs under it, so a second server waits for the first one's Patient
 	 * instead of racing it.
 	 */
-	<T> T withPatientsLocked(java.util.Collection<PatientKey> patients, java.util.function.Supplier<T> work);
+	<T> T withPatientsLocked(Collection<PatientKey> patients, Supplier<T> work);
 
 	/** Keeps a claimed study from being claimed again for {@code delay} (its sync failed). */
 	void postpone(String studyInstanceUid, Duration delay);

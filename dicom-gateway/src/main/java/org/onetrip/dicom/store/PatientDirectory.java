@@ -1,5 +1,6 @@
 package org.onetrip.dicom.store;
 
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -15,7 +16,7 @@ public interface PatientDirectory {
 	 * The regional Patient holding this identifier, if there is one; never makes one. What a C-STORE asks: the
 	 * Patient of a new PatientID is made by the FHIR sync, off the storage path.
 	 */
-	java.util.Optional<String> existing(PatientKey key);
+	Optional<String> existing(PatientKey key);
 
 	/** Every Patient id of the person known under this identifier (other hospitals' records included); empty if none. */
 	Set<String> samePerson(PatientKey key);

@@ -1,6 +1,7 @@
 package org.onetrip.server.fhirstore;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.TokenOrListParam;
@@ -10,6 +11,7 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.ImagingStudy;
@@ -62,9 +64,9 @@ public class DaoFhirStore implements FhirStore {
 	}
 
 	@Override
-	public org.hl7.fhir.r4.model.Bundle transaction(org.hl7.fhir.r4.model.Bundle transaction) {
+	public Bundle transaction(Bundle transaction) {
 		@SuppressWarnings("unchecked")
-		var system = (ca.uhn.fhir.jpa.api.dao.IFhirSystemDao<org.hl7.fhir.r4.model.Bundle, ?>) daoRegistry.getSystemDao();
+		var system = (IFhirSystemDao<Bundle, ?>) daoRegistry.getSystemDao();
 		return system.transaction(new SystemRequestDetails(), transaction);
 	}
 

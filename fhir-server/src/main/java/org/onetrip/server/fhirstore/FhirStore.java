@@ -3,6 +3,7 @@ package org.onetrip.server.fhirstore;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.ImagingStudy;
 import org.hl7.fhir.r4.model.Patient;
@@ -33,5 +34,5 @@ public interface FhirStore {
 	void putImagingStudy(ImagingStudy study);
 
 	/** A FHIR transaction: every entry is stored, or none is; the response Bundle has one entry per request entry. */
-	org.hl7.fhir.r4.model.Bundle transaction(org.hl7.fhir.r4.model.Bundle transaction);
+	Bundle transaction(Bundle transaction);
 }

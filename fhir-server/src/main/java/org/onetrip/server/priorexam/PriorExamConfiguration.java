@@ -7,6 +7,7 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 import java.util.Optional;
 import org.hl7.fhir.r4.model.Endpoint;
 import org.hl7.fhir.r4.model.IdType;
@@ -47,7 +48,7 @@ public class PriorExamConfiguration {
 			} catch (ResourceNotFoundException | ResourceGoneException | IllegalArgumentException e) {
 				return Optional.empty();
 			}
-		}, java.time.Clock.systemUTC());
+		}, Clock.systemUTC());
 		storageInterceptors.registerInterceptor(endpoints);
 		return new PriorExamRecords(terminology, directory, endpoints);
 	}
