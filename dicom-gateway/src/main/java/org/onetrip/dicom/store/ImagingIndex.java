@@ -45,6 +45,9 @@ public interface ImagingIndex {
 	/** {@link #study} of several at once, by Study Instance UID; unknown ones are left out. */
 	Map<String, StudySnapshot> studies(List<String> studyInstanceUids);
 
+	/** How long a study must have had no new instance before it is claimed for sync (unless it has waited long). */
+	Duration quietPeriod();
+
 	/**
 	 * Up to {@code limit} studies changed since their last sync, each leased to the caller for {@code lease} so
 	 * that two servers on one database do not sync the same study at once.

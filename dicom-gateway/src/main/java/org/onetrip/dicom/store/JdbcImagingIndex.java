@@ -214,6 +214,11 @@ public final class JdbcImagingIndex implements ImagingIndex {
 	}
 
 	@Override
+	public Duration quietPeriod() {
+		return quietPeriod;
+	}
+
+	@Override
 	public List<QueryMatch> find(ImagingQuery query, int limit) {
 		if (query.matchesNobody()) {
 			return List.of();
@@ -400,21 +405,23 @@ public final class JdbcImagingIndex implements ImagingIndex {
 	}
 
 	/**
-	 * PostgreSQL session advisory locks, taken in one order (sorted by key) so that two servers locking overlapping
-	 * sets never deadlock, held on a connection of their own while {@code work} runs, released after.
+	 * PostgreSQL session advisory locks, all taken by one statement in the order of the locks themselves (the keys'
+	 * hashes), so that two servers locking overlapping sets never deadlock, held on a connection of their own while
+	 * {@code work} runs, released after.
 	 */
 	@Override
 	public <T> T withPatientsLocked(Collection<PatientKey> patients, Supplier<T> work) {
 		if (patients.isEmpty()) {
 			return work.get();
 		}
-		List<String> keys = patients.stream().map(p -> p.system() + "|" + p.value()).distinct().sorted().toList();
+		Object[] keys = patients.stream().map(p -> p.system() + "|" + p.value()).distinct().toArray();
 		try (Connection connection = dataSource.getConnection()) {
-			try (PreparedStatement lock = connection.prepareStatement("SELECT PG_ADVISORY_LOCK(?, HASHTEXT(?))")) {
-				for (String key : keys) {
-					set(lock, PATIENT_LOCK_SPACE, key);
-					lock.execute();
-				}
+			try (PreparedStatement lock = connection.prepareStatement("SELECT PG_ADVISORY_LOCK(?, LOCK_KEY) FROM"
+					+ " (SELECT DISTINCT HASHTEXT(PATIENT_KEY) AS LOCK_KEY FROM UNNEST(?) AS K(PATIENT_KEY)"
+					+ " ORDER BY LOCK_KEY) ORDERED")) {
+				lock.setInt(1, PATIENT_LOCK_SPACE);
+				lock.setArray(2, connection.createArrayOf("varchar", keys));
+				lock.executeQuery().close();
 				return work.get();
 			} finally {
 				try (Statement unlock = connection.createStatement()) {

@@ -5,11 +5,17 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Date;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
@@ -19,6 +25,7 @@ import org.onetrip.server.region.RegionDirectory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -38,14 +45,14 @@ public class AuditTrail implements DisposableBean {
 	private final DaoRegistry daoRegistry;
 	private final RegionDirectory directory;
 	private final TransactionTemplate ownTransaction;
-	private final org.springframework.jdbc.core.JdbcTemplate jdbc;
+	private final JdbcTemplate jdbc;
 	private final MeterRegistry meters;
 	private final BlockingQueue<AuditRecord> queue = new LinkedBlockingQueue<>(100_000);
 	private final Thread writer;
 	private volatile boolean running = true;
 
 	public AuditTrail(DaoRegistry daoRegistry, RegionDirectory directory, PlatformTransactionManager transactions, MeterRegistry meters,
-			org.springframework.jdbc.core.JdbcTemplate jdbc) {
+			JdbcTemplate jdbc) {
 		this.daoRegistry = daoRegistry;
 		this.jdbc = jdbc;
 		this.directory = directory;
@@ -88,7 +95,7 @@ public class AuditTrail implements DisposableBean {
 
 	private void store(List<AuditRecord> records) {
 		try {
-			java.util.function.Predicate<String> stored = storedAmong(records);
+			Predicate<String> stored = storedAmong(records);
 			ownTransaction.executeWithoutResult(tx -> records.forEach(record -> create(auditEvent(record, stored))));
 		} catch (RuntimeException batchFailed) {
 			// One of them was refused: store each on its own (fresh resources: HAPI marked the first ones with ids).
@@ -139,20 +146,12 @@ public class AuditTrail implements DisposableBean {
 	 * whole batch of AuditEvents. Those are written as identifiers instead, decided here in one query rather than by a
 	 * failed batch and a retry of each record.
 	 */
-	private java.util.function.Predicate<String> storedAmong(List<AuditRecord> records) {
-		java.util.Set<String> doubtful = new java.util.TreeSet<>();
+	private Predicate<String> storedAmong(List<AuditRecord> records) {
+		Set<String> doubtful = new TreeSet<>();
 		for (AuditRecord record : records) {
 			if (!record.succeeded() || "D".equals(record.action())) {
-				for (String entity : record.entities()) {
-					if (isPlainReference(entity)) {
-						doubtful.add(entity);
-					}
-				}
-				for (String patient : record.patients()) {
-					if (isPlainReference(patient)) {
-						doubtful.add(patient);
-					}
-				}
+				Stream.concat(record.entities().stream(), record.patients().stream())
+						.filter(AuditTrail::isPlainReference).forEach(doubtful::add);
 			}
 		}
 		if (doubtful.isEmpty()) {
@@ -163,9 +162,9 @@ public class AuditTrail implements DisposableBean {
 			arguments.add(reference.substring(0, reference.indexOf('/')));
 			arguments.add(reference.substring(reference.indexOf('/') + 1));
 		}
-		java.util.Set<String> stored = new java.util.HashSet<>(jdbc.queryForList(
+		Set<String> stored = new HashSet<>(jdbc.queryForList(
 				"SELECT RES_TYPE || '/' || FHIR_ID FROM HFJ_RESOURCE WHERE RES_DELETED_AT IS NULL AND (RES_TYPE, FHIR_ID) IN ("
-						+ String.join(", ", java.util.Collections.nCopies(doubtful.size(), "(?, ?)")) + ")",
+						+ String.join(", ", Collections.nCopies(doubtful.size(), "(?, ?)")) + ")",
 				String.class, arguments.toArray()));
 		return reference -> !doubtful.contains(reference) || stored.contains(reference);
 	}
@@ -175,7 +174,7 @@ public class AuditTrail implements DisposableBean {
 		return slash > 0 && slash == entity.lastIndexOf('/') && !entity.startsWith("urn:") && entity.indexOf('|') < 0;
 	}
 
-	AuditEvent auditEvent(AuditRecord record, java.util.function.Predicate<String> stored) {
+	AuditEvent auditEvent(AuditRecord record, Predicate<String> stored) {
 		AuditEvent event = new AuditEvent();
 		event.setType(type(record.kind()));
 		event.addSubtype(new Coding("urn:onetrip:audit-subtype", record.subtype(), null));
@@ -222,7 +221,7 @@ public class AuditTrail implements DisposableBean {
 	}
 
 	/** As {@link #what(String)}, but a reference to a resource that is not stored becomes an identifier. */
-	static Reference what(String entity, java.util.function.Predicate<String> stored) {
+	static Reference what(String entity, Predicate<String> stored) {
 		if (isPlainReference(entity) && !stored.test(entity)) {
 			return logical(entity);
 		}

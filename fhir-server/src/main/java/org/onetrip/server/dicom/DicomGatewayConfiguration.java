@@ -102,11 +102,10 @@ public class DicomGatewayConfiguration {
 	@Bean(initMethod = "start", destroyMethod = "close")
 	public ImagingStudySync imagingStudySync(ImagingIndex index, FhirPatientDirectory patients, ImagingStudyBuilder builder,
 			FhirStore dicomFhirStore, MeterRegistry meters, @Value("${onetrip.dicom.sync.idle-poll:PT1S}") Duration idlePoll,
-			@Value("${onetrip.dicom.sync.quiet-period:" + SYNC_QUIET_PERIOD + "}") Duration quietPeriod,
 			@Value("${onetrip.dicom.sync.workers:" + SYNC_WORKERS + "}") int workers) {
 		Gauge.builder("onetrip_dicom_studies_pending_sync", index, ImagingIndex::pendingSyncCount)
 				.description("Indexed studies whose latest instances are not in FHIR yet").register(meters);
-		return new ImagingStudySync(index, patients, builder, dicomFhirStore, idlePoll, quietPeriod, workers, meters);
+		return new ImagingStudySync(index, patients, builder, dicomFhirStore, idlePoll, workers, meters);
 	}
 
 	@Bean

@@ -1,10 +1,12 @@
 package org.onetrip.server.dicom;
 
+import ca.uhn.fhir.util.UrlUtil;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -62,10 +64,7 @@ public class FhirPatientDirectory implements PatientDirectory {
 		if (found.isPresent()) {
 			remember(key, found.get());
 		} else {
-			if (missed.size() >= CACHE_LIMIT) {
-				missed.clear();
-			}
-			missed.put(key, System.nanoTime());
+			putBounded(missed, key, System.nanoTime());
 		}
 		return found;
 	}
@@ -84,11 +83,15 @@ public class FhirPatientDirectory implements PatientDirectory {
 
 	/** The Patient holding this identifier, as made or found by someone else (the sync's transaction). */
 	public void remember(PatientKey key, String patientId) {
-		if (located.size() >= CACHE_LIMIT) {
-			located.clear();
-		}
-		located.put(key, patientId);
+		putBounded(located, key, patientId);
 		missed.remove(key);
+	}
+
+	private static <V> void putBounded(Map<PatientKey, V> map, PatientKey key, V value) {
+		if (map.size() >= CACHE_LIMIT) {
+			map.clear();
+		}
+		map.put(key, value);
 	}
 
 	@Override
@@ -132,7 +135,7 @@ public class FhirPatientDirectory implements PatientDirectory {
 	static String ifNoneExist(PatientKey key) {
 		// The value's own comma, bar and backslash are escaped (FHIR token syntax), then the whole is URL-encoded.
 		String value = key.value().replace("\\", "\\\\").replace(",", "\\,").replace("|", "\\|");
-		return "identifier=" + ca.uhn.fhir.util.UrlUtil.escapeUrlParam(key.system() + "|" + value);
+		return "identifier=" + UrlUtil.escapeUrlParam(key.system() + "|" + value);
 	}
 
 	/** A Patient with this one identifier and what the DICOM header says of the person. */

@@ -52,7 +52,6 @@ public class ImagingStudySync implements AutoCloseable {
 	private final AtomicLong synced = new AtomicLong();
 	private final Counter syncedCounter;
 	private final Counter failedCounter;
-	private final Duration quietPeriod;
 	/** When a study last changed here (System.nanoTime), 0 before the first: what the next round waits for. */
 	private volatile long lastChange;
 	private final int workers;
@@ -60,12 +59,11 @@ public class ImagingStudySync implements AutoCloseable {
 	private final List<Thread> threads = new ArrayList<>();
 
 	public ImagingStudySync(ImagingIndex index, FhirPatientDirectory patients, ImagingStudyBuilder builder,
-			FhirStore studies, Duration idlePoll, Duration quietPeriod, int workers, MeterRegistry meters) {
+			FhirStore studies, Duration idlePoll, int workers, MeterRegistry meters) {
 		if (workers < 1) {
 			throw new IllegalArgumentException("onetrip.dicom.sync.workers must be 1 or more, not " + workers);
 		}
 		this.workers = workers;
-		this.quietPeriod = quietPeriod;
 		this.index = index;
 		this.patients = patients;
 		this.builder = builder;
@@ -118,7 +116,7 @@ public class ImagingStudySync implements AutoCloseable {
 				// Nothing quiet yet. While instances arrive, look again when the newest change has been quiet long
 				// enough (a round per C-STORE would query the index hundreds of times a second for nothing); when
 				// none arrive, sleep until a change or the idle poll (studies of another server on this database).
-				long quietAt = lastChange + quietPeriod.toNanos() + QUIET_MARGIN_NANOS;
+				long quietAt = lastChange + index.quietPeriod().toNanos() + QUIET_MARGIN_NANOS;
 				long wait = quietAt - System.nanoTime();
 				if (lastChange != 0 && wait > 0) {
 					Thread.sleep(Math.max(1, wait / 1_000_000));

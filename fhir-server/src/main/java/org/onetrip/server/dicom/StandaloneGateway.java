@@ -78,12 +78,12 @@ public final class StandaloneGateway implements AutoCloseable {
 		pool.setMaximumPoolSize(16);
 		pool.setPoolName("onetrip-gateway-index");
 		HikariDataSource dataSource = new HikariDataSource(pool);
-		Duration quietPeriod = Duration.parse(DicomGatewayConfiguration.SYNC_QUIET_PERIOD);
-		JdbcImagingIndex index = new JdbcImagingIndex(dataSource, quietPeriod, Duration.ofSeconds(5), Clock.systemUTC());
+		JdbcImagingIndex index = new JdbcImagingIndex(dataSource, Duration.parse(DicomGatewayConfiguration.SYNC_QUIET_PERIOD),
+				Duration.ofSeconds(5), Clock.systemUTC());
 		index.createSchema();
 
 		ImagingStudySync sync = new ImagingStudySync(index, patients, ImagingStudyBuilder.over(store, terminology, settings.zone(), null),
-				store, Duration.ofSeconds(1), quietPeriod, DicomGatewayConfiguration.SYNC_WORKERS, new SimpleMeterRegistry());
+				store, Duration.ofSeconds(1), DicomGatewayConfiguration.SYNC_WORKERS, new SimpleMeterRegistry());
 		sync.start();
 		StorageService storage = new StorageService(new DicomFileStore(settings.dataDir().resolve("dicom")), index, patients,
 				issuers, sync::nudge);

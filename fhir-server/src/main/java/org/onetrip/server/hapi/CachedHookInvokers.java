@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.config.BeanPostProcessor;
@@ -53,76 +54,60 @@ public class CachedHookInvokers extends InterceptorService {
 		cache.clear();
 	}
 
-	@Override
-	public boolean registerInterceptor(Object interceptor) {
+	/** A change of the registered interceptors: whatever it does, the kept lists are dropped after it. */
+	private <T> T changing(Supplier<T> change) {
 		try {
-			return super.registerInterceptor(interceptor);
+			return change.get();
 		} finally {
 			changed();
 		}
+	}
+
+	private void changing(Runnable change) {
+		changing(() -> {
+			change.run();
+			return null;
+		});
+	}
+
+	@Override
+	public boolean registerInterceptor(Object interceptor) {
+		return changing(() -> super.registerInterceptor(interceptor));
 	}
 
 	@Override
 	public boolean unregisterInterceptor(Object interceptor) {
-		try {
-			return super.unregisterInterceptor(interceptor);
-		} finally {
-			changed();
-		}
+		return changing(() -> super.unregisterInterceptor(interceptor));
 	}
 
 	@Override
 	public void registerInterceptors(Collection<?> interceptors) {
-		try {
-			super.registerInterceptors(interceptors);
-		} finally {
-			changed();
-		}
+		changing(() -> super.registerInterceptors(interceptors));
 	}
 
 	@Override
 	public void unregisterInterceptors(Collection<?> interceptors) {
-		try {
-			super.unregisterInterceptors(interceptors);
-		} finally {
-			changed();
-		}
+		changing(() -> super.unregisterInterceptors(interceptors));
 	}
 
 	@Override
 	public void unregisterAllInterceptors() {
-		try {
-			super.unregisterAllInterceptors();
-		} finally {
-			changed();
-		}
+		changing(() -> super.unregisterAllInterceptors());
 	}
 
 	@Override
 	public void unregisterAllAnonymousInterceptors() {
-		try {
-			super.unregisterAllAnonymousInterceptors();
-		} finally {
-			changed();
-		}
+		changing(() -> super.unregisterAllAnonymousInterceptors());
 	}
 
 	@Override
 	public void unregisterInterceptorsIf(Predicate<Object> predicate) {
-		try {
-			super.unregisterInterceptorsIf(predicate);
-		} finally {
-			changed();
-		}
+		changing(() -> super.unregisterInterceptorsIf(predicate));
 	}
 
 	@Override
 	protected void registerAnonymousInterceptor(Pointcut pointcut, Object interceptor, BaseInvoker invoker) {
-		try {
-			super.registerAnonymousInterceptor(pointcut, interceptor, invoker);
-		} finally {
-			changed();
-		}
+		changing(() -> super.registerAnonymousInterceptor(pointcut, interceptor, invoker));
 	}
 
 	/** Puts one in place of HAPI's JPA interceptor service (bean {@code jpaInterceptorService}) before anyone uses it. */
