@@ -8,6 +8,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Import;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -36,6 +37,7 @@ import org.springframework.test.context.DynamicPropertySource;
 			"server.address=127.0.0.1",
 			"onetrip.dicom.port=0"
 		})
+@Import(TestClock.Configuration.class)
 public abstract class ServerTest {
 
 	protected static final int CLIENT_RATE_IN_TESTS = 20;
@@ -69,6 +71,10 @@ public abstract class ServerTest {
 
 	@Autowired
 	protected FhirContext fhirContext;
+
+	/** The server's workflow clock: move it on instead of sleeping until a time rule applies. */
+	@Autowired
+	protected TestClock clock;
 
 	protected FhirHttp fhir;
 

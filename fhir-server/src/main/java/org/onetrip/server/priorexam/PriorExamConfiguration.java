@@ -53,13 +53,10 @@ public class PriorExamConfiguration {
 		return new PriorExamRecords(terminology, directory, endpoints);
 	}
 
-	/** On the storage interceptors: every write path (REST, transactions, the DICOM gateway) feeds the index. */
+	/** A workflow handler: every write path (REST, transactions, the DICOM gateway) feeds the index. */
 	@Bean
-	public PriorExamIndexer priorExamIndexer(PriorExamIndex index, PriorExamRecords records, MeterRegistry meters,
-			IInterceptorService storageInterceptors) {
-		PriorExamIndexer indexer = new PriorExamIndexer(index, records, meters);
-		storageInterceptors.registerInterceptor(indexer);
-		return indexer;
+	public PriorExamIndexer priorExamIndexer(PriorExamIndex index, PriorExamRecords records, MeterRegistry meters) {
+		return new PriorExamIndexer(index, records, meters);
 	}
 
 	@Bean

@@ -1,18 +1,17 @@
 package org.onetrip.server.priorexam;
 
-import ca.uhn.fhir.interceptor.api.Hook;
-import ca.uhn.fhir.interceptor.api.Interceptor;
-import ca.uhn.fhir.interceptor.api.Pointcut;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.onetrip.server.hapi.WorkflowEffects;
+import org.onetrip.server.hapi.WorkflowHandler;
 import org.onetrip.terminology.exam.ExamTyping;
 
 /**
  * Keeps the prior-exam index in step with the FHIR store, inside the same database transaction as
- * the write (HAPI's pre-commit pointcuts): a report that is stored is indexed, one that fails is not.
+ * the write (a workflow handler, last but the code maps): a report that is stored is indexed, one that fails is not.
  */
-@Interceptor
-public class PriorExamIndexer {
+public class PriorExamIndexer implements WorkflowHandler {
 
 	private final PriorExamIndex index;
 	private final PriorExamRecords records;
@@ -24,27 +23,26 @@ public class PriorExamIndexer {
 		this.meters = meters;
 	}
 
-	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
-	public void created(IBaseResource resource) {
-		reindex(resource);
+	@Override
+	public Stage stage() {
+		return Stage.PRIOR_EXAM_INDEX;
 	}
 
-	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
-	public void updated(IBaseResource previous, IBaseResource resource) {
-		reindex(resource);
+	@Override
+	public Set<String> resourceTypes() {
+		return PriorExamRecords.SOURCE_TYPES;
 	}
 
-	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
-	public void deleted(IBaseResource resource) {
-		if (PriorExamRecords.SOURCE_TYPES.contains(resource.fhirType())) {
-			index.remove(resource.fhirType() + "/" + resource.getIdElement().getIdPart());
+	@Override
+	public void written(Write write, WorkflowEffects effects) {
+		if (write.deleted()) {
+			index.remove(write.resource().fhirType() + "/" + write.id());
+		} else {
+			reindex(write.resource());
 		}
 	}
 
 	private void reindex(IBaseResource resource) {
-		if (!PriorExamRecords.SOURCE_TYPES.contains(resource.fhirType())) {
-			return;
-		}
 		String source = resource.fhirType() + "/" + resource.getIdElement().getIdPart();
 		records.of(resource).ifPresentOrElse(index::put, () -> {
 			index.remove(source);

@@ -1,9 +1,10 @@
 package org.onetrip.server.referral;
 
-import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 import org.onetrip.server.region.RegionDirectory;
+import org.onetrip.workflow.booking.Hold;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -16,13 +17,11 @@ public class ReferralConfiguration {
 		return new ReferralLedger(jdbc);
 	}
 
-	/** On the storage interceptors: a referral moves with every write that moves it, by whatever door it came. */
+	/** A workflow handler: a referral moves with every write that moves it, by whatever door it came. */
 	@Bean
 	public ReferralWorkflow referralWorkflow(ReferralLedger ledger, DaoRegistry daoRegistry, RegionDirectory directory,
-			MeterRegistry meters, IInterceptorService storageInterceptors) {
-		ReferralWorkflow workflow = new ReferralWorkflow(ledger, daoRegistry, directory, meters);
-		storageInterceptors.registerInterceptor(workflow);
-		return workflow;
+			MeterRegistry meters, Hold hold, Clock clock) {
+		return new ReferralWorkflow(ledger, daoRegistry, directory, meters, hold, clock);
 	}
 
 	@Bean

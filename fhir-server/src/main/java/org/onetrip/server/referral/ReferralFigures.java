@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.onetrip.server.region.RegionDirectory;
+import org.onetrip.workflow.referral.ReferralCategory;
 import org.springframework.beans.factory.DisposableBean;
 
 /**

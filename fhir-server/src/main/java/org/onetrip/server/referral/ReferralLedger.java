@@ -3,6 +3,9 @@ package org.onetrip.server.referral;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.onetrip.workflow.referral.Referral;
+import org.onetrip.workflow.referral.ReferralCategory;
+import org.onetrip.workflow.referral.ReferralState;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -12,9 +15,6 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * instance receives them.
  */
 public class ReferralLedger {
-
-	public record Referral(String serviceRequestId, String taskId, String requesterHospital, String performerHospital,
-			ReferralCategory category, ReferralState state, String appointmentId) {}
 
 	private final JdbcTemplate jdbc;
 

@@ -1,8 +1,5 @@
 package org.onetrip.server.referral;
 
-import ca.uhn.fhir.interceptor.api.Hook;
-import ca.uhn.fhir.interceptor.api.Interceptor;
-import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
@@ -10,29 +7,38 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.Date;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import org.hl7.fhir.instance.model.api.IBaseResource;
+import java.util.UUID;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
-import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.DiagnosticReport;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.ServiceRequest;
 import org.hl7.fhir.r4.model.Task;
 import org.onetrip.server.hapi.Conflict;
+import org.onetrip.server.hapi.WorkflowEffects;
+import org.onetrip.server.hapi.WorkflowHandler;
 import org.onetrip.server.region.RegionDirectory;
-import org.onetrip.server.scheduling.AppointmentLedgerGuard;
+import org.onetrip.server.scheduling.AppointmentTerms;
 import org.onetrip.terminology.region.Hospital;
+import org.onetrip.workflow.AppointmentStatus;
+import org.onetrip.workflow.booking.Hold;
+import org.onetrip.workflow.referral.Referral;
+import org.onetrip.workflow.referral.ReferralCategory;
+import org.onetrip.workflow.referral.ReferralState;
+import org.onetrip.workflow.referral.ReferralSteps;
+import org.onetrip.workflow.referral.ReferralSteps.Outcome;
 
 /**
- * Cross-hospital referrals, kept in step with the FHIR writes that move them (HAPI's pre-commit pointcuts,
- * so a step and the write that makes it commit or fail together):
+ * Cross-hospital referrals, kept in step with the FHIR writes that move them (a workflow handler, so a step and the
+ * write that makes it commit or fail together):
  * <ul>
  * <li>a ServiceRequest whose requester is at one hospital of the region and whose performer is at another
  * opens a referral and its Task (status requested, owner = the receiving hospital);</li>
@@ -42,105 +48,107 @@ import org.onetrip.terminology.region.Hospital;
  * <li>the final DiagnosticReport of a referred exam completes it and gives the referring hospital a Task to
  * book the follow-up visit, which is then booked against the original referral.</li>
  * </ul>
- * The steps themselves are decided by {@link ReferralState}.
+ * Which step follows which is decided by {@link ReferralSteps}; this class reads what it needs, locks the ledger row,
+ * and applies the answer to the ledger and the referral's Task.
  */
-@Interceptor
-public class ReferralWorkflow {
+public class ReferralWorkflow implements WorkflowHandler {
 
 	public static final String TASK_CODE_SYSTEM = "urn:onetrip:task-code";
 	public static final String FOLLOW_UP_CODE = "book-follow-up";
 	private static final Coding FULFIL = new Coding("http://hl7.org/fhir/CodeSystem/task-code", "fulfill",
 			"Fulfill the focal request");
 
-	private static final Set<Appointment.AppointmentStatus> HOLDS_REFERRAL = Set.of(Appointment.AppointmentStatus.PENDING,
-			Appointment.AppointmentStatus.BOOKED, Appointment.AppointmentStatus.ARRIVED,
-			Appointment.AppointmentStatus.CHECKEDIN, Appointment.AppointmentStatus.FULFILLED);
 	private static final Set<DiagnosticReport.DiagnosticReportStatus> RESULT_FINAL = Set.of(
 			DiagnosticReport.DiagnosticReportStatus.FINAL, DiagnosticReport.DiagnosticReportStatus.AMENDED,
 			DiagnosticReport.DiagnosticReportStatus.CORRECTED, DiagnosticReport.DiagnosticReportStatus.APPENDED);
-
-	/** True while this class writes a Task itself, so its own steps are not judged as a hospital's. */
-	private static final ThreadLocal<Boolean> WRITING_TASK = ThreadLocal.withInitial(() -> false);
 
 	private final ReferralLedger ledger;
 	private final DaoRegistry daoRegistry;
 	private final RegionDirectory directory;
 	private final MeterRegistry meters;
+	private final Hold hold;
+	private final Clock clock;
+	private final ReferralSteps steps;
 
-	public ReferralWorkflow(ReferralLedger ledger, DaoRegistry daoRegistry, RegionDirectory directory, MeterRegistry meters) {
+	public ReferralWorkflow(ReferralLedger ledger, DaoRegistry daoRegistry, RegionDirectory directory, MeterRegistry meters,
+			Hold hold, Clock clock) {
 		this.ledger = ledger;
 		this.daoRegistry = daoRegistry;
 		this.directory = directory;
 		this.meters = meters;
+		this.hold = hold;
+		this.clock = clock;
+		this.steps = new ReferralSteps(directory::hospitalName);
 	}
 
-	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
-	public void created(IBaseResource resource) {
-		written(null, resource);
+	@Override
+	public Stage stage() {
+		return Stage.REFERRAL;
 	}
 
-	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
-	public void updated(IBaseResource previous, IBaseResource resource) {
-		written(previous, resource);
+	@Override
+	public Set<String> resourceTypes() {
+		return Set.of("ServiceRequest", "Task", "Appointment", "DiagnosticReport");
 	}
 
-	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
-	public void deleted(IBaseResource resource) {
-		if (resource instanceof Appointment appointment) {
-			appointmentLetGo(appointment);
-		}
-	}
-
-	private void written(IBaseResource previous, IBaseResource resource) {
-		if (resource instanceof ServiceRequest request) {
-			serviceRequestWritten(request);
-		} else if (resource instanceof Task task && !WRITING_TASK.get()) {
-			taskWrittenByHospital((Task) previous, task);
-		} else if (resource instanceof Appointment appointment) {
-			appointmentWritten(appointment);
-		} else if (resource instanceof DiagnosticReport report) {
-			reportWritten(report);
+	@Override
+	public void written(Write write, WorkflowEffects effects) {
+		if (write.resource() instanceof Appointment appointment) {
+			if (write.deleted()) {
+				appointmentLetGo(appointment, effects);
+			} else {
+				appointmentWritten(appointment, effects);
+			}
+		} else if (write.deleted()) {
+			return; // a deleted request, Task or report leaves the referral where it is
+		} else if (write.resource() instanceof ServiceRequest request) {
+			serviceRequestWritten(request, effects);
+		} else if (write.resource() instanceof Task task && write.kind() == Write.Kind.UPDATED) {
+			taskWritten(task);
+		} else if (write.resource() instanceof DiagnosticReport report) {
+			reportWritten(report, effects);
 		}
 	}
 
 	// --- the referral itself -------------------------------------------------------------------------
 
-	private void serviceRequestWritten(ServiceRequest request) {
+	private void serviceRequestWritten(ServiceRequest request, WorkflowEffects effects) {
 		String id = request.getIdElement().getIdPart();
-		Optional<ReferralLedger.Referral> known = ledger.lockByServiceRequest(id);
+		Optional<Referral> known = ledger.lockByServiceRequest(id);
 		if (known.isPresent()) {
 			boolean withdrawn = request.getStatus() == ServiceRequest.ServiceRequestStatus.REVOKED
 					|| request.getStatus() == ServiceRequest.ServiceRequestStatus.ENTEREDINERROR;
-			ReferralState state = known.get().state();
-			if (withdrawn && state != ReferralState.COMPLETED && state != ReferralState.CANCELLED) {
-				step(known.get(), ReferralState.CANCELLED, known.get().appointmentId(), null);
+			if (withdrawn) {
+				apply(known.get(), steps.serviceRequestWithdrawn(known.get()), effects, null);
 			}
 			return;
-		}
-		if (request.getStatus() != ServiceRequest.ServiceRequestStatus.ACTIVE) {
-			return; // a draft is not sent yet; it becomes a referral when it turns active
 		}
 		Optional<Hospital> from = directory.hospitalOf(request.getRequester().getReference());
 		Optional<Hospital> to = request.getPerformer().stream()
 				.map(p -> directory.hospitalOf(p.getReference())).flatMap(Optional::stream).findFirst();
-		if (from.isEmpty() || to.isEmpty() || from.get().key().equals(to.get().key())) {
-			return; // an order inside one hospital, or to somebody outside the region: no referral workflow
+		if (!ReferralSteps.opens(request.getStatus() == ServiceRequest.ServiceRequestStatus.ACTIVE,
+				from.map(Hospital::key), to.map(Hospital::key))) {
+			return;
 		}
-		ReferralCategory category = ReferralCategory.of(request);
+		ReferralCategory category = ReferralCategory.ofCodes(request.getCategory().stream()
+				.flatMap(c -> c.getCoding().stream()).filter(c -> ReferralCategory.SYSTEM.equals(c.getSystem()))
+				.map(Coding::getCode).toList());
 		Task task = new Task();
+		// Its id chosen here, so the ledger row can name it before the pipeline writes it.
+		task.setId(UUID.randomUUID().toString());
 		task.setStatus(Task.TaskStatus.REQUESTED);
 		task.setIntent(Task.TaskIntent.ORDER);
 		task.setCode(new CodeableConcept(FULFIL.copy()));
 		task.setFocus(new Reference("ServiceRequest/" + id));
 		task.setFor(request.getSubject().copy());
-		task.setAuthoredOn(new Date());
+		task.setAuthoredOn(Date.from(clock.instant()));
 		task.setRequester(request.getRequester().copy());
 		task.setOwner(new Reference("Organization/" + to.get().key()).setDisplay(to.get().name()));
 		task.setDescription("Referral from " + from.get().name() + " to " + to.get().name() + " ("
 				+ category.code() + ")");
-		String taskId = writeTask(task, true);
-		ledger.open(new ReferralLedger.Referral(id, taskId, from.get().key(), to.get().key(), category,
-				ReferralState.REQUESTED, null), Instant.now());
+		effects.write(task);
+		ledger.open(new Referral(id, task.getIdElement().getIdPart(), from.get().key(), to.get().key(), category,
+				ReferralState.REQUESTED, null), clock.instant());
 		Counter.builder("onetrip.referrals")
 				.description("Cross-hospital referrals sent, by the levels of the two hospitals")
 				.tag("from_level", from.get().level().name().toLowerCase(Locale.ROOT))
@@ -149,128 +157,52 @@ public class ReferralWorkflow {
 				.register(meters).increment();
 	}
 
-	/** A hospital answers (accepted / rejected) or withdraws (cancelled) by writing the referral's Task. */
-	private void taskWrittenByHospital(Task previous, Task task) {
-		if (previous == null) {
-			return;
-		}
-		Optional<ReferralLedger.Referral> referral = ledger.lockByTask(task.getIdElement().getIdPart());
+	/**
+	 * A hospital answers (accepted / rejected) or withdraws (cancelled) by writing the referral's Task. The Task is
+	 * the write itself, so only the ledger moves; OneTrip's own writes of the Task show the ledger's state and are no step.
+	 */
+	private void taskWritten(Task task) {
+		Optional<Referral> referral = ledger.lockByTask(task.getIdElement().getIdPart());
 		if (referral.isEmpty()) {
 			return;
 		}
-		ReferralLedger.Referral current = referral.get();
-		if (!("ServiceRequest/" + current.serviceRequestId()).equals(RegionDirectory.relative(task.getFocus().getReference()))) {
-			throw new UnprocessableEntityException("Task/" + current.taskId() + " is the referral of ServiceRequest/"
-					+ current.serviceRequestId() + "; its focus cannot change");
-		}
-		ReferralState next = ReferralState.ofTaskStatus(task.getStatus()).orElseThrow(() -> new UnprocessableEntityException(
-				"Task status '" + task.getStatus().toCode() + "' has no meaning for a referral; use accepted, rejected or cancelled"));
-		if (!current.state().hospitalMayMoveTo(next)) {
-			throw Conflict.of("The referral of ServiceRequest/" + current.serviceRequestId() + " is "
-					+ current.state().taskStatus().toCode() + "; it cannot become " + next.taskStatus().toCode()
-					+ (next == ReferralState.BOOKED || next == ReferralState.COMPLETED
-							? " by writing its Task (booking an Appointment or a final report does that)" : ""));
-		}
-		if (next == ReferralState.REJECTED && !task.hasStatusReason()) {
-			throw new UnprocessableEntityException("Rejecting a referral needs Task.statusReason: the referring hospital is told why");
-		}
-		if (next != current.state()) {
-			ledger.moveTo(current.serviceRequestId(), next, current.appointmentId(), Instant.now());
-			countStep(current, next);
+		Outcome outcome = steps.taskWritten(referral.get(), RegionDirectory.relative(task.getFocus().getReference()),
+				task.hasStatus() ? task.getStatus().toCode() : "", task.hasStatusReason());
+		if (refused(outcome) instanceof ReferralSteps.Step step) {
+			move(referral.get(), step);
 		}
 	}
 
 	// --- appointments against it --------------------------------------------------------------------
 
-	private void appointmentWritten(Appointment appointment) {
+	private void appointmentWritten(Appointment appointment, WorkflowEffects effects) {
 		String appointmentId = appointment.getIdElement().getIdPart();
-		if (!HOLDS_REFERRAL.contains(appointment.getStatus())) {
-			appointmentLetGo(appointment);
-			return;
-		}
-		for (Reference basedOn : appointment.getBasedOn()) {
-			String serviceRequestId = serviceRequestId(basedOn);
-			if (serviceRequestId == null) {
-				continue;
-			}
-			Optional<ReferralLedger.Referral> found = ledger.lockByServiceRequest(serviceRequestId);
-			if (found.isEmpty()) {
-				continue;
-			}
-			ReferralLedger.Referral referral = found.get();
-			boolean itsOwnBooking = appointmentId.equals(referral.appointmentId());
-			if (itsOwnBooking) {
-				if (referral.state() == ReferralState.BOOKED && appointment.getStatus() == Appointment.AppointmentStatus.FULFILLED
-						&& referral.category() != ReferralCategory.EXAMINATION) {
-					step(referral, ReferralState.COMPLETED, appointmentId, null); // an exam completes with its report
-				}
-				continue;
-			}
-			switch (referral.state()) {
-				case ACCEPTED -> {
-					requireReceivingHospital(appointment, referral);
-					step(referral, ReferralState.BOOKED, appointmentId, null);
-				}
-				case COMPLETED -> { } // a follow-up visit, booked against the original referral
-				case BOOKED -> {
-					if (stillHeld(referral.appointmentId())) {
-						throw Conflict.of("ServiceRequest/" + serviceRequestId
-								+ " is already booked as Appointment/" + referral.appointmentId()
-								+ "; cancel that appointment to book another against the referral");
-					}
-					requireReceivingHospital(appointment, referral);
-					step(referral, ReferralState.BOOKED, appointmentId, null); // the earlier hold lapsed
-				}
-				case REQUESTED -> throw Conflict.of("ServiceRequest/" + serviceRequestId
-						+ " waits for " + directory.hospitalName(referral.performerHospital()) + " to accept it (Task/"
-						+ referral.taskId() + "); nothing can be booked against it before that");
-				case REJECTED, CANCELLED -> throw Conflict.of("ServiceRequest/" + serviceRequestId
-						+ " was " + referral.state().taskStatus().toCode() + " (Task/" + referral.taskId()
-						+ "); nothing can be booked against it");
-			}
-		}
-	}
-
-	/** The booking a referral is waiting for is gone (cancelled, no-show, deleted): the referral takes another. */
-	private void appointmentLetGo(Appointment appointment) {
-		String appointmentId = appointment.getIdElement().getIdPart();
-		for (Reference basedOn : appointment.getBasedOn()) {
-			String serviceRequestId = serviceRequestId(basedOn);
-			if (serviceRequestId == null) {
-				continue;
-			}
-			ledger.lockByServiceRequest(serviceRequestId)
-					.filter(r -> r.state() == ReferralState.BOOKED && appointmentId.equals(r.appointmentId()))
-					.ifPresent(r -> step(r, ReferralState.ACCEPTED, null, null));
-		}
-	}
-
-	/** The visit must be at the hospital the referral was sent to, when the appointment says where it is. */
-	private void requireReceivingHospital(Appointment appointment, ReferralLedger.Referral referral) {
-		Optional<String> where = appointment.getParticipant().stream()
+		AppointmentStatus status = AppointmentTerms.status(appointment);
+		Optional<String> visitHospital = appointment.getParticipant().stream()
 				.map(p -> directory.hospitalOf(p.getActor().getReference())).flatMap(Optional::stream)
 				.map(Hospital::key).findFirst();
-		if (where.isPresent() && !where.get().equals(referral.performerHospital())) {
-			throw new UnprocessableEntityException("ServiceRequest/" + referral.serviceRequestId() + " refers the patient to "
-					+ directory.hospitalName(referral.performerHospital()) + "; it cannot be booked at "
-					+ directory.hospitalName(where.get()));
+		for (Reference basedOn : appointment.getBasedOn()) {
+			referralOf(basedOn).ifPresent(referral -> apply(referral,
+					steps.appointmentWritten(referral, appointmentId, status, visitHospital, this::keepsReferral), effects, null));
 		}
 	}
 
-	/** Whether the appointment a referral is booked as still keeps it (a lapsed hold does not). */
-	private boolean stillHeld(String appointmentId) {
-		if (appointmentId == null) {
-			return false;
+	/** The booking a referral is waiting for is gone (deleted): the referral takes another. */
+	private void appointmentLetGo(Appointment appointment, WorkflowEffects effects) {
+		String appointmentId = appointment.getIdElement().getIdPart();
+		for (Reference basedOn : appointment.getBasedOn()) {
+			referralOf(basedOn).ifPresent(referral -> apply(referral, steps.appointmentLetGo(referral, appointmentId), effects, null));
 		}
+	}
+
+	/** Whether the appointment a referral is booked as still keeps it: booked, or a hold that has not lapsed ({@link Hold}). */
+	private boolean keepsReferral(String appointmentId) {
 		try {
 			Appointment booked = daoRegistry.getResourceDao(Appointment.class)
 					.read(new IdType("Appointment", appointmentId), new SystemRequestDetails());
-			if (booked.getStatus() != Appointment.AppointmentStatus.PENDING) {
-				return HOLDS_REFERRAL.contains(booked.getStatus());
-			}
-			var expires = booked.getExtensionByUrl(AppointmentLedgerGuard.EXT_HOLD_EXPIRES);
-			return expires == null || !(expires.getValue() instanceof DateTimeType until) || until.getValue() == null
-					|| until.getValue().toInstant().isAfter(Instant.now());
+			Instant now = clock.instant();
+			return hold.keeps(AppointmentTerms.status(booked), AppointmentTerms.statedHoldExpiry(booked),
+					AppointmentTerms.writtenAt(booked, now), now);
 		} catch (ResourceNotFoundException | ResourceGoneException e) {
 			return false;
 		}
@@ -279,33 +211,30 @@ public class ReferralWorkflow {
 	// --- results -----------------------------------------------------------------------------------
 
 	/** A final report of the referred exam completes the referral; the referring hospital books the follow-up. */
-	private void reportWritten(DiagnosticReport report) {
+	private void reportWritten(DiagnosticReport report, WorkflowEffects effects) {
 		if (!RESULT_FINAL.contains(report.getStatus())) {
 			return;
 		}
+		String result = "DiagnosticReport/" + report.getIdElement().getIdPart();
 		for (Reference basedOn : report.getBasedOn()) {
-			String serviceRequestId = serviceRequestId(basedOn);
-			if (serviceRequestId == null) {
-				continue;
-			}
-			ledger.lockByServiceRequest(serviceRequestId)
-					.filter(r -> r.state() == ReferralState.BOOKED || r.state() == ReferralState.ACCEPTED)
-					.ifPresent(referral -> {
-						step(referral, ReferralState.COMPLETED, referral.appointmentId(),
-								"DiagnosticReport/" + report.getIdElement().getIdPart());
-						askForFollowUp(referral, report);
-					});
+			referralOf(basedOn).ifPresent(referral -> {
+				Outcome outcome = steps.resultFinal(referral);
+				apply(referral, outcome, effects, result);
+				if (ReferralSteps.asksForFollowUp(outcome)) {
+					effects.write(followUpTask(referral, report));
+				}
+			});
 		}
 	}
 
-	private void askForFollowUp(ReferralLedger.Referral referral, DiagnosticReport report) {
+	private Task followUpTask(Referral referral, DiagnosticReport report) {
 		Task followUp = new Task();
 		followUp.setStatus(Task.TaskStatus.REQUESTED);
 		followUp.setIntent(Task.TaskIntent.PLAN);
 		followUp.setCode(new CodeableConcept(new Coding(TASK_CODE_SYSTEM, FOLLOW_UP_CODE, "Book the follow-up visit")));
 		followUp.setFocus(new Reference("ServiceRequest/" + referral.serviceRequestId()));
 		followUp.setFor(report.getSubject().copy());
-		followUp.setAuthoredOn(new Date());
+		followUp.setAuthoredOn(Date.from(clock.instant()));
 		followUp.setRequester(new Reference("Organization/" + referral.performerHospital()));
 		followUp.setOwner(new Reference("Organization/" + referral.requesterHospital())
 				.setDisplay(directory.hospitalName(referral.requesterHospital())));
@@ -313,48 +242,53 @@ public class ReferralWorkflow {
 				+ "ServiceRequest/" + referral.serviceRequestId());
 		followUp.addInput().setType(new CodeableConcept().setText("result"))
 				.setValue(new Reference("DiagnosticReport/" + report.getIdElement().getIdPart()));
-		writeTask(followUp, true);
+		return followUp;
 	}
 
 	// --- shared ------------------------------------------------------------------------------------
 
-	/** Moves the referral and its Task together; {@code output} (a reference) is added to the Task when given. */
-	private void step(ReferralLedger.Referral referral, ReferralState next, String appointmentId, String output) {
-		ledger.moveTo(referral.serviceRequestId(), next, appointmentId, Instant.now());
+	/** The referral behind a basedOn reference to a ServiceRequest, its ledger row locked; empty for anything else. */
+	private Optional<Referral> referralOf(Reference basedOn) {
+		IdType id = new IdType(RegionDirectory.relative(basedOn.getReference() == null ? "" : basedOn.getReference()));
+		return "ServiceRequest".equals(id.getResourceType()) ? ledger.lockByServiceRequest(id.getIdPart()) : Optional.empty();
+	}
+
+	/**
+	 * A step of OneTrip's making: the ledger moves now, the referral's Task is rewritten to show it (with the result
+	 * or the appointment as its output) by the pipeline after every handler of this write has run.
+	 */
+	private void apply(Referral referral, Outcome outcome, WorkflowEffects effects, String result) {
+		if (!(refused(outcome) instanceof ReferralSteps.Step step)) {
+			return;
+		}
+		move(referral, step);
 		Task task = daoRegistry.getResourceDao(Task.class).read(new IdType("Task", referral.taskId()), new SystemRequestDetails());
-		task.setStatus(next.taskStatus());
-		task.setLastModified(new Date());
-		if (output != null) {
-			task.addOutput().setType(new CodeableConcept().setText("result")).setValue(new Reference(output));
+		task.setStatus(Task.TaskStatus.fromCode(step.next().taskStatus()));
+		task.setLastModified(Date.from(clock.instant()));
+		if (result != null) {
+			task.addOutput().setType(new CodeableConcept().setText("result")).setValue(new Reference(result));
 		}
-		if (next == ReferralState.BOOKED && appointmentId != null) {
+		if (step.next() == ReferralState.BOOKED && step.bookedAs() != null) {
 			task.getOutput().removeIf(o -> o.getValue() instanceof Reference r && r.getReference().startsWith("Appointment/"));
-			task.addOutput().setType(new CodeableConcept().setText("appointment")).setValue(new Reference("Appointment/" + appointmentId));
+			task.addOutput().setType(new CodeableConcept().setText("appointment")).setValue(new Reference("Appointment/" + step.bookedAs()));
 		}
-		writeTask(task, false);
-		countStep(referral, next);
+		effects.write(task);
 	}
 
-	private String writeTask(Task task, boolean create) {
-		WRITING_TASK.set(true);
-		try {
-			var dao = daoRegistry.getResourceDao(Task.class);
-			var outcome = create ? dao.create(task, new SystemRequestDetails()) : dao.update(task, new SystemRequestDetails());
-			return outcome.getId().getIdPart();
-		} finally {
-			WRITING_TASK.set(false);
-		}
-	}
-
-	private void countStep(ReferralLedger.Referral referral, ReferralState next) {
+	private void move(Referral referral, ReferralSteps.Step step) {
+		ledger.moveTo(referral.serviceRequestId(), step.next(), step.bookedAs(), clock.instant());
 		Counter.builder("onetrip.referral.steps")
 				.description("Referral state changes, by receiving hospital and the state reached")
-				.tag("to_hospital", referral.performerHospital()).tag("state", next.name().toLowerCase(Locale.ROOT))
+				.tag("to_hospital", referral.performerHospital()).tag("state", step.next().name().toLowerCase(Locale.ROOT))
 				.register(meters).increment();
 	}
 
-	private static String serviceRequestId(Reference reference) {
-		IdType id = new IdType(RegionDirectory.relative(reference.getReference() == null ? "" : reference.getReference()));
-		return "ServiceRequest".equals(id.getResourceType()) ? id.getIdPart() : null;
+	/** A refusal becomes the write's 409 or 422; any other outcome is returned as it is. */
+	private static Outcome refused(Outcome outcome) {
+		if (outcome instanceof ReferralSteps.Refusal refusal) {
+			throw refusal.kind() == ReferralSteps.Refusal.Kind.CONFLICT ? Conflict.of(refusal.reason())
+					: new UnprocessableEntityException(refusal.reason());
+		}
+		return outcome;
 	}
 }

@@ -1,9 +1,9 @@
 package org.onetrip.server.registration;
 
-import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.stream.Collectors;
 import org.onetrip.server.hapi.FhirServerContribution;
 import org.onetrip.server.identity.HealthCards;
@@ -30,13 +30,11 @@ public class RegistrationConfiguration {
 		return new RegistrationLedger(jdbc);
 	}
 
-	/** On the storage interceptors: a patient who arrives is registered whichever way the appointment was updated. */
+	/** A workflow handler: a patient who arrives is registered whichever way the appointment was updated. */
 	@Bean
-	public VisitRegistration visitRegistration(RegistrationLedger ledger, RegistrationRules rules, DaoRegistry daoRegistry,
-			RegionDirectory directory, Rosters rosters, MeterRegistry meters, IInterceptorService storageInterceptors) {
-		VisitRegistration registration = new VisitRegistration(ledger, rules, daoRegistry, directory, rosters.zone(), meters);
-		storageInterceptors.registerInterceptor(registration);
-		return registration;
+	public VisitRegistration visitRegistration(RegistrationLedger ledger, RegistrationRules rules, RegionDirectory directory,
+			Rosters rosters, MeterRegistry meters, Clock clock) {
+		return new VisitRegistration(ledger, rules, directory, rosters.zone(), meters, clock);
 	}
 
 	@Bean

@@ -3,6 +3,7 @@ package org.onetrip.server.registration;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Optional;
+import org.onetrip.workflow.registration.RegistrationRule;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**

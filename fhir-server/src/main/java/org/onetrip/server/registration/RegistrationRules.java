@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import org.onetrip.workflow.registration.HospitalRule;
+import org.onetrip.workflow.registration.HospitalRule.Fee;
 
 /**
  * Each hospital's registration rule (config/registration.yaml): how many days one registration stays valid
@@ -19,23 +21,18 @@ import java.util.Set;
  */
 public final class RegistrationRules {
 
-	public record Fee(String code, String display, BigDecimal amount, String currency) {}
-
-	/** @param validDays days a registration covers, the day of the first visit included (seed 003: 3) */
-	public record Rule(int validDays, boolean sameCondition, Fee fee) {}
-
-	private static final Rule BUILT_IN = new Rule(3, true,
+	private static final HospitalRule BUILT_IN = new HospitalRule(3, true,
 			new Fee("outpatient-registration", "Outpatient registration fee", new BigDecimal("10.00"), "CNY"));
 
-	private final Rule fallback;
-	private final Map<String, Rule> byHospital;
+	private final HospitalRule fallback;
+	private final Map<String, HospitalRule> byHospital;
 
-	private RegistrationRules(Rule fallback, Map<String, Rule> byHospital) {
+	private RegistrationRules(HospitalRule fallback, Map<String, HospitalRule> byHospital) {
 		this.fallback = fallback;
 		this.byHospital = Map.copyOf(byHospital);
 	}
 
-	public Rule of(String hospitalKey) {
+	public HospitalRule of(String hospitalKey) {
 		return byHospital.getOrDefault(hospitalKey, fallback);
 	}
 
@@ -52,8 +49,8 @@ public final class RegistrationRules {
 	}
 
 	static RegistrationRules parse(JsonNode root, String source, Set<String> hospitalKeys) {
-		Rule fallback = rule(root.path("default"), BUILT_IN, source + " default");
-		Map<String, Rule> byHospital = new HashMap<>();
+		HospitalRule fallback = rule(root.path("default"), BUILT_IN, source + " default");
+		Map<String, HospitalRule> byHospital = new HashMap<>();
 		root.path("hospitals").fields().forEachRemaining(entry -> {
 			if (!hospitalKeys.contains(entry.getKey())) {
 				throw new IllegalArgumentException(source + ": no hospital '" + entry.getKey() + "' in the region");
@@ -64,7 +61,7 @@ public final class RegistrationRules {
 	}
 
 	/** A rule from its node; what the node leaves out comes from {@code base}. */
-	private static Rule rule(JsonNode node, Rule base, String where) {
+	private static HospitalRule rule(JsonNode node, HospitalRule base, String where) {
 		int days = node.path("validDays").asInt(base.validDays());
 		if (days < 1) {
 			throw new IllegalArgumentException(where + ": validDays must be at least 1 (the day of the visit)");
@@ -80,7 +77,7 @@ public final class RegistrationRules {
 		if (amount.signum() < 0) {
 			throw new IllegalArgumentException(where + ": a fee cannot be negative");
 		}
-		return new Rule(days, sameCondition, new Fee(fee.path("code").asText(base.fee().code()),
+		return new HospitalRule(days, sameCondition, new Fee(fee.path("code").asText(base.fee().code()),
 				fee.path("display").asText(base.fee().display()), amount, fee.path("currency").asText(base.fee().currency())));
 	}
 }

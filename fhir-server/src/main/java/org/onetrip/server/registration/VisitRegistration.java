@@ -1,20 +1,15 @@
 package org.onetrip.server.registration;
 
-import ca.uhn.fhir.interceptor.api.Hook;
-import ca.uhn.fhir.interceptor.api.Interceptor;
-import ca.uhn.fhir.interceptor.api.Pointcut;
-import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Instant;
+import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.Date;
 import java.util.Optional;
 import java.util.Set;
-import org.hl7.fhir.instance.model.api.IBaseResource;
+import java.util.UUID;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.ChargeItem;
 import org.hl7.fhir.r4.model.CodeableConcept;
@@ -25,8 +20,13 @@ import org.hl7.fhir.r4.model.Money;
 import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Reference;
 import org.onetrip.server.hapi.Conflict;
+import org.onetrip.server.hapi.WorkflowEffects;
+import org.onetrip.server.hapi.WorkflowHandler;
 import org.onetrip.server.region.RegionDirectory;
+import org.onetrip.server.scheduling.AppointmentTerms;
 import org.onetrip.terminology.region.Hospital;
+import org.onetrip.workflow.registration.HospitalRule;
+import org.onetrip.workflow.registration.RegistrationRule;
 import org.springframework.dao.DuplicateKeyException;
 
 /**
@@ -36,8 +36,7 @@ import org.springframework.dao.DuplicateKeyException;
  * hospital's {@link RegistrationRule} says is covered points to that first Encounter ({@code partOf}) and
  * is charged nothing.
  */
-@Interceptor
-public class VisitRegistration {
+public class VisitRegistration implements WorkflowHandler {
 
 	public static final String FEE_SYSTEM = "urn:onetrip:fee";
 	/** On a visit's Encounter: the ChargeItem of the registration that covers it. */
@@ -45,44 +44,44 @@ public class VisitRegistration {
 	/** On a visit's Encounter and a registration ChargeItem: the last day the registration covers. */
 	public static final String EXT_VALID_UNTIL = "urn:onetrip:fhir:extension:registration-valid-until";
 
-	private static final Set<Appointment.AppointmentStatus> PATIENT_CAME = Set.of(Appointment.AppointmentStatus.ARRIVED,
-			Appointment.AppointmentStatus.CHECKEDIN, Appointment.AppointmentStatus.FULFILLED);
 	private static final Coding AMBULATORY = new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "AMB", "ambulatory");
 
 	private final RegistrationLedger ledger;
 	private final RegistrationRules rules;
-	private final DaoRegistry daoRegistry;
 	private final RegionDirectory directory;
 	private final ZoneId zone;
 	private final MeterRegistry meters;
+	private final Clock clock;
 
-	public VisitRegistration(RegistrationLedger ledger, RegistrationRules rules, DaoRegistry daoRegistry,
-			RegionDirectory directory, ZoneId zone, MeterRegistry meters) {
+	public VisitRegistration(RegistrationLedger ledger, RegistrationRules rules,
+			RegionDirectory directory, ZoneId zone, MeterRegistry meters, Clock clock) {
 		this.ledger = ledger;
 		this.rules = rules;
-		this.daoRegistry = daoRegistry;
 		this.directory = directory;
 		this.zone = zone;
 		this.meters = meters;
+		this.clock = clock;
 	}
 
-	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
-	public void created(IBaseResource resource) {
-		written(resource);
+	@Override
+	public Stage stage() {
+		return Stage.REGISTRATION;
 	}
 
-	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
-	public void updated(IBaseResource previous, IBaseResource resource) {
-		written(resource);
+	@Override
+	public Set<String> resourceTypes() {
+		return Set.of("Appointment");
 	}
 
-	private void written(IBaseResource resource) {
-		if (resource instanceof Appointment appointment && PATIENT_CAME.contains(appointment.getStatus())) {
-			register(appointment);
+	@Override
+	public void written(Write write, WorkflowEffects effects) {
+		if (!write.deleted() && write.resource() instanceof Appointment appointment
+				&& AppointmentTerms.status(appointment).patientCame()) {
+			register(appointment, effects);
 		}
 	}
 
-	private void register(Appointment appointment) {
+	private void register(Appointment appointment, WorkflowEffects effects) {
 		String appointmentId = appointment.getIdElement().getIdPart();
 		Optional<Place> where = place(appointment);
 		if (where.isEmpty()) {
@@ -99,46 +98,42 @@ public class VisitRegistration {
 		if (ledger.visitOf(appointmentId).isPresent()) {
 			return; // already registered when the patient arrived; fulfilling it changes nothing here
 		}
-		RegistrationRules.Rule rule = rules.of(place.hospital().key());
-		LocalDate day = LocalDate.ofInstant(appointment.hasStart() ? appointment.getStart().toInstant() : Instant.now(), zone);
-		String condition = condition(appointment);
-		RegistrationRule.Visit visit = new RegistrationRule.Visit(place.department(), condition, day);
-		Optional<RegistrationRule.Registration> covering = RegistrationRule.coveringRegistration(rule, visit,
-				ledger.registrations(place.hospital().key(), patientId, day.minusDays(rule.validDays() - 1L), day));
+		HospitalRule rule = rules.of(place.hospital().key());
+		LocalDate day = LocalDate.ofInstant(appointment.hasStart() ? appointment.getStart().toInstant() : clock.instant(), zone);
+		RegistrationRule.Visit visit = new RegistrationRule.Visit(appointmentId, place.department(), condition(appointment), day);
+		RegistrationRule.Decision decision = RegistrationRule.decide(rule, visit, ledger.registrations(place.hospital().key(),
+				patientId, RegistrationRule.earliestCoveringFirstDay(rule, day), day));
 
 		Encounter encounter = encounter(appointment, patientId, place);
+		// Ids chosen here, so the Encounter, its fee and the ledger can name each other before the pipeline writes them.
+		String encounterId = UUID.randomUUID().toString();
+		encounter.setId(encounterId);
+		encounter.addExtension(EXT_VALID_UNTIL, new DateType(java.sql.Date.valueOf(decision.lastDay())));
 		RegistrationLedger.Visit recorded;
-		if (covering.isPresent()) {
-			RegistrationRule.Registration registration = covering.get();
-			LocalDate until = registration.lastDay(rule);
+		if (decision instanceof RegistrationRule.Covered covered) {
+			RegistrationRule.Registration registration = covered.registration();
 			encounter.setPartOf(new Reference("Encounter/" + registration.encounterId()));
 			encounter.addExtension(EXT_REGISTRATION_FEE, new Reference("ChargeItem/" + registration.chargeItemId()));
-			encounter.addExtension(EXT_VALID_UNTIL, new DateType(java.sql.Date.valueOf(until)));
-			String encounterId = create(encounter);
+			effects.write(encounter);
 			recorded = new RegistrationLedger.Visit(appointmentId, encounterId, registration.encounterId(),
-					registration.chargeItemId(), false, until);
+					registration.chargeItemId(), false, covered.lastDay());
 		} else {
-			LocalDate until = day.plusDays(rule.validDays() - 1L);
-			// Ids chosen here, so the Encounter and its fee can name each other in one write each.
-			String encounterId = java.util.UUID.randomUUID().toString();
-			String chargeItemId = java.util.UUID.randomUUID().toString();
-			encounter.setId(encounterId);
+			RegistrationRule.NewRegistration registration = (RegistrationRule.NewRegistration) decision;
+			String chargeItemId = UUID.randomUUID().toString();
 			encounter.addExtension(EXT_REGISTRATION_FEE, new Reference("ChargeItem/" + chargeItemId));
-			encounter.addExtension(EXT_VALID_UNTIL, new DateType(java.sql.Date.valueOf(until)));
-			put(encounter);
-			ChargeItem item = fee(rule.fee(), patientId, encounterId, place, until);
+			effects.write(encounter);
+			ChargeItem item = fee(rule.fee(), patientId, encounterId, place, registration.lastDay());
 			item.setId(chargeItemId);
-			put(item);
-			// Without a condition to compare, each such visit stands alone under a same-condition rule.
-			String conditionKey = !rule.sameCondition() ? "" : condition.isEmpty() ? "unstated:" + appointmentId : condition;
+			effects.write(item);
 			try {
-				ledger.register(place.hospital().key(), patientId,
-						new RegistrationRule.Registration(encounterId, chargeItemId, place.department(), conditionKey, day));
+				ledger.register(place.hospital().key(), patientId, new RegistrationRule.Registration(encounterId, chargeItemId,
+						place.department(), registration.conditionKey(), day));
 			} catch (DuplicateKeyException e) {
 				throw Conflict.of("Patient/" + patientId + " was registered at " + place.hospital().name()
 						+ " by another check-in at the same moment; check in again to join that registration");
 			}
-			recorded = new RegistrationLedger.Visit(appointmentId, encounterId, encounterId, chargeItemId, true, until);
+			recorded = new RegistrationLedger.Visit(appointmentId, encounterId, encounterId, chargeItemId, true,
+					registration.lastDay());
 		}
 		ledger.recordVisit(recorded);
 		Counter.builder("onetrip.registrations")
@@ -188,7 +183,7 @@ public class VisitRegistration {
 			encounter.addLocation().setLocation(new Reference().setDisplay(place.department()));
 			encounter.setServiceType(new CodeableConcept().setText(place.department()));
 		}
-		encounter.setPeriod(new Period().setStart(new Date()));
+		encounter.setPeriod(new Period().setStart(Date.from(clock.instant())));
 		appointment.getReasonCode().forEach(c -> encounter.addReasonCode(c.copy()));
 		appointment.getReasonReference().forEach(r -> encounter.addReasonReference(r.copy()));
 		appointment.getParticipant().stream()
@@ -198,26 +193,18 @@ public class VisitRegistration {
 		return encounter;
 	}
 
-	private ChargeItem fee(RegistrationRules.Fee fee, String patientId, String encounterId, Place place, LocalDate until) {
+	private ChargeItem fee(HospitalRule.Fee fee, String patientId, String encounterId, Place place, LocalDate until) {
 		ChargeItem item = new ChargeItem();
 		item.setStatus(ChargeItem.ChargeItemStatus.BILLABLE);
 		item.setCode(new CodeableConcept(new Coding(FEE_SYSTEM, fee.code(), fee.display())));
 		item.setSubject(new Reference("Patient/" + patientId));
 		item.setContext(new Reference("Encounter/" + encounterId));
-		item.setOccurrence(new org.hl7.fhir.r4.model.DateTimeType(new Date()));
+		item.setOccurrence(new org.hl7.fhir.r4.model.DateTimeType(Date.from(clock.instant())));
 		item.setPerformingOrganization(new Reference("Organization/" + place.hospital().key()));
 		item.getQuantity().setValue(1);
 		item.setPriceOverride(new Money().setValue(fee.amount()).setCurrency(fee.currency()));
-		item.setEnteredDate(new Date());
+		item.setEnteredDate(Date.from(clock.instant()));
 		item.addExtension(EXT_VALID_UNTIL, new DateType(java.sql.Date.valueOf(until)));
 		return item;
-	}
-
-	private String create(IBaseResource resource) {
-		return daoRegistry.getResourceDao(resource.fhirType()).create(resource, new SystemRequestDetails()).getId().getIdPart();
-	}
-
-	private void put(IBaseResource resource) {
-		daoRegistry.getResourceDao(resource.fhirType()).update(resource, new SystemRequestDetails());
 	}
 }

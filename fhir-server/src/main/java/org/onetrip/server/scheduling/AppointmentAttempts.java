@@ -10,6 +10,7 @@ import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
+import org.onetrip.workflow.booking.Place;
 
 /**
  * Every attempt to take a place in a slot and how it ended, in the database ({@code OT_APPOINTMENT_ATTEMPT}), so the
@@ -53,12 +54,12 @@ public class AppointmentAttempts {
 	}
 
 	/** A place taken (booked or held): counted with the booking, in its transaction. */
-	public void granted(SlotLedger.Place place, String outcome, boolean referral, Instant at) {
+	public void granted(Place place, String outcome, boolean referral, Instant at) {
 		insert(place, outcome, referral, at);
 	}
 
 	/** A refusal: the booking's transaction is about to roll back, so the attempt is written once it has. */
-	public void refused(SlotLedger.Place place, String outcome, boolean referral, Instant at) {
+	public void refused(Place place, String outcome, boolean referral, Instant at) {
 		if (!TransactionSynchronizationManager.isSynchronizationActive()) {
 			insert(place, outcome, referral, at);
 			return;
@@ -71,15 +72,15 @@ public class AppointmentAttempts {
 		});
 	}
 
-	private void insert(SlotLedger.Place place, String outcome, boolean referral, Instant at) {
+	private void insert(Place place, String outcome, boolean referral, Instant at) {
 		jdbc.update("INSERT INTO OT_APPOINTMENT_ATTEMPT (AT, HOSPITAL, DEPARTMENT, OUTCOME, REFERRAL) VALUES (?, ?, ?, ?, ?)",
 				Timestamp.from(at), place.hospital(), place.department(), outcome, referral);
 	}
 
 	/** Attempts in [from, to) per hospital and department, optionally of one hospital and one department. */
-	public Map<SlotLedger.Place, Counts> counts(Instant from, Instant to, String hospital, String department) {
-		Map<SlotLedger.Place, long[]> made = new TreeMap<>();
-		Map<SlotLedger.Place, Map<String, Long>> refused = new TreeMap<>();
+	public Map<Place, Counts> counts(Instant from, Instant to, String hospital, String department) {
+		Map<Place, long[]> made = new TreeMap<>();
+		Map<Place, Map<String, Long>> refused = new TreeMap<>();
 		StringBuilder sql = new StringBuilder("SELECT HOSPITAL, DEPARTMENT, OUTCOME, COUNT(*) FROM OT_APPOINTMENT_ATTEMPT "
 				+ "WHERE AT >= ? AND AT < ?");
 		java.util.List<Object> args = new java.util.ArrayList<>(java.util.List.of(Timestamp.from(from), Timestamp.from(to)));
@@ -93,7 +94,7 @@ public class AppointmentAttempts {
 		}
 		sql.append(" GROUP BY HOSPITAL, DEPARTMENT, OUTCOME");
 		jdbc.query(sql.toString(), rs -> {
-			SlotLedger.Place place = new SlotLedger.Place(rs.getString(1), rs.getString(2));
+			Place place = new Place(rs.getString(1), rs.getString(2));
 			String outcome = rs.getString(3);
 			long count = rs.getLong(4);
 			long[] granted = made.computeIfAbsent(place, p -> new long[3]);
@@ -105,7 +106,7 @@ public class AppointmentAttempts {
 				default -> refused.get(place).merge(outcome, count, Long::sum);
 			}
 		}, args.toArray());
-		Map<SlotLedger.Place, Counts> out = new TreeMap<>();
+		Map<Place, Counts> out = new TreeMap<>();
 		made.forEach((place, granted) -> out.put(place, new Counts(granted[0], granted[1], granted[2], refused.get(place))));
 		return out;
 	}

@@ -1,18 +1,20 @@
 package org.onetrip.server.scheduling;
 
-import ca.uhn.fhir.interceptor.api.Hook;
-import ca.uhn.fhir.interceptor.api.Interceptor;
-import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
-import org.hl7.fhir.instance.model.api.IBaseResource;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.IdType;
@@ -21,7 +23,16 @@ import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Schedule;
 import org.hl7.fhir.r4.model.Slot;
 import org.onetrip.server.hapi.Conflict;
+import org.onetrip.server.hapi.WorkflowEffects;
+import org.onetrip.server.hapi.WorkflowHandler;
 import org.onetrip.server.region.RegionDirectory;
+import org.onetrip.workflow.AppointmentStatus;
+import org.onetrip.workflow.booking.Claims;
+import org.onetrip.workflow.booking.Claims.LiveClaim;
+import org.onetrip.workflow.booking.Hold;
+import org.onetrip.workflow.booking.Place;
+import org.onetrip.workflow.booking.SlotCapacity;
+import org.onetrip.workflow.booking.SlotRule;
 
 /**
  * Every Appointment write goes through the {@link SlotLedger}, whatever door it came in by (plain FHIR
@@ -30,45 +41,51 @@ import org.onetrip.server.region.RegionDirectory;
  * with 409 and the reason; the write's transaction rolls back with every place it had taken.
  * Slots define their capacity in the ledger when they are written.
  */
-@Interceptor
-public class AppointmentLedgerGuard {
+public class AppointmentLedgerGuard implements WorkflowHandler {
 
 	public static final String EXT_CAPACITY = "urn:onetrip:fhir:extension:slot-capacity";
 	public static final String EXT_RESERVED = "urn:onetrip:fhir:extension:slot-referral-reserved";
 	public static final String EXT_RESERVED_UNTIL = "urn:onetrip:fhir:extension:slot-referral-reserved-until";
-	public static final String EXT_HOLD_EXPIRES = "urn:onetrip:fhir:extension:hold-expires";
-
-	private static final Set<Appointment.AppointmentStatus> BOOKED = Set.of(Appointment.AppointmentStatus.BOOKED,
-			Appointment.AppointmentStatus.ARRIVED, Appointment.AppointmentStatus.FULFILLED,
-			Appointment.AppointmentStatus.CHECKEDIN);
 
 	private final SlotLedger ledger;
 	private final MeterRegistry meters;
 	private final DaoRegistry daoRegistry;
 	private final RegionDirectory directory;
 	private final PrimaryReferrals primaryReferrals;
-	private final Duration defaultHold;
+	private final Hold hold;
 	private final Duration referralReservation;
 	private final SlotStatusSync statusSync;
 	/** The hospital of each Schedule seen (a schedule's actors do not move between hospitals). */
-	private final java.util.Map<String, SlotLedger.Place> placeOfSchedule = new java.util.concurrent.ConcurrentHashMap<>();
+	private final Map<String, Place> placeOfSchedule = new ConcurrentHashMap<>();
 	private final AppointmentAttempts attempts;
+	private final Clock clock;
 
 	/**
-	 * @param defaultHold how long a pending appointment keeps its place when it names no expiry
+	 * @param hold how long a pending appointment keeps its place
 	 * @param referralReservation how long before a slot its unused referral places open to everyone
 	 */
 	public AppointmentLedgerGuard(SlotLedger ledger, MeterRegistry meters, DaoRegistry daoRegistry, RegionDirectory directory,
-			Duration defaultHold, Duration referralReservation, SlotStatusSync statusSync, AppointmentAttempts attempts) {
+			Hold hold, Duration referralReservation, SlotStatusSync statusSync, AppointmentAttempts attempts, Clock clock) {
 		this.ledger = ledger;
 		this.attempts = attempts;
 		this.meters = meters;
 		this.daoRegistry = daoRegistry;
 		this.directory = directory;
 		this.primaryReferrals = new PrimaryReferrals(daoRegistry, directory);
-		this.defaultHold = defaultHold;
+		this.hold = hold;
 		this.referralReservation = referralReservation;
 		this.statusSync = statusSync;
+		this.clock = clock;
+	}
+
+	@Override
+	public Stage stage() {
+		return Stage.BOOKING;
+	}
+
+	@Override
+	public Set<String> resourceTypes() {
+		return Set.of("Appointment", "Slot");
 	}
 
 	/**
@@ -77,17 +94,13 @@ public class AppointmentLedgerGuard {
 	 * This look is unlocked and only ever refuses; the claim under the slot's row lock at pre-commit stays the
 	 * authority for every appointment that gets past it.
 	 */
-	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
-	public void beforeCreate(IBaseResource resource) {
-		if (!(resource instanceof Appointment appointment)) {
+	@Override
+	public void beforeStorage(Write write) {
+		if (write.kind() != Write.Kind.CREATED || !(write.resource() instanceof Appointment appointment)
+				|| !AppointmentTerms.status(appointment).takesPlace() || !appointment.hasSlot()) {
 			return;
 		}
-		boolean booked = BOOKED.contains(appointment.getStatus());
-		boolean held = appointment.getStatus() == Appointment.AppointmentStatus.PENDING;
-		if ((!booked && !held) || !appointment.hasSlot()) {
-			return;
-		}
-		Instant now = Instant.now();
+		Instant now = clock.instant();
 		boolean referral = carriesPrimaryReferral(appointment);
 		for (Reference slotReference : appointment.getSlot()) {
 			String slotId = slotReference.getReferenceElement().getIdPart();
@@ -102,54 +115,41 @@ public class AppointmentLedgerGuard {
 		}
 	}
 
-	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
-	public void created(IBaseResource resource) {
-		written(resource);
-	}
-
-	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
-	public void updated(IBaseResource previous, IBaseResource resource) {
-		written(resource);
-		if (resource instanceof Slot slot) {
-			// A new capacity may fill or free the slot: its status follows.
-			statusSync.changedInThisTransaction(Set.of(slot.getIdElement().getIdPart()));
-		}
-	}
-
-	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
-	public void deleted(IBaseResource resource) {
-		if (resource instanceof Appointment appointment) {
-			statusSync.changedInThisTransaction(ledger.releaseAllBut(appointment.getIdElement().getIdPart(), Set.of()));
-		}
-	}
-
-	private void written(IBaseResource resource) {
-		if (resource instanceof Slot slot) {
-			define(slot);
-		} else if (resource instanceof Appointment appointment) {
-			claimPlaces(appointment);
+	@Override
+	public void written(Write write, WorkflowEffects effects) {
+		if (write.resource() instanceof Slot slot) {
+			if (!write.deleted()) {
+				define(slot);
+			}
+			if (write.kind() == Write.Kind.UPDATED) {
+				// A new capacity may fill or free the slot: its status follows.
+				statusSync.changedInThisTransaction(Set.of(write.id()));
+			}
+		} else if (write.deleted()) {
+			statusSync.changedInThisTransaction(ledger.releaseAllBut(write.id(), Set.of()));
+		} else {
+			claimPlaces((Appointment) write.resource());
 		}
 	}
 
 	private void claimPlaces(Appointment appointment) {
 		String id = appointment.getIdElement().getIdPart();
 		// In a fixed order, so two appointments sharing slots cannot wait on each other's locks.
-		Set<String> slotIds = new java.util.TreeSet<>();
+		Set<String> slotIds = new TreeSet<>();
 		appointment.getSlot().forEach(r -> slotIds.add(r.getReferenceElement().getIdPart()));
-		boolean booked = BOOKED.contains(appointment.getStatus());
-		boolean held = appointment.getStatus() == Appointment.AppointmentStatus.PENDING;
-		if (!booked && !held) {
+		AppointmentStatus status = AppointmentTerms.status(appointment);
+		if (!status.takesPlace()) {
 			// proposed, waitlist, cancelled, noshow, entered-in-error: no place.
 			statusSync.changedInThisTransaction(ledger.releaseAllBut(id, Set.of()));
 			return;
 		}
 		statusSync.changedInThisTransaction(ledger.releaseAllBut(id, slotIds));
-		Instant now = Instant.now();
-		// Only a new claim is an attempt: an update of a booked appointment is not, and a hold being booked is its end.
-		SlotLedger.LiveClaim before = ledger.liveClaim(id, now);
-		Instant expires = held ? holdExpiry(appointment, now) : null;
+		Instant now = clock.instant();
+		LiveClaim before = ledger.liveClaim(id, now);
+		// The write being made is the hold's "written" time: the referral's check reads it back as meta.lastUpdated.
+		Instant expires = status.isHold() ? hold.expiry(AppointmentTerms.statedHoldExpiry(appointment), AppointmentTerms.writtenAt(appointment, now)) : null;
 		boolean referral = carriesPrimaryReferral(appointment);
-		SlotLedger.Place place = new SlotLedger.Place(SlotCapacity.NO_HOSPITAL, SlotCapacity.NO_DEPARTMENT);
+		Place place = Place.NOWHERE;
 		for (String slotId : slotIds) {
 			var known = ledger.availability(slotId, now);
 			if (known.isEmpty()) {
@@ -163,19 +163,16 @@ public class AppointmentLedgerGuard {
 				throw refusal(id, place, refused, referral, now);
 			}
 		}
-		count(place.hospital(), held ? "held" : "booked", referral);
-		if (before == SlotLedger.LiveClaim.NONE) {
-			attempts.granted(place, held ? AppointmentAttempts.HELD : AppointmentAttempts.BOOKED, referral, now);
-		} else if (before == SlotLedger.LiveClaim.HELD && booked) {
-			attempts.granted(place, AppointmentAttempts.HOLD_BOOKED, referral, now);
-		}
+		count(place.hospital(), status.isHold() ? "held" : "booked", referral);
+		Place attemptPlace = place;
+		Claims.attemptOf(before, status).ifPresent(attempt -> attempts.granted(attemptPlace, attempt.code(), referral, now));
 		statusSync.changedInThisTransaction(slotIds);
 	}
 
 	/** A refused claim, early or under the lock: counted, recorded for the figures, and the 409 to throw. */
-	private RuntimeException refusal(String appointmentId, SlotLedger.Place place, SlotRule.Refused refused, boolean referral,
+	private RuntimeException refusal(String appointmentId, Place place, SlotRule.Refused refused, boolean referral,
 			Instant now) {
-		String outcome = "refused-" + refused.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+		String outcome = Claims.outcomeOf(refused);
 		count(place.hospital(), outcome, referral);
 		attempts.refused(place, outcome, referral, now);
 		return Conflict.of("Appointment " + (appointmentId == null ? "" : appointmentId + " ") + "not booked: "
@@ -191,14 +188,6 @@ public class AppointmentLedgerGuard {
 				.description("Appointment writes that claimed slot places, by outcome")
 				.tag("hospital", hospital).tag("outcome", outcome).tag("referral", Boolean.toString(referral))
 				.register(meters).increment();
-	}
-
-	private Instant holdExpiry(Appointment appointment, Instant now) {
-		var extension = appointment.getExtensionByUrl(EXT_HOLD_EXPIRES);
-		if (extension != null && extension.getValue() instanceof DateTimeType until && until.getValue() != null) {
-			return until.getValue().toInstant();
-		}
-		return now.plus(defaultHold);
 	}
 
 	/** A referral from a primary-level institution may use the places a slot keeps for referrals. */
@@ -221,7 +210,7 @@ public class AppointmentLedgerGuard {
 		Instant reservedUntil = until != null && until.getValue() instanceof DateTimeType t && t.getValue() != null
 				? t.getValue().toInstant() : start.minus(referralReservation);
 		try {
-			SlotLedger.Place place = placeOf(slot);
+			Place place = placeOf(slot);
 			ledger.define(new SlotCapacity(slot.getIdElement().getIdPart(), start, capacity, reserved, reservedUntil,
 					place.hospital(), place.department()));
 		} catch (IllegalArgumentException e) {
@@ -233,30 +222,30 @@ public class AppointmentLedgerGuard {
 	 * The region hospital whose schedule (department, practitioner, location) the slot belongs to, and the department
 	 * (HealthcareService id) the schedule names; remembered per schedule.
 	 */
-	private SlotLedger.Place placeOf(Slot slot) {
+	private Place placeOf(Slot slot) {
 		String scheduleId = slot.getSchedule().getReferenceElement().getIdPart();
 		if (scheduleId == null) {
-			return new SlotLedger.Place(SlotCapacity.NO_HOSPITAL, SlotCapacity.NO_DEPARTMENT);
+			return Place.NOWHERE;
 		}
-		SlotLedger.Place known = placeOfSchedule.get(scheduleId);
+		Place known = placeOfSchedule.get(scheduleId);
 		if (known != null) {
 			return known;
 		}
 		try {
 			Schedule schedule = daoRegistry.getResourceDao(Schedule.class).read(new IdType("Schedule", scheduleId), new SystemRequestDetails());
-			java.util.Optional<String> hospital = schedule.getActor().stream().map(a -> directory.hospitalOf(a.getReference()))
-					.flatMap(java.util.Optional::stream).map(h -> h.key()).findFirst();
+			Optional<String> hospital = schedule.getActor().stream().map(a -> directory.hospitalOf(a.getReference()))
+					.flatMap(Optional::stream).map(h -> h.key()).findFirst();
 			String department = schedule.getActor().stream().map(a -> a.getReferenceElement())
 					.filter(r -> "HealthcareService".equals(r.getResourceType())).map(r -> r.getIdPart()).findFirst()
-					.orElse(SlotCapacity.NO_DEPARTMENT);
-			SlotLedger.Place place = new SlotLedger.Place(hospital.orElse(SlotCapacity.NO_HOSPITAL), department);
+					.orElse(Place.NO_DEPARTMENT);
+			Place place = new Place(hospital.orElse(Place.NO_HOSPITAL), department);
 			if (hospital.isPresent()) {
 				placeOfSchedule.put(scheduleId, place);
 			}
 			return place;
-		} catch (ResourceNotFoundException | ca.uhn.fhir.rest.server.exceptions.ResourceGoneException e) {
+		} catch (ResourceNotFoundException | ResourceGoneException e) {
 			// referential integrity normally refuses this before we get here
-			return new SlotLedger.Place(SlotCapacity.NO_HOSPITAL, SlotCapacity.NO_DEPARTMENT);
+			return Place.NOWHERE;
 		}
 	}
 

@@ -14,6 +14,7 @@ import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Parameters.ParametersParameterComponent;
 import org.hl7.fhir.r4.model.StringType;
+import org.onetrip.workflow.booking.Place;
 
 /**
  * {@code GET [base]/$appointment-statistics?start=&end=&hospital=&department=}: the region's appointment figures for a
@@ -47,11 +48,11 @@ public class AppointmentStatisticsOperation {
 		}
 		String onlyHospital = hospital == null || hospital.isEmpty() ? null : hospital.getValue();
 		String onlyDepartment = department == null || department.isEmpty() ? null : department.getValue();
-		Map<SlotLedger.Place, AppointmentAttempts.Counts> counts = attempts.counts(from, to, onlyHospital, onlyDepartment);
-		Map<SlotLedger.Place, SlotLedger.Utilisation> utilisation = new TreeMap<>(ledger.utilisationByPlace(from, to));
+		Map<Place, AppointmentAttempts.Counts> counts = attempts.counts(from, to, onlyHospital, onlyDepartment);
+		Map<Place, SlotLedger.Utilisation> utilisation = new TreeMap<>(ledger.utilisationByPlace(from, to));
 		utilisation.keySet().removeIf(p -> (onlyHospital != null && !onlyHospital.equals(p.hospital()))
 				|| (onlyDepartment != null && !onlyDepartment.equals(p.department())));
-		TreeSet<SlotLedger.Place> places = new TreeSet<>(counts.keySet());
+		TreeSet<Place> places = new TreeSet<>(counts.keySet());
 		places.addAll(utilisation.keySet());
 
 		Parameters out = new Parameters();
@@ -59,7 +60,7 @@ public class AppointmentStatisticsOperation {
 		out.addParameter().setName("end").setValue(new DateTimeType(java.util.Date.from(to)));
 		AppointmentAttempts.Counts none = new AppointmentAttempts.Counts(0, 0, 0, Map.of());
 		long[] total = new long[3];
-		for (SlotLedger.Place place : places) {
+		for (Place place : places) {
 			AppointmentAttempts.Counts c = counts.getOrDefault(place, none);
 			ParametersParameterComponent group = out.addParameter().setName("group");
 			group.addPart().setName("hospital").setValue(new StringType(place.hospital()));

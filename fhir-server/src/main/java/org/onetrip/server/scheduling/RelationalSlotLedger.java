@@ -6,6 +6,10 @@ import java.util.Optional;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
+import org.onetrip.workflow.booking.Place;
+import org.onetrip.workflow.booking.Claims.LiveClaim;
+import org.onetrip.workflow.booking.SlotCapacity;
+import org.onetrip.workflow.booking.SlotRule;
 
 /**
  * The slot ledger in OneTrip's database. A claim locks the slot's row
@@ -30,8 +34,8 @@ public class RelationalSlotLedger implements SlotLedger {
 				+ "EXPIRES_AT BIGINT, CLAIMED_AT BIGINT NOT NULL, PRIMARY KEY (APPOINTMENT_ID, SLOT_ID))");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_SLOT_CLAIM_SLOT ON OT_SLOT_CLAIM (SLOT_ID)");
 		// Added after the first release: whose slot it is (for the figures) and whether Slot.status says busy.
-		jdbc.execute("ALTER TABLE OT_SLOT ADD COLUMN IF NOT EXISTS HOSPITAL VARCHAR(128) DEFAULT '" + SlotCapacity.NO_HOSPITAL + "' NOT NULL");
-		jdbc.execute("ALTER TABLE OT_SLOT ADD COLUMN IF NOT EXISTS DEPARTMENT VARCHAR(200) DEFAULT '" + SlotCapacity.NO_DEPARTMENT + "' NOT NULL");
+		jdbc.execute("ALTER TABLE OT_SLOT ADD COLUMN IF NOT EXISTS HOSPITAL VARCHAR(128) DEFAULT '" + Place.NO_HOSPITAL + "' NOT NULL");
+		jdbc.execute("ALTER TABLE OT_SLOT ADD COLUMN IF NOT EXISTS DEPARTMENT VARCHAR(200) DEFAULT '" + Place.NO_DEPARTMENT + "' NOT NULL");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_SLOT_START ON OT_SLOT (STARTS_AT)");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_SLOT_CLAIM_EXPIRES ON OT_SLOT_CLAIM (EXPIRES_AT)");
 	}

@@ -1,10 +1,11 @@
 package org.onetrip.server.scheduling;
 
-import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import org.onetrip.server.hapi.FhirServerContribution;
 import org.onetrip.server.region.RegionDirectory;
+import org.onetrip.workflow.booking.Hold;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -24,18 +25,20 @@ public class SchedulingConfiguration {
 		return new AppointmentAttempts(jdbc, transactions);
 	}
 
-	/** On the storage interceptors: no write path reaches an Appointment without the ledger. */
+	/** How long a pending appointment keeps its places and its referral: one rule for the slot ledger and referrals. */
+	@Bean
+	public Hold hold(@Value("${onetrip.scheduling.hold:PT10M}") Duration defaultHold) {
+		return new Hold(defaultHold);
+	}
+
+	/** A workflow handler: no write path reaches an Appointment without the ledger. */
 	@Bean
 	public AppointmentLedgerGuard appointmentLedgerGuard(SlotLedger ledger, io.micrometer.core.instrument.MeterRegistry meters,
-			DaoRegistry daoRegistry, RegionDirectory directory,
-			IInterceptorService storageInterceptors,
-			@Value("${onetrip.scheduling.hold:PT10M}") Duration defaultHold,
+			DaoRegistry daoRegistry, RegionDirectory directory, Hold hold,
 			@Value("${onetrip.scheduling.referral-reservation:P1D}") Duration referralReservation, SlotStatusSync statusSync,
-			AppointmentAttempts attempts) {
-		AppointmentLedgerGuard guard = new AppointmentLedgerGuard(ledger, meters, daoRegistry, directory, defaultHold,
-				referralReservation, statusSync, attempts);
-		storageInterceptors.registerInterceptor(guard);
-		return guard;
+			AppointmentAttempts attempts, Clock clock) {
+		return new AppointmentLedgerGuard(ledger, meters, daoRegistry, directory, hold, referralReservation, statusSync,
+				attempts, clock);
 	}
 
 	@Bean

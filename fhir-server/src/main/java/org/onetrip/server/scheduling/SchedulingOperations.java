@@ -124,9 +124,9 @@ public class SchedulingOperations {
 		Appointment held = proposed.copy();
 		held.setId((String) null);
 		held.setStatus(Appointment.AppointmentStatus.PENDING);
-		held.getExtension().removeIf(e -> e.getUrl().equals(AppointmentLedgerGuard.EXT_HOLD_EXPIRES)
+		held.getExtension().removeIf(e -> e.getUrl().equals(AppointmentTerms.EXT_HOLD_EXPIRES)
 				|| e.getUrl().equals(EXT_FREE_PLACES));
-		held.addExtension(AppointmentLedgerGuard.EXT_HOLD_EXPIRES, new DateTimeType(Date.from(Instant.now().plus(hold))));
+		held.addExtension(AppointmentTerms.EXT_HOLD_EXPIRES, new DateTimeType(Date.from(Instant.now().plus(hold))));
 		return (Appointment) daoRegistry.getResourceDao(Appointment.class).create(held, request).getResource();
 	}
 
@@ -141,7 +141,7 @@ public class SchedulingOperations {
 		IFhirResourceDao<Appointment> appointments = daoRegistry.getResourceDao(Appointment.class);
 		Appointment booking = appointment.copy();
 		booking.setStatus(Appointment.AppointmentStatus.BOOKED);
-		booking.getExtension().removeIf(e -> e.getUrl().equals(AppointmentLedgerGuard.EXT_HOLD_EXPIRES)
+		booking.getExtension().removeIf(e -> e.getUrl().equals(AppointmentTerms.EXT_HOLD_EXPIRES)
 				|| e.getUrl().equals(EXT_FREE_PLACES));
 		if (!booking.getIdElement().hasIdPart()) {
 			return (Appointment) appointments.create(booking, request).getResource();

@@ -2,6 +2,10 @@ package org.onetrip.server.scheduling;
 
 import java.time.Instant;
 import java.util.Optional;
+import org.onetrip.workflow.booking.Place;
+import org.onetrip.workflow.booking.Claims.LiveClaim;
+import org.onetrip.workflow.booking.SlotCapacity;
+import org.onetrip.workflow.booking.SlotRule;
 
 /**
  * Who holds which place in which slot: the only way an appointment gets a place. Every claim is decided
@@ -33,21 +37,10 @@ public interface SlotLedger {
 	java.util.Map<String, Utilisation> utilisation(Instant from, Instant to);
 
 	/** What the appointment holds now: nothing, a hold that has not expired, or a booked place. */
-	enum LiveClaim { NONE, HELD, BOOKED }
-
 	LiveClaim liveClaim(String appointmentId, Instant now);
 
 	/** The same per hospital and department. */
 	java.util.Map<Place, Utilisation> utilisationByPlace(Instant from, Instant to);
-
-	/** A hospital's department, as the figures group them. */
-	record Place(String hospital, String department) implements Comparable<Place> {
-		@Override
-		public int compareTo(Place other) {
-			int byHospital = hospital.compareTo(other.hospital);
-			return byHospital != 0 ? byHospital : department.compareTo(other.department);
-		}
-	}
 
 	record Utilisation(long places, long taken) {
 		public double ratio() {

@@ -1,7 +1,6 @@
 package org.onetrip.server.terminology;
 
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.validation.JpaValidationSupportChain;
 import org.onetrip.server.OneTripProperties;
 import org.onetrip.terminology.exam.DuplicateExamRule;
@@ -33,11 +32,9 @@ public class ExamTerminologyConfiguration {
 		return new DuplicateExamRule(examTerminology);
 	}
 
-	/** On the storage interceptors, so a ConceptMap written from inside OneTrip obeys the same check. */
+	/** A workflow handler, so a ConceptMap written from inside OneTrip obeys the same check. */
 	@Bean
-	public LiveCodeMaps liveCodeMaps(ExamTerminology examTerminology, Region region, IInterceptorService storageInterceptors) {
-		LiveCodeMaps liveCodeMaps = new LiveCodeMaps(examTerminology, region);
-		storageInterceptors.registerInterceptor(liveCodeMaps);
-		return liveCodeMaps;
+	public LiveCodeMaps liveCodeMaps(ExamTerminology examTerminology, Region region) {
+		return new LiveCodeMaps(examTerminology, region);
 	}
 }

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.onetrip.server.FhirHttp;
 import org.onetrip.server.ServerTest;
 import org.onetrip.server.scheduling.BookingRace;
+import org.onetrip.workflow.referral.ReferralCategory;
 
 /** A referral from one hospital to another: answered through its Task, booked once, completed by its results. */
 class ReferralWorkflowTest extends ServerTest {
@@ -110,6 +111,24 @@ class ReferralWorkflowTest extends ServerTest {
 		assertThat(fhir.put("/Appointment/" + cancelled.getIdElement().getIdPart(), cancelled).status()).isEqualTo(200);
 		assertThat(referralTask(referral).getStatus()).isEqualTo(Task.TaskStatus.ACCEPTED);
 		assertThat(fhir.post("/Appointment", against(BookingRace.slot(fhir, 5, Duration.ofDays(2)), referral)).status()).isEqualTo(201);
+	}
+
+	@Test
+	void aHoldAgainstAReferralLapsesWithTheRegionsDefaultHoldAndTheReferralTakesAnotherBooking() {
+		String referral = referral("Organization/hospital-b", "Organization/hospital-a", ReferralCategory.OUTPATIENT_VISIT);
+		assertThat(answer(referralTask(referral), Task.TaskStatus.ACCEPTED, null).status()).isEqualTo(200);
+		Appointment hold = against(BookingRace.slot(fhir, 5, Duration.ofDays(2)), referral).setStatus(Appointment.AppointmentStatus.PENDING);
+		assertThat(fhir.post("/Appointment", hold).status()).as("a hold naming no expiry").isEqualTo(201);
+		assertThat(fhir.post("/Appointment", against(BookingRace.slot(fhir, 5, Duration.ofDays(2)), referral)).status())
+				.as("the hold keeps the referral").isEqualTo(409);
+
+		// The same rule as the slot ledger's: the default hold (10 minutes) from when the hold was written.
+		try (var later = clock.movedOn(Duration.ofMinutes(11))) {
+			FhirHttp.Response booked = fhir.post("/Appointment", against(BookingRace.slot(fhir, 5, Duration.ofDays(2)), referral));
+			assertThat(booked.status()).isEqualTo(201);
+			assertThat(referralTask(referral).getOutput()).extracting(o -> ((Reference) o.getValue()).getReference())
+					.contains("Appointment/" + booked.as(Appointment.class).getIdElement().getIdPart());
+		}
 	}
 
 	@Test

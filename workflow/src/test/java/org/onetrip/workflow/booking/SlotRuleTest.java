@@ -1,4 +1,4 @@
-package org.onetrip.server.scheduling;
+package org.onetrip.workflow.booking;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,9 +1,8 @@
-package org.onetrip.server.referral;
+package org.onetrip.workflow.referral;
 
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.hl7.fhir.r4.model.Task;
 
 /**
  * Where a referral from one hospital to another stands, and the one place that says which step may follow
@@ -11,31 +10,32 @@ import org.hl7.fhir.r4.model.Task;
  */
 public enum ReferralState {
 	/** Sent by the referring hospital; the receiving hospital has not answered. */
-	REQUESTED(Task.TaskStatus.REQUESTED),
+	REQUESTED("requested"),
 	/** The receiving hospital takes the patient: a booking may now be made against the referral. */
-	ACCEPTED(Task.TaskStatus.ACCEPTED),
+	ACCEPTED("accepted"),
 	/** The receiving hospital declined (with a reason); nothing can be booked against it. */
-	REJECTED(Task.TaskStatus.REJECTED),
+	REJECTED("rejected"),
 	/** An appointment is booked against it (exactly one at a time). */
-	BOOKED(Task.TaskStatus.INPROGRESS),
+	BOOKED("in-progress"),
 	/** The visit took place, or the referred exam's report is final; follow-up visits may be booked against it. */
-	COMPLETED(Task.TaskStatus.COMPLETED),
+	COMPLETED("completed"),
 	/** Withdrawn by the referring hospital (Task cancelled, or the ServiceRequest revoked). */
-	CANCELLED(Task.TaskStatus.CANCELLED);
+	CANCELLED("cancelled");
 
-	private final Task.TaskStatus taskStatus;
+	private final String taskStatus;
 
-	ReferralState(Task.TaskStatus taskStatus) {
+	ReferralState(String taskStatus) {
 		this.taskStatus = taskStatus;
 	}
 
-	public Task.TaskStatus taskStatus() {
+	/** The FHIR Task.status code that shows this state. */
+	public String taskStatus() {
 		return taskStatus;
 	}
 
-	public static Optional<ReferralState> ofTaskStatus(Task.TaskStatus status) {
+	public static Optional<ReferralState> ofTaskStatus(String code) {
 		for (ReferralState state : values()) {
-			if (state.taskStatus == status) {
+			if (state.taskStatus.equals(code)) {
 				return Optional.of(state);
 			}
 		}

@@ -1,7 +1,6 @@
-package org.onetrip.server.referral;
+package org.onetrip.workflow.referral;
 
 import java.util.Optional;
-import org.hl7.fhir.r4.model.ServiceRequest;
 
 /** What a referral asks the other hospital for; ServiceRequest.category under {@link #SYSTEM}. */
 public enum ReferralCategory {
@@ -22,11 +21,9 @@ public enum ReferralCategory {
 		return code;
 	}
 
-	/** The category the request names; an unnamed one is an outpatient visit, the commonest referral. */
-	public static ReferralCategory of(ServiceRequest request) {
-		return request.getCategory().stream().flatMap(c -> c.getCoding().stream())
-				.filter(c -> SYSTEM.equals(c.getSystem()))
-				.map(c -> byCode(c.getCode())).flatMap(Optional::stream)
+	/** The first category among the codes a request names under {@link #SYSTEM}; none is an outpatient visit, the commonest referral. */
+	public static ReferralCategory ofCodes(java.util.List<String> codesUnderSystem) {
+		return codesUnderSystem.stream().map(ReferralCategory::byCode).flatMap(Optional::stream)
 				.findFirst().orElse(OUTPATIENT_VISIT);
 	}
 

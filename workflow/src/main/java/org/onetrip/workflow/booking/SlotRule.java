@@ -1,4 +1,4 @@
-package org.onetrip.server.scheduling;
+package org.onetrip.workflow.booking;
 
 import java.time.Instant;
 
@@ -23,11 +23,6 @@ public final class SlotRule {
 
 	private SlotRule() {}
 
-	/**
-	 * @param activeClaims bookings and unexpired holds on the slot
-	 * @param reservedInUse how many of those sit on reserved places
-	 * @param referral the claim carries a referral from a primary-level institution
-	 */
 	/**
 	 * How many more appointments this caller could book in the slot now: what {@link #decide} would grant, counted.
 	 * Without a qualifying referral the places kept for referrals do not count until their reservation ends.

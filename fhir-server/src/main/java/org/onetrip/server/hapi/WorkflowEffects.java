@@ -1,0 +1,67 @@
+package org.onetrip.server.hapi;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import java.util.ArrayList;
+import java.util.List;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+/**
+ * What the handlers of one write ask for beyond their own ledger rows: FHIR resources to write in the same
+ * transaction (applied in the order asked, after every handler of the write has run, so a later handler's refusal
+ * writes nothing), and actions to run only once the transaction has committed. The pipeline's own writes come back
+ * through the pipeline like any other; a handler recognises its own effect by the state its ledger already holds, not
+ * by a flag.
+ */
+public final class WorkflowEffects {
+
+	private final List<IBaseResource> writes = new ArrayList<>();
+	private final List<Runnable> afterCommit = new ArrayList<>();
+
+	/**
+	 * Writes the resource at its id (created if new, else updated), or creates it with a server-assigned id when it has
+	 * none. A handler that must know the id beforehand (to record it in its ledger) assigns one.
+	 */
+	public void write(IBaseResource resource) {
+		writes.add(resource);
+	}
+
+	/** Runs after the write's transaction commits; never if it rolls back. */
+	public void afterCommit(Runnable action) {
+		afterCommit.add(action);
+	}
+
+	boolean isEmpty() {
+		return writes.isEmpty() && afterCommit.isEmpty();
+	}
+
+	void apply(DaoRegistry daos) {
+		for (IBaseResource resource : writes) {
+			var dao = daos.getResourceDao(resource.fhirType());
+			if (resource.getIdElement().hasIdPart()) {
+				dao.update(resource, new SystemRequestDetails());
+			} else {
+				dao.create(resource, new SystemRequestDetails());
+			}
+		}
+		for (Runnable action : afterCommit) {
+			runAfterCommit(action);
+		}
+	}
+
+	/** Outside a Spring transaction (never on a HAPI write path) the action runs at once. */
+	private static void runAfterCommit(Runnable action) {
+		if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+			action.run();
+			return;
+		}
+		TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+			@Override
+			public void afterCommit() {
+				action.run();
+			}
+		});
+	}
+}
