@@ -2,6 +2,9 @@ package org.onetrip.server.audit;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
@@ -13,6 +16,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -31,15 +35,20 @@ import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Writes AuditEvents, in their own transactions and off the request thread: a request that fails or rolls
- * back still leaves its AuditEvent, and a reader is not slowed by the writing. Records wait in memory at most
- * a flush interval; on shutdown the queue is drained; an AuditEvent the store refuses is written again with its
- * references as plain identifiers, and one that cannot be stored at all goes to the log at ERROR, whole.
+ * Writes AuditEvents without slowing or failing the request they describe, and without losing one. The request
+ * thread only appends the record to the outbox table OT_AUDIT_OUTBOX (one small insert, committed); a writer thread
+ * turns outbox rows into AuditEvents, up to 200 in one transaction that also deletes their rows, so each row becomes
+ * exactly one AuditEvent, whichever OneTrip instance on the database takes it ({@code FOR UPDATE SKIP LOCKED}).
+ * Rows left at shutdown or by a crash are written after the next start. While the database is away the records wait
+ * in memory and go to the outbox when it is back. An AuditEvent the store refuses is written again with its
+ * references as plain identifiers; one that cannot be stored at all goes to the log at ERROR, whole.
  */
 public class AuditTrail implements DisposableBean {
 
 	private static final Logger log = LoggerFactory.getLogger(AuditTrail.class);
 	private static final int BATCH = 200;
+	/** How often the writer looks for rows other instances appended, when this one appended none. */
+	private static final long IDLE_POLL_MS = 1_000;
 	static final String DCM = "http://dicom.nema.org/resources/ontology/DCM";
 
 	private final DaoRegistry daoRegistry;
@@ -47,7 +56,10 @@ public class AuditTrail implements DisposableBean {
 	private final TransactionTemplate ownTransaction;
 	private final JdbcTemplate jdbc;
 	private final MeterRegistry meters;
-	private final BlockingQueue<AuditRecord> queue = new LinkedBlockingQueue<>(100_000);
+	private final ObjectMapper json = JsonMapper.builder().findAndAddModules().build();
+	/** Records whose outbox insert failed (the database is away): appended again by the writer. */
+	private final BlockingQueue<AuditRecord> waitingForDatabase = new LinkedBlockingQueue<>(100_000);
+	private final Semaphore appended = new Semaphore(0);
 	private final Thread writer;
 	private volatile boolean running = true;
 
@@ -59,6 +71,7 @@ public class AuditTrail implements DisposableBean {
 		this.meters = meters;
 		this.ownTransaction = new TransactionTemplate(transactions);
 		this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+		jdbc.execute("CREATE TABLE IF NOT EXISTS OT_AUDIT_OUTBOX (ID BIGSERIAL PRIMARY KEY, RECORD TEXT NOT NULL)");
 		this.writer = new Thread(this::writeLoop, "onetrip-audit");
 		this.writer.setDaemon(true);
 		this.writer.start();
@@ -67,68 +80,136 @@ public class AuditTrail implements DisposableBean {
 	public void record(AuditRecord record) {
 		Counter.builder("onetrip.audit.events").description("AuditEvents recorded, by kind and outcome")
 				.tag("kind", record.kind()).tag("outcome", record.succeeded() ? "success" : "failure").register(meters).increment();
-		if (!queue.offer(record)) {
-			// The store is far behind: write this one here rather than drop it.
-			store(List.of(record));
+		try {
+			append(record);
+		} catch (RuntimeException databaseAway) {
+			if (!waitingForDatabase.offer(record)) {
+				log.error("Audit record not kept (the database is away and 100,000 records already wait): {}", record);
+			}
+		}
+		appended.release();
+	}
+
+	private void append(AuditRecord record) {
+		try {
+			jdbc.update("INSERT INTO OT_AUDIT_OUTBOX (RECORD) VALUES (?)", json.writeValueAsString(record));
+		} catch (JsonProcessingException e) {
+			throw new IllegalStateException("audit record not serialisable: " + record, e);
 		}
 	}
 
 	private void writeLoop() {
-		List<AuditRecord> batch = new ArrayList<>();
-		while (running || !queue.isEmpty()) {
+		while (running) {
 			try {
-				AuditRecord first = queue.poll(200, TimeUnit.MILLISECONDS);
-				if (first == null) {
-					continue;
+				appendWaiting();
+				if (writeBatch() < BATCH) {
+					appended.tryAcquire(IDLE_POLL_MS, TimeUnit.MILLISECONDS);
+					appended.drainPermits();
 				}
-				batch.add(first);
-				queue.drainTo(batch, BATCH - 1);
-				store(batch);
-				batch.clear();
 			} catch (InterruptedException e) {
 				running = false;
 			} catch (RuntimeException e) {
-				log.error("Audit writer round failed: {}", e.toString());
+				log.error("Audit writer round failed (retried in a second): {}", e.toString());
+				pause();
 			}
 		}
 	}
 
-	private void store(List<AuditRecord> records) {
+	private void appendWaiting() {
+		AuditRecord record;
+		while ((record = waitingForDatabase.peek()) != null) {
+			append(record);
+			waitingForDatabase.poll();
+		}
+	}
+
+	private record OutboxRow(long id, AuditRecord record) {}
+
+	/** Writes the oldest unclaimed rows; returns how many it took. */
+	private int writeBatch() {
+		List<OutboxRow> rows;
 		try {
-			Predicate<String> stored = storedAmong(records);
-			ownTransaction.executeWithoutResult(tx -> records.forEach(record -> create(auditEvent(record, stored))));
+			rows = ownTransaction.execute(tx -> {
+				List<OutboxRow> claimed = claim("SELECT ID, RECORD FROM OT_AUDIT_OUTBOX ORDER BY ID LIMIT " + BATCH
+						+ " FOR UPDATE SKIP LOCKED");
+				if (!claimed.isEmpty()) {
+					Predicate<String> stored = storedAmong(claimed.stream().map(OutboxRow::record).toList());
+					claimed.forEach(row -> create(auditEvent(row.record(), stored)));
+					delete(claimed);
+				}
+				return claimed;
+			});
 		} catch (RuntimeException batchFailed) {
-			// One of them was refused: store each on its own (fresh resources: HAPI marked the first ones with ids).
-			for (AuditRecord record : records) {
-				storeOne(record);
-			}
+			// One of them was refused (or the database went away): each on its own, in a transaction of its own.
+			log.warn("A batch of AuditEvents was refused ({}); storing them one by one", batchFailed.toString());
+			List<Long> ids = jdbc.queryForList("SELECT ID FROM OT_AUDIT_OUTBOX ORDER BY ID LIMIT " + BATCH, Long.class);
+			ids.forEach(this::writeOne);
+			return ids.size();
+		}
+		return rows.size();
+	}
+
+	private List<OutboxRow> claim(String sql, Object... arguments) {
+		return jdbc.query(sql, (rs, i) -> new OutboxRow(rs.getLong(1), parse(rs.getString(2))), arguments);
+	}
+
+	private AuditRecord parse(String record) {
+		try {
+			return json.readValue(record, AuditRecord.class);
+		} catch (JsonProcessingException e) {
+			throw new IllegalStateException("unreadable audit outbox row: " + record, e);
 		}
 	}
 
-	private void storeOne(AuditRecord record) {
-		AuditEvent event;
-		try {
-			event = auditEvent(record);
-		} catch (RuntimeException e) {
-			log.error("AuditEvent could not be built ({}): {}", e, record);
+	private void delete(List<OutboxRow> rows) {
+		jdbc.update("DELETE FROM OT_AUDIT_OUTBOX WHERE ID = ANY(?)", (Object) rows.stream().map(OutboxRow::id).toArray(Long[]::new));
+	}
+
+	/**
+	 * One row: its AuditEvent as it is, else with its references as identifiers (a record of a failed or deleted write
+	 * may point at nothing), else the row goes to the log whole and is deleted, so it cannot block the ones after it.
+	 */
+	private void writeOne(long id) {
+		if (writeOne(id, record -> auditEvent(record))) {
 			return;
 		}
-		try {
-			ownTransaction.executeWithoutResult(tx -> create(event));
-		} catch (RuntimeException refused) {
-			// A record of a failed or deleted write may point at nothing: keep the references as identifiers.
+		if (writeOne(id, record -> {
 			AuditEvent logical = auditEvent(record);
 			logical.getEntity().forEach(entity -> {
 				if (entity.getWhat().hasReference()) {
 					entity.setWhat(logical(entity.getWhat().getReference()));
 				}
 			});
-			try {
-				ownTransaction.executeWithoutResult(tx -> create(logical));
-			} catch (RuntimeException e) {
-				log.error("AuditEvent not stored ({}; first refusal: {}): {}", e.getMessage(), refused.getMessage(),
-						daoRegistry.getSystemDao().getContext().newJsonParser().encodeResourceToString(logical));
-			}
+			return logical;
+		})) {
+			return;
+		}
+		ownTransaction.executeWithoutResult(tx -> claim("SELECT ID, RECORD FROM OT_AUDIT_OUTBOX WHERE ID = ? FOR UPDATE SKIP LOCKED", id)
+				.forEach(row -> {
+					log.error("AuditEvent not stored, written here instead: {}", row.record());
+					delete(List.of(row));
+				}));
+	}
+
+	private boolean writeOne(long id, java.util.function.Function<AuditRecord, AuditEvent> event) {
+		try {
+			ownTransaction.executeWithoutResult(tx -> claim("SELECT ID, RECORD FROM OT_AUDIT_OUTBOX WHERE ID = ? FOR UPDATE SKIP LOCKED", id)
+					.forEach(row -> {
+						create(event.apply(row.record()));
+						delete(List.of(row));
+					}));
+			return true;
+		} catch (RuntimeException refused) {
+			log.warn("AuditEvent of outbox row {} refused: {}", id, refused.toString());
+			return false;
+		}
+	}
+
+	private void pause() {
+		try {
+			Thread.sleep(IDLE_POLL_MS);
+		} catch (InterruptedException e) {
+			running = false;
 		}
 	}
 
@@ -260,9 +341,14 @@ public class AuditTrail implements DisposableBean {
 		};
 	}
 
+	/** Stops after the batch in hand: what is still in the outbox is written after the next start. */
 	@Override
 	public void destroy() throws InterruptedException {
 		running = false;
-		writer.join(30_000);
+		appended.release();
+		writer.join(10_000);
+		if (!waitingForDatabase.isEmpty()) {
+			log.error("{} audit records were waiting for the database at shutdown: {}", waitingForDatabase.size(), waitingForDatabase);
+		}
 	}
 }

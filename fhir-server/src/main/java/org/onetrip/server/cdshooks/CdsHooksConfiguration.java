@@ -4,6 +4,7 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 import org.onetrip.server.hapi.FhirServerContribution;
 import org.onetrip.server.priorexam.DuplicateExamCheck;
 import org.onetrip.server.identity.PersonResolver;
@@ -25,9 +26,9 @@ public class CdsHooksConfiguration {
 
 	@Bean
 	public DuplicateExamHookService duplicateExamHookService(PersonResolver persons, DuplicateExamCheck check,
-			ExamTerminology terminology, ReminderLedger ledger, RegionDirectory directory, FhirContext fhirContext) {
+			ExamTerminology terminology, ReminderLedger ledger, RegionDirectory directory, FhirContext fhirContext, Clock clock) {
 		return new DuplicateExamHookService(persons, check, new DuplicateExamCards(terminology, directory), ledger,
-				directory, fhirContext);
+				directory, fhirContext, clock);
 	}
 
 	@Bean

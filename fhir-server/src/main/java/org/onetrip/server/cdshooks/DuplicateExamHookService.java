@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashSet;
@@ -37,21 +38,23 @@ public class DuplicateExamHookService {
 	private final ReminderLedger ledger;
 	private final RegionDirectory directory;
 	private final FhirContext fhirContext;
+	private final Clock clock;
 	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
 	public DuplicateExamHookService(PersonResolver persons, DuplicateExamCheck check, DuplicateExamCards cards,
-			ReminderLedger ledger, RegionDirectory directory, FhirContext fhirContext) {
+			ReminderLedger ledger, RegionDirectory directory, FhirContext fhirContext, Clock clock) {
 		this.persons = persons;
 		this.check = check;
 		this.cards = cards;
 		this.ledger = ledger;
 		this.directory = directory;
 		this.fhirContext = fhirContext;
+		this.clock = clock;
 	}
 
 	/** @param ownFhirBase OneTrip's FHIR base as this caller reaches it */
 	public List<DuplicateExamCards.IssuedCard> call(String serviceId, CdsHookRequest request, String ownFhirBase) {
-		Instant now = Instant.now();
+		Instant now = clock.instant();
 		Set<String> person = person(request, ownFhirBase);
 		String userHospital = directory.hospitalOf(request.userId()).map(Hospital::key).orElse(null);
 		List<DuplicateExamCheck.OrderCheck> checks = check.check(person, request.orders(), userHospital, now);

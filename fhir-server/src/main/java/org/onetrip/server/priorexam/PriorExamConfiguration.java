@@ -85,8 +85,8 @@ public class PriorExamConfiguration {
 
 	@Bean
 	public FhirServerContribution priorExamOperations(DuplicateExamCheck check, PersonResolver persons,
-			PriorExamIndex index, ExamTerminology terminology, RegionDirectory directory, DaoRegistry daoRegistry) {
+			PriorExamIndex index, ExamTerminology terminology, RegionDirectory directory, DaoRegistry daoRegistry, Clock clock) {
 		return FhirServerContribution.provider(new PriorExamOperations(check, persons, index, terminology, directory,
-				daoRegistry.getResourceDao(org.hl7.fhir.r4.model.ServiceRequest.class)));
+				daoRegistry.getResourceDao(org.hl7.fhir.r4.model.ServiceRequest.class), clock));
 	}
 }

@@ -9,6 +9,7 @@ import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -51,10 +52,13 @@ public class PriorExamOperations {
 	private final RegionDirectory directory;
 	private final FindingText text;
 	private final IFhirResourceDao<ServiceRequest> serviceRequests;
+	private final Clock clock;
 
 	public PriorExamOperations(DuplicateExamCheck check, PersonResolver persons, PriorExamIndex index,
-			ExamTerminology terminology, RegionDirectory directory, IFhirResourceDao<ServiceRequest> serviceRequests) {
+			ExamTerminology terminology, RegionDirectory directory, IFhirResourceDao<ServiceRequest> serviceRequests,
+			Clock clock) {
 		this.serviceRequests = serviceRequests;
+		this.clock = clock;
 		this.check = check;
 		this.persons = persons;
 		this.index = index;
@@ -88,7 +92,7 @@ public class PriorExamOperations {
 		for (ServiceRequest request : requests) {
 			person.addAll(personOfSubject(request.getSubject()));
 		}
-		return answer(check.check(person, requests, null, Instant.now()), requestDetails);
+		return answer(check.check(person, requests, null, clock.instant()), requestDetails);
 	}
 
 	/** A stored order, checked as if it were placed now (it is never its own prior exam). */
@@ -96,7 +100,7 @@ public class PriorExamOperations {
 	public Parameters duplicateCheckStored(@IdParam IdType id, RequestDetails requestDetails) {
 		ServiceRequest order = serviceRequests.read(id.toUnqualifiedVersionless(), new SystemRequestDetails());
 		Set<String> person = personOfSubject(order.getSubject());
-		return answer(check.check(person, List.of(order), null, Instant.now()), requestDetails);
+		return answer(check.check(person, List.of(order), null, clock.instant()), requestDetails);
 	}
 
 	private Set<String> personOfSubject(Reference subject) {
@@ -125,7 +129,7 @@ public class PriorExamOperations {
 			throw new ResourceNotFoundException("Patient/" + patientId.getIdPart() + " does not exist");
 		}
 		Instant from = since != null && since.getValue() != null ? since.getValue().toInstant()
-				: Instant.now().minus(365, ChronoUnit.DAYS);
+				: clock.instant().minus(365, ChronoUnit.DAYS);
 		List<PriorExam> exams = index.findByPatients(person, from);
 		if (code != null && code.getValue() != null) {
 			ExamType type = terminology.type(List.of(new ExamCode(code.getSystem() == null ? ExamCatalogue.SYSTEM : code.getSystem(),
@@ -146,7 +150,7 @@ public class PriorExamOperations {
 
 	private Parameters answer(List<DuplicateExamCheck.OrderCheck> checks, RequestDetails requestDetails) {
 		Parameters out = new Parameters();
-		Instant now = Instant.now();
+		Instant now = clock.instant();
 		for (DuplicateExamCheck.OrderCheck c : checks) {
 			ParametersParameterComponent order = out.addParameter().setName("order");
 			if (c.order().getIdElement().hasIdPart()) {

@@ -15,6 +15,7 @@ import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
+import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -49,15 +50,17 @@ public class CheckInOperations {
 	private final RegionDirectory directory;
 	private final DaoRegistry daoRegistry;
 	private final ZoneId zone;
+	private final Clock clock;
 
 	public CheckInOperations(HealthCards cards, PersonResolver persons, RegistrationLedger ledger, RegionDirectory directory,
-			DaoRegistry daoRegistry, ZoneId zone) {
+			DaoRegistry daoRegistry, ZoneId zone, Clock clock) {
 		this.cards = cards;
 		this.persons = persons;
 		this.ledger = ledger;
 		this.directory = directory;
 		this.daoRegistry = daoRegistry;
 		this.zone = zone;
+		this.clock = clock;
 	}
 
 	@Operation(name = "$check-in", type = Appointment.class, idempotent = false)
@@ -82,7 +85,7 @@ public class CheckInOperations {
 		String hospital = directory.hospitalOf(organization.getValue()).map(h -> h.key()).orElseThrow(() ->
 				new InvalidRequestException("$check-in: 'organization' " + organization.getValue() + " is not a hospital of the region"));
 		Set<String> person = personOf(token);
-		LocalDate today = LocalDate.now(zone);
+		LocalDate today = LocalDate.ofInstant(clock.instant(), zone);
 		List<Appointment> todays = new ArrayList<>();
 		for (String patientId : person) {
 			SearchParameterMap search = SearchParameterMap.newSynchronous()
@@ -112,7 +115,7 @@ public class CheckInOperations {
 		switch (appointment.getStatus()) {
 			case BOOKED -> {
 				LocalDate day = appointment.hasStart() ? LocalDate.ofInstant(appointment.getStart().toInstant(), zone) : null;
-				if (day != null && !day.equals(LocalDate.now(zone))) {
+				if (day != null && !day.equals(LocalDate.ofInstant(clock.instant(), zone))) {
 					throw new ResourceVersionConflictException("Appointment/" + id + " is on " + day + ", not today");
 				}
 				Appointment arrived = appointment.copy();

@@ -39,7 +39,8 @@ public class RegistrationConfiguration {
 
 	@Bean
 	public FhirServerContribution checkInOperations(HealthCards cards, PersonResolver persons, RegistrationLedger ledger,
-			RegionDirectory directory, DaoRegistry daoRegistry, Rosters rosters) {
-		return FhirServerContribution.provider(new CheckInOperations(cards, persons, ledger, directory, daoRegistry, rosters.zone()));
+			RegionDirectory directory, DaoRegistry daoRegistry, Rosters rosters, Clock clock) {
+		return FhirServerContribution.provider(new CheckInOperations(cards, persons, ledger, directory, daoRegistry,
+				rosters.zone(), clock));
 	}
 }

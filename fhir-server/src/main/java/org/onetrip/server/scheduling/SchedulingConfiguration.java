@@ -72,8 +72,8 @@ public class SchedulingConfiguration {
 	}
 
 	@Bean
-	public FhirServerContribution schedulingOperations(DaoRegistry daoRegistry, SlotLedger ledger,
-			@Value("${onetrip.scheduling.hold:PT10M}") Duration hold, RegionDirectory directory) {
-		return FhirServerContribution.provider(new SchedulingOperations(daoRegistry, ledger, hold, directory));
+	public FhirServerContribution schedulingOperations(DaoRegistry daoRegistry, SlotLedger ledger, Hold hold,
+			RegionDirectory directory, Clock clock) {
+		return FhirServerContribution.provider(new SchedulingOperations(daoRegistry, ledger, hold, directory, clock));
 	}
 }

@@ -11,11 +11,13 @@ import ca.uhn.fhir.rest.param.ParamPrefixEnum;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.Date;
 import java.util.List;
+import java.util.Optional;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.DateTimeType;
@@ -26,6 +28,7 @@ import org.hl7.fhir.r4.model.Schedule;
 import org.hl7.fhir.r4.model.Slot;
 import org.hl7.fhir.r4.model.StringType;
 import org.onetrip.server.region.RegionDirectory;
+import org.onetrip.workflow.booking.Hold;
 
 /**
  * Argonaut / IHE ITI Scheduling on top of the ledger: {@code Appointment/$find} (free slots as proposed
@@ -39,13 +42,15 @@ public class SchedulingOperations {
 
 	private final DaoRegistry daoRegistry;
 	private final SlotLedger ledger;
-	private final Duration hold;
+	private final Hold hold;
+	private final Clock clock;
 	private final PrimaryReferrals primaryReferrals;
 
-	public SchedulingOperations(DaoRegistry daoRegistry, SlotLedger ledger, Duration hold, RegionDirectory directory) {
+	public SchedulingOperations(DaoRegistry daoRegistry, SlotLedger ledger, Hold hold, RegionDirectory directory, Clock clock) {
 		this.daoRegistry = daoRegistry;
 		this.ledger = ledger;
 		this.hold = hold;
+		this.clock = clock;
 		this.primaryReferrals = new PrimaryReferrals(daoRegistry, directory);
 	}
 
@@ -65,7 +70,7 @@ public class SchedulingOperations {
 			@OperationParam(name = "referral", max = 1) StringType referral,
 			@OperationParam(name = "_count", max = 1) IntegerType count,
 			RequestDetails request) {
-		Instant from = start != null && start.getValue() != null ? start.getValue().toInstant() : Instant.now();
+		Instant from = start != null && start.getValue() != null ? start.getValue().toInstant() : clock.instant();
 		Instant to = end != null && end.getValue() != null ? end.getValue().toInstant() : from.plus(Duration.ofDays(7));
 		if (!from.isBefore(to)) {
 			throw new InvalidRequestException("$find: 'start' must be before 'end'");
@@ -84,7 +89,7 @@ public class SchedulingOperations {
 			search.add(Slot.SP_SCHEDULE, new ReferenceParam("Schedule", Schedule.SP_ACTOR, service.getValue()));
 		}
 		IFhirResourceDao<Slot> slots = daoRegistry.getResourceDao(Slot.class);
-		Instant now = Instant.now();
+		Instant now = clock.instant();
 		Bundle out = new Bundle().setType(Bundle.BundleType.SEARCHSET);
 		// Who the appointment is with: the actors of the slot's schedule (department, practitioner, location).
 		java.util.Map<String, List<Reference>> actorsOfSchedule = new java.util.HashMap<>();
@@ -126,7 +131,7 @@ public class SchedulingOperations {
 		held.setStatus(Appointment.AppointmentStatus.PENDING);
 		held.getExtension().removeIf(e -> e.getUrl().equals(AppointmentTerms.EXT_HOLD_EXPIRES)
 				|| e.getUrl().equals(EXT_FREE_PLACES));
-		held.addExtension(AppointmentTerms.EXT_HOLD_EXPIRES, new DateTimeType(Date.from(Instant.now().plus(hold))));
+		held.addExtension(AppointmentTerms.EXT_HOLD_EXPIRES, new DateTimeType(Date.from(hold.expiry(Optional.empty(), clock.instant()))));
 		return (Appointment) daoRegistry.getResourceDao(Appointment.class).create(held, request).getResource();
 	}
 

@@ -309,7 +309,10 @@ public class FhirAccessInterceptor {
 			patients.add(reference(resource));
 			return;
 		}
+		// The compartment's owners by its search parameters: an Appointment's "actor" also names its HealthcareService,
+		// Practitioner or Location, which are not patients (and an AuditEvent naming them as Patient/... is refused).
 		fhirContext.newTerser().getCompartmentOwnersForResource("Patient", resource, Set.of()).stream()
+				.filter(id -> !id.hasResourceType() || "Patient".equals(id.getResourceType()))
 				.map(id -> "Patient/" + id.getIdPart()).forEach(patients::add);
 	}
 
