@@ -4,24 +4,11 @@ import ca.uhn.fhir.context.FhirContext;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.ZoneId;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
-import org.onetrip.dicom.DicomGatewaySettings;
-import org.onetrip.dicom.DimseListener;
-import org.onetrip.dicom.FindService;
-import org.onetrip.dicom.RetrieveService;
-import org.onetrip.dicom.query.RegionalQuery;
-import org.onetrip.dicom.retrieve.StoredInstanceFiles;
-import org.onetrip.dicom.store.DicomFileStore;
-import org.onetrip.dicom.store.JdbcImagingIndex;
-import org.onetrip.dicom.store.PatientIdIssuers;
-import org.onetrip.dicom.store.StorageService;
 import org.onetrip.server.fhirstore.RestFhirStore;
 import org.onetrip.server.identity.RemotePersonResolver;
 import org.onetrip.server.storage.LocalPostgres;
@@ -34,40 +21,41 @@ import org.slf4j.LoggerFactory;
 /**
  * The DICOM gateway as its own process, next to a hospital PACS, with a OneTrip server's FHIR base URL as its view of
  * the region: DIMSE (C-ECHO, C-STORE, C-FIND, C-MOVE, C-GET) with the files and the imaging index kept here (its own
- * PostgreSQL under the data directory, {@link LocalPostgres}), Patients found or created and ImagingStudies written over FHIR REST. The same
- * classes as the in-process gateway; only the FHIR store ({@link RestFhirStore}) and the wiring differ. Images stay
- * here, so its ImagingStudies name no DICOMweb Endpoint.
+ * PostgreSQL under the data directory, {@link LocalPostgres}), Patients found or created and ImagingStudies written over
+ * FHIR REST. The same parts as the in-process gateway, put together by the same {@link GatewayAssembly}; only the FHIR
+ * store ({@link RestFhirStore}) and where associations are audited ({@code <data>/audit/dicom-associations.jsonl},
+ * since the server takes no AuditEvent over REST) differ. Images stay here, so its ImagingStudies name no DICOMweb
+ * Endpoint.
  *
- * <pre>./onetrip gateway --fhir http://onetrip.example:8080/fhir [--port 11112] [--bind 127.0.0.1] [--data ./gateway-data]
- *     [--token JWT]   (or ONETRIP_TOKEN: a region service's token, e.g. ./onetrip token --scope "system/*.cruds")</pre>
+ * <pre>./onetrip gateway --fhir http://onetrip.example:8080/fhir [--data ./gateway-data] [--region config/region.yaml]
+ *     [--exams config/exams] [--destination AE=host:port]... [--token JWT]
+ *     [--NAME value] for any onetrip.dicom.NAME setting of the server (--port 11112, --bind-address 127.0.0.1 or --bind,
+ *     --ae-title, --tls.key-store, --sync.quiet-period ...), else the environment variable ONETRIP_DICOM_NAME
+ *     (ONETRIP_DICOM_TLS_KEY_STORE_PASSWORD), as for the server
+ * ONETRIP_TOKEN instead of --token: a region service's token, e.g. ./onetrip token --scope "system/*.cruds"</pre>
  */
 public final class StandaloneGateway implements AutoCloseable {
 
 	private static final Logger log = LoggerFactory.getLogger(StandaloneGateway.class);
 
-	/** Where and what: the FHIR base, local storage, the region and exam files, the DICOM listener. */
-	public record Settings(String fhirBase, Path dataDir, Path regionFile, Path examsDir, String aeTitle,
-			InetAddress bindAddress, int port, Map<String, String> destinations, ZoneId zone, String bearerToken) {}
+	/** The FHIR base and the token shown to it, local storage, the region and exam files, the gateway's own settings. */
+	public record Settings(String fhirBase, Path dataDir, Path regionFile, Path examsDir, GatewaySettings gateway,
+			String bearerToken) {}
 
 	private final LocalPostgres postgres;
 	private final HikariDataSource dataSource;
-	private final ImagingStudySync sync;
-	private final DimseListener listener;
+	private final GatewayAssembly gateway;
 
-	private StandaloneGateway(LocalPostgres postgres, HikariDataSource dataSource, ImagingStudySync sync,
-			DimseListener listener) {
+	private StandaloneGateway(LocalPostgres postgres, HikariDataSource dataSource, GatewayAssembly gateway) {
 		this.postgres = postgres;
 		this.dataSource = dataSource;
-		this.sync = sync;
-		this.listener = listener;
+		this.gateway = gateway;
 	}
 
 	public static StandaloneGateway start(Settings settings) throws Exception {
 		Region region = RegionConfig.load(settings.regionFile());
 		ExamTerminology terminology = ExamTerminology.load(settings.examsDir(), key -> region.hospital(key).isPresent());
 		RestFhirStore store = new RestFhirStore(FhirContext.forR4(), settings.fhirBase(), settings.bearerToken());
-		FhirPatientDirectory patients = new FhirPatientDirectory(store, new RemotePersonResolver(store, region));
-		PatientIdIssuers issuers = RegionDicom.issuers(region);
 
 		Files.createDirectories(settings.dataDir());
 		LocalPostgres postgres = LocalPostgres.start(LocalPostgres.Settings.under(settings.dataDir()).withSharedBuffers("64MB"));
@@ -78,38 +66,32 @@ public final class StandaloneGateway implements AutoCloseable {
 		pool.setMaximumPoolSize(16);
 		pool.setPoolName("onetrip-gateway-index");
 		HikariDataSource dataSource = new HikariDataSource(pool);
-		JdbcImagingIndex index = new JdbcImagingIndex(dataSource, Duration.parse(DicomGatewayConfiguration.SYNC_QUIET_PERIOD),
-				Duration.ofSeconds(5), Clock.systemUTC());
-		index.createSchema();
 
-		ImagingStudySync sync = new ImagingStudySync(index, patients, ImagingStudyBuilder.over(store, terminology, settings.zone(), null),
-				store, Duration.ofSeconds(1), DicomGatewayConfiguration.SYNC_WORKERS, new SimpleMeterRegistry());
-		sync.start();
-		StorageService storage = new StorageService(new DicomFileStore(settings.dataDir().resolve("dicom")), index, patients,
-				issuers, sync::nudge);
-		// Files whose index rows were not committed when the process was last killed: they are whole, index them.
-		storage.recover(index.lastReceivedAt().map(t -> t.minus(Duration.ofMinutes(10))).orElse(java.time.Instant.EPOCH),
-				ae -> RegionDicom.callers(region).institutionOf(ae.toUpperCase(java.util.Locale.ROOT)));
-		RegionalQuery query = new RegionalQuery(index, patients, issuers, 1000);
-		DimseListener listener = new DimseListener(
-				new DicomGatewaySettings(settings.aeTitle(), settings.bindAddress(), settings.port()),
-				RegionDicom.callers(region), storage, new FindService(query),
-				new RetrieveService(query, new StoredInstanceFiles(storage.files()),
-						RegionDicom.destinations(region, settings.destinations()), settings.aeTitle(), 20_000));
-		listener.start();
-		log.info("standalone DICOM gateway {} on {}:{}, FHIR at {}, data in {}", settings.aeTitle(),
-				settings.bindAddress().getHostAddress(), listener.port(), settings.fhirBase(), settings.dataDir());
-		return new StandaloneGateway(postgres, dataSource, sync, listener);
+		GatewayAssembly gateway = GatewayAssembly.assemble(settings.gateway(), new GatewayAssembly.Host(region, terminology,
+				store, new RemotePersonResolver(store, region), dataSource, settings.dataDir().resolve("dicom"), null,
+				new SimpleMeterRegistry(), AssociationAudits.toFile(associationAuditFile(settings.dataDir()), region)));
+		// Unlike the server, which is not ready until it has recovered, this process opens its port only after.
+		gateway.recoverUnindexedFiles();
+		gateway.start();
+		GatewaySettings dicom = settings.gateway();
+		log.info("standalone DICOM gateway {} on {}:{}{}, FHIR at {}, data in {}", dicom.aeTitle(),
+				dicom.bindAddress().getHostAddress(), gateway.listener().port(), dicom.tls() == null ? "" : " (TLS)",
+				settings.fhirBase(), settings.dataDir());
+		return new StandaloneGateway(postgres, dataSource, gateway);
+	}
+
+	/** Where a gateway with this data directory records each DICOM association, a JSON line each. */
+	public static Path associationAuditFile(Path dataDir) {
+		return dataDir.resolve("audit").resolve("dicom-associations.jsonl");
 	}
 
 	public int port() {
-		return listener.port();
+		return gateway.listener().port();
 	}
 
 	@Override
 	public void close() {
-		listener.close();
-		sync.close();
+		gateway.close();
 		dataSource.close();
 		postgres.close();
 	}
@@ -131,26 +113,30 @@ public final class StandaloneGateway implements AutoCloseable {
 				}
 				destinations.put(value.substring(0, equals), value.substring(equals + 1));
 			} else {
-				options.put(name, value);
+				// --bind, the short form the README has always shown, is the server's bind-address.
+				options.put(name.equals("bind") ? "bind-address" : name, value);
 			}
 		}
 		String fhir = options.get("fhir");
 		if (fhir == null) {
 			throw new IllegalArgumentException("--fhir <OneTrip FHIR base URL> is required");
 		}
+		GatewaySettings gateway = GatewaySettings.read(
+				name -> options.containsKey(name) ? options.get(name) : System.getenv(environmentVariable(name)), destinations);
 		Settings settings = new Settings(fhir,
 				Path.of(options.getOrDefault("data", "gateway-data")),
 				Path.of(options.getOrDefault("region", "config/region.yaml")),
 				Path.of(options.getOrDefault("exams", "config/exams")),
-				options.getOrDefault("ae-title", "ONETRIP"),
-				InetAddress.getByName(options.getOrDefault("bind", "127.0.0.1")),
-				Integer.parseInt(options.getOrDefault("port", "11112")),
-				destinations,
-				options.containsKey("time-zone") ? ZoneId.of(options.get("time-zone")) : ZoneId.systemDefault(),
+				gateway,
 				// The token the gateway shows the server: --token, else ONETRIP_TOKEN (kept out of the process list).
 				options.getOrDefault("token", System.getenv("ONETRIP_TOKEN")));
-		StandaloneGateway gateway = start(settings);
-		Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "gateway-shutdown"));
+		StandaloneGateway standalone = start(settings);
+		Runtime.getRuntime().addShutdownHook(new Thread(standalone::close, "gateway-shutdown"));
 		Thread.currentThread().join();
+	}
+
+	/** The variable Spring would read a setting from: onetrip.dicom.tls.key-store -> ONETRIP_DICOM_TLS_KEY_STORE. */
+	static String environmentVariable(String setting) {
+		return ("ONETRIP_DICOM_" + setting).replace('.', '_').replace('-', '_').toUpperCase(Locale.ROOT);
 	}
 }

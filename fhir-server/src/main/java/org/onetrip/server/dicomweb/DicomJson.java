@@ -9,6 +9,9 @@ import com.pixelmed.dicom.AttributeTag;
 import com.pixelmed.dicom.DicomDictionary;
 import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.SequenceAttribute;
+import com.pixelmed.dicom.TagFromName;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -27,6 +30,10 @@ final class DicomJson {
 	private static final Set<String> BINARY = Set.of("OB", "OD", "OF", "OL", "OV", "OW", "UN");
 	private static final Set<String> INTEGER = Set.of("IS", "SL", "SS", "UL", "US", "SV", "UV");
 	private static final Set<String> DECIMAL = Set.of("DS", "FL", "FD");
+
+	private static final String RETRIEVE_URL = "00081190";
+	private static final String REFERENCED_SOP_CLASS = "00081150";
+	private static final String REFERENCED_SOP_INSTANCE = "00081155";
 
 	private final ObjectMapper json;
 
@@ -93,10 +100,67 @@ final class DicomJson {
 			ObjectNode url = json.createObjectNode();
 			url.put("vr", "UR");
 			url.putArray("Value").add(retrieveUrl);
-			elements.put("00081190", url);
+			elements.put(RETRIEVE_URL, url);
 		}
 		elements.forEach(object::set);
 		return object;
+	}
+
+	/** The metadata of a stored Part 10 file: its data set read up to the pixels, as {@link #dataSet}. */
+	ObjectNode metadata(Path file) throws IOException, DicomException {
+		AttributeList header = new AttributeList();
+		header.read(file.toFile(), TagFromName.PixelData);
+		return dataSet(header);
+	}
+
+	/** A STOW-RS Referenced SOP Sequence item: an instance stored, and where to retrieve it. */
+	ObjectNode referencedInstance(String sopClass, String sopInstance, String retrieveUrl) {
+		ObjectNode item = json.createObjectNode();
+		putString(item, REFERENCED_SOP_CLASS, "UI", sopClass);
+		putString(item, REFERENCED_SOP_INSTANCE, "UI", sopInstance);
+		putString(item, RETRIEVE_URL, "UR", retrieveUrl);
+		return item;
+	}
+
+	/** A STOW-RS Failed SOP Sequence item: the instance as far as it was understood, the reason code and why in words. */
+	ObjectNode failedInstance(String sopClass, String sopInstance, int reason, String text) {
+		ObjectNode item = json.createObjectNode();
+		if (sopClass != null && !sopClass.isEmpty()) {
+			putString(item, REFERENCED_SOP_CLASS, "UI", sopClass);
+		}
+		if (sopInstance != null && !sopInstance.isEmpty()) {
+			putString(item, REFERENCED_SOP_INSTANCE, "UI", sopInstance);
+		}
+		item.putObject("00081197").put("vr", "US").putArray("Value").add(reason);
+		// Error Comment is a command element in DIMSE; here it says why in words next to the code.
+		putString(item, "00000902", "LO", text.length() <= 64 ? text : text.substring(0, 64));
+		return item;
+	}
+
+	/**
+	 * The STOW-RS response: the study's URL when the request named one, then the Failed SOP Sequence and the
+	 * Referenced SOP Sequence, each only when it has an item.
+	 */
+	ObjectNode stowResponse(String studyUrl, ArrayNode failed, ArrayNode referenced) {
+		ObjectNode response = json.createObjectNode();
+		if (studyUrl != null) {
+			putString(response, RETRIEVE_URL, "UR", studyUrl);
+		}
+		if (!failed.isEmpty()) {
+			response.putObject("00081198").put("vr", "SQ").set("Value", failed);
+		}
+		if (!referenced.isEmpty()) {
+			response.putObject("00081199").put("vr", "SQ").set("Value", referenced);
+		}
+		return response;
+	}
+
+	ArrayNode newArray() {
+		return json.createArrayNode();
+	}
+
+	private static void putString(ObjectNode object, String tag, String vr, String value) {
+		object.putObject(tag).put("vr", vr).putArray("Value").add(value);
 	}
 
 	static String key(AttributeTag tag) {

@@ -4,16 +4,27 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * Reads a {@code multipart/related} body (RFC 2387) part by part, streaming each part's bytes to where the caller
  * wants them: a STOW-RS request can hold a whole study, which must not have to fit in memory. The delimiter is found
  * with a Knuth-Morris-Pratt matcher over the stream, so a part may contain any bytes but the delimiter itself.
+ * {@link Writer} writes such a body (WADO-RS), framed by the same delimiters.
  */
 final class MultipartRelated {
+
+	/** The media type of a DICOM part (a Part 10 file), and the {@code type} of a body of them. */
+	static final String DICOM = "application/dicom";
+
+	private static final String CRLF = "\r\n";
+	/** What follows the last part's delimiter ("--boundary--"), where another part's delimiter ends its line. */
+	private static final String CLOSE = "--";
 
 	/** The body is not a well-formed multipart body (no first delimiter, a part without a closing delimiter). */
 	static final class MalformedException extends IOException {
@@ -32,7 +43,7 @@ final class MultipartRelated {
 	/** @param in a buffered stream: it is read a byte at a time */
 	MultipartRelated(InputStream in, String boundary) {
 		this.in = in;
-		this.delimiter = ("\r\n--" + boundary).getBytes(StandardCharsets.US_ASCII);
+		this.delimiter = ascii(CRLF + dashBoundary(boundary));
 		this.fallback = new int[delimiter.length];
 		for (int i = 1, k = 0; i < delimiter.length; i++) {
 			while (k > 0 && delimiter[i] != delimiter[k]) {
@@ -107,7 +118,7 @@ final class MultipartRelated {
 	/** After a delimiter: "--" closes the body, otherwise the rest of the line (transport padding, CRLF) is skipped. */
 	private boolean afterDelimiter() throws IOException {
 		String rest = line();
-		if (rest.startsWith("--")) {
+		if (rest.startsWith(CLOSE)) {
 			finished = true;
 			return false;
 		}
@@ -130,7 +141,7 @@ final class MultipartRelated {
 			}
 			line.append((char) b);
 		}
-		if (line.toString().startsWith("--")) {
+		if (line.toString().startsWith(CLOSE)) {
 			return line.toString(); // the closing "--" without a final CRLF
 		}
 		throw new MalformedException("the body ends inside a part header");
@@ -152,5 +163,54 @@ final class MultipartRelated {
 			}
 		}
 		return null;
+	}
+
+	/** Whether a multipart media type's {@code type} parameter admits DICOM parts (absent admits anything). */
+	static boolean typeIsDicom(String mediaType) {
+		String type = parameter(mediaType, "type");
+		return type == null || type.equalsIgnoreCase(DICOM);
+	}
+
+	/** A boundary no Part 10 file will hold by chance. */
+	static String newBoundary() {
+		return "onetrip-" + UUID.randomUUID();
+	}
+
+	/** The Content-Type of a body of DICOM parts delimited by {@code boundary}. */
+	static String dicomContentType(String boundary) {
+		return "multipart/related; type=\"" + DICOM + "\"; boundary=" + boundary;
+	}
+
+	private static String dashBoundary(String boundary) {
+		return "--" + boundary;
+	}
+
+	private static byte[] ascii(String text) {
+		return text.getBytes(StandardCharsets.US_ASCII);
+	}
+
+	/** Writes a {@code multipart/related} body: each part its delimiter, its Content-Type, its bytes; then the close. */
+	static final class Writer {
+
+		private final OutputStream out;
+		private final String dashBoundary;
+
+		/** @param out a buffered stream: headers and delimiters are written in small pieces */
+		Writer(OutputStream out, String boundary) {
+			this.out = out;
+			this.dashBoundary = dashBoundary(boundary);
+		}
+
+		void part(String contentType, Path file) throws IOException {
+			out.write(ascii(dashBoundary + CRLF + "Content-Type: " + contentType + CRLF + CRLF));
+			Files.copy(file, out);
+			out.write(ascii(CRLF));
+		}
+
+		/** The closing delimiter: no part follows. */
+		void finish() throws IOException {
+			out.write(ascii(dashBoundary + CLOSE + CRLF));
+			out.flush();
+		}
 	}
 }
