@@ -49,6 +49,11 @@ public class AuditTrail implements DisposableBean {
 	private static final int BATCH = 200;
 	/** How often the writer looks for rows other instances appended, when this one appended none. */
 	private static final long IDLE_POLL_MS = 1_000;
+	/**
+	 * After a short batch, how long the writer lets records gather before the next: under load a transaction per few
+	 * records would cost more than the records; an AuditEvent appears at most this much later.
+	 */
+	private static final long GATHER_MS = 50;
 	static final String DCM = "http://dicom.nema.org/resources/ontology/DCM";
 
 	private final DaoRegistry daoRegistry;
@@ -103,7 +108,9 @@ public class AuditTrail implements DisposableBean {
 			try {
 				appendWaiting();
 				if (writeBatch() < BATCH) {
-					appended.tryAcquire(IDLE_POLL_MS, TimeUnit.MILLISECONDS);
+					if (appended.tryAcquire(IDLE_POLL_MS, TimeUnit.MILLISECONDS)) {
+						Thread.sleep(GATHER_MS);
+					}
 					appended.drainPermits();
 				}
 			} catch (InterruptedException e) {
