@@ -18,6 +18,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.hl7.fhir.r4.model.AuditEvent;
@@ -191,14 +192,12 @@ public class AuditTrail implements DisposableBean {
 		})) {
 			return;
 		}
-		ownTransaction.executeWithoutResult(tx -> claim("SELECT ID, RECORD FROM OT_AUDIT_OUTBOX WHERE ID = ? FOR UPDATE SKIP LOCKED", id)
-				.forEach(row -> {
-					log.error("AuditEvent not stored, written here instead: {}", row.record());
-					delete(List.of(row));
-				}));
+		// As text, not parsed: a row that cannot even be read must not stop the rows after it.
+		jdbc.queryForList("DELETE FROM OT_AUDIT_OUTBOX WHERE ID = ? RETURNING RECORD", String.class, id)
+				.forEach(record -> log.error("AuditEvent not stored, written here instead: {}", record));
 	}
 
-	private boolean writeOne(long id, java.util.function.Function<AuditRecord, AuditEvent> event) {
+	private boolean writeOne(long id, Function<AuditRecord, AuditEvent> event) {
 		try {
 			ownTransaction.executeWithoutResult(tx -> claim("SELECT ID, RECORD FROM OT_AUDIT_OUTBOX WHERE ID = ? FOR UPDATE SKIP LOCKED", id)
 					.forEach(row -> {

@@ -45,6 +45,21 @@ class AuditOutboxTest extends ServerTest {
 				.as("and gone from the outbox").isZero();
 	}
 
+	@Test
+	void anUnreadableRowGoesToTheLogAndDoesNotStopTheRowsAfterIt() throws Exception {
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		String subject = unique("after-garbage");
+		jdbc.update("INSERT INTO OT_AUDIT_OUTBOX (RECORD) VALUES (?)", "{\"when\": \"not a time\", " + subject);
+		AuditRecord record = new AuditRecord(Instant.parse("2026-12-01T23:59:02Z"), "rest", "R", "read", subject,
+				"hospital-a", "127.0.0.1", null, List.of(), List.of(), 200, null, false);
+		jdbc.update("INSERT INTO OT_AUDIT_OUTBOX (RECORD) VALUES (?)", JsonMapper.builder().findAndAddModules().build()
+				.writeValueAsString(record));
+
+		assertThat(awaitEvents(subject, 1)).hasSize(1);
+		assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM OT_AUDIT_OUTBOX WHERE RECORD LIKE ?", Integer.class, "%" + subject + "%"))
+				.as("the unreadable row is gone too (logged whole)").isZero();
+	}
+
 	private List<AuditEvent> awaitEvents(String subject, int wanted) throws InterruptedException {
 		long deadline = System.currentTimeMillis() + 15_000;
 		List<AuditEvent> found = List.of();
