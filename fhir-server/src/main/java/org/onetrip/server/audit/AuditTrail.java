@@ -2,6 +2,7 @@ package org.onetrip.server.audit;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -63,8 +64,10 @@ public class AuditTrail implements DisposableBean {
 	private final JdbcTemplate jdbc;
 	private final MeterRegistry meters;
 	private final ObjectMapper json = JsonMapper.builder().findAndAddModules().build();
-	/** Records whose outbox insert failed (the database is away): appended again by the writer. */
-	private final BlockingQueue<AuditRecord> waitingForDatabase = new LinkedBlockingQueue<>(100_000);
+	/** Outbox rows (JSON) whose insert failed (the database is away): appended by the writer once it is back. */
+	private final BlockingQueue<String> waitingForDatabase = new LinkedBlockingQueue<>(100_000);
+	/** Set by a failed insert, cleared by the writer's first successful one. */
+	private volatile boolean databaseAway;
 	private final Semaphore appended = new Semaphore(0);
 	private final Thread writer;
 	private volatile boolean running = true;
@@ -86,22 +89,36 @@ public class AuditTrail implements DisposableBean {
 	public void record(AuditRecord record) {
 		Counter.builder("onetrip.audit.events").description("AuditEvents recorded, by kind and outcome")
 				.tag("kind", record.kind()).tag("outcome", record.succeeded() ? "success" : "failure").register(meters).increment();
+		String row;
 		try {
-			append(record);
-		} catch (RuntimeException databaseAway) {
-			if (!waitingForDatabase.offer(record)) {
-				log.error("Audit record not kept (the database is away and 100,000 records already wait): {}", record);
+			row = json.writeValueAsString(record);
+		} catch (JsonProcessingException e) {
+			log.error("Audit record not serialisable ({}), written here instead: {}", e.getMessage(), record);
+			return;
+		}
+		// While the database is known to be away, requests do not each wait for a connection that will not come.
+		if (databaseAway) {
+			keepUntilTheDatabaseIsBack(row);
+		} else {
+			try {
+				append(row);
+			} catch (RuntimeException e) {
+				databaseAway = true;
+				keepUntilTheDatabaseIsBack(row);
 			}
 		}
 		appended.release();
 	}
 
-	private void append(AuditRecord record) {
-		try {
-			jdbc.update("INSERT INTO OT_AUDIT_OUTBOX (RECORD) VALUES (?)", json.writeValueAsString(record));
-		} catch (JsonProcessingException e) {
-			throw new IllegalStateException("audit record not serialisable: " + record, e);
+	private void keepUntilTheDatabaseIsBack(String row) {
+		if (!running || !waitingForDatabase.offer(row)) {
+			log.error("Audit record not kept ({}), written here instead: {}",
+					running ? "the database is away and 100,000 records already wait" : "shutting down", row);
 		}
+	}
+
+	private void append(String row) {
+		jdbc.update("INSERT INTO OT_AUDIT_OUTBOX (RECORD) VALUES (?)", row);
 	}
 
 	private void writeLoop() {
@@ -124,10 +141,14 @@ public class AuditTrail implements DisposableBean {
 	}
 
 	private void appendWaiting() {
-		AuditRecord record;
-		while ((record = waitingForDatabase.peek()) != null) {
-			append(record);
+		String row;
+		while ((row = waitingForDatabase.peek()) != null) {
+			append(row);
 			waitingForDatabase.poll();
+		}
+		if (databaseAway) {
+			jdbc.queryForObject("SELECT 1", Integer.class);
+			databaseAway = false;
 		}
 	}
 
@@ -165,7 +186,13 @@ public class AuditTrail implements DisposableBean {
 		try {
 			return json.readValue(record, AuditRecord.class);
 		} catch (JsonProcessingException e) {
-			throw new IllegalStateException("unreadable audit outbox row: " + record, e);
+			throw new UnreadableRow(record, e);
+		}
+	}
+
+	private static final class UnreadableRow extends RuntimeException {
+		UnreadableRow(String row, Exception cause) {
+			super("unreadable audit outbox row: " + row, cause);
 		}
 	}
 
@@ -175,13 +202,16 @@ public class AuditTrail implements DisposableBean {
 
 	/**
 	 * One row: its AuditEvent as it is, else with its references as identifiers (a record of a failed or deleted write
-	 * may point at nothing), else the row goes to the log whole and is deleted, so it cannot block the ones after it.
+	 * may point at nothing). If the store refuses both (a 4xx) or the row cannot be read, it goes to the log whole and
+	 * is deleted, so it cannot block the rows after it; any other failure (a timeout, the database away) leaves it for
+	 * the next round.
 	 */
 	private void writeOne(long id) {
-		if (writeOne(id, record -> auditEvent(record))) {
+		RuntimeException first = writeOne(id, record -> auditEvent(record));
+		if (first == null) {
 			return;
 		}
-		if (writeOne(id, record -> {
+		RuntimeException second = writeOne(id, record -> {
 			AuditEvent logical = auditEvent(record);
 			logical.getEntity().forEach(entity -> {
 				if (entity.getWhat().hasReference()) {
@@ -189,25 +219,37 @@ public class AuditTrail implements DisposableBean {
 				}
 			});
 			return logical;
-		})) {
+		});
+		if (second == null) {
 			return;
+		}
+		if (!isRefusal(first) || !isRefusal(second)) {
+			throw second;
 		}
 		// As text, not parsed: a row that cannot even be read must not stop the rows after it.
 		jdbc.queryForList("DELETE FROM OT_AUDIT_OUTBOX WHERE ID = ? RETURNING RECORD", String.class, id)
-				.forEach(record -> log.error("AuditEvent not stored, written here instead: {}", record));
+				.forEach(record -> log.error("AuditEvent not stored ({}), written here instead: {}", second.getMessage(), record));
 	}
 
-	private boolean writeOne(long id, Function<AuditRecord, AuditEvent> event) {
+	/** The store said no to this row itself (a 4xx), or the row cannot be read: trying again would change nothing. */
+	private static boolean isRefusal(RuntimeException e) {
+		return e instanceof UnreadableRow
+				|| e instanceof BaseServerResponseException refused && refused.getStatusCode() >= 400 && refused.getStatusCode() < 500;
+	}
+
+	/** @return null when written, else why not */
+	private RuntimeException writeOne(long id, Function<AuditRecord, AuditEvent> event) {
 		try {
 			ownTransaction.executeWithoutResult(tx -> claim("SELECT ID, RECORD FROM OT_AUDIT_OUTBOX WHERE ID = ? FOR UPDATE SKIP LOCKED", id)
 					.forEach(row -> {
 						create(event.apply(row.record()));
 						delete(List.of(row));
 					}));
-			return true;
+			return null;
 		} catch (RuntimeException refused) {
-			log.warn("AuditEvent of outbox row {} refused: {}", id, refused.toString());
-			return false;
+			log.warn("AuditEvent of outbox row {} not written: {}", id, refused.toString());
+			return refused instanceof org.springframework.transaction.TransactionSystemException
+					&& refused.getCause() instanceof RuntimeException cause ? cause : refused;
 		}
 	}
 
@@ -354,7 +396,8 @@ public class AuditTrail implements DisposableBean {
 		appended.release();
 		writer.join(10_000);
 		if (!waitingForDatabase.isEmpty()) {
-			log.error("{} audit records were waiting for the database at shutdown: {}", waitingForDatabase.size(), waitingForDatabase);
+			log.error("{} audit records were waiting for the database at shutdown, written here instead: {}",
+					waitingForDatabase.size(), waitingForDatabase);
 		}
 	}
 }

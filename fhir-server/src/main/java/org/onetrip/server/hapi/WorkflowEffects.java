@@ -4,6 +4,7 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
@@ -25,7 +26,23 @@ public final class WorkflowEffects {
 	 * none. A handler that must know the id beforehand (to record it in its ledger) assigns one.
 	 */
 	public void write(IBaseResource resource) {
-		writes.add(resource);
+		Optional<IBaseResource> queued = queued(resource.fhirType(), resource.getIdElement().getIdPart());
+		if (queued.isPresent()) {
+			writes.set(writes.indexOf(queued.get()), resource); // one write per resource: the latest asked
+		} else {
+			writes.add(resource);
+		}
+	}
+
+	/**
+	 * The resource already asked to be written in this write, if any: a second step on it must change that one, not a
+	 * fresh read of the stored version (which the first would then overwrite, or conflict with).
+	 */
+	public Optional<IBaseResource> queued(String type, String id) {
+		if (id == null) {
+			return Optional.empty();
+		}
+		return writes.stream().filter(r -> r.fhirType().equals(type) && id.equals(r.getIdElement().getIdPart())).findFirst();
 	}
 
 	/** Runs after the write's transaction commits; never if it rolls back. */

@@ -262,7 +262,8 @@ public class ReferralWorkflow implements WorkflowHandler {
 			return;
 		}
 		move(referral, step);
-		Task task = daoRegistry.getResourceDao(Task.class).read(new IdType("Task", referral.taskId()), new SystemRequestDetails());
+		Task task = effects.queued("Task", referral.taskId()).map(Task.class::cast).orElseGet(() -> daoRegistry
+				.getResourceDao(Task.class).read(new IdType("Task", referral.taskId()), new SystemRequestDetails()));
 		task.setStatus(Task.TaskStatus.fromCode(step.next().taskStatus()));
 		task.setLastModified(Date.from(clock.instant()));
 		if (result != null) {

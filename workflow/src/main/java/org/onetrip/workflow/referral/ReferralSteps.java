@@ -66,19 +66,16 @@ public final class ReferralSteps {
 			return invalid("Task status '" + taskStatus + "' has no meaning for a referral; use accepted, rejected or cancelled");
 		}
 		ReferralState next = asked.get();
-		if (next == ReferralState.REJECTED && !hasStatusReason) {
-			return invalid("Rejecting a referral needs Task.statusReason: the referring hospital is told why");
-		}
-		if (next == referral.state()) {
-			return NOTHING;
-		}
 		if (!referral.state().hospitalMayMoveTo(next)) {
 			return conflict("The referral of ServiceRequest/" + referral.serviceRequestId() + " is "
 					+ referral.state().taskStatus() + "; it cannot become " + next.taskStatus()
 					+ (next == ReferralState.BOOKED || next == ReferralState.COMPLETED
 							? " by writing its Task (booking an Appointment or a final report does that)" : ""));
 		}
-		return new Step(next, referral.appointmentId());
+		if (next == ReferralState.REJECTED && !hasStatusReason) {
+			return invalid("Rejecting a referral needs Task.statusReason: the referring hospital is told why");
+		}
+		return next == referral.state() ? NOTHING : new Step(next, referral.appointmentId());
 	}
 
 	/**

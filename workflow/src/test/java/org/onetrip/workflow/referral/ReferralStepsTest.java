@@ -55,6 +55,9 @@ class ReferralStepsTest {
 		assertThat(booking.reason()).contains("is accepted; it cannot become in-progress by writing its Task");
 		assertThat(STEPS.taskWritten(referral(ReferralState.REJECTED, null), "ServiceRequest/sr1", "accepted", false))
 				.as("an answer is final").isInstanceOf(Refusal.class);
+		assertThat(STEPS.taskWritten(referral(ReferralState.ACCEPTED, null), "ServiceRequest/sr1", "rejected", false))
+				.as("a move that is not the hospital's to make is a conflict, reason or not")
+				.extracting(o -> ((Refusal) o).kind()).isEqualTo(Refusal.Kind.CONFLICT);
 	}
 
 	@Test
