@@ -1,5 +1,6 @@
 package org.onetrip.server.scheduling;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -21,9 +22,12 @@ public class RelationalSlotLedger implements SlotLedger {
 	private final JdbcTemplate jdbc;
 	/** Joins the caller's transaction (a FHIR write) or opens one for a direct call. */
 	private final TransactionTemplate transaction;
+	/** Whose holds have expired, where a caller gives no time of its own. */
+	private final Clock clock;
 
-	public RelationalSlotLedger(JdbcTemplate jdbc, PlatformTransactionManager transactions) {
+	public RelationalSlotLedger(JdbcTemplate jdbc, PlatformTransactionManager transactions, Clock clock) {
 		this.jdbc = jdbc;
+		this.clock = clock;
 		this.transaction = new TransactionTemplate(transactions);
 		jdbc.execute("CREATE TABLE IF NOT EXISTS OT_SLOT ("
 				+ "SLOT_ID VARCHAR(128) NOT NULL PRIMARY KEY, STARTS_AT BIGINT NOT NULL, CAPACITY INT NOT NULL, "
@@ -49,7 +53,7 @@ public class RelationalSlotLedger implements SlotLedger {
 						slot.reservedForReferrals(), slot.reservedUntil().toEpochMilli(), slot.hospital(), slot.department());
 				return;
 			}
-			int taken = counts(slot.slotId(), Instant.now())[0];
+			int taken = counts(slot.slotId(), clock.instant())[0];
 			if (slot.capacity() < taken) {
 				throw new IllegalArgumentException("slot " + slot.slotId() + " has " + taken
 						+ " appointments; its capacity cannot drop to " + slot.capacity());
@@ -124,7 +128,7 @@ public class RelationalSlotLedger implements SlotLedger {
 	@Override
 	public java.util.Map<Place, Utilisation> utilisationByPlace(Instant from, Instant to) {
 		java.util.Map<Place, Utilisation> byPlace = new java.util.TreeMap<>();
-		long now = Instant.now().toEpochMilli();
+		long now = clock.instant().toEpochMilli();
 		jdbc.query("SELECT s.HOSPITAL, s.DEPARTMENT, SUM(s.CAPACITY), SUM(COALESCE(c.TAKEN, 0)) FROM OT_SLOT s LEFT JOIN ("
 						+ "SELECT SLOT_ID, COUNT(*) AS TAKEN FROM OT_SLOT_CLAIM WHERE EXPIRES_AT IS NULL OR EXPIRES_AT > ? GROUP BY SLOT_ID"
 						+ ") c ON c.SLOT_ID = s.SLOT_ID WHERE s.STARTS_AT >= ? AND s.STARTS_AT < ? GROUP BY s.HOSPITAL, s.DEPARTMENT",

@@ -16,8 +16,8 @@ import org.springframework.transaction.PlatformTransactionManager;
 public class SchedulingConfiguration {
 
 	@Bean
-	public SlotLedger slotLedger(JdbcTemplate jdbc, PlatformTransactionManager transactions) {
-		return new RelationalSlotLedger(jdbc, transactions);
+	public SlotLedger slotLedger(JdbcTemplate jdbc, PlatformTransactionManager transactions, Clock clock) {
+		return new RelationalSlotLedger(jdbc, transactions, clock);
 	}
 
 	@Bean
@@ -43,8 +43,8 @@ public class SchedulingConfiguration {
 
 	@Bean
 	public SlotStatusSync slotStatusSync(SlotLedger ledger, DaoRegistry daoRegistry,
-			@Value("${onetrip.scheduling.slot-status-interval:PT1S}") Duration interval) {
-		return new SlotStatusSync(ledger, daoRegistry, interval);
+			@Value("${onetrip.scheduling.slot-status-interval:PT1S}") Duration interval, Clock clock) {
+		return new SlotStatusSync(ledger, daoRegistry, interval, clock);
 	}
 
 	@Bean

@@ -3,6 +3,7 @@ package org.onetrip.server.scheduling;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
@@ -38,10 +39,13 @@ public class SlotStatusSync implements DisposableBean {
 		thread.setDaemon(true);
 		return thread;
 	});
-	private volatile Instant lapsedUpTo = Instant.now();
+	private final Clock clock;
+	private volatile Instant lapsedUpTo;
 
-	public SlotStatusSync(SlotLedger ledger, DaoRegistry daoRegistry, Duration interval) {
+	public SlotStatusSync(SlotLedger ledger, DaoRegistry daoRegistry, Duration interval, Clock clock) {
 		this.ledger = ledger;
+		this.clock = clock;
+		this.lapsedUpTo = clock.instant();
 		this.daoRegistry = daoRegistry;
 		worker.scheduleWithFixedDelay(this::catchUp, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
 	}
@@ -67,7 +71,7 @@ public class SlotStatusSync implements DisposableBean {
 	/** Runs on the worker: the slots that changed, and those whose holds lapsed since the last round. */
 	void catchUp() {
 		try {
-			Instant now = Instant.now();
+			Instant now = clock.instant();
 			pending.addAll(ledger.slotsWithHoldsLapsedBetween(lapsedUpTo, now));
 			lapsedUpTo = now;
 			for (String slotId : List.copyOf(pending)) {
