@@ -1,5 +1,10 @@
 package org.onetrip.server.audit;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.time.Instant;
 import java.util.List;
 
@@ -24,7 +29,20 @@ public record AuditRecord(Instant when, String kind, String action, String subty
 		patients = List.copyOf(patients);
 	}
 
+	/** ISO-8601 times, so a file of these lines reads as it is; the outbox and a standalone gateway's file both use it. */
+	private static final ObjectMapper JSON = JsonMapper.builder().addModule(new JavaTimeModule())
+			.disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
+
 	public boolean succeeded() {
 		return failure == null && status < 400;
+	}
+
+	/** The record as one line of JSON (an audit outbox row, a line of a standalone gateway's audit file). */
+	public String toJson() throws JsonProcessingException {
+		return JSON.writeValueAsString(this);
+	}
+
+	public static AuditRecord fromJson(String json) throws JsonProcessingException {
+		return JSON.readValue(json, AuditRecord.class);
 	}
 }

@@ -4,8 +4,6 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
@@ -63,7 +61,6 @@ public class AuditTrail implements DisposableBean {
 	private final TransactionTemplate ownTransaction;
 	private final JdbcTemplate jdbc;
 	private final MeterRegistry meters;
-	private final ObjectMapper json = JsonMapper.builder().findAndAddModules().build();
 	/** Outbox rows (JSON) whose insert failed (the database is away): appended by the writer once it is back. */
 	private final BlockingQueue<String> waitingForDatabase = new LinkedBlockingQueue<>(100_000);
 	/** Set by a failed insert, cleared by the writer's first successful one. */
@@ -91,7 +88,7 @@ public class AuditTrail implements DisposableBean {
 				.tag("kind", record.kind()).tag("outcome", record.succeeded() ? "success" : "failure").register(meters).increment();
 		String row;
 		try {
-			row = json.writeValueAsString(record);
+			row = record.toJson();
 		} catch (JsonProcessingException e) {
 			log.error("Audit record not serialisable ({}), written here instead: {}", e.getMessage(), record);
 			return;
@@ -184,7 +181,7 @@ public class AuditTrail implements DisposableBean {
 
 	private AuditRecord parse(String record) {
 		try {
-			return json.readValue(record, AuditRecord.class);
+			return AuditRecord.fromJson(record);
 		} catch (JsonProcessingException e) {
 			throw new UnreadableRow(record, e);
 		}

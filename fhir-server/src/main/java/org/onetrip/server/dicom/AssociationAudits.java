@@ -1,8 +1,5 @@
 package org.onetrip.server.dicom;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -34,11 +31,9 @@ final class AssociationAudits {
 	 */
 	static AssociationAudit toFile(Path file, Region region) throws IOException {
 		Files.createDirectories(file.getParent());
-		ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
-				.disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
 		return association -> {
 			try {
-				String line = json.writeValueAsString(auditRecord(association, region)) + "\n";
+				String line = auditRecord(association, region).toJson() + "\n";
 				synchronized (AssociationAudits.class) {
 					Files.writeString(file, line, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
 				}

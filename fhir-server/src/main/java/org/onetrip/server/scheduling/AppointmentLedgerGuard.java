@@ -117,22 +117,28 @@ public class AppointmentLedgerGuard implements WorkflowHandler {
 
 	@Override
 	public void written(Write write, WorkflowEffects effects) {
+		Set<String> changedSlots = new TreeSet<>();
 		if (write.resource() instanceof Slot slot) {
 			if (!write.deleted()) {
 				define(slot);
 			}
 			if (write.kind() == Write.Kind.UPDATED) {
 				// A new capacity may fill or free the slot: its status follows.
-				statusSync.changedInThisTransaction(Set.of(write.id()));
+				changedSlots.add(write.id());
 			}
 		} else if (write.deleted()) {
-			statusSync.changedInThisTransaction(ledger.releaseAllBut(write.id(), Set.of()));
+			changedSlots.addAll(ledger.releaseAllBut(write.id(), Set.of()));
 		} else {
-			claimPlaces((Appointment) write.resource());
+			claimPlaces((Appointment) write.resource(), changedSlots);
+		}
+		if (!changedSlots.isEmpty()) {
+			// Readers of Slot resources are told once the places are really taken or given back.
+			effects.afterCommit(() -> statusSync.changed(changedSlots));
 		}
 	}
 
-	private void claimPlaces(Appointment appointment) {
+	/** Claims or gives back the appointment's places; the slots whose places changed are added to {@code changedSlots}. */
+	private void claimPlaces(Appointment appointment, Set<String> changedSlots) {
 		String id = appointment.getIdElement().getIdPart();
 		// In a fixed order, so two appointments sharing slots cannot wait on each other's locks.
 		Set<String> slotIds = new TreeSet<>();
@@ -140,10 +146,10 @@ public class AppointmentLedgerGuard implements WorkflowHandler {
 		AppointmentStatus status = AppointmentTerms.status(appointment);
 		if (!status.takesPlace()) {
 			// proposed, waitlist, cancelled, noshow, entered-in-error: no place.
-			statusSync.changedInThisTransaction(ledger.releaseAllBut(id, Set.of()));
+			changedSlots.addAll(ledger.releaseAllBut(id, Set.of()));
 			return;
 		}
-		statusSync.changedInThisTransaction(ledger.releaseAllBut(id, slotIds));
+		changedSlots.addAll(ledger.releaseAllBut(id, slotIds));
 		Instant now = clock.instant();
 		LiveClaim before = ledger.liveClaim(id, now);
 		// The write being made is the hold's "written" time: the referral's check reads it back as meta.lastUpdated.
@@ -166,7 +172,7 @@ public class AppointmentLedgerGuard implements WorkflowHandler {
 		count(place.hospital(), status.isHold() ? "held" : "booked", referral);
 		Place attemptPlace = place;
 		Claims.attemptOf(before, status).ifPresent(attempt -> attempts.granted(attemptPlace, attempt.code(), referral, now));
-		statusSync.changedInThisTransaction(slotIds);
+		changedSlots.addAll(slotIds);
 	}
 
 	/** A refused claim, early or under the lock: counted, recorded for the figures, and the 409 to throw. */

@@ -18,8 +18,6 @@ import org.hl7.fhir.r4.model.Slot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Keeps {@code Slot.status} in step with the ledger: busy when every place is taken, free again when one is
@@ -50,22 +48,9 @@ public class SlotStatusSync implements DisposableBean {
 		worker.scheduleWithFixedDelay(this::catchUp, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
 	}
 
-	/** These slots' places changed in the current transaction: look at them once it has committed. */
-	public void changedInThisTransaction(Collection<String> slotIds) {
-		if (slotIds.isEmpty()) {
-			return;
-		}
-		List<String> ids = List.copyOf(slotIds);
-		if (!TransactionSynchronizationManager.isSynchronizationActive()) {
-			pending.addAll(ids);
-			return;
-		}
-		TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-			@Override
-			public void afterCommit() {
-				pending.addAll(ids);
-			}
-		});
+	/** These slots' places changed (in a write that has committed): their status is looked at in the next round. */
+	public void changed(Collection<String> slotIds) {
+		pending.addAll(slotIds);
 	}
 
 	/** Runs on the worker: the slots that changed, and those whose holds lapsed since the last round. */
