@@ -1,5 +1,6 @@
 package org.onetrip.workflow.referral;
 
+import java.util.List;
 import java.util.Optional;
 
 /** What a referral asks the other hospital for; ServiceRequest.category under {@link #SYSTEM}. */
@@ -22,7 +23,7 @@ public enum ReferralCategory {
 	}
 
 	/** The first category among the codes a request names under {@link #SYSTEM}; none is an outpatient visit, the commonest referral. */
-	public static ReferralCategory ofCodes(java.util.List<String> codesUnderSystem) {
+	public static ReferralCategory ofCodes(List<String> codesUnderSystem) {
 		return codesUnderSystem.stream().map(ReferralCategory::byCode).flatMap(Optional::stream)
 				.findFirst().orElse(OUTPATIENT_VISIT);
 	}
