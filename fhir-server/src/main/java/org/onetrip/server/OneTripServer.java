@@ -7,7 +7,6 @@ import org.springframework.boot.autoconfigure.data.elasticsearch.ElasticsearchRe
 import org.springframework.boot.autoconfigure.elasticsearch.ElasticsearchClientAutoConfiguration;
 import org.springframework.boot.autoconfigure.elasticsearch.ElasticsearchRestClientAutoConfiguration;
 import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
-import org.springframework.boot.autoconfigure.thymeleaf.ThymeleafAutoConfiguration;
 import org.springframework.boot.autoconfigure.orm.jpa.HibernateJpaAutoConfiguration;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 
@@ -16,7 +15,8 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
  * (region, identity, ...) in their feature packages.
  */
 // HAPI builds its own EntityManagerFactory and owns its schema: Spring Boot's JPA and Flyway set-up stay off.
-// Elasticsearch and Thymeleaf are on the classpath through HAPI only; OneTrip wires its own ES client when it needs one.
+// Elasticsearch is on the classpath through HAPI only; OneTrip wires its own ES client when it needs one. Thymeleaf
+// renders the sign-in pages (signin/SignInPages).
 @SpringBootApplication(
 		exclude = {
 			HibernateJpaAutoConfiguration.class,
@@ -24,8 +24,7 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 			ElasticsearchClientAutoConfiguration.class,
 			ElasticsearchRestClientAutoConfiguration.class,
 			ElasticsearchDataAutoConfiguration.class,
-			ElasticsearchRepositoriesAutoConfiguration.class,
-			ThymeleafAutoConfiguration.class
+			ElasticsearchRepositoriesAutoConfiguration.class
 		})
 @ConfigurationPropertiesScan
 public class OneTripServer {

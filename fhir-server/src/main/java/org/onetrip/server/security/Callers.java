@@ -30,7 +30,10 @@ public final class Callers {
 	}
 
 	static Caller of(Jwt jwt) {
-		String scope = jwt.getClaimAsString("scope");
+		// One space-separated string (RFC 9068, and what OneTrip issues); a list from other issuers.
+		Object claim = jwt.getClaim("scope");
+		String scope = claim instanceof java.util.Collection<?> list ? String.join(" ", list.stream().map(String::valueOf).toList())
+				: jwt.getClaimAsString("scope");
 		List<SmartScope> scopes = SmartScope.parseAll(scope);
 		String patient = jwt.getClaimAsString(PATIENT_CLAIM);
 		SmartScope.Context context;

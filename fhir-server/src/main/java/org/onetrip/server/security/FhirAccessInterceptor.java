@@ -46,7 +46,7 @@ public class FhirAccessInterceptor {
 	/** Operations that only read, whatever their HTTP method: they need the read scope of their type. */
 	static final Set<String> READING_OPERATIONS = Set.of("$everything", "$find", "$prior-exams", "$duplicate-check",
 			"$translate", "$lookup", "$validate-code", "$expand", "$health-card-resolve", "$duplicate-exam-statistics", "$appointment-statistics",
-			"$ihe-pix", "$match", "$person", "$person-matches", "$person-relink-status", "$meta", "$validate", "$subsumes", "$closure");
+			"$ihe-pix", "$match", "$smart-launch", "$person", "$person-matches", "$person-relink-status", "$meta", "$validate", "$subsumes", "$closure");
 
 	private final FhirContext fhirContext;
 	private final Ownership ownership;

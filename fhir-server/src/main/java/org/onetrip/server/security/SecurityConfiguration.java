@@ -17,6 +17,7 @@ import org.onetrip.server.audit.AuditTrail;
 import org.onetrip.server.hapi.FhirServerContribution;
 import org.onetrip.server.identity.PersonResolver;
 import org.onetrip.server.region.RegionDirectory;
+import org.onetrip.server.signin.SmartConfigurationEndpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -28,7 +29,12 @@ import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2TokenValidator;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtClaimNames;
+import org.springframework.security.oauth2.jwt.JwtClaimValidator;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
 import org.springframework.security.oauth2.jwt.JwtValidators;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.web.SecurityFilterChain;
@@ -47,9 +53,9 @@ public class SecurityConfiguration {
 
 	private static final Logger log = LoggerFactory.getLogger(SecurityConfiguration.class);
 
-	/** Readable without a token: health, metrics, the CapabilityStatement, CDS Hooks discovery. */
+	/** Readable without a token: health, metrics, the CapabilityStatement, SMART discovery, CDS Hooks discovery. */
 	private static final String[] PUBLIC = {"/actuator/health", "/actuator/health/**", "/actuator/info", "/actuator/prometheus",
-			"/fhir/metadata", "/error"};
+			"/fhir/metadata", "/error", SmartConfigurationEndpoint.PATH, "/fhir" + SmartConfigurationEndpoint.PATH};
 
 	@Bean
 	public TokenKeys tokenKeys(OneTripProperties properties, @Value("${onetrip.security.key-file:}") String keyFile) {
@@ -60,13 +66,32 @@ public class SecurityConfiguration {
 		return dataDirectory.resolve("keys").resolve("token-signing-key.pem");
 	}
 
+	/**
+	 * Bearer tokens: signed with OneTrip's key (minted by {@code ./onetrip token}, issuer "onetrip", or issued by the
+	 * authorization server, issuer this server's address) or, when configured, by an external issuer's keys.
+	 */
 	@Bean
 	public JwtDecoder jwtDecoder(TokenKeys keys, @Value("${onetrip.security.jwk-set-uri:}") String jwkSetUri,
-			@Value("${onetrip.security.issuer:" + TokenKeys.ISSUER + "}") String issuer) {
+			@Value("${onetrip.security.issuer:" + TokenKeys.ISSUER + "}") String issuer,
+			@Value("${onetrip.security.public-url:}") String publicUrl) {
 		NimbusJwtDecoder decoder = jwkSetUri.isBlank() ? NimbusJwtDecoder.withPublicKey(keys.publicKey()).build()
 				: NimbusJwtDecoder.withJwkSetUri(jwkSetUri).build();
-		decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(JwtValidators.createDefaultWithIssuer(issuer)));
+		OAuth2TokenValidator<Jwt> issuers = jwkSetUri.isBlank() ? new JwtClaimValidator<String>(JwtClaimNames.ISS,
+				iss -> issuer.equals(iss) || ownIssuer(publicUrl).equals(iss)) : new JwtIssuerValidator(issuer);
+		decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(JwtValidators.createDefault(), issuers));
 		return new VerifiedTokenCache(decoder, java.time.Clock.systemUTC());
+	}
+
+	/** This server's issuer as its authorization server names itself: the public URL, else the address asked. */
+	private static String ownIssuer(String publicUrl) {
+		if (!publicUrl.isBlank()) {
+			return publicUrl.endsWith("/") ? publicUrl.substring(0, publicUrl.length() - 1) : publicUrl;
+		}
+		try {
+			return org.springframework.web.servlet.support.ServletUriComponentsBuilder.fromCurrentContextPath().build().toUriString();
+		} catch (IllegalStateException noRequest) {
+			return ""; // verified outside a request: only a fixed issuer can be trusted
+		}
 	}
 
 	@Bean

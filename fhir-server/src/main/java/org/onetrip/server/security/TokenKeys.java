@@ -35,6 +35,7 @@ import java.util.UUID;
 public final class TokenKeys {
 
 	public static final String ISSUER = "onetrip";
+	private static final String KEY_ID = "onetrip-local";
 
 	private final RSAPrivateCrtKey privateKey;
 	private final RSAPublicKey publicKey;
@@ -89,6 +90,12 @@ public final class TokenKeys {
 		return publicKey;
 	}
 
+	/** The key pair as a JWK, for the authorization server that signs with it (and publishes its public half). */
+	public com.nimbusds.jose.jwk.RSAKey jwk() {
+		return new com.nimbusds.jose.jwk.RSAKey.Builder(publicKey).privateKey(privateKey).keyID(KEY_ID)
+				.keyUse(com.nimbusds.jose.jwk.KeyUse.SIGNATURE).algorithm(JWSAlgorithm.RS256).build();
+	}
+
 	/**
 	 * A bearer token: {@code hospital} null for a region-level caller, {@code patient} for a patient token.
 	 */
@@ -104,7 +111,7 @@ public final class TokenKeys {
 			claims.claim(Callers.PATIENT_CLAIM, patient);
 		}
 		try {
-			SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("onetrip-local").build(), claims.build());
+			SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(KEY_ID).build(), claims.build());
 			jwt.sign(new RSASSASigner(privateKey));
 			return jwt.serialize();
 		} catch (JOSEException e) {
