@@ -13,7 +13,11 @@ import org.onetrip.server.audit.AuditTrail;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.oauth2.core.OAuth2AuthenticationException;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.server.ServletServerHttpResponse;
 import org.springframework.security.oauth2.core.OAuth2Error;
+import org.springframework.security.oauth2.core.OAuth2ErrorCodes;
+import org.springframework.security.oauth2.core.http.converter.OAuth2ErrorHttpMessageConverter;
 import org.springframework.security.oauth2.core.endpoint.OAuth2ParameterNames;
 import org.springframework.security.oauth2.server.authorization.OAuth2Authorization;
 import org.springframework.security.oauth2.server.authorization.OAuth2AuthorizationService;
@@ -23,7 +27,6 @@ import org.springframework.security.oauth2.server.authorization.authentication.O
 import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AuthorizationCodeRequestAuthenticationException;
 import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AuthorizationCodeRequestAuthenticationToken;
 import org.springframework.security.oauth2.server.authorization.web.authentication.OAuth2AccessTokenResponseAuthenticationSuccessHandler;
-import org.springframework.security.oauth2.server.authorization.web.authentication.OAuth2ErrorAuthenticationFailureHandler;
 import org.springframework.security.web.authentication.AuthenticationFailureHandler;
 import org.springframework.security.web.authentication.AuthenticationSuccessHandler;
 import org.springframework.web.util.HtmlUtils;
@@ -93,14 +96,22 @@ public class OAuthEndpointResponses {
 		}
 	}
 
-	/** A refusal at the token, revocation or introspection endpoint: audited, then the OAuth error JSON. */
+	/**
+	 * A refusal at the token, revocation or introspection endpoint: audited, then the OAuth error JSON; 401 for a client
+	 * that failed to authenticate (RFC 6749 5.2), 400 otherwise.
+	 */
 	public AuthenticationFailureHandler refused(String subtype) {
-		OAuth2ErrorAuthenticationFailureHandler json = new OAuth2ErrorAuthenticationFailureHandler();
 		return (request, response, failure) -> {
 			auditRefusal(subtype, request, failure);
-			json.onAuthenticationFailure(request, response, failure);
+			OAuth2Error error = failure instanceof OAuth2AuthenticationException oauth ? oauth.getError()
+					: new OAuth2Error(OAuth2ErrorCodes.INVALID_REQUEST, failure.getMessage(), null);
+			ServletServerHttpResponse http = new ServletServerHttpResponse(response);
+			http.setStatusCode(OAuth2ErrorCodes.INVALID_CLIENT.equals(error.getErrorCode()) ? HttpStatus.UNAUTHORIZED : HttpStatus.BAD_REQUEST);
+			ERROR_JSON.write(error, null, http);
 		};
 	}
+
+	private static final OAuth2ErrorHttpMessageConverter ERROR_JSON = new OAuth2ErrorHttpMessageConverter();
 
 	/** The authorization endpoint's code: redirected to the client, audited. */
 	public AuthenticationSuccessHandler codeIssued() {

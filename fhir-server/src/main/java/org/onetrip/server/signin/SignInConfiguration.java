@@ -196,6 +196,7 @@ public class SignInConfiguration {
 								.accessTokenResponseHandler(responses.tokenIssued())
 								.errorResponseHandler(responses.refused("oauth-token")))
 						.clientAuthentication(c -> c
+								.authenticationConverter(new SmartClientAssertionConverter())
 								.authenticationProviders(providers -> providers.forEach(p -> {
 									if (p instanceof JwtClientAssertionAuthenticationProvider assertions) {
 										assertions.setJwtDecoderFactory(backendServices);

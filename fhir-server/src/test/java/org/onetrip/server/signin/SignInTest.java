@@ -5,6 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashMap;
@@ -261,6 +269,97 @@ class SignInTest extends ServerTest {
 		assertThat(audited("oauth-authorize", "invalid_scope")).isTrue();
 	}
 
+	@Test
+	void aConfidentialAppRefreshesWithRotationAndARevokedTokenIsRefused() {
+		Person person = registerAtHospitalA();
+		String clientId = unique("test-confidential");
+		String secret = "a-secret-of-thirty-two-characters!";
+		register(clientId, "{\"name\": \"Test clinic app\", \"type\": \"confidential\", \"secret\": \"" + secret
+				+ "\", \"redirectUris\": [\"" + oauth.redirectUri() + "\"], \"scopes\": [\"openid\", \"fhirUser\", "
+				+ "\"launch/patient\", \"offline_access\", \"patient/*.rs\"]}", 200);
+		try (BrowserContext context = browser.phone("en-GB")) {
+			Page page = context.newPage();
+			activate(page, person.citizenId(), person.code(), PASSWORD);
+			JsonNode token = authorizeConfidential(page, clientId, secret, "openid launch/patient offline_access patient/*.rs", true);
+			String firstRefresh = token.path("refresh_token").asText();
+			assertThat(firstRefresh).as("offline_access asked and granted").isNotEmpty();
+
+			JsonNode introspected = OAuthTestClient.json(oauth.postForm("/oauth2/introspect",
+					Map.of("token", token.path("access_token").asText()), clientId, secret));
+			assertThat(introspected.path("active").asBoolean()).isTrue();
+			assertThat(introspected.path("scope").asText()).contains("patient/*.rs");
+
+			HttpResponse<String> refreshed = oauth.postForm("/oauth2/token", Map.of("grant_type", "refresh_token", "refresh_token",
+					firstRefresh), clientId, secret);
+			assertThat(refreshed.statusCode()).as(refreshed.body()).isEqualTo(200);
+			JsonNode second = OAuthTestClient.json(refreshed);
+			assertThat(second.path("patient").asText()).isEqualTo(person.patientId());
+			String secondRefresh = second.path("refresh_token").asText();
+			assertThat(secondRefresh).as("rotated").isNotEmpty().isNotEqualTo(firstRefresh);
+			assertThat(oauth.bearerGet("/fhir/Patient/" + person.patientId(), second.path("access_token").asText()).statusCode())
+					.isEqualTo(200);
+			HttpResponse<String> oldAgain = oauth.postForm("/oauth2/token", Map.of("grant_type", "refresh_token", "refresh_token",
+					firstRefresh), clientId, secret);
+			assertThat(OAuthTestClient.json(oldAgain).path("error").asText()).as("a rotated refresh token is spent").isEqualTo("invalid_grant");
+
+			assertThat(oauth.postForm("/oauth2/revoke", Map.of("token", secondRefresh, "token_type_hint", "refresh_token"), clientId, secret)
+					.statusCode()).isEqualTo(200);
+			HttpResponse<String> revoked = oauth.postForm("/oauth2/token", Map.of("grant_type", "refresh_token", "refresh_token",
+					secondRefresh), clientId, secret);
+			assertThat(OAuthTestClient.json(revoked).path("error").asText()).isEqualTo("invalid_grant");
+			assertThat(OAuthTestClient.json(oauth.postForm("/oauth2/introspect", Map.of("token", secondRefresh), clientId, secret))
+					.path("active").asBoolean()).isFalse();
+			HttpResponse<String> wrongSecret = oauth.postForm("/oauth2/token", Map.of("grant_type", "refresh_token", "refresh_token",
+					secondRefresh), clientId, "not the secret at all, no");
+			assertThat(wrongSecret.statusCode()).isEqualTo(401);
+			assertThat(OAuthTestClient.json(wrongSecret).path("error").asText()).isEqualTo("invalid_client");
+
+			JsonNode online = authorizeConfidential(page, clientId, secret, "openid patient/*.rs", false);
+			assertThat(online.has("refresh_token")).as("no offline_access, no refresh token").isFalse();
+		}
+		assertThat(audited("oauth-token", "invalid_grant")).isTrue();
+	}
+
+	@Test
+	void aBackendServiceSignsItsOwnAssertionAndIsBoundToItsHospital() throws Exception {
+		ECKey key = new ECKeyGenerator(Curve.P_384).keyID("hospital-b-his-1").generate();
+		String clientId = unique("hospital-b-his");
+		String registration = "{\"name\": \"Hospital B HIS\", \"type\": \"backend\", \"hospital\": \"hospital-b\", "
+				+ "\"scopes\": [\"system/Patient.rs\", \"system/Observation.rs\"], \"jwks\": {\"keys\": ["
+				+ key.toPublicJWK().toJSONString() + "]}}";
+		register(clientId, registration, 200);
+
+		String assertion = assertion(clientId, key, JWSAlgorithm.ES384);
+		HttpResponse<String> issued = clientCredentials(assertion, "system/Patient.rs");
+		assertThat(issued.statusCode()).as(issued.body()).isEqualTo(200);
+		String accessToken = OAuthTestClient.json(issued).path("access_token").asText();
+		var claims = SignedJWT.parse(accessToken).getJWTClaimsSet();
+		assertThat(claims.getStringClaim("hospital")).isEqualTo("hospital-b");
+		assertThat(claims.getStringClaim("scope")).isEqualTo("system/Patient.rs");
+		assertThat(oauth.bearerGet("/fhir/Patient?_count=1", accessToken).statusCode()).isEqualTo(200);
+		assertThat(oauth.bearerGet("/fhir/Observation?_count=1", accessToken).statusCode()).as("not asked for").isEqualTo(403);
+
+		HttpResponse<String> replayed = clientCredentials(assertion, "system/Patient.rs");
+		assertThat(OAuthTestClient.json(replayed).path("error").asText()).as("an assertion is used once").isEqualTo("invalid_client");
+		ECKey stranger = new ECKeyGenerator(Curve.P_384).keyID("hospital-b-his-1").generate();
+		assertThat(OAuthTestClient.json(clientCredentials(assertion(clientId, stranger, JWSAlgorithm.ES384), "system/Patient.rs"))
+				.path("error").asText()).as("signed with a key not registered").isEqualTo("invalid_client");
+		assertThat(OAuthTestClient.json(clientCredentials(assertion(clientId, key, JWSAlgorithm.ES384), "system/*.cruds"))
+				.path("error").asText()).isEqualTo("invalid_scope");
+		assertThat(OAuthTestClient.json(clientCredentials(assertion(clientId, key, JWSAlgorithm.ES384), "patient/*.rs"))
+				.path("error").asText()).isEqualTo("invalid_scope");
+
+		// Registrations that cannot work are refused, and only the region registers.
+		register(unique("no-hospital"), registration.replace("\"hospital\": \"hospital-b\", ", ""), 422);
+		register(unique("user-scopes"), registration.replace("system/Observation.rs", "user/Observation.rs"), 422);
+		register(unique("typo"), registration.replace("\"scopes\"", "\"scope\""), 400);
+		var byHospital = oauth.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(oauth.server + "/admin/clients/" + unique("x")))
+				.header("Authorization", "Bearer " + TestTokens.hospital("hospital-b", "user/*.cruds")).header("Content-Type", "application/json")
+				.PUT(java.net.http.HttpRequest.BodyPublishers.ofString(registration)).build());
+		assertThat(byHospital.statusCode()).isEqualTo(403);
+		assertThat(byHospital.body()).contains("OperationOutcome");
+	}
+
 	// ---------------------------------------------------------------------------------------------------------------
 
 	record Person(String patientId, String citizenId, String healthCard, String code) {}
@@ -285,16 +384,62 @@ class SignInTest extends ServerTest {
 
 	private String registerPublicApp(String scopes) {
 		String clientId = unique("test-app");
-		String body = "{\"name\": \"Test app " + clientId + "\", \"type\": \"public\", \"redirectUris\": [\"" + oauth.redirectUri()
-				+ "\"], \"scopes\": [" + String.join(",", java.util.Arrays.stream(scopes.split(" ")).map(s -> "\"" + s + "\"").toList()) + "]}";
-		var response = oauth.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(oauth.server + "/admin/clients/" + clientId))
-				.header("Authorization", "Bearer " + TestTokens.region()).header("Content-Type", "application/json")
-				.PUT(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build());
-		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+		register(clientId, "{\"name\": \"Test app " + clientId + "\", \"type\": \"public\", \"redirectUris\": [\"" + oauth.redirectUri()
+				+ "\"], \"scopes\": [" + String.join(",", java.util.Arrays.stream(scopes.split(" ")).map(s -> "\"" + s + "\"").toList()) + "]}",
+				200);
 		return clientId;
 	}
 
+	/** PUT /admin/clients/{clientId} as the region's operator. */
+	private void register(String clientId, String body, int expectedStatus) {
+		var response = oauth.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(oauth.server + "/admin/clients/" + clientId))
+				.header("Authorization", "Bearer " + TestTokens.region()).header("Content-Type", "application/json")
+				.PUT(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build());
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(expectedStatus);
+	}
+
+	/** The whole authorization code flow of a confidential app for the person signed in (or signing in) in {@code page}. */
+	private JsonNode authorizeConfidential(Page page, String clientId, String secret, String scope, boolean signInFirst) {
+		OAuthTestClient.Pkce pkce = OAuthTestClient.pkce();
+		page.navigate(oauth.authorizeUrl(clientId, scope, "c", pkce, Map.of()));
+		if (signInFirst) {
+			page.waitForURL(url -> url.contains("/signin"));
+			page.fill("#login", lastLogin);
+			page.fill("#password", PASSWORD);
+			page.click("#sign-in");
+		}
+		page.waitForURL(url -> url.contains("/oauth2/consent") || url.startsWith(oauth.redirectUri()));
+		if (page.url().contains("/oauth2/consent")) {
+			page.click("#allow");
+			page.waitForURL(url -> url.startsWith(oauth.redirectUri()));
+		}
+		HttpResponse<String> response = oauth.postForm("/oauth2/token", Map.of("grant_type", "authorization_code", "code",
+				OAuthTestClient.query(page.url()).get("code"), "redirect_uri", oauth.redirectUri(), "code_verifier", pkce.verifier()),
+				clientId, secret);
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+		return OAuthTestClient.json(response);
+	}
+
+	private String assertion(String clientId, ECKey key, JWSAlgorithm algorithm) throws Exception {
+		java.time.Instant now = java.time.Instant.now();
+		JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(clientId).subject(clientId).audience(oauth.server + "/oauth2/token")
+				.expirationTime(java.util.Date.from(now.plusSeconds(240))).issueTime(java.util.Date.from(now))
+				.jwtID(java.util.UUID.randomUUID().toString()).build();
+		SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(algorithm).keyID(key.getKeyID()).build(), claims);
+		jwt.sign(new ECDSASigner(key));
+		return jwt.serialize();
+	}
+
+	private HttpResponse<String> clientCredentials(String assertion, String scope) {
+		return oauth.postForm("/oauth2/token", Map.of("grant_type", "client_credentials", "scope", scope, "client_assertion_type",
+				"urn:ietf:params:oauth:client-assertion-type:jwt-bearer", "client_assertion", assertion), null, null);
+	}
+
+	/** The login name last activated: the one authorizeConfidential signs in with. */
+	private String lastLogin;
+
 	private void activate(Page page, String login, String code, String password) {
+		lastLogin = login;
 		page.navigate(oauth.server + "/account/activate");
 		page.fill("#login", login);
 		page.fill("#code", code.toLowerCase(java.util.Locale.ROOT));
