@@ -27,6 +27,7 @@ import org.springframework.test.context.DynamicPropertySource;
 			"onetrip.exams=../config/exams",
 			"onetrip.rosters=../config/rosters.yaml",
 			"onetrip.registration=../config/registration.yaml",
+			"onetrip.security.clients=../config/clients.yaml",
 			"onetrip.figures.refresh=PT1S",
 			// Small limits, so that the limit tests reach them; the test suite's own region token is never limited.
 			"onetrip.limits.client-requests-per-second=" + ServerTest.CLIENT_RATE_IN_TESTS,
