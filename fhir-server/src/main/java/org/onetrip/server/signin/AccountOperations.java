@@ -91,7 +91,10 @@ public class AccountOperations {
 		}
 		String name = patient.hasName() ? patient.getNameFirstRep().getNameAsSingleString() : null;
 		String id = patient.getIdElement().getIdPart();
-		return issue(new Accounts.Holder(Account.Kind.PATIENT, name, null, "Patient/" + id, id), logins, validDays);
+		// The person's existing account (opened at any of their hospitals) is theirs; anyone else's is not.
+		Set<String> person = persons.byPatientId(id);
+		return issue(new Accounts.Holder(Account.Kind.PATIENT, name, null, "Patient/" + id, id), logins,
+				account -> account.kind() == Account.Kind.PATIENT && person.contains(account.patientId()), validDays);
 	}
 
 	@Operation(name = "$account-activation", type = PractitionerRole.class, idempotent = false)
@@ -114,8 +117,10 @@ public class AccountOperations {
 		String loginName = login == null || login.isEmpty() ? practitioner.getIdElement().getIdPart() : login.getValue().trim();
 		requireLoginName(loginName);
 		String name = practitioner.hasName() ? practitioner.getNameFirstRep().getNameAsSingleString() : loginName;
-		return issue(new Accounts.Holder(Account.Kind.PRACTITIONER, name, hospital, "Practitioner/" + practitioner.getIdElement().getIdPart(),
-				null), List.of(loginName), validDays);
+		String fhirUser = "Practitioner/" + practitioner.getIdElement().getIdPart();
+		return issue(new Accounts.Holder(Account.Kind.PRACTITIONER, name, hospital, fhirUser, null), List.of(loginName),
+				account -> account.kind() == Account.Kind.PRACTITIONER && fhirUser.equals(account.fhirUser())
+						&& hospital.equals(account.hospital()), validDays);
 	}
 
 	@Operation(name = "$account-activation", idempotent = false)
@@ -129,7 +134,7 @@ public class AccountOperations {
 		requireLoginName(loginName);
 		// An operator is no FHIR resource of the region; fhirUser names the Organization they act for: the region.
 		return issue(new Accounts.Holder(Account.Kind.OPERATOR, name == null ? loginName : name.getValue(), null,
-				"Organization/region", null), List.of(loginName), validDays);
+				"Organization/region", null), List.of(loginName), account -> account.kind() == Account.Kind.OPERATOR, validDays);
 	}
 
 	@Operation(name = "$smart-launch", type = Patient.class, idempotent = false)
@@ -167,15 +172,16 @@ public class AccountOperations {
 		return out;
 	}
 
-	private Parameters issue(Accounts.Holder holder, List<String> logins, IntegerType validDays) {
+	private Parameters issue(Accounts.Holder holder, List<String> logins, java.util.function.Predicate<Account> sameHolder,
+			IntegerType validDays) {
 		int days = validDays == null || validDays.getValue() == null ? DEFAULT_VALID_DAYS : validDays.getValue();
 		if (days < 1 || days > MAX_VALID_DAYS) {
 			throw new InvalidRequestException("$account-activation: 'valid-days' must be between 1 and " + MAX_VALID_DAYS);
 		}
 		Accounts.Activation activation;
 		try {
-			activation = accounts.issueActivation(holder, logins, clock.instant(), Duration.ofDays(days));
-		} catch (Accounts.LoginsOfSeveralAccounts e) {
+			activation = accounts.issueActivation(holder, logins, sameHolder, clock.instant(), Duration.ofDays(days));
+		} catch (Accounts.LoginsOfSomeoneElse e) {
 			throw new ResourceVersionConflictException("$account-activation: " + e.getMessage());
 		}
 		Parameters out = new Parameters();

@@ -59,8 +59,13 @@ public class AccountSignIn implements AuthenticationProvider {
 			throw new BadCredentialsException(REFUSED);
 		}
 		Account account = found.get();
+		if (!accounts.beginAttempt(account.id(), now)) {
+			passwords.matches(password, unknownAccountHash);
+			audited(account, login, 401, "the account is locked after repeated failures");
+			throw new BadCredentialsException(REFUSED);
+		}
 		if (!passwords.matches(password, account.passwordHash())) {
-			boolean locked = accounts.failed(account.id(), now);
+			boolean locked = accounts.attemptFailed(account.id(), now);
 			audited(account, login, 401, locked ? "wrong password; the account is now locked for " + Accounts.LOCK_TIME.toMinutes()
 					+ " minutes" : "wrong password");
 			throw new BadCredentialsException(REFUSED);

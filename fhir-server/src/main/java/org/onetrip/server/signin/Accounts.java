@@ -63,10 +63,13 @@ public class Accounts {
 	/** Who the new (or re-activated) account is for. */
 	public record Holder(Account.Kind kind, String displayName, String hospital, String fhirUser, String patientId) {}
 
-	/** The login names were already taken by more than one account: the desk must sort out who is who first. */
-	public static final class LoginsOfSeveralAccounts extends RuntimeException {
-		LoginsOfSeveralAccounts(Collection<String> logins) {
-			super("the login names " + logins + " already belong to different accounts");
+	/**
+	 * The login names belong to an account of someone else (or to several accounts): nothing is changed, and the desk
+	 * must sort out who is who first.
+	 */
+	public static final class LoginsOfSomeoneElse extends RuntimeException {
+		LoginsOfSomeoneElse(String message) {
+			super(message);
 		}
 	}
 
@@ -76,9 +79,11 @@ public class Accounts {
 
 	/**
 	 * A new activation code for the account these login names open: the account they already name (its password is
-	 * replaced when the code is redeemed), else a new one.
+	 * replaced when the code is redeemed) when {@code sameHolder} says it is this holder's, else a new one. An account
+	 * of someone else is never repointed: that would hand a stranger's account to whoever asked.
 	 */
-	public Activation issueActivation(Holder holder, Collection<String> logins, Instant now, Duration validity) {
+	public Activation issueActivation(Holder holder, Collection<String> logins, java.util.function.Predicate<Account> sameHolder,
+			Instant now, Duration validity) {
 		Set<String> names = new LinkedHashSet<>();
 		logins.stream().map(Accounts::normalise).filter(s -> !s.isEmpty()).forEach(names::add);
 		if (names.isEmpty()) {
@@ -90,7 +95,10 @@ public class Accounts {
 			List<String> owners = jdbc.queryForList("SELECT ACCOUNT_ID FROM OT_ACCOUNT_LOGIN WHERE LOGIN = ANY (?) FOR UPDATE",
 					String.class, (Object) names.toArray(String[]::new)).stream().distinct().toList();
 			if (owners.size() > 1) {
-				throw new LoginsOfSeveralAccounts(names);
+				throw new LoginsOfSomeoneElse("the login names " + names + " already belong to different accounts");
+			}
+			if (owners.size() == 1 && !byId(owners.get(0)).filter(sameHolder).isPresent()) {
+				throw new LoginsOfSomeoneElse("a login name of " + names + " already belongs to another person's account");
 			}
 			String id = owners.isEmpty() ? UUID.randomUUID().toString() : owners.get(0);
 			if (owners.isEmpty()) {
@@ -110,7 +118,7 @@ public class Accounts {
 			Integer others = jdbc.queryForObject("SELECT COUNT(*) FROM OT_ACCOUNT_LOGIN WHERE LOGIN = ANY (?) AND ACCOUNT_ID <> ?",
 					Integer.class, names.toArray(String[]::new), id);
 			if (others != null && others > 0) {
-				throw new LoginsOfSeveralAccounts(names);
+				throw new LoginsOfSomeoneElse("the login names " + names + " were just given to another account");
 			}
 			return id;
 		});
@@ -153,8 +161,39 @@ public class Accounts {
 	}
 
 	/**
-	 * One more failure in a row; the {@link #MAX_FAILURES}th locks the account for {@link #LOCK_TIME} and starts the
-	 * count again. One statement, so failures on two instances at once are both counted.
+	 * Counts a sign-in attempt before its password is checked, so that attempts in parallel (on any instance) cannot
+	 * try more than {@link #MAX_FAILURES} passwords per lock period: one statement takes the row's lock and the count.
+	 * False when the account is locked, or when this attempt is one too many (it then locks the account unchecked).
+	 */
+	public boolean beginAttempt(String accountId, Instant now) {
+		Integer count = jdbc.query("UPDATE OT_ACCOUNT SET FAILED_ATTEMPTS = FAILED_ATTEMPTS + 1 WHERE ID = ? "
+				+ "AND (LOCKED_UNTIL IS NULL OR LOCKED_UNTIL <= ?) RETURNING FAILED_ATTEMPTS",
+				rs -> rs.next() ? rs.getInt(1) : null, accountId, Timestamp.from(now));
+		if (count == null) {
+			return false;
+		}
+		if (count > MAX_FAILURES) {
+			jdbc.update("UPDATE OT_ACCOUNT SET LOCKED_UNTIL = ?, FAILED_ATTEMPTS = 0 WHERE ID = ?", Timestamp.from(now.plus(LOCK_TIME)),
+					accountId);
+			return false;
+		}
+		return true;
+	}
+
+	/**
+	 * An attempt counted by {@link #beginAttempt} failed: at the {@link #MAX_FAILURES}th in a row the account is locked
+	 * for {@link #LOCK_TIME} and the count starts again.
+	 *
+	 * @return whether this failure locked the account
+	 */
+	public boolean attemptFailed(String accountId, Instant now) {
+		return jdbc.update("UPDATE OT_ACCOUNT SET LOCKED_UNTIL = ?, FAILED_ATTEMPTS = 0 WHERE ID = ? AND FAILED_ATTEMPTS >= ?",
+				Timestamp.from(now.plus(LOCK_TIME)), accountId, MAX_FAILURES) == 1;
+	}
+
+	/**
+	 * One more failure in a row outside sign-in (a wrong activation code); the {@link #MAX_FAILURES}th locks the account
+	 * for {@link #LOCK_TIME} and starts the count again. One statement, so failures on two instances are both counted.
 	 *
 	 * @return whether this failure locked the account
 	 */

@@ -35,7 +35,7 @@ import org.springframework.web.util.UriComponentsBuilder;
 /**
  * How OneTrip's OAuth endpoints answer, and the audit record of each answer: every code and token issued, every
  * refusal with the error the specification names. The token response carries SMART's context ({@code patient},
- * {@code need_patient_banner}); a refresh token is given only when offline_access or online_access was granted.
+ * {@code need_patient_banner}).
  */
 public class OAuthEndpointResponses {
 
@@ -73,10 +73,6 @@ public class OAuthEndpointResponses {
 	private void smartContext(OAuth2AccessTokenAuthenticationContext context) {
 		OAuth2AccessTokenAuthenticationToken token = context.getAuthentication();
 		Set<String> scopes = token.getAccessToken().getScopes();
-		if (token.getRefreshToken() != null && !SmartScopePolicy.asksForRefresh(scopes)) {
-			withdrawRefreshToken(token.getRefreshToken().getTokenValue());
-			context.getAccessTokenResponse().refreshToken(null);
-		}
 		OAuth2Authorization authorization = authorizations.findByToken(token.getAccessToken().getTokenValue(), OAuth2TokenType.ACCESS_TOKEN);
 		claims.contextOf(authorization, scopes).ifPresent(who -> {
 			var extra = new java.util.HashMap<String, Object>(token.getAdditionalParameters());
@@ -86,14 +82,6 @@ public class OAuthEndpointResponses {
 			}
 			context.getAccessTokenResponse().additionalParameters(extra);
 		});
-	}
-
-	/** Issued by the grant, but not asked for: invalidated at once, so that it can never be used. */
-	private void withdrawRefreshToken(String value) {
-		OAuth2Authorization authorization = authorizations.findByToken(value, OAuth2TokenType.REFRESH_TOKEN);
-		if (authorization != null) {
-			authorizations.save(OAuth2Authorization.from(authorization).invalidate(authorization.getRefreshToken().getToken()).build());
-		}
 	}
 
 	/**
@@ -171,6 +159,7 @@ public class OAuthEndpointResponses {
 		String description = error.getDescription() == null ? "" : error.getDescription();
 		response.getWriter().write("<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
 				+ "content=\"width=device-width, initial-scale=1\"><title>OneTrip: the app's request was refused</title>"
+				+ "<link rel=\"icon\" href=\"/signin-assets/favicon.svg\" type=\"image/svg+xml\">"
 				+ "<link rel=\"stylesheet\" href=\"/signin-assets/onetrip.css\"></head><body><main class=\"card\">"
 				+ "<h1>The app's request was refused · 应用的请求被拒绝</h1><p class=\"error\" id=\"oauth-error\">"
 				+ HtmlUtils.htmlEscape(error.getErrorCode()) + "</p><p>" + HtmlUtils.htmlEscape(description) + "</p>"

@@ -17,7 +17,12 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.oauth2.core.oidc.OidcScopes;
 import org.springframework.security.oauth2.server.authorization.OAuth2AuthorizationConsent;
+import org.springframework.security.oauth2.core.endpoint.OAuth2AuthorizationRequest;
+import org.springframework.security.oauth2.core.endpoint.OAuth2ParameterNames;
+import org.springframework.security.oauth2.server.authorization.OAuth2Authorization;
 import org.springframework.security.oauth2.server.authorization.OAuth2AuthorizationConsentService;
+import org.springframework.security.oauth2.server.authorization.OAuth2AuthorizationService;
+import org.springframework.security.oauth2.server.authorization.OAuth2TokenType;
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClient;
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClientRepository;
 import org.springframework.stereotype.Controller;
@@ -41,17 +46,19 @@ public class SignInPages {
 	private final PasswordEncoder passwords;
 	private final RegisteredClientRepository clients;
 	private final OAuth2AuthorizationConsentService consents;
+	private final OAuth2AuthorizationService authorizations;
 	private final JdbcTemplate jdbc;
 	private final MessageSource messages;
 	private final AuditTrail audit;
 	private final Clock clock;
 
 	public SignInPages(Accounts accounts, PasswordEncoder passwords, RegisteredClientRepository clients,
-			OAuth2AuthorizationConsentService consents, JdbcTemplate jdbc, MessageSource messages, AuditTrail audit, Clock clock) {
+			OAuth2AuthorizationConsentService consents, OAuth2AuthorizationService authorizations, JdbcTemplate jdbc, MessageSource messages, AuditTrail audit, Clock clock) {
 		this.accounts = accounts;
 		this.passwords = passwords;
 		this.clients = clients;
 		this.consents = consents;
+		this.authorizations = authorizations;
 		this.jdbc = jdbc;
 		this.messages = messages;
 		this.audit = audit;
@@ -129,6 +136,30 @@ public class SignInPages {
 		model.addAttribute("granted", granted);
 		model.addAttribute("person", accounts.byId(principal.getName()).map(Account::displayName).orElse(""));
 		return "consent";
+	}
+
+	/**
+	 * Deny: the app is told access_denied at its redirect URI, with its own state, and the pending request is dropped.
+	 * (Posting no scope to the authorization endpoint would not do: Spring Authorization Server adds back what the
+	 * person granted earlier and answers with a code.)
+	 */
+	@PostMapping(SignInConfiguration.CONSENT_PAGE + "/deny")
+	public String deny(Principal principal, @RequestParam("state") String consentState, HttpServletRequest request) {
+		OAuth2Authorization pending = authorizations.findByToken(consentState, new OAuth2TokenType(OAuth2ParameterNames.STATE));
+		OAuth2AuthorizationRequest asked = pending == null ? null : pending.getAttribute(OAuth2AuthorizationRequest.class.getName());
+		if (asked == null || !pending.getPrincipalName().equals(principal.getName())) {
+			return "redirect:/account";
+		}
+		authorizations.remove(pending);
+		audit.record(SignInAudit.record(clock, "consent", principal.getName(), null, request.getRemoteAddr(),
+				"POST /oauth2/consent/deny client=" + asked.getClientId(), List.of(), 403, "access_denied: the person said no"));
+		UriComponentsBuilder back = UriComponentsBuilder.fromUriString(asked.getRedirectUri()).queryParam("error", "{error}");
+		java.util.Map<String, String> values = new java.util.HashMap<>(java.util.Map.of("error", "access_denied"));
+		if (asked.getState() != null) {
+			back.queryParam("state", "{state}");
+			values.put("state", asked.getState());
+		}
+		return "redirect:" + back.build(values).toString();
 	}
 
 	/** What the signed-in person granted to which app, with a button to withdraw each. */

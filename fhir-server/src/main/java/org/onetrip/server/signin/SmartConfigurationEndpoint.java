@@ -45,7 +45,10 @@ public class SmartConfigurationEndpoint extends OncePerRequestFilter {
 		}
 		String issuer = issuer(settings);
 		response.setContentType("application/json");
-		response.setHeader("Cache-Control", "public, max-age=3600");
+		// Built from the address asked (unless onetrip.security.public-url is set): no shared cache may keep one
+		// host's answer for another.
+		response.setHeader("Cache-Control", "no-cache");
+		response.setHeader("Vary", "Host");
 		response.setHeader("Access-Control-Allow-Origin", "*");
 		JSON.writerWithDefaultPrettyPrinter().writeValue(response.getOutputStream(), describe(issuer, settings));
 	}

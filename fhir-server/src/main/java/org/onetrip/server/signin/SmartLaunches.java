@@ -17,6 +17,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 public class SmartLaunches {
 
 	public static final Duration VALIDITY = Duration.ofMinutes(10);
+	static final Duration KEPT_AFTER_EXPIRY = ClientRegistrations.REFRESH_TOKEN_LIFETIME.plusDays(1);
 
 	public record Launch(String id, String patientId, String hospital, String requestedBy, Instant expires) {}
 
@@ -34,9 +35,9 @@ public class SmartLaunches {
 		random.nextBytes(bytes);
 		Launch launch = new Launch(Base64.getUrlEncoder().withoutPadding().encodeToString(bytes), patientId, hospital, requestedBy,
 				now.plus(VALIDITY));
-		// Old launches go as new ones come. A day's grace: a launch checked at the authorization request is read again
-		// when its code is exchanged for a token, minutes later.
-		jdbc.update("DELETE FROM OT_SMART_LAUNCH WHERE EXPIRES < ?", Timestamp.from(now.minus(Duration.ofDays(1))));
+		// Old launches go as new ones come, once no grant can still need them: a launch checked at the authorization
+		// request is read again at each token of that grant (refresh tokens live 30 days).
+		jdbc.update("DELETE FROM OT_SMART_LAUNCH WHERE EXPIRES < ?", Timestamp.from(now.minus(KEPT_AFTER_EXPIRY)));
 		jdbc.update("INSERT INTO OT_SMART_LAUNCH (ID, PATIENT_ID, HOSPITAL, REQUESTED_BY, EXPIRES) VALUES (?, ?, ?, ?, ?)", launch.id(),
 				patientId, hospital, requestedBy, Timestamp.from(launch.expires()));
 		return launch;

@@ -35,7 +35,8 @@ public final class SmartScopePolicy {
 
 	/**
 	 * Whether this kind of account may hold {@code scope} at all: a patient only patient/ scopes (their own records),
-	 * staff patient/ and user/ scopes; system/ scopes belong to backend services, never to a person.
+	 * staff only user/ scopes (what their hospital may see; an EHR launch's patient is the app's context, not a limit
+	 * that would make a practitioner's token a patient's); system/ scopes belong to backend services, never to a person.
 	 */
 	public static boolean allowedFor(Account.Kind kind, String scope) {
 		Optional<SmartScope> resource = SmartScope.parse(scope);
@@ -43,7 +44,7 @@ public final class SmartScopePolicy {
 			return !scope.startsWith("system/") && !(kind == Account.Kind.PATIENT && scope.startsWith("user/"));
 		}
 		return switch (resource.get().context()) {
-			case PATIENT -> true;
+			case PATIENT -> kind == Account.Kind.PATIENT;
 			case USER -> kind != Account.Kind.PATIENT;
 			case SYSTEM -> false;
 		};

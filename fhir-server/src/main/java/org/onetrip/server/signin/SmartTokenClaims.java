@@ -21,9 +21,9 @@ import org.springframework.security.oauth2.server.authorization.token.OAuth2Toke
  * or system, {@code patient} for a patient's own token or an app launched on one patient; and SMART's
  * {@code fhirUser} (access and id token).
  * <p>
- * A practitioner's token carries {@code patient} only when it was given patient/ scopes for a launch context: the FHIR
- * endpoint then holds it to that person's records. With user/ scopes the patient is context for the app only (in the
- * token response), and the practitioner reads what their hospital may read.
+ * Only a patient's own token carries {@code patient} (the FHIR endpoint then holds it to that person's records). A
+ * practitioner's EHR launch gives the patient as the app's context (the token response), never as a claim: their token
+ * stays a hospital user's, with their hospital's ownership rules and cross-hospital audit.
  */
 public class SmartTokenClaims implements OAuth2TokenCustomizer<JwtEncodingContext> {
 
@@ -85,7 +85,7 @@ public class SmartTokenClaims implements OAuth2TokenCustomizer<JwtEncodingContex
 				return new Context(account, null, account.patientId(), true);
 			}
 			String patient = launchOf(authorization).flatMap(launches::recorded).map(SmartLaunches.Launch::patientId).orElse(null);
-			return new Context(account, account.hospital(), patient, patient != null && SmartScopePolicy.hasPatientScope(scopes));
+			return new Context(account, account.hospital(), patient, false);
 		});
 	}
 

@@ -197,7 +197,7 @@ class SignInTest extends ServerTest {
 	}
 
 	@Test
-	void anEhrLaunchGivesTheAppThePatientTheWorkstationHasOpen() {
+	void anEhrLaunchGivesTheAppThePatientTheWorkstationHasOpen() throws Exception {
 		Person person = registerAtHospitalA();
 		FhirHttp hospitalA = fhir.as(TestTokens.hospital("hospital-a", "user/*.cruds"));
 		Parameters activation = hospitalA.post("/PractitionerRole/hospital-a-li-na-role/$account-activation",
@@ -210,11 +210,20 @@ class SignInTest extends ServerTest {
 		assertThat(launched.status()).as(launched.body()).isEqualTo(200);
 		String launch = launched.as(Parameters.class).getParameterValue("launch").primitiveValue();
 		String clientId = registerPublicApp("openid fhirUser launch patient/*.rs user/*.rs");
+		// Staff hold user/ scopes: patient/ ones are a patient's own.
 		try (BrowserContext context = browser.phone("en-GB")) {
 			Page page = context.newPage();
 			activate(page, login, code, PASSWORD);
+			signIn(page, login, PASSWORD);
+			page.waitForURL(url -> url.endsWith("/account"));
+			page.navigate(oauth.authorizeUrl(clientId, "openid launch patient/*.rs", "staff", OAuthTestClient.pkce(), Map.of("launch", launch)));
+			page.waitForURL(url -> url.startsWith(oauth.redirectUri()));
+			assertThat(OAuthTestClient.query(page.url())).containsEntry("error", "invalid_scope");
+		}
+		try (BrowserContext context = browser.phone("en-GB")) {
+			Page page = context.newPage();
 			OAuthTestClient.Pkce pkce = OAuthTestClient.pkce();
-			page.navigate(oauth.authorizeUrl(clientId, "openid fhirUser launch patient/*.rs", "ehr", pkce, Map.of("launch", launch)));
+			page.navigate(oauth.authorizeUrl(clientId, "openid fhirUser launch user/*.rs", "ehr", pkce, Map.of("launch", launch)));
 			page.waitForURL(url -> url.contains("/signin"));
 			signIn(page, login, PASSWORD);
 			page.waitForURL(url -> url.contains("/oauth2/consent"));
@@ -225,15 +234,20 @@ class SignInTest extends ServerTest {
 			assertThat(token.path("need_patient_banner").asBoolean()).isTrue();
 			String accessToken = token.path("access_token").asText();
 			assertThat(oauth.bearerGet("/fhir/Patient/" + person.patientId(), accessToken).statusCode()).isEqualTo(200);
-			assertThat(oauth.bearerGet("/fhir/Patient/" + registerAtHospitalA().patientId(), accessToken).statusCode())
-					.as("patient/ scopes of a launch reach that patient only").isIn(403, 404);
+			var claims = SignedJWT.parse(accessToken).getJWTClaimsSet();
+			assertThat(claims.getStringClaim("patient")).as("the launch's patient is context, not a patient token").isNull();
+			assertThat(claims.getStringClaim("hospital")).isEqualTo("hospital-a");
+			// A desk cannot take over this practitioner's account by naming its login for another role.
+			FhirHttp.Response takeover = fhir.as(TestTokens.hospital("hospital-b", "user/*.cruds")).post(
+					"/PractitionerRole/hospital-b-wang-fang-role/$account-activation", new Parameters().addParameter("login", login));
+			assertThat(takeover.status()).as(takeover.body()).isEqualTo(409);
 
 			// A launch made at another hospital's workstation is refused for this practitioner.
 			String otherLaunch = fhir.as(TestTokens.hospital("hospital-b", "user/*.cruds"))
 					.post("/Patient/$smart-launch", new Parameters().addParameter("identifier", CITIZEN + "|" + person.citizenId()))
 					.as(Parameters.class)
 					.getParameterValue("launch").primitiveValue();
-			page.navigate(oauth.authorizeUrl(clientId, "openid launch patient/*.rs", "other", OAuthTestClient.pkce(),
+			page.navigate(oauth.authorizeUrl(clientId, "openid launch user/*.rs", "other", OAuthTestClient.pkce(),
 					Map.of("launch", otherLaunch)));
 			page.waitForURL(url -> url.startsWith(oauth.redirectUri()));
 			assertThat(OAuthTestClient.query(page.url())).containsEntry("error", "access_denied");
