@@ -55,7 +55,9 @@ public class SecurityConfiguration {
 
 	/** Readable without a token: health, metrics, the CapabilityStatement, SMART discovery, CDS Hooks discovery. */
 	private static final String[] PUBLIC = {"/actuator/health", "/actuator/health/**", "/actuator/info", "/actuator/prometheus",
-			"/fhir/metadata", "/error", SmartConfigurationEndpoint.PATH, "/fhir" + SmartConfigurationEndpoint.PATH};
+			"/fhir/metadata", "/error", SmartConfigurationEndpoint.PATH, "/fhir" + SmartConfigurationEndpoint.PATH,
+			// The web application's files: it signs in by itself (SMART), and reads nothing without a token.
+			"/app", "/app/**"};
 
 	@Bean
 	public TokenKeys tokenKeys(OneTripProperties properties, @Value("${onetrip.security.key-file:}") String keyFile) {
@@ -78,7 +80,9 @@ public class SecurityConfiguration {
 				: NimbusJwtDecoder.withJwkSetUri(jwkSetUri).build();
 		OAuth2TokenValidator<Jwt> issuers = jwkSetUri.isBlank() ? new JwtClaimValidator<String>(JwtClaimNames.ISS,
 				iss -> issuer.equals(iss) || ownIssuer(publicUrl).equals(iss)) : new JwtIssuerValidator(issuer);
-		decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(JwtValidators.createDefault(), issuers));
+		// An access token names its scopes; an OpenID id_token (same key, no scope) is not a bearer token.
+		OAuth2TokenValidator<Jwt> scoped = new JwtClaimValidator<Object>("scope", java.util.Objects::nonNull);
+		decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(JwtValidators.createDefault(), issuers, scoped));
 		return new VerifiedTokenCache(decoder, java.time.Clock.systemUTC());
 	}
 

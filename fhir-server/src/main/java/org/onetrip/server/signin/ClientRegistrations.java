@@ -135,6 +135,23 @@ public class ClientRegistrations {
 		return built;
 	}
 
+	/**
+	 * OneTrip's own pages (the web application at /app): a public client registered by the server itself, with its own
+	 * addresses as redirect URIs, and no consent page (the region's own application asks for nothing a person has not
+	 * already been given by signing in to it).
+	 */
+	public RegisteredClient registerFirstParty(String clientId, String name, List<String> redirectUris, List<String> scopes) {
+		RegisteredClient client = RegisteredClient.withId(clientId).clientId(clientId).clientName(name)
+				.clientAuthenticationMethod(ClientAuthenticationMethod.NONE).authorizationGrantType(AuthorizationGrantType.AUTHORIZATION_CODE)
+				.redirectUris(uris -> uris.addAll(redirectUris)).scopes(s -> s.addAll(scopes))
+				.clientSettings(ClientSettings.builder().requireProofKey(true).requireAuthorizationConsent(false).build())
+				.tokenSettings(TokenSettings.builder().accessTokenTimeToLive(ACCESS_TOKEN_LIFETIME).authorizationCodeTimeToLive(CODE_LIFETIME)
+						.build())
+				.build();
+		repository.save(client);
+		return client;
+	}
+
 	/** Removes a client and everything issued to it: its codes and tokens stop working at once, its consents go. */
 	public boolean remove(String clientId) {
 		RegisteredClient client = repository.findByClientId(clientId);

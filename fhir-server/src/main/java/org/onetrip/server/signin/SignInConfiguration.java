@@ -115,6 +115,13 @@ public class SignInConfiguration {
 		return new SmartTokenClaims(accounts, launches);
 	}
 
+	/** JWTs signed with OneTrip's key and SMART's claims; a refresh token only when asked for. */
+	@Bean
+	public org.springframework.security.oauth2.server.authorization.token.OAuth2TokenGenerator<?> tokenGenerator(
+			JWKSource<SecurityContext> keys, SmartTokenClaims claims) {
+		return SmartTokenGenerator.create(keys, claims);
+	}
+
 	/** Unset: the issuer is the address each request came to (fine on one host name); set it behind a proxy. */
 	@Bean
 	public AuthorizationServerSettings authorizationServerSettings(@Value("${onetrip.security.public-url:}") String publicUrl) {
@@ -217,7 +224,8 @@ public class SignInConfiguration {
 	@Bean
 	@Order(2)
 	public SecurityFilterChain signInPagesChain(HttpSecurity http, AccountSignIn signIn) throws Exception {
-		http.securityMatcher(SIGN_IN_PAGE, "/signout", "/account", "/account/**", CONSENT_PAGE, "/signin-assets/**")
+		http.securityMatcher(SIGN_IN_PAGE, "/signout", "/account", "/account/**", CONSENT_PAGE, CONSENT_PAGE + "/deny",
+				"/signin-assets/**")
 				.authenticationManager(new ProviderManager(signIn))
 				.authorizeHttpRequests(a -> a.requestMatchers(SIGN_IN_PAGE, "/account/activate", "/signin-assets/**").permitAll()
 						.anyRequest().authenticated())
@@ -225,6 +233,13 @@ public class SignInConfiguration {
 						.passwordParameter("password").failureUrl(SIGN_IN_PAGE + "?error").defaultSuccessUrl("/account"))
 				.logout(l -> l.logoutUrl("/signout").logoutSuccessUrl(SIGN_IN_PAGE + "?signedout"));
 		return http.build();
+	}
+
+	/** OneTrip's own web application as a client, registered once the port is known. */
+	@Bean
+	public WebAppClient webAppClient(ClientRegistrations registrations, @Value("${onetrip.security.public-url:}") String publicUrl,
+			@Value("${server.address:127.0.0.1}") String address) {
+		return new WebAppClient(registrations, publicUrl, address);
 	}
 
 	/** The pages' language: ?lang=zh or ?lang=en, remembered in a cookie; else the browser's Accept-Language. */

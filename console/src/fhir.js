@@ -1,0 +1,52 @@
+// FHIR over fetch with the session's bearer token. Every refusal becomes an Error carrying the OperationOutcome's
+// words, so a page can say what went wrong.
+
+import { currentSession } from './auth.js'
+
+export class FhirError extends Error {
+  constructor(status, message) {
+    super(message)
+    this.status = status
+  }
+}
+
+export async function fhir(path, options = {}) {
+  const session = currentSession()
+  if (!session) {
+    throw new FhirError(401, 'Your session has ended: please sign in again.')
+  }
+  const response = await fetch(`/fhir/${path}`, {
+    ...options,
+    headers: {
+      Accept: 'application/fhir+json', Authorization: `Bearer ${session.accessToken}`,
+      ...(options.body ? { 'Content-Type': 'application/fhir+json' } : {}), ...(options.headers || {}),
+    },
+  })
+  const text = await response.text()
+  const body = text ? JSON.parse(text) : null
+  if (!response.ok) {
+    const words = body?.issue?.map((issue) => issue.diagnostics || issue.details?.text).filter(Boolean).join('; ')
+    throw new FhirError(response.status, words || `${response.status} ${response.statusText}`)
+  }
+  return body
+}
+
+/** Every resource of a search, following the next links (bounded: a timeline is a page, not an export). */
+export async function searchAll(path, limit = 1000) {
+  const resources = []
+  let bundle = await fhir(path)
+  while (bundle) {
+    for (const entry of bundle.entry || []) {
+      if (entry.search?.mode !== 'include' && entry.resource) resources.push(entry.resource)
+    }
+    const next = bundle.link?.find((link) => link.relation === 'next')
+    if (!next || resources.length >= limit) break
+    bundle = await fhir(next.url.substring(next.url.indexOf('/fhir/') + '/fhir/'.length))
+  }
+  return resources
+}
+
+/** The hospital that keeps a resource: its owner tag (hospital key), else null. */
+export function ownerOf(resource) {
+  return resource.meta?.tag?.find((tag) => tag.system === 'urn:onetrip:owner')?.code || null
+}

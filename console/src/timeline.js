@@ -1,0 +1,41 @@
+// One person's history across hospitals, as timeline items: what happened, when, and at which hospital.
+
+import { ownerOf, searchAll } from './fhir.js'
+
+/** The resource types a timeline shows, each with the search parameter of its date and how to read an item from it. */
+const KINDS = {
+  Encounter: { label: 'Visit', date: (r) => r.period?.start, title: (r) => text(r.type?.[0]) || r.class?.display || r.class?.code },
+  DiagnosticReport: { label: 'Report', date: (r) => r.effectiveDateTime || r.effectivePeriod?.start || r.issued,
+    title: (r) => text(r.code), detail: (r) => r.conclusion },
+  ImagingStudy: { label: 'Imaging', date: (r) => r.started,
+    title: (r) => r.description || (r.modality || []).map((m) => m.code).join(', '), detail: (r) => `${r.numberOfInstances ?? '?'} images` },
+  Appointment: { label: 'Appointment', date: (r) => r.start, title: (r) => r.description || text(r.serviceType?.[0]) || 'Appointment',
+    detail: (r) => r.status },
+  ServiceRequest: { label: 'Referral / order', date: (r) => r.authoredOn, title: (r) => text(r.code), detail: (r) => r.status },
+}
+
+function text(concept) {
+  return concept?.text || concept?.coding?.[0]?.display || concept?.coding?.[0]?.code || ''
+}
+
+/** Every item of these Patient records (one person at several hospitals), newest first. */
+export async function loadTimeline(patientIds) {
+  const patients = patientIds.map((id) => `Patient/${id}`).join(',')
+  const lists = await Promise.all(Object.keys(KINDS).map((type) =>
+    searchAll(`${type}?patient=${encodeURIComponent(patients)}&_count=200`, 500)))
+  const items = lists.flat().map((resource) => {
+    const kind = KINDS[resource.resourceType]
+    return {
+      key: `${resource.resourceType}/${resource.id}`, type: resource.resourceType, label: kind.label,
+      date: kind.date(resource) || resource.meta?.lastUpdated || '', title: kind.title(resource) || resource.resourceType,
+      detail: kind.detail ? kind.detail(resource) : '', hospital: ownerOf(resource), resource,
+    }
+  })
+  return items.sort((a, b) => (a.date < b.date ? 1 : a.date > b.date ? -1 : 0))
+}
+
+/** The region's hospitals by key (their Organization ids), for naming the hospital of each item. */
+export async function loadHospitals() {
+  const organizations = await searchAll('Organization?_count=200')
+  return Object.fromEntries(organizations.map((o) => [o.id, o.name]))
+}

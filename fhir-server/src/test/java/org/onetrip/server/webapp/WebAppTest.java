@@ -1,0 +1,220 @@
+package org.onetrip.server.webapp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.Page;
+import java.util.ArrayList;
+import java.util.List;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.DiagnosticReport;
+import org.hl7.fhir.r4.model.Encounter;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Reference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.onetrip.server.BrowserSession;
+import org.onetrip.server.FhirHttp;
+import org.onetrip.server.ServerTest;
+import org.onetrip.server.TestTokens;
+
+/**
+ * The web application at /app in a real browser (Debian's chromium through Playwright), signed in through OneTrip's
+ * authorization server as each kind of person: a doctor finds a person registered at two hospitals and sees both
+ * hospitals' records on one timeline; the patient sees their own; an operator sees the region's figures. Anything the
+ * page logs as an error fails the test.
+ */
+class WebAppTest extends ServerTest {
+
+	static final String CITIZEN = "urn:onetrip:citizen-id";
+	static final String PASSWORD = "a long enough password";
+
+	private static BrowserSession browser;
+
+	@BeforeAll
+	static void startBrowser() {
+		browser = new BrowserSession();
+	}
+
+	@AfterAll
+	static void stopBrowser() {
+		if (browser != null) {
+			browser.close();
+		}
+	}
+
+	@Test
+	void aDoctorFindsAPersonOfTwoHospitalsAndSeesBothOnOneTimeline() {
+		String citizenId = unique("3302");
+		String atA = register("hospital-a", citizenId, "urn:onetrip:mrn:hospital-a", unique("A"));
+		String atB = register("hospital-b", citizenId, "urn:onetrip:mrn:hospital-b", unique("B"));
+		report("hospital-b", atB, "CT Chest", "2026-11-20T09:00:00Z");
+		visit("hospital-a", atA, "2026-11-28T10:00:00Z");
+		String login = unique("dr-zhang");
+		String code = activation(fhir.as(TestTokens.hospital("hospital-a", "user/*.cruds")),
+				"/PractitionerRole/hospital-a-zhang-min-role/$account-activation", new Parameters().addParameter("login", login));
+
+		try (BrowserContext context = browser.phone("en-GB")) {
+			Page page = context.newPage();
+			List<String> errors = watchForErrors(page);
+			activate(page, login, code);
+			page.navigate(base() + "/app");
+			page.click("#as-doctor");
+			signIn(page, login);
+			page.waitForURL(url -> url.endsWith("/app/doctor"));
+			page.fill("#identifier", CITIZEN + "|" + citizenId);
+			page.click("#find");
+			page.waitForSelector("#timeline li");
+			assertThat(page.textContent("#person-records")).contains("hospital-a", "hospital-b");
+			assertThat(page.locator("#timeline li[data-hospital='hospital-b'][data-type='DiagnosticReport']").textContent())
+					.contains("CT Chest", "City Central Hospital");
+			assertThat(page.locator("#timeline li[data-hospital='hospital-a'][data-type='Encounter']").count()).isEqualTo(1);
+			// Newest first: A's visit of the 28th before B's report of the 20th.
+			assertThat(page.locator("#timeline li").first().getAttribute("data-type")).isEqualTo("Encounter");
+
+			page.fill("#identifier", "no-such-identifier-" + unique("x"));
+			page.click("#find");
+			page.waitForSelector("#find-problem");
+			assertThat(page.textContent("#find-problem")).contains("No patient of the region");
+			assertThat(errors).as("errors in the browser console").isEmpty();
+		}
+	}
+
+	@Test
+	void aPatientSeesTheirOwnRecordsFromEveryHospital() {
+		String citizenId = unique("3303");
+		String atA = register("hospital-a", citizenId, "urn:onetrip:mrn:hospital-a", unique("A"));
+		String atB = register("hospital-b", citizenId, "urn:onetrip:mrn:hospital-b", unique("B"));
+		report("hospital-b", atB, "Ultrasound abdomen", "2026-11-21T09:00:00Z");
+		String code = activation(fhir.as(TestTokens.hospital("hospital-a", "user/*.cruds")), "/Patient/" + atA + "/$account-activation",
+				new Parameters());
+		try (BrowserContext context = browser.phone("en-GB")) {
+			Page page = context.newPage();
+			List<String> errors = watchForErrors(page);
+			activate(page, citizenId, code);
+			page.navigate(base() + "/app");
+			page.click("#as-patient");
+			signIn(page, citizenId);
+			page.waitForURL(url -> url.endsWith("/app/patient"));
+			page.waitForSelector("#timeline li");
+			assertThat(page.locator("#timeline li[data-hospital='hospital-b']").textContent()).contains("Ultrasound abdomen");
+			assertThat(errors).as("errors in the browser console").isEmpty();
+		}
+	}
+
+	@Test
+	void anOperatorSeesTheRegionsHospitalsAndAppointmentFigures() {
+		String login = unique("operator");
+		String code = activation(fhir, "/$account-activation", new Parameters().addParameter("login", login)
+				.addParameter("name", "Region Operator"));
+		try (BrowserContext context = browser.phone("en-GB")) {
+			Page page = context.newPage();
+			List<String> errors = watchForErrors(page);
+			activate(page, login, code);
+			page.navigate(base() + "/app");
+			page.click("#as-operator");
+			signIn(page, login);
+			page.waitForURL(url -> url.endsWith("/app/console"));
+			page.waitForSelector("#hospitals li");
+			assertThat(page.textContent("#hospitals")).contains("City Central Hospital");
+			page.waitForSelector("#attempted");
+			assertThat(page.textContent("#attempted")).matches("\\d+");
+			assertThat(errors).as("errors in the browser console").isEmpty();
+		}
+	}
+
+	@Test
+	void aPagePathIsTheApplicationAndAnExpiredSessionAsksToSignInAgain() {
+		try (BrowserContext context = browser.phone("en-GB")) {
+			Page page = context.newPage();
+			List<String> errors = watchForErrors(page);
+			// Deep link without a session: the start page, not an error.
+			page.navigate(base() + "/app/doctor");
+			page.waitForSelector("#as-doctor");
+			// A sign-in answer that is not this tab's: said plainly.
+			page.navigate(base() + "/app/callback?code=made-up&state=not-ours");
+			page.waitForSelector("#sign-in-problem");
+			assertThat(page.textContent("#sign-in-problem")).contains("does not belong to this tab");
+			assertThat(errors).isEmpty();
+		}
+	}
+
+	// ---------------------------------------------------------------------------------------------------------------
+
+	private String base() {
+		return "http://127.0.0.1:" + port;
+	}
+
+	/** Console errors, uncaught exceptions and refused requests of the page (with their addresses). */
+	private static List<String> watchForErrors(Page page) {
+		List<String> errors = new ArrayList<>();
+		page.onConsoleMessage(message -> {
+			if ("error".equals(message.type())) {
+				errors.add(message.text() + " " + message.location());
+			}
+		});
+		page.onResponse(response -> {
+			if (response.status() >= 400) {
+				errors.add(response.status() + " " + response.url());
+			}
+		});
+		page.onPageError(errors::add);
+		return errors;
+	}
+
+	private String register(String hospital, String citizenId, String mrnSystem, String mrn) {
+		Patient patient = new Patient();
+		patient.addName().setFamily(unique("Web")).addGiven("Lan");
+		patient.addIdentifier().setSystem(CITIZEN).setValue(citizenId);
+		patient.addIdentifier().setSystem(mrnSystem).setValue(mrn);
+		FhirHttp.Response created = fhir.as(TestTokens.hospital(hospital, "user/*.cruds")).post("/Patient", patient);
+		assertThat(created.status()).as(created.body()).isIn(200, 201);
+		return created.as(Patient.class).getIdElement().getIdPart();
+	}
+
+	private void report(String hospital, String patientId, String title, String when) {
+		DiagnosticReport report = new DiagnosticReport();
+		report.setStatus(DiagnosticReport.DiagnosticReportStatus.FINAL);
+		report.setCode(new CodeableConcept(new Coding("http://loinc.org", "24627-2", title)).setText(title));
+		report.setSubject(new Reference("Patient/" + patientId));
+		report.setEffective(new org.hl7.fhir.r4.model.DateTimeType(when));
+		FhirHttp.Response created = fhir.as(TestTokens.hospital(hospital, "user/*.cruds")).post("/DiagnosticReport", report);
+		assertThat(created.status()).as(created.body()).isEqualTo(201);
+	}
+
+	private void visit(String hospital, String patientId, String when) {
+		Encounter encounter = new Encounter();
+		encounter.setStatus(Encounter.EncounterStatus.FINISHED);
+		encounter.setClass_(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "AMB", "ambulatory"));
+		encounter.setSubject(new Reference("Patient/" + patientId));
+		encounter.getPeriod().setStartElement(new org.hl7.fhir.r4.model.DateTimeType(when));
+		FhirHttp.Response created = fhir.as(TestTokens.hospital(hospital, "user/*.cruds")).post("/Encounter", encounter);
+		assertThat(created.status()).as(created.body()).isEqualTo(201);
+	}
+
+	private static String activation(FhirHttp as, String path, Parameters parameters) {
+		FhirHttp.Response response = as.post(path, parameters);
+		assertThat(response.status()).as(response.body()).isEqualTo(200);
+		return response.as(Parameters.class).getParameterValue("activation-code").primitiveValue();
+	}
+
+	private void activate(Page page, String login, String code) {
+		page.navigate(base() + "/account/activate");
+		page.fill("#login", login);
+		page.fill("#code", code);
+		page.fill("#password", PASSWORD);
+		page.fill("#confirm", PASSWORD);
+		page.click("#activate");
+		page.waitForURL(url -> url.contains("activated"));
+	}
+
+	private static void signIn(Page page, String login) {
+		page.waitForURL(url -> url.contains("/signin"));
+		page.fill("#login", login);
+		page.fill("#password", PASSWORD);
+		page.click("#sign-in");
+	}
+}
