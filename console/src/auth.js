@@ -59,14 +59,20 @@ export async function finishSignIn(search) {
   if (!response.ok) {
     throw new Error(`The token was refused: ${token.error_description || token.error}`)
   }
-  const identity = token.id_token ? JSON.parse(atob(token.id_token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))) : {}
+  const identity = token.id_token ? claims(token.id_token) : {}
   const session = {
     role: pending.role, accessToken: token.access_token, patient: token.patient || null, scope: token.scope,
-    fhirUser: identity.fhirUser || null, name: identity.name || null,
+    fhirUser: identity.fhirUser || null, name: identity.name || null, hospital: claims(token.access_token).hospital || null,
     expiresAt: Date.now() + (token.expires_in || 0) * 1000,
   }
   sessionStorage.setItem(STORAGE, JSON.stringify(session))
   return session
+}
+
+/** A JWT's claims, read (not verified: the server verifies; the page only shows who is signed in). */
+function claims(jwt) {
+  const payload = jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')
+  return JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(payload), (c) => c.charCodeAt(0))))
 }
 
 /** The signed-in session of this tab, or null when there is none or it has expired. */

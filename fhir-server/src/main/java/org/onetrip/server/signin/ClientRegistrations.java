@@ -48,15 +48,20 @@ public class ClientRegistrations {
 	public record Registration(String clientId, String name, String type, List<String> redirectUris, List<String> scopes,
 			String secretHash, String secret, JsonNode jwks, String hospital) {}
 
+	/** pg_advisory_xact_lock key: instances starting together register clients one at a time. */
+	private static final long REGISTRATION_LOCK = 0x4f54_636c_6965_6e74L;
+
 	private final RegisteredClientRepository repository;
 	private final JdbcTemplate jdbc;
+	private final org.springframework.transaction.support.TransactionTemplate transaction;
 	private final PasswordEncoder passwords;
 	private final RegionDirectory directory;
 
 	public ClientRegistrations(RegisteredClientRepository repository, JdbcTemplate jdbc, PasswordEncoder passwords,
-			RegionDirectory directory) {
+			RegionDirectory directory, org.springframework.transaction.PlatformTransactionManager transactions) {
 		this.repository = repository;
 		this.jdbc = jdbc;
+		this.transaction = new org.springframework.transaction.support.TransactionTemplate(transactions);
 		this.passwords = passwords;
 		this.directory = directory;
 	}
@@ -131,7 +136,7 @@ public class ClientRegistrations {
 			settings.setting(SmartTokenClaims.CLIENT_HOSPITAL, r.hospital());
 		}
 		RegisteredClient built = client.clientSettings(settings.build()).tokenSettings(tokens.build()).build();
-		repository.save(built);
+		save(built);
 		return built;
 	}
 
@@ -140,16 +145,38 @@ public class ClientRegistrations {
 	 * addresses as redirect URIs, and no consent page (the region's own application asks for nothing a person has not
 	 * already been given by signing in to it).
 	 */
-	public RegisteredClient registerFirstParty(String clientId, String name, List<String> redirectUris, List<String> scopes) {
-		RegisteredClient client = RegisteredClient.withId(clientId).clientId(clientId).clientName(name)
+	public void registerFirstParty(String clientId, String name, List<String> redirectUris, List<String> scopes) {
+		inRegistrationLock(() -> {
+			// Instances on other ports keep their addresses: what is registered already stays.
+			java.util.Set<String> uris = new java.util.LinkedHashSet<>(redirectUris);
+			RegisteredClient existing = repository.findByClientId(clientId);
+			if (existing != null) {
+				uris.addAll(existing.getRedirectUris());
+			}
+			repository.save(firstParty(clientId, name, uris, scopes));
+		});
+	}
+
+	private static RegisteredClient firstParty(String clientId, String name, java.util.Set<String> redirectUris, List<String> scopes) {
+		return RegisteredClient.withId(clientId).clientId(clientId).clientName(name)
 				.clientAuthenticationMethod(ClientAuthenticationMethod.NONE).authorizationGrantType(AuthorizationGrantType.AUTHORIZATION_CODE)
 				.redirectUris(uris -> uris.addAll(redirectUris)).scopes(s -> s.addAll(scopes))
 				.clientSettings(ClientSettings.builder().requireProofKey(true).requireAuthorizationConsent(false).build())
 				.tokenSettings(TokenSettings.builder().accessTokenTimeToLive(ACCESS_TOKEN_LIFETIME).authorizationCodeTimeToLive(CODE_LIFETIME)
 						.build())
 				.build();
-		repository.save(client);
-		return client;
+	}
+
+	/** Saved under a database lock: Spring's store reads, then inserts or updates, and two instances must not interleave. */
+	private void save(RegisteredClient client) {
+		inRegistrationLock(() -> repository.save(client));
+	}
+
+	private void inRegistrationLock(Runnable registration) {
+		transaction.executeWithoutResult(status -> {
+			jdbc.query("SELECT pg_advisory_xact_lock(?)", rs -> null, REGISTRATION_LOCK);
+			registration.run();
+		});
 	}
 
 	/** Removes a client and everything issued to it: its codes and tokens stop working at once, its consents go. */

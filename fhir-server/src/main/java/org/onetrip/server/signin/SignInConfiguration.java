@@ -134,8 +134,9 @@ public class SignInConfiguration {
 
 	@Bean
 	public ClientRegistrations clientRegistrations(RegisteredClientRepository repository, JdbcTemplate jdbc, PasswordEncoder passwords,
-			RegionDirectory directory, @Value("${onetrip.security.clients:config/clients.yaml}") String clientsFile) throws IOException {
-		ClientRegistrations registrations = new ClientRegistrations(repository, jdbc, passwords, directory);
+			RegionDirectory directory, PlatformTransactionManager transactions,
+			@Value("${onetrip.security.clients:config/clients.yaml}") String clientsFile) throws IOException {
+		ClientRegistrations registrations = new ClientRegistrations(repository, jdbc, passwords, directory, transactions);
 		registrations.registerFile(Path.of(clientsFile));
 		return registrations;
 	}
@@ -223,7 +224,7 @@ public class SignInConfiguration {
 	/** The pages: sign in, activate an account, consent, see and withdraw what was granted. A session per browser. */
 	@Bean
 	@Order(2)
-	public SecurityFilterChain signInPagesChain(HttpSecurity http, AccountSignIn signIn) throws Exception {
+	public SecurityFilterChain signInPagesChain(HttpSecurity http, AccountSignIn signIn, AuditTrail audit, Clock clock) throws Exception {
 		http.securityMatcher(SIGN_IN_PAGE, "/signout", "/account", "/account/**", CONSENT_PAGE, CONSENT_PAGE + "/deny",
 				"/signin-assets/**")
 				.authenticationManager(new ProviderManager(signIn))
@@ -231,7 +232,13 @@ public class SignInConfiguration {
 						.anyRequest().authenticated())
 				.formLogin(f -> f.loginPage(SIGN_IN_PAGE).loginProcessingUrl(SIGN_IN_PAGE).usernameParameter("login")
 						.passwordParameter("password").failureUrl(SIGN_IN_PAGE + "?error").defaultSuccessUrl("/account"))
-				.logout(l -> l.logoutUrl("/signout").logoutSuccessUrl(SIGN_IN_PAGE + "?signedout"));
+				.logout(l -> l.logoutUrl("/signout").logoutSuccessUrl(SIGN_IN_PAGE + "?signedout")
+						.addLogoutHandler((request, response, signedIn) -> {
+							if (signedIn != null) {
+								audit.record(SignInAudit.record(clock, "sign-out", signedIn.getName(), null, request.getRemoteAddr(),
+										"POST /signout", java.util.List.of(), 200, null));
+							}
+						}));
 		return http.build();
 	}
 

@@ -79,7 +79,7 @@ public class SmartConfigurationEndpoint extends OncePerRequestFilter {
 		smart.put("code_challenge_methods_supported", List.of("S256"));
 		smart.put("capabilities", List.of("launch-ehr", "launch-standalone", "client-public", "client-confidential-symmetric",
 				"context-ehr-patient", "context-standalone-patient", "context-banner",
-				"sso-openid-connect", "permission-offline", "permission-patient", "permission-user", "permission-v1", "permission-v2"));
+				"sso-openid-connect", "permission-offline", "permission-online", "permission-patient", "permission-user", "permission-v1", "permission-v2"));
 		return smart;
 	}
 }

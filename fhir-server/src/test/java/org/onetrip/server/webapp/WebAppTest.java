@@ -51,8 +51,9 @@ class WebAppTest extends ServerTest {
 		String citizenId = unique("3302");
 		String atA = register("hospital-a", citizenId, "urn:onetrip:mrn:hospital-a", unique("A"));
 		String atB = register("hospital-b", citizenId, "urn:onetrip:mrn:hospital-b", unique("B"));
-		report("hospital-b", atB, "CT Chest", "2026-11-20T09:00:00Z");
-		visit("hospital-a", atA, "2026-11-28T10:00:00Z");
+		// B's CT chest ten days ago, in B's own code; A's visit four days ago.
+		report("hospital-b", atB, "RAD1003", java.time.Instant.now().minus(java.time.Duration.ofDays(10)).toString());
+		visit("hospital-a", atA, java.time.Instant.now().minus(java.time.Duration.ofDays(4)).toString());
 		String login = unique("dr-zhang");
 		String code = activation(fhir.as(TestTokens.hospital("hospital-a", "user/*.cruds")),
 				"/PractitionerRole/hospital-a-zhang-min-role/$account-activation", new Parameters().addParameter("login", login));
@@ -70,10 +71,21 @@ class WebAppTest extends ServerTest {
 			page.waitForSelector("#timeline li");
 			assertThat(page.textContent("#person-records")).contains("hospital-a", "hospital-b");
 			assertThat(page.locator("#timeline li[data-hospital='hospital-b'][data-type='DiagnosticReport']").textContent())
-					.contains("CT Chest", "City Central Hospital");
+					.contains("City Central Hospital");
 			assertThat(page.locator("#timeline li[data-hospital='hospital-a'][data-type='Encounter']").count()).isEqualTo(1);
-			// Newest first: A's visit of the 28th before B's report of the 20th.
+			// Newest first: A's visit (4 days ago) before B's report (10 days ago).
 			assertThat(page.locator("#timeline li").first().getAttribute("data-type")).isEqualTo("Encounter");
+
+			// The doctor orders a CT chest in A's own code: the card says B did one ten days ago, with the report.
+			page.selectOption("#exam", "CT-CHEST");
+			page.click("#sign-order");
+			page.waitForSelector(".cds-card");
+			assertThat(page.textContent(".cds-card .cds-summary")).contains("City Central Hospital");
+			assertThat(page.locator(".cds-card a.cds-link").first().getAttribute("href")).contains("/fhir/DiagnosticReport/");
+			page.selectOption(".override-reason", new com.microsoft.playwright.options.SelectOption().setIndex(1));
+			page.click(".cds-card button.override");
+			page.waitForSelector("#order-outcome");
+			assertThat(page.textContent("#order-outcome")).contains("Ordered despite the earlier exam", "ServiceRequest/");
 
 			page.fill("#identifier", "no-such-identifier-" + unique("x"));
 			page.click("#find");
@@ -88,7 +100,7 @@ class WebAppTest extends ServerTest {
 		String citizenId = unique("3303");
 		String atA = register("hospital-a", citizenId, "urn:onetrip:mrn:hospital-a", unique("A"));
 		String atB = register("hospital-b", citizenId, "urn:onetrip:mrn:hospital-b", unique("B"));
-		report("hospital-b", atB, "Ultrasound abdomen", "2026-11-21T09:00:00Z");
+		report("hospital-b", atB, "US4001", "2026-11-21T09:00:00Z");
 		String code = activation(fhir.as(TestTokens.hospital("hospital-a", "user/*.cruds")), "/Patient/" + atA + "/$account-activation",
 				new Parameters());
 		try (BrowserContext context = browser.phone("en-GB")) {
@@ -100,7 +112,7 @@ class WebAppTest extends ServerTest {
 			signIn(page, citizenId);
 			page.waitForURL(url -> url.endsWith("/app/patient"));
 			page.waitForSelector("#timeline li");
-			assertThat(page.locator("#timeline li[data-hospital='hospital-b']").textContent()).contains("Ultrasound abdomen");
+			assertThat(page.locator("#timeline li[data-hospital='hospital-b']").textContent()).contains("City Central Hospital");
 			assertThat(errors).as("errors in the browser console").isEmpty();
 		}
 	}
@@ -175,10 +187,11 @@ class WebAppTest extends ServerTest {
 		return created.as(Patient.class).getIdElement().getIdPart();
 	}
 
-	private void report(String hospital, String patientId, String title, String when) {
+	/** A final report in the hospital's own exam code (its code map says which regional exam it is). */
+	private void report(String hospital, String patientId, String localCode, String when) {
 		DiagnosticReport report = new DiagnosticReport();
 		report.setStatus(DiagnosticReport.DiagnosticReportStatus.FINAL);
-		report.setCode(new CodeableConcept(new Coding("http://loinc.org", "24627-2", title)).setText(title));
+		report.setCode(new CodeableConcept(new Coding("urn:onetrip:exam-code:" + hospital, localCode, null)));
 		report.setSubject(new Reference("Patient/" + patientId));
 		report.setEffective(new org.hl7.fhir.r4.model.DateTimeType(when));
 		FhirHttp.Response created = fhir.as(TestTokens.hospital(hospital, "user/*.cruds")).post("/DiagnosticReport", report);
