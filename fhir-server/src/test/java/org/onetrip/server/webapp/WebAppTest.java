@@ -113,6 +113,23 @@ class WebAppTest extends ServerTest {
 			page.waitForURL(url -> url.endsWith("/app/patient"));
 			page.waitForSelector("#timeline li");
 			assertThat(page.locator("#timeline li[data-hospital='hospital-b']").textContent()).contains("City Central Hospital");
+
+			// Book a place at hospital A's radiology tomorrow, see it, cancel it.
+			page.selectOption("#department", "hospital-a-radiology");
+			page.click("#find-slots");
+			page.waitForSelector("#offers li");
+			assertThat(page.locator("#offers button.book").count()).as("free places tomorrow").isGreaterThan(0);
+			page.locator("#offers button.book").first().click();
+			page.waitForSelector("#appointment-notice");
+			assertThat(page.textContent("#appointment-notice")).startsWith("Booked");
+			page.waitForSelector("#my-appointments li[data-id]");
+			String booked = page.locator("#my-appointments li[data-id]").first().getAttribute("data-id");
+			assertThat(fhir.get("/Appointment/" + booked).as(org.hl7.fhir.r4.model.Appointment.class).getStatus())
+					.isEqualTo(org.hl7.fhir.r4.model.Appointment.AppointmentStatus.BOOKED);
+			page.locator("#my-appointments li[data-id='" + booked + "'] button.cancel").click();
+			page.waitForSelector("#appointment-notice:has-text('Cancelled')");
+			assertThat(fhir.getFresh("/Appointment/" + booked).as(org.hl7.fhir.r4.model.Appointment.class).getStatus())
+					.isEqualTo(org.hl7.fhir.r4.model.Appointment.AppointmentStatus.CANCELLED);
 			assertThat(errors).as("errors in the browser console").isEmpty();
 		}
 	}
