@@ -31,9 +31,16 @@ public final class BrowserSession implements AutoCloseable {
 						"--disable-gpu", "--no-first-run", "--disable-sync")));
 	}
 
-	/** A fresh browser profile the size of a phone, in this language (Accept-Language). */
+	/** A fresh browser profile the size of a phone, in this language (Accept-Language), on the region's clock. */
 	public BrowserContext phone(String locale) {
-		return browser.newContext(new Browser.NewContextOptions().setLocale(locale).setViewportSize(390, 844));
+		return browser.newContext(new Browser.NewContextOptions().setLocale(locale).setViewportSize(390, 844)
+				.setTimezoneId("Asia/Shanghai"));
+	}
+
+	/** For the README's pictures: target/screenshots/NAME.png, the whole page as the test left it. */
+	public static void screenshot(com.microsoft.playwright.Page page, String name) {
+		page.screenshot(new com.microsoft.playwright.Page.ScreenshotOptions().setFullPage(true)
+				.setPath(Path.of("target", "screenshots", name + ".png")));
 	}
 
 	@Override

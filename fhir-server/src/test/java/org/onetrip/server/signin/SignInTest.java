@@ -104,6 +104,7 @@ class SignInTest extends ServerTest {
 			page.click("#sign-in");
 			page.waitForURL(url -> url.contains("/oauth2/consent"));
 			assertThat(page.textContent("#client-name")).contains("Test app");
+			BrowserSession.screenshot(page, "consent");
 			// The person keeps their observations to themselves.
 			page.uncheck("[id='scope-patient/Observation.rs']");
 			page.click("#allow");
@@ -160,6 +161,7 @@ class SignInTest extends ServerTest {
 			Page page = context.newPage();
 			page.navigate(oauth.server + "/signin");
 			assertThat(page.textContent("h1")).isEqualTo("登录");
+			BrowserSession.screenshot(page, "sign-in-zh");
 			page.fill("#login", "no-such-person-" + unique("x"));
 			page.fill("#password", "whatever it is");
 			page.click("#sign-in");

@@ -85,6 +85,7 @@ class WebAppTest extends ServerTest {
 			page.selectOption(".override-reason", new com.microsoft.playwright.options.SelectOption().setIndex(1));
 			page.click(".cds-card button.override");
 			page.waitForSelector("#order-outcome");
+			BrowserSession.screenshot(page, "doctor-view");
 			assertThat(page.textContent("#order-outcome")).contains("Ordered despite the earlier exam", "ServiceRequest/");
 
 			page.fill("#identifier", "no-such-identifier-" + unique("x"));
@@ -118,6 +119,7 @@ class WebAppTest extends ServerTest {
 			page.selectOption("#department", "hospital-a-radiology");
 			page.click("#find-slots");
 			page.waitForSelector("#offers li");
+			BrowserSession.screenshot(page, "patient-app");
 			assertThat(page.locator("#offers button.book").count()).as("free places tomorrow").isGreaterThan(0);
 			page.locator("#offers button.book").first().click();
 			page.waitForSelector("#appointment-notice");
@@ -150,6 +152,7 @@ class WebAppTest extends ServerTest {
 			page.waitForSelector("#hospitals li");
 			assertThat(page.textContent("#hospitals")).contains("City Central Hospital");
 			page.waitForSelector("#attempted");
+			BrowserSession.screenshot(page, "region-console");
 			assertThat(page.textContent("#attempted")).matches("\\d+");
 			assertThat(errors).as("errors in the browser console").isEmpty();
 		}
