@@ -159,6 +159,68 @@ class WebAppTest extends ServerTest {
 	}
 
 	@Test
+	void aDoctorSeesTheDepartmentsDayAndAnswersAReferral() {
+		String atA = register("hospital-a", unique("3304"), "urn:onetrip:mrn:hospital-a", unique("A"));
+		// Tomorrow's first free place at A's radiology is booked for the patient.
+		String tomorrow = java.time.LocalDate.now(java.time.ZoneId.of("Asia/Shanghai")).plusDays(1).toString();
+		org.hl7.fhir.r4.model.Bundle offers = fhir.get("/Appointment/$find?service=HealthcareService/hospital-a-radiology&start="
+				+ tomorrow).bundle();
+		assertThat(offers.getEntry()).as("free places tomorrow").isNotEmpty();
+		org.hl7.fhir.r4.model.Appointment offer = (org.hl7.fhir.r4.model.Appointment) offers.getEntryFirstRep().getResource();
+		offer.addParticipant().setActor(new Reference("Patient/" + atA)).setStatus(org.hl7.fhir.r4.model.Appointment.ParticipationStatus.ACCEPTED);
+		FhirHttp.Response booked = fhir.post("/Appointment/$book", new Parameters().addParameter(
+				new Parameters.ParametersParameterComponent().setName("appt-resource").setResource(offer)));
+		assertThat(booked.status()).as(booked.body()).isEqualTo(200);
+		String slot = offer.getSlotFirstRep().getReferenceElement().getIdPart();
+		// Clinic C refers the patient to hospital A: OneTrip opens the Task A answers.
+		org.hl7.fhir.r4.model.ServiceRequest referral = new org.hl7.fhir.r4.model.ServiceRequest();
+		referral.setStatus(org.hl7.fhir.r4.model.ServiceRequest.ServiceRequestStatus.ACTIVE);
+		referral.setIntent(org.hl7.fhir.r4.model.ServiceRequest.ServiceRequestIntent.ORDER);
+		referral.addCategory(new CodeableConcept(new Coding("urn:onetrip:referral-category", "examination", null)));
+		referral.setCode(new CodeableConcept(new Coding("http://loinc.org", "24627-2", "CT Chest")).setText("CT Chest"));
+		referral.setSubject(new Reference("Patient/" + atA));
+		referral.setRequester(new Reference("Organization/clinic-c"));
+		referral.addPerformer(new Reference("Organization/hospital-a"));
+		String referralId = fhir.post("/ServiceRequest", referral).as(org.hl7.fhir.r4.model.ServiceRequest.class).getIdElement().getIdPart();
+		String taskId = fhir.get("/Task?focus=ServiceRequest/" + referralId).bundle().getEntryFirstRep().getResource().getIdElement()
+				.getIdPart();
+
+		String login = unique("dr-chen");
+		String code = activation(fhir.as(TestTokens.hospital("hospital-a", "user/*.cruds")),
+				"/PractitionerRole/hospital-a-chen-wei-role/$account-activation", new Parameters().addParameter("login", login));
+		try (BrowserContext context = browser.phone("en-GB")) {
+			Page page = context.newPage();
+			List<String> errors = watchForErrors(page);
+			activate(page, login, code);
+			page.navigate(base() + "/app");
+			page.click("#as-doctor");
+			signIn(page, login);
+			page.waitForURL(url -> url.endsWith("/app/doctor"));
+
+			page.click("#tab-day");
+			page.waitForSelector("#department-slots");
+			page.fill("#department-day", tomorrow);
+			page.dispatchEvent("#department-day", "change");
+			page.waitForSelector("#department-slots tr[data-slot='" + slot + "']");
+			assertThat(page.textContent("#department-slots tr[data-slot='" + slot + "'] td.taken")).isEqualTo("1");
+
+			page.click("#tab-referrals");
+			page.waitForSelector("#referrals li[data-task='" + taskId + "']");
+			String item = "#referrals li[data-task='" + taskId + "']";
+			assertThat(page.textContent(item)).contains("CT Chest");
+			page.click(item + " button.reject");
+			page.waitForSelector("#referral-problem");
+			page.fill(item + " input.reason", "No CT slot this month; please refer to Imaging D");
+			page.click(item + " button.reject");
+			page.waitForSelector("#referral-notice");
+			assertThat(fhir.getFresh("/Task/" + taskId).as(org.hl7.fhir.r4.model.Task.class).getStatus())
+					.isEqualTo(org.hl7.fhir.r4.model.Task.TaskStatus.REJECTED);
+			BrowserSession.screenshot(page, "referral-inbox");
+			assertThat(errors).as("errors in the browser console").isEmpty();
+		}
+	}
+
+	@Test
 	void aPagePathIsTheApplicationAndAnExpiredSessionAsksToSignInAgain() {
 		try (BrowserContext context = browser.phone("en-GB")) {
 			Page page = context.newPage();
