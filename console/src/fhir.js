@@ -41,7 +41,9 @@ export async function searchAll(path, limit = 1000) {
     }
     const next = bundle.link?.find((link) => link.relation === 'next')
     if (!next || resources.length >= limit) break
-    bundle = await fhir(next.url.substring(next.url.indexOf('/fhir/') + '/fhir/'.length))
+    // HAPI's next page is [base]?_getpages=...: the path after /fhir, whatever the host the server named.
+    const url = new URL(next.url, window.location.origin)
+    bundle = await fhir(url.pathname.replace(/^\/fhir\/?/, '') + url.search)
   }
   return resources
 }

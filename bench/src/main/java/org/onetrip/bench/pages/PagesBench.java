@@ -99,7 +99,10 @@ public final class PagesBench {
 							page.fill("#identifier", "urn:onetrip:citizen-id|" + citizenId);
 							start = System.nanoTime();
 							page.click("#find");
-							page.waitForSelector("#timeline-summary");
+							page.waitForSelector("#timeline-summary, .timeline .error, #find-problem");
+							if (page.isVisible(".timeline .error, #find-problem")) {
+								throw new IllegalStateException("the page says: " + page.textContent(".timeline .error, #find-problem"));
+							}
 							timeline.record(System.nanoTime() - start);
 							timelineInPage.record(Long.parseLong(page.getAttribute("#timeline-summary", "data-ms")) * 1_000_000L);
 							String summary = page.textContent("#timeline-summary");

@@ -102,6 +102,17 @@ class WebAppTest extends ServerTest {
 		String atA = register("hospital-a", citizenId, "urn:onetrip:mrn:hospital-a", unique("A"));
 		String atB = register("hospital-b", citizenId, "urn:onetrip:mrn:hospital-b", unique("B"));
 		report("hospital-b", atB, "US4001", "2026-11-21T09:00:00Z");
+		// More visits than one page of search results: the timeline follows the next links.
+		StringBuilder visits = new StringBuilder("{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[");
+		for (int i = 0; i < 205; i++) {
+			visits.append(i == 0 ? "" : ",").append("{\"resource\":{\"resourceType\":\"Encounter\",\"status\":\"finished\",")
+					.append("\"class\":{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActCode\",\"code\":\"AMB\"},")
+					.append("\"subject\":{\"reference\":\"Patient/").append(atA).append("\"},\"period\":{\"start\":\"2025-0")
+					.append(1 + i % 9).append("-1").append(i % 10).append("\"}},\"request\":{\"method\":\"POST\",\"url\":\"Encounter\"}}");
+		}
+		FhirHttp.Response stored = fhir.as(TestTokens.hospital("hospital-a", "user/*.cruds")).post("", visits.append("]}").toString(),
+				java.util.Map.of("Content-Type", "application/fhir+json"));
+		assertThat(stored.status()).as(stored.body()).isEqualTo(200);
 		String code = activation(fhir.as(TestTokens.hospital("hospital-a", "user/*.cruds")), "/Patient/" + atA + "/$account-activation",
 				new Parameters());
 		try (BrowserContext context = browser.phone("en-GB")) {
@@ -114,6 +125,7 @@ class WebAppTest extends ServerTest {
 			page.waitForURL(url -> url.endsWith("/app/patient"));
 			page.waitForSelector("#timeline li");
 			assertThat(page.locator("#timeline li[data-hospital='hospital-b']").textContent()).contains("City Central Hospital");
+			assertThat(page.textContent("#timeline-summary")).startsWith("206 items from 2 hospital(s)");
 
 			// Book a place at hospital A's radiology tomorrow, see it, cancel it.
 			page.selectOption("#department", "hospital-a-radiology");
