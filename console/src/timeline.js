@@ -21,8 +21,10 @@ function text(concept) {
 /** Every item of these Patient records (one person at several hospitals), newest first. */
 export async function loadTimeline(patientIds) {
   const patients = patientIds.map((id) => `Patient/${id}`).join(',')
+  // One page per type when it holds up to 500 (the server's largest page): a second round trip per type costs more
+  // than the bigger answer.
   const lists = await Promise.all(Object.keys(KINDS).map((type) =>
-    searchAll(`${type}?patient=${encodeURIComponent(patients)}&_count=200`, 500)))
+    searchAll(`${type}?patient=${encodeURIComponent(patients)}&_count=500`, 1000)))
   const items = lists.flat().map((resource) => {
     const kind = KINDS[resource.resourceType]
     return {
@@ -34,8 +36,11 @@ export async function loadTimeline(patientIds) {
   return items.sort((a, b) => (a.date < b.date ? 1 : a.date > b.date ? -1 : 0))
 }
 
-/** The region's hospitals by key (their Organization ids), for naming the hospital of each item. */
-export async function loadHospitals() {
-  const organizations = await searchAll('Organization?_count=200')
-  return Object.fromEntries(organizations.map((o) => [o.id, o.name]))
+let hospitals = null
+
+/** The region's hospitals by key (their Organization ids), for naming the hospital of each item; read once per page. */
+export function loadHospitals() {
+  hospitals ??= searchAll('Organization?_count=200').then((organizations) => Object.fromEntries(organizations.map((o) => [o.id, o.name])))
+    .catch((error) => { hospitals = null; throw error })
+  return hospitals
 }

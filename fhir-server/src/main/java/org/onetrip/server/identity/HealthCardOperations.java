@@ -52,6 +52,13 @@ public class HealthCardOperations {
 	@Operation(name = "$health-card", type = Patient.class, idempotent = false)
 	public Parameters issue(@IdParam IdType patientId,
 			@OperationParam(name = "valid-days", max = 1) IntegerType validDays, RequestDetails request) {
+		// A patient's own app shows their card: only for a record of their own person.
+		org.onetrip.server.security.Callers.current().filter(org.onetrip.server.security.Caller::isPatient).ifPresent(caller -> {
+			if (!persons.byPatientId(caller.patientId()).contains(patientId.getIdPart())) {
+				throw new ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException(
+						"$health-card: a patient's app shows only its own person's card");
+			}
+		});
 		Patient patient = daoRegistry.getResourceDao(Patient.class).read(patientId.toUnqualifiedVersionless(), request);
 		int days = validDays == null || validDays.getValue() == null ? defaultValidDays : validDays.getValue();
 		if (days < 1 || days > MAX_VALID_DAYS) {

@@ -43,6 +43,11 @@ public class FhirAccessInterceptor {
 	private static final Set<String> DIRECTORY_TYPES = Set.of("Organization", "Practitioner", "PractitionerRole",
 			"HealthcareService", "Location", "Endpoint", "Schedule", "Slot", "CodeSystem", "ValueSet", "ConceptMap",
 			"NamingSystem", "StructureDefinition", "SearchParameter", "OperationDefinition", "CapabilityStatement");
+	/**
+	 * What a patient's app may do for its own person with read scopes: show the person's health card (a new card token
+	 * for the QR code; the operation checks the record is theirs).
+	 */
+	static final Set<String> PATIENT_SELF_SERVICE = Set.of("$health-card");
 	/** Operations that only read, whatever their HTTP method: they need the read scope of their type. */
 	static final Set<String> READING_OPERATIONS = Set.of("$everything", "$find", "$prior-exams", "$duplicate-check",
 			"$translate", "$lookup", "$validate-code", "$expand", "$health-card-resolve", "$duplicate-exam-statistics", "$appointment-statistics",
@@ -82,7 +87,9 @@ public class FhirAccessInterceptor {
 			case UPDATE, PATCH, ADD_TAGS, DELETE_TAGS, META_ADD, META_DELETE, UPDATE_REWRITE_HISTORY -> require(caller, Interaction.UPDATE, type);
 			case DELETE -> require(caller, Interaction.DELETE, type);
 			case EXTENDED_OPERATION_SERVER, EXTENDED_OPERATION_TYPE, EXTENDED_OPERATION_INSTANCE -> require(caller,
-					READING_OPERATIONS.contains(request.getOperation()) ? Interaction.READ : Interaction.UPDATE, type);
+					READING_OPERATIONS.contains(request.getOperation())
+							|| caller.isPatient() && PATIENT_SELF_SERVICE.contains(request.getOperation()) ? Interaction.READ : Interaction.UPDATE,
+					type);
 			default -> { } // transaction, batch, paging: each entry and each page is checked where it is stored or shown
 		}
 	}

@@ -127,6 +127,18 @@ class WebAppTest extends ServerTest {
 			assertThat(page.locator("#timeline li[data-hospital='hospital-b']").textContent()).contains("City Central Hospital");
 			assertThat(page.textContent("#timeline-summary")).startsWith("206 items from 2 hospital(s)");
 
+			// The health card as a QR code: a scanner at hospital A reads it and finds the person.
+			page.click("#show-card");
+			page.waitForSelector("#health-card-qr");
+			String token = decodeQr(page.locator("#health-card-qr").screenshot());
+			FhirHttp.Response resolved = fhir.as(TestTokens.hospital("hospital-a", "user/*.cruds")).post("/Patient/$health-card-resolve",
+					new Parameters().addParameter("token", token).addParameter("organization", "Organization/hospital-a"));
+			assertThat(resolved.status()).as(resolved.body()).isEqualTo(200);
+			assertThat(resolved.bundle().getEntry()).extracting(e -> e.getResource().getIdElement().getIdPart()).containsExactly(atA);
+			// A patient's app shows its own person's card only.
+			assertThat(fhir.as(TestTokens.patient(atA, "patient/*.rs")).post("/Patient/" + register("hospital-a", unique("3399"),
+					"urn:onetrip:mrn:hospital-a", unique("A")) + "/$health-card", new Parameters()).status()).isEqualTo(403);
+
 			// Book a place at hospital A's radiology tomorrow, see it, cancel it.
 			page.selectOption("#department", "hospital-a-radiology");
 			page.click("#find-slots");
@@ -249,6 +261,17 @@ class WebAppTest extends ServerTest {
 	}
 
 	// ---------------------------------------------------------------------------------------------------------------
+
+	private static String decodeQr(byte[] png) {
+		try {
+			java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+			var bitmap = new com.google.zxing.BinaryBitmap(new com.google.zxing.common.HybridBinarizer(
+					new com.google.zxing.client.j2se.BufferedImageLuminanceSource(image)));
+			return new com.google.zxing.qrcode.QRCodeReader().decode(bitmap).getText();
+		} catch (Exception e) {
+			throw new AssertionError("the page's QR code cannot be read: " + e, e);
+		}
+	}
 
 	private String base() {
 		return "http://127.0.0.1:" + port;
