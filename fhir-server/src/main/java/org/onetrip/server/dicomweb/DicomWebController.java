@@ -193,6 +193,79 @@ public class DicomWebController {
 		return metadata(uids(study, series, instance));
 	}
 
+	// ---------------------------------------------------------------- WADO-RS for viewers: pixels and pictures
+
+	@GetMapping("/studies/{study}/series/{series}/instances/{instance}/frames/{frames}")
+	public ResponseEntity<StreamingResponseBody> frames(@PathVariable String study, @PathVariable String series,
+			@PathVariable String instance, @PathVariable String frames) {
+		try {
+			List<Integer> numbers = RenderedFrames.frameNumbers(frames);
+			StoredInstance stored = locate(uids(study, series, instance)).get(0);
+			List<byte[]> pixels = RenderedFrames.frames(storage.files().resolve(stored.relativePath()), stored.transferSyntaxUid(), numbers);
+			String boundary = MultipartRelated.newBoundary();
+			StreamingResponseBody body = out -> {
+				MultipartRelated.Writer parts = new MultipartRelated.Writer(new BufferedOutputStream(out, 256 * 1024), boundary);
+				for (byte[] frame : pixels) {
+					parts.part("application/octet-stream; transfer-syntax=1.2.840.10008.1.2.1", frame);
+				}
+				parts.finish();
+			};
+			return ResponseEntity.ok().header("Content-Type", "multipart/related; type=\"application/octet-stream\"; boundary=" + boundary)
+					.body(body);
+		} catch (DicomWebRefusal refusal) {
+			return streamedError(refusal.status(), refusal.getMessage());
+		} catch (IndexUnavailableException e) {
+			return streamedError(HttpStatus.SERVICE_UNAVAILABLE, INDEX_UNAVAILABLE);
+		} catch (IOException e) {
+			log.warn("frames of {} could not be read: {}", instance, e.getMessage());
+			return streamedError(HttpStatus.INTERNAL_SERVER_ERROR, "instance " + instance + " could not be read");
+		}
+	}
+
+	@GetMapping("/studies/{study}/series/{series}/instances/{instance}/rendered")
+	public ResponseEntity<Object> renderedInstance(@PathVariable String study, @PathVariable String series,
+			@PathVariable String instance, @RequestHeader(name = "Accept", required = false) String accept) {
+		return rendered(uids(study, series, instance), 1, accept, 0);
+	}
+
+	@GetMapping("/studies/{study}/series/{series}/instances/{instance}/frames/{frame}/rendered")
+	public ResponseEntity<Object> renderedFrame(@PathVariable String study, @PathVariable String series, @PathVariable String instance,
+			@PathVariable String frame, @RequestHeader(name = "Accept", required = false) String accept) {
+		try {
+			List<Integer> numbers = RenderedFrames.frameNumbers(frame);
+			if (numbers.size() != 1) {
+				return error(HttpStatus.BAD_REQUEST, "one frame is rendered at a time");
+			}
+			return rendered(uids(study, series, instance), numbers.get(0), accept, 0);
+		} catch (DicomWebRefusal refusal) {
+			return error(refusal.status(), refusal.getMessage());
+		}
+	}
+
+	@GetMapping("/studies/{study}/series/{series}/instances/{instance}/thumbnail")
+	public ResponseEntity<Object> thumbnail(@PathVariable String study, @PathVariable String series, @PathVariable String instance,
+			@RequestHeader(name = "Accept", required = false) String accept) {
+		return rendered(uids(study, series, instance), 1, accept, RenderedFrames.THUMBNAIL_SIDE);
+	}
+
+	private ResponseEntity<Object> rendered(Map<QueryKey, String> uids, int frame, String accept, int maxSide) {
+		try {
+			StoredInstance stored = locate(uids).get(0);
+			String type = RenderedFrames.renderedType(accept);
+			byte[] image = RenderedFrames.render(storage.files().resolve(stored.relativePath()), frame, type, maxSide);
+			// A stored instance never changes: its pictures may be kept by the browser.
+			return ResponseEntity.ok().contentType(MediaType.parseMediaType(type))
+					.cacheControl(org.springframework.http.CacheControl.maxAge(java.time.Duration.ofDays(1)).cachePrivate()).body(image);
+		} catch (DicomWebRefusal refusal) {
+			return error(refusal.status(), refusal.getMessage());
+		} catch (IndexUnavailableException e) {
+			return error(HttpStatus.SERVICE_UNAVAILABLE, INDEX_UNAVAILABLE);
+		} catch (IOException e) {
+			log.warn("instance could not be rendered: {}", e.getMessage());
+			return error(HttpStatus.INTERNAL_SERVER_ERROR, "the instance could not be read");
+		}
+	}
+
 	private static Map<QueryKey, String> uids(String study, String series, String instance) {
 		Map<QueryKey, String> keys = new EnumMap<>(QueryKey.class);
 		keys.put(QueryKey.StudyInstanceUID, study);

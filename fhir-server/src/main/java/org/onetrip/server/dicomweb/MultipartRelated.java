@@ -207,6 +207,12 @@ final class MultipartRelated {
 			out.write(ascii(CRLF));
 		}
 
+		void part(String contentType, byte[] content) throws IOException {
+			out.write(ascii(dashBoundary + CRLF + "Content-Type: " + contentType + CRLF + CRLF));
+			out.write(content);
+			out.write(ascii(CRLF));
+		}
+
 		/** The closing delimiter: no part follows. */
 		void finish() throws IOException {
 			out.write(ascii(dashBoundary + CLOSE + CRLF));

@@ -47,10 +47,15 @@ class WebAppTest extends ServerTest {
 	}
 
 	@Test
-	void aDoctorFindsAPersonOfTwoHospitalsAndSeesBothOnOneTimeline() {
+	void aDoctorFindsAPersonOfTwoHospitalsAndSeesBothOnOneTimeline() throws Exception {
 		String citizenId = unique("3302");
 		String atA = register("hospital-a", citizenId, "urn:onetrip:mrn:hospital-a", unique("A"));
-		String atB = register("hospital-b", citizenId, "urn:onetrip:mrn:hospital-b", unique("B"));
+		String mrnB = unique("B");
+		String atB = register("hospital-b", citizenId, "urn:onetrip:mrn:hospital-b", mrnB);
+		// B's PACS sends a CT study of 3 images under B's MRN: it becomes an ImagingStudy of B's record.
+		org.onetrip.server.dicom.TestInstances.Study study = org.onetrip.server.dicom.TestInstances.Study.ct(mrnB);
+		stow("hospital-b", org.onetrip.server.dicom.TestInstances.study(study, 1, 3));
+		org.onetrip.server.dicom.TestInstances.awaitImagingStudy(fhir, study.studyUid(), 3);
 		// B's CT chest ten days ago, in B's own code; A's visit four days ago.
 		report("hospital-b", atB, "RAD1003", java.time.Instant.now().minus(java.time.Duration.ofDays(10)).toString());
 		visit("hospital-a", atA, java.time.Instant.now().minus(java.time.Duration.ofDays(4)).toString());
@@ -75,6 +80,25 @@ class WebAppTest extends ServerTest {
 			assertThat(page.locator("#timeline li[data-hospital='hospital-a'][data-type='Encounter']").count()).isEqualTo(1);
 			// Newest first: A's visit (4 days ago) before B's report (10 days ago).
 			assertThat(page.locator("#timeline li").first().getAttribute("data-type")).isEqualTo("Encounter");
+
+			// B's study opens in the viewer, drawn by OneTrip's DICOMweb: real pixels, not a blank picture.
+			page.click("#timeline li[data-type='ImagingStudy'] button.open-study");
+			page.waitForSelector("#viewer-image");
+			page.waitForFunction("() => { const i = document.querySelector('#viewer-image'); return i && i.complete && i.naturalWidth > 0 }");
+			assertThat(page.evaluate("() => document.querySelector('#viewer-image').naturalWidth")).isEqualTo(32);
+			Object spread = page.evaluate("() => { const i = document.querySelector('#viewer-image'); const c = document.createElement('canvas');"
+					+ " c.width = i.naturalWidth; c.height = i.naturalHeight; const g = c.getContext('2d'); g.drawImage(i, 0, 0);"
+					+ " const d = g.getImageData(0, 0, c.width, c.height).data; let min = 255, max = 0;"
+					+ " for (let k = 0; k < d.length; k += 4) { min = Math.min(min, d[k]); max = Math.max(max, d[k]); } return max - min; }");
+			assertThat(((Number) spread).intValue()).as("grey levels drawn").isGreaterThan(100);
+			assertThat(page.textContent("#image-position")).isEqualTo("1 / 3");
+			String first = page.getAttribute("#viewer-image", "data-instance");
+			page.click("#next-image");
+			page.waitForFunction("(first) => document.querySelector('#viewer-image').dataset.instance !== first", first);
+			assertThat(page.textContent("#image-position")).isEqualTo("2 / 3");
+			BrowserSession.screenshot(page, "viewer");
+			page.click("#close-viewer");
+			page.waitForSelector("#exam");
 
 			// The doctor orders a CT chest in A's own code: the card says B did one ten days ago, with the report.
 			page.selectOption("#exam", "CT-CHEST");
@@ -261,6 +285,25 @@ class WebAppTest extends ServerTest {
 	}
 
 	// ---------------------------------------------------------------------------------------------------------------
+
+	/** STOW-RS of these files as {@code hospital}'s PACS. */
+	private void stow(String hospital, List<java.nio.file.Path> files) throws Exception {
+		String boundary = "stow-" + unique("b");
+		java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+		for (java.nio.file.Path file : files) {
+			body.write(("--" + boundary + "\r\nContent-Type: application/dicom\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+			body.write(java.nio.file.Files.readAllBytes(file));
+			body.write("\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+		}
+		body.write(("--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+		var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+						java.net.URI.create(base() + "/dicomweb/studies"))
+				.header("Authorization", "Bearer " + TestTokens.hospital(hospital, "user/*.cruds"))
+				.header("Content-Type", "multipart/related; type=\"application/dicom\"; boundary=" + boundary)
+				.POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
+				java.net.http.HttpResponse.BodyHandlers.ofString());
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+	}
 
 	private static String decodeQr(byte[] png) {
 		try {
