@@ -23,7 +23,7 @@ import java.util.UUID;
  * The benchmark's DICOM files, written with PixelMed as Part 10 (explicit VR little endian) under the 2.25 UID root.
  * The same files go to Orthanc and to OneTrip, so both receive identical bytes.
  */
-final class BenchInstances {
+public final class BenchInstances {
 
 	private static final DateTimeFormatter DICOM_DATE = DateTimeFormatter.BASIC_ISO_DATE;
 	/** Study dates of the C-FIND population spread over three years before this day. */
@@ -52,7 +52,7 @@ final class BenchInstances {
 	 * {@code directory/part-<n>} sub-directories ({@code parts} of them, one per parallel association), patients
 	 * {@code patientPrefix + study}.
 	 */
-	static void writeCtStudies(Path directory, String patientPrefix, int studies, int instancesPerStudy, int rows,
+	public static void writeCtStudies(Path directory, String patientPrefix, int studies, int instancesPerStudy, int rows,
 			int parts, Runnable onInstance) throws IOException, DicomException {
 		short[] pixels = new short[rows * rows];
 		int written = 0;

@@ -28,7 +28,9 @@ import org.onetrip.bench.fhir.ServerProcess;
  * The pages' speed in a real browser (Debian's chromium through Playwright, never a downloaded browser): the web
  * application's first render (start page shown, a fresh browser profile each time), a signed-in doctor's page, and a
  * person's timeline from every hospital with {@code --resources} records (half at hospital A, half at hospital B),
- * from the click on "Find" to the timeline shown. Targets (issue 18): first render 1 s, timeline 500 ms.
+ * from the click on "Find" to the timeline shown, and the viewer: the first image of a {@code --images}-image
+ * 512 x 512 CT study (sent by hospital B over STOW-RS) from the click on "Open images", then each next image.
+ * Targets (issue 18): first render 1 s, timeline 500 ms, first image frame 2 s.
  *
  * <pre>./onetrip bench pages --resources 500 --renders 20 --timelines 10</pre>
  */
@@ -44,6 +46,7 @@ public final class PagesBench {
 		int resources = args.integer("resources", 500);
 		int renders = args.integer("renders", 20);
 		int timelines = args.integer("timelines", 10);
+		int images = args.integer("images", 20);
 		Path chromium = Path.of(args.get("chromium", "/usr/bin/chromium"));
 		Path dataDir = work.resolve("pages-bench-data-" + System.currentTimeMillis());
 		try (ServerProcess process = ServerProcess.start(Path.of(args.required("server-app")), dataDir, port, args.get("heap", "2g"),
@@ -52,12 +55,15 @@ public final class PagesBench {
 			String base = process.fhirBase().toString().replaceFirst("/fhir/?$", "");
 			Fixture fixture = new Fixture(base);
 			String citizenId = fixture.person(resources);
+			fixture.study(work, images);
 			String[] account = fixture.doctor();
 
 			Latencies firstRender = new Latencies();
 			Latencies doctorPage = new Latencies();
 			Latencies timeline = new Latencies();
 			Latencies timelineInPage = new Latencies();
+			Latencies firstImage = new Latencies();
+			Latencies nextImage = new Latencies();
 			try (Playwright playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
 					Browser browser = playwright.chromium().launch(new BrowserType.LaunchOptions().setExecutablePath(chromium)
 							.setHeadless(true).setArgs(List.of("--headless", "--no-sandbox", "--disable-background-networking",
@@ -106,11 +112,25 @@ public final class PagesBench {
 							timeline.record(System.nanoTime() - start);
 							timelineInPage.record(Long.parseLong(page.getAttribute("#timeline-summary", "data-ms")) * 1_000_000L);
 							String summary = page.textContent("#timeline-summary");
-							if (!summary.startsWith(resources + " items")) {
-								throw new IllegalStateException("the timeline shows " + summary + ", not " + resources + " items");
+							if (!summary.startsWith((resources + 1) + " items")) {
+								throw new IllegalStateException("the timeline shows " + summary + ", not " + (resources + 1) + " items");
 							}
 							progress.advance(1);
 						}
+					}
+					// The viewer, once (its pictures are cached by the browser after): the study's first image, then each next.
+					String loaded = "() => { const i = document.querySelector('#viewer-image'); return i && i.complete && i.naturalWidth > 0 }";
+					long start = System.nanoTime();
+					page.click("#timeline li[data-type='ImagingStudy'] button.open-study");
+					page.waitForFunction(loaded);
+					firstImage.record(System.nanoTime() - start);
+					for (int i = 1; i < images; i++) {
+						String before = page.getAttribute("#viewer-image", "data-instance");
+						start = System.nanoTime();
+						page.click("#next-image");
+						page.waitForFunction("(b) => { const i = document.querySelector('#viewer-image'); return i.dataset.instance !== b "
+								+ "&& i.complete && i.naturalWidth > 0 }", before);
+						nextImage.record(System.nanoTime() - start);
 					}
 				}
 			}
@@ -122,7 +142,9 @@ public final class PagesBench {
 			report.append(doctorPage.row("/app/doctor, signed in (search form shown)")).append('\n');
 			report.append(timeline.row("timeline: click Find → " + resources + " items shown")).append('\n');
 			report.append(timelineInPage.row("timeline: the page's own load time (FHIR searches + drawing)")).append('\n');
-			report.append('\n').append(String.format(Locale.ROOT, "Targets: first render ≤ 1000 ms, timeline ≤ 500 ms. Server start-up %.1f s, "
+			report.append(firstImage.row("viewer: Open images → first 512x512 CT frame drawn")).append('\n');
+			report.append(nextImage.row("viewer: next image drawn (rendered by OneTrip)")).append('\n');
+			report.append('\n').append(String.format(Locale.ROOT, "Targets: first render ≤ 1000 ms, timeline ≤ 500 ms, first image ≤ 2000 ms. Server start-up %.1f s, "
 					+ "RSS at the end %d MiB.%n", process.startupSeconds(), process.rssMiB()));
 			System.out.println(report);
 		}
@@ -133,6 +155,9 @@ public final class PagesBench {
 		private final String base;
 		private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 		private final String run = UUID.randomUUID().toString().substring(0, 8);
+		/** Hospital B's MRN of the person: the PatientID of the study B's PACS sends. */
+		private String mrnB;
+		private String atB;
 
 		Fixture(String base) {
 			this.base = base;
@@ -141,8 +166,9 @@ public final class PagesBench {
 		/** A person registered at A and B, with half the records at each; returns their citizen ID. */
 		String person(int resources) throws Exception {
 			String citizenId = "PAGES-" + run;
-			String atA = patient("hospital-a", citizenId);
-			String atB = patient("hospital-b", citizenId);
+			String atA = patient("hospital-a", citizenId, run);
+			mrnB = "PG" + run + "0";
+			atB = patient("hospital-b", citizenId, mrnB);
 			StringBuilder bundleA = new StringBuilder("{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[");
 			StringBuilder bundleB = new StringBuilder("{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[");
 			Instant now = Instant.now();
@@ -180,16 +206,49 @@ public final class PagesBench {
 			throw new IllegalStateException("no activation code: " + activation);
 		}
 
-		private String patient(String hospital, String citizenId) throws Exception {
+		/** One CT study of {@code images} 512 x 512 images of the person, sent by hospital B (STOW-RS); waits until in FHIR. */
+		void study(Path work, int images) throws Exception {
+			Path directory = work.resolve("pages-bench-study-" + run);
+			org.onetrip.bench.dicom.BenchInstances.writeCtStudies(directory, "PG" + run, 1, images, 512, 1, () -> { });
+			String boundary = "pages-" + run;
+			java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+			try (var files = java.nio.file.Files.list(directory.resolve("part-0"))) {
+				for (Path file : files.toList()) {
+					body.write(("--" + boundary + "\r\nContent-Type: application/dicom\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+					body.write(java.nio.file.Files.readAllBytes(file));
+					body.write("\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+				}
+			}
+			body.write(("--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+			HttpResponse<String> stored = http.send(BearerToken.on(HttpRequest.newBuilder(URI.create(base + "/dicomweb/studies")))
+					.header("Content-Type", "multipart/related; type=\"application/dicom\"; boundary=" + boundary)
+					.header("X-OneTrip-Hospital", "hospital-b")
+					.POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+			if (stored.statusCode() != 200) {
+				throw new IllegalStateException("STOW-RS refused the study: " + stored.statusCode() + " " + stored.body());
+			}
+			Instant deadline = Instant.now().plusSeconds(60);
+			while (Instant.now().isBefore(deadline)) {
+				JsonNode found = JSON.readTree(send("GET", "/fhir/ImagingStudy?patient=Patient/" + atB, null));
+				if (found.path("entry").size() > 0 && found.path("entry").get(0).path("resource").path("numberOfInstances").asInt() == images) {
+					return;
+				}
+				Thread.sleep(200);
+			}
+			throw new IllegalStateException("the study never reached FHIR");
+		}
+
+		private String patient(String hospital, String citizenId, String mrn) throws Exception {
 			String body = "{\"resourceType\":\"Patient\",\"meta\":{\"tag\":[{\"system\":\"urn:onetrip:owner\",\"code\":\"" + hospital + "\"}]},"
 					+ "\"identifier\":[{\"system\":\"urn:onetrip:citizen-id\",\"value\":\"" + citizenId + "\"},"
-					+ "{\"system\":\"urn:onetrip:mrn:" + hospital + "\",\"value\":\"" + run + "\"}],\"name\":[{\"family\":\"Pages\",\"given\":[\"Bench\"]}]}";
+					+ "{\"system\":\"urn:onetrip:mrn:" + hospital + "\",\"value\":\"" + mrn + "\"}],\"name\":[{\"family\":\"Pages\",\"given\":[\"Bench\"]}]}";
 			return JSON.readTree(send("POST", "/fhir/Patient", body)).path("id").asText();
 		}
 
 		private String send(String method, String path, String body) throws Exception {
 			HttpResponse<String> response = http.send(BearerToken.on(HttpRequest.newBuilder(URI.create(base + path)))
-					.header("Content-Type", "application/fhir+json").method(method, HttpRequest.BodyPublishers.ofString(body)).build(),
+					.header("Content-Type", "application/fhir+json").method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+							: HttpRequest.BodyPublishers.ofString(body)).build(),
 					HttpResponse.BodyHandlers.ofString());
 			if (response.statusCode() >= 300) {
 				throw new IllegalStateException(method + " " + path + ": " + response.statusCode() + " " + response.body());
