@@ -18,8 +18,11 @@ function text(concept) {
   return concept?.text || concept?.coding?.[0]?.display || concept?.coding?.[0]?.code || ''
 }
 
-/** Every item of these Patient records (one person at several hospitals), newest first. */
-export async function loadTimeline(patientIds) {
+/**
+ * Every item of these Patient records (one person at several hospitals), newest first. An item's hospital is the one
+ * that keeps it (owner tag), else the hospital of the record it is filed under (an ImagingStudy a PACS sent).
+ */
+export async function loadTimeline(patientIds, hospitalOfPatient = {}) {
   const patients = patientIds.map((id) => `Patient/${id}`).join(',')
   // One page per type when it holds up to 500 (the server's largest page): a second round trip per type costs more
   // than the bigger answer.
@@ -30,7 +33,8 @@ export async function loadTimeline(patientIds) {
     return {
       key: `${resource.resourceType}/${resource.id}`, type: resource.resourceType, label: kind.label,
       date: kind.date(resource) || resource.meta?.lastUpdated || '', title: kind.title(resource) || resource.resourceType,
-      detail: kind.detail ? kind.detail(resource) : '', hospital: ownerOf(resource), resource,
+      detail: kind.detail ? kind.detail(resource) : '', resource,
+      hospital: ownerOf(resource) || hospitalOfPatient[(resource.subject?.reference || '').replace('Patient/', '')] || null,
     }
   })
   return items.sort((a, b) => (a.date < b.date ? 1 : a.date > b.date ? -1 : 0))

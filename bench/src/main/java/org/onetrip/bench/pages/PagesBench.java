@@ -49,8 +49,9 @@ public final class PagesBench {
 		int images = args.integer("images", 20);
 		Path chromium = Path.of(args.get("chromium", "/usr/bin/chromium"));
 		Path dataDir = work.resolve("pages-bench-data-" + System.currentTimeMillis());
+		// DICOM on (DICOMweb serves the viewer), on a free port.
 		try (ServerProcess process = ServerProcess.start(Path.of(args.required("server-app")), dataDir, port, args.get("heap", "2g"),
-				work.resolve("pages-bench-server.log"))) {
+				work.resolve("pages-bench-server.log"), List.of("--onetrip.dicom.enabled=true", "--onetrip.dicom.port=0"))) {
 			System.err.printf(Locale.ROOT, "server ready in %.1f s%n", process.startupSeconds());
 			String base = process.fhirBase().toString().replaceFirst("/fhir/?$", "");
 			Fixture fixture = new Fixture(base);

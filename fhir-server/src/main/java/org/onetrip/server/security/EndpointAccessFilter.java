@@ -22,7 +22,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * ImagingStudy, storing (STOW-RS) the create scope; CDS Hooks: a call needs the read scope on DiagnosticReport
  * (the hook reads the person's prior exams). A hospital's token speaks for its hospital: the
  * {@value #HOSPITAL_HEADER} header the endpoints read is set from it (a different value is refused); only a
- * region-level caller may name a hospital itself. Every call is audited when it is over; endpoints add the
+ * region-level caller may name a hospital itself. A patient's token reads its own person's studies over DICOMweb, by
+ * their Study Instance UID (the ImagingStudy ids it finds over FHIR), and nothing else; it never opens CDS Hooks.
+ * Every call is audited when it is over; endpoints add the
  * patients and records they touched as request attributes {@link #AUDIT_PATIENTS} and {@link #AUDIT_ENTITIES}.
  */
 public class EndpointAccessFilter extends OncePerRequestFilter {
@@ -35,8 +37,15 @@ public class EndpointAccessFilter extends OncePerRequestFilter {
 	private final RegionDirectory directory;
 	private final AuditTrail audit;
 	private final boolean openAccess;
+	/** The study a patient's token asks for must be of its person: its ImagingStudy's subject, through the ledger. */
+	private final java.util.function.Function<String, java.util.Optional<String>> subjectOfStudy;
+	private final org.onetrip.server.identity.PersonResolver persons;
 
-	public EndpointAccessFilter(FhirContext fhirContext, RegionDirectory directory, AuditTrail audit, boolean openAccess) {
+	public EndpointAccessFilter(FhirContext fhirContext, RegionDirectory directory, AuditTrail audit, boolean openAccess,
+			java.util.function.Function<String, java.util.Optional<String>> subjectOfStudy,
+			org.onetrip.server.identity.PersonResolver persons) {
+		this.subjectOfStudy = subjectOfStudy;
+		this.persons = persons;
 		this.fhirContext = fhirContext;
 		this.directory = directory;
 		this.audit = audit;
@@ -70,7 +79,7 @@ public class EndpointAccessFilter extends OncePerRequestFilter {
 		String type = cds ? "DiagnosticReport" : "ImagingStudy";
 		String refusal = null;
 		if (caller.isPatient()) {
-			refusal = "patient tokens do not open " + (cds ? "CDS Hooks" : "DICOMweb") + "; use the FHIR API";
+			refusal = cds ? "patient tokens do not open CDS Hooks" : patientStudyRefusal(caller, path, needed);
 		} else if (!caller.permits(needed, type)) {
 			refusal = "the token's scopes do not allow " + needed.name().toLowerCase(java.util.Locale.ROOT) + " on " + type;
 		} else if (caller.hospital() != null && asked != null && !asked.trim().equalsIgnoreCase(caller.hospital())) {
@@ -88,6 +97,22 @@ public class EndpointAccessFilter extends OncePerRequestFilter {
 			record(caller, request, cds, response.getStatus(), response.getStatus() >= 400 ? "HTTP " + response.getStatus() : null);
 		}
 	}
+
+	/** Null when a patient's token may read this DICOMweb path: a study of its own person, by UID, reading only. */
+	private String patientStudyRefusal(Caller caller, String path, Interaction needed) {
+		if (needed != Interaction.READ || !caller.permits(Interaction.READ, "ImagingStudy")) {
+			return "a patient's token reads its own studies (read scope on ImagingStudy) and stores none";
+		}
+		java.util.regex.Matcher study = STUDY_PATH.matcher(path);
+		if (!study.matches()) {
+			return "a patient's token reads its own studies by their UID (/dicomweb/studies/{uid}/...): its ImagingStudies name them";
+		}
+		java.util.Set<String> person = persons.byPatientId(caller.patientId());
+		boolean own = subjectOfStudy.apply(study.group(1)).map(person::contains).orElse(false);
+		return own ? null : "this study is not one of the token's person";
+	}
+
+	private static final java.util.regex.Pattern STUDY_PATH = java.util.regex.Pattern.compile("/dicomweb/studies/([0-9.]{1,64})(/.*)?");
 
 	@SuppressWarnings("unchecked")
 	private void record(Caller caller, HttpServletRequest request, boolean cds, int status, String failure) {

@@ -158,9 +158,20 @@ public class SecurityConfiguration {
 	/** After Spring Security: DICOMweb and CDS Hooks under the same scopes, hospital and audit as FHIR. */
 	@Bean
 	public org.springframework.boot.web.servlet.FilterRegistrationBean<EndpointAccessFilter> endpointAccessFilter(FhirContext fhirContext,
-			RegionDirectory directory, AuditTrail audit, @Value("${onetrip.security.open:false}") boolean open) {
+			RegionDirectory directory, AuditTrail audit, @Value("${onetrip.security.open:false}") boolean open, DaoRegistry daoRegistry,
+			PersonResolver persons) {
+		// An ImagingStudy's id is its Study Instance UID; its subject is the Patient the study was filed under.
+		java.util.function.Function<String, java.util.Optional<String>> subjectOfStudy = uid -> {
+			try {
+				var study = daoRegistry.getResourceDao(org.hl7.fhir.r4.model.ImagingStudy.class)
+						.read(new org.hl7.fhir.r4.model.IdType("ImagingStudy", uid), new ca.uhn.fhir.rest.api.server.SystemRequestDetails());
+				return java.util.Optional.ofNullable(study.getSubject().getReferenceElement().getIdPart());
+			} catch (ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException | ca.uhn.fhir.rest.server.exceptions.ResourceGoneException e) {
+				return java.util.Optional.empty();
+			}
+		};
 		var registration = new org.springframework.boot.web.servlet.FilterRegistrationBean<>(
-				new EndpointAccessFilter(fhirContext, directory, audit, open));
+				new EndpointAccessFilter(fhirContext, directory, audit, open, subjectOfStudy, persons));
 		registration.addUrlPatterns("/dicomweb/*", "/cds-services/*", "/cds-services");
 		registration.setOrder(org.springframework.core.Ordered.LOWEST_PRECEDENCE - 10);
 		return registration;

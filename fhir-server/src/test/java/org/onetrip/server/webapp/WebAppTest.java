@@ -121,10 +121,20 @@ class WebAppTest extends ServerTest {
 	}
 
 	@Test
-	void aPatientSeesTheirOwnRecordsFromEveryHospital() {
+	void aPatientSeesTheirOwnRecordsFromEveryHospital() throws Exception {
 		String citizenId = unique("3303");
 		String atA = register("hospital-a", citizenId, "urn:onetrip:mrn:hospital-a", unique("A"));
-		String atB = register("hospital-b", citizenId, "urn:onetrip:mrn:hospital-b", unique("B"));
+		String mrnB = unique("B");
+		String atB = register("hospital-b", citizenId, "urn:onetrip:mrn:hospital-b", mrnB);
+		org.onetrip.server.dicom.TestInstances.Study study = org.onetrip.server.dicom.TestInstances.Study.ct(mrnB);
+		stow("hospital-b", org.onetrip.server.dicom.TestInstances.study(study, 1, 2));
+		org.onetrip.server.dicom.TestInstances.awaitImagingStudy(fhir, study.studyUid(), 2);
+		// Someone else's study, which the patient's token must not open.
+		String strangerMrn = unique("B");
+		register("hospital-b", unique("3398"), "urn:onetrip:mrn:hospital-b", strangerMrn);
+		org.onetrip.server.dicom.TestInstances.Study strangers = org.onetrip.server.dicom.TestInstances.Study.ct(strangerMrn);
+		stow("hospital-b", org.onetrip.server.dicom.TestInstances.study(strangers, 1, 1));
+		org.onetrip.server.dicom.TestInstances.awaitImagingStudy(fhir, strangers.studyUid(), 1);
 		report("hospital-b", atB, "US4001", "2026-11-21T09:00:00Z");
 		// More visits than one page of search results: the timeline follows the next links.
 		StringBuilder visits = new StringBuilder("{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[");
@@ -148,8 +158,18 @@ class WebAppTest extends ServerTest {
 			signIn(page, citizenId);
 			page.waitForURL(url -> url.endsWith("/app/patient"));
 			page.waitForSelector("#timeline li");
-			assertThat(page.locator("#timeline li[data-hospital='hospital-b']").textContent()).contains("City Central Hospital");
-			assertThat(page.textContent("#timeline-summary")).startsWith("206 items from 2 hospital(s)");
+			assertThat(page.locator("#timeline li[data-hospital='hospital-b'][data-type='DiagnosticReport']").textContent()).contains("City Central Hospital");
+			assertThat(page.textContent("#timeline-summary")).startsWith("207 items from 2 hospital(s)");
+
+			// The patient opens their own study from hospital B; DICOMweb opens it to their token, and no one else's.
+			page.click("#timeline li[data-type='ImagingStudy'] button.open-study");
+			page.waitForFunction("() => { const i = document.querySelector('#viewer-image'); return i && i.complete && i.naturalWidth > 0 }");
+			assertThat(page.textContent("#image-position")).isEqualTo("1 / 2");
+			page.click("#close-viewer");
+			String patientToken = TestTokens.patient(atA, "patient/*.rs");
+			assertThat(dicomweb("/studies/" + study.studyUid() + "/series", patientToken)).isEqualTo(200);
+			assertThat(dicomweb("/studies/" + strangers.studyUid() + "/series", patientToken)).isEqualTo(403);
+			assertThat(dicomweb("/studies?PatientID=" + strangerMrn, patientToken)).isEqualTo(403);
 
 			// The health card as a QR code: a scanner at hospital A reads it and finds the person.
 			page.click("#show-card");
@@ -285,6 +305,12 @@ class WebAppTest extends ServerTest {
 	}
 
 	// ---------------------------------------------------------------------------------------------------------------
+
+	private int dicomweb(String path, String token) throws Exception {
+		return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base() + "/dicomweb" + path))
+				.header("Authorization", "Bearer " + token).header("Accept", "application/dicom+json").GET().build(),
+				java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+	}
 
 	/** STOW-RS of these files as {@code hospital}'s PACS. */
 	private void stow(String hospital, List<java.nio.file.Path> files) throws Exception {
