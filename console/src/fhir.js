@@ -1,7 +1,7 @@
 // FHIR over fetch with the session's bearer token. Every refusal becomes an Error carrying the OperationOutcome's
 // words, so a page can say what went wrong.
 
-import { currentSession } from './auth.js'
+import { currentSession, signOut } from './auth.js'
 
 export class FhirError extends Error {
   constructor(status, message) {
@@ -24,6 +24,11 @@ export async function fhir(path, options = {}) {
   })
   const text = await response.text()
   const body = text ? JSON.parse(text) : null
+  if (response.status === 401) {
+    // The token expired or was refused: the person signs in again (the authorization server still knows them).
+    signOut()
+    throw new FhirError(401, 'Your session has ended: please sign in again.')
+  }
   if (!response.ok) {
     const words = body?.issue?.map((issue) => issue.diagnostics || issue.details?.text).filter(Boolean).join('; ')
     throw new FhirError(response.status, words || `${response.status} ${response.statusText}`)

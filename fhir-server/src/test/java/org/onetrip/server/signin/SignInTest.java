@@ -20,13 +20,11 @@ import java.util.Map;
 import java.util.Optional;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Patient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.onetrip.server.BrowserSession;
 import org.onetrip.server.FhirHttp;
-import org.onetrip.server.ServerTest;
+import org.onetrip.server.BrowserTest;
 import org.onetrip.server.TestTokens;
 
 /**
@@ -35,26 +33,13 @@ import org.onetrip.server.TestTokens;
  * FHIR, an EHR launch from a hospital workstation, refresh, revocation and introspection, a backend service signing
  * its own assertion, and every bad input refused with the OAuth error the specification names.
  */
-class SignInTest extends ServerTest {
+class SignInTest extends BrowserTest {
 
 	static final String CITIZEN = "urn:onetrip:citizen-id";
 	static final String HEALTH_CARD = "urn:onetrip:health-card";
 	static final String PASSWORD = "correct horse battery";
 
-	private static BrowserSession browser;
 	private OAuthTestClient oauth;
-
-	@BeforeAll
-	static void startBrowser() {
-		browser = new BrowserSession();
-	}
-
-	@AfterAll
-	static void stopBrowser() {
-		if (browser != null) {
-			browser.close();
-		}
-	}
 
 	@BeforeEach
 	void client() {

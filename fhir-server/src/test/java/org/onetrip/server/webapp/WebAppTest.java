@@ -13,12 +13,10 @@ import org.hl7.fhir.r4.model.Encounter;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.onetrip.server.BrowserSession;
 import org.onetrip.server.FhirHttp;
-import org.onetrip.server.ServerTest;
+import org.onetrip.server.BrowserTest;
 import org.onetrip.server.TestTokens;
 
 /**
@@ -27,24 +25,11 @@ import org.onetrip.server.TestTokens;
  * hospitals' records on one timeline; the patient sees their own; an operator sees the region's figures. Anything the
  * page logs as an error fails the test.
  */
-class WebAppTest extends ServerTest {
+class WebAppTest extends BrowserTest {
 
 	static final String CITIZEN = "urn:onetrip:citizen-id";
 	static final String PASSWORD = "a long enough password";
 
-	private static BrowserSession browser;
-
-	@BeforeAll
-	static void startBrowser() {
-		browser = new BrowserSession();
-	}
-
-	@AfterAll
-	static void stopBrowser() {
-		if (browser != null) {
-			browser.close();
-		}
-	}
 
 	@Test
 	void aDoctorFindsAPersonOfTwoHospitalsAndSeesBothOnOneTimeline() throws Exception {
@@ -66,11 +51,7 @@ class WebAppTest extends ServerTest {
 		try (BrowserContext context = browser.phone("en-GB")) {
 			Page page = context.newPage();
 			List<String> errors = watchForErrors(page);
-			activate(page, login, code);
-			page.navigate(base() + "/app");
-			page.click("#as-doctor");
-			signIn(page, login);
-			page.waitForURL(url -> url.endsWith("/app/doctor"));
+			signInToTheApp(page, login, code, "doctor", "/app/doctor");
 			page.fill("#identifier", CITIZEN + "|" + citizenId);
 			page.click("#find");
 			page.waitForSelector("#timeline li");
@@ -152,11 +133,7 @@ class WebAppTest extends ServerTest {
 		try (BrowserContext context = browser.phone("en-GB")) {
 			Page page = context.newPage();
 			List<String> errors = watchForErrors(page);
-			activate(page, citizenId, code);
-			page.navigate(base() + "/app");
-			page.click("#as-patient");
-			signIn(page, citizenId);
-			page.waitForURL(url -> url.endsWith("/app/patient"));
+			signInToTheApp(page, citizenId, code, "patient", "/app/patient");
 			page.waitForSelector("#timeline li");
 			assertThat(page.locator("#timeline li[data-hospital='hospital-b'][data-type='DiagnosticReport']").textContent()).contains("City Central Hospital");
 			assertThat(page.textContent("#timeline-summary")).startsWith("207 items from 2 hospital(s)");
@@ -212,11 +189,7 @@ class WebAppTest extends ServerTest {
 		try (BrowserContext context = browser.phone("en-GB")) {
 			Page page = context.newPage();
 			List<String> errors = watchForErrors(page);
-			activate(page, login, code);
-			page.navigate(base() + "/app");
-			page.click("#as-operator");
-			signIn(page, login);
-			page.waitForURL(url -> url.endsWith("/app/console"));
+			signInToTheApp(page, login, code, "operator", "/app/console");
 			page.waitForSelector("#hospitals li");
 			assertThat(page.textContent("#hospitals")).contains("City Central Hospital");
 			page.waitForSelector("#attempted");
@@ -259,11 +232,7 @@ class WebAppTest extends ServerTest {
 		try (BrowserContext context = browser.phone("en-GB")) {
 			Page page = context.newPage();
 			List<String> errors = watchForErrors(page);
-			activate(page, login, code);
-			page.navigate(base() + "/app");
-			page.click("#as-doctor");
-			signIn(page, login);
-			page.waitForURL(url -> url.endsWith("/app/doctor"));
+			signInToTheApp(page, login, code, "doctor", "/app/doctor");
 
 			page.click("#tab-day");
 			page.waitForSelector("#department-slots");
@@ -301,6 +270,15 @@ class WebAppTest extends ServerTest {
 			page.waitForSelector("#sign-in-problem");
 			assertThat(page.textContent("#sign-in-problem")).contains("does not belong to this tab");
 			assertThat(errors).isEmpty();
+			// A session whose token the server no longer takes (expired, revoked): said plainly, and the tab forgets it.
+			page.evaluate("() => sessionStorage.setItem('onetrip.session', JSON.stringify({ role: 'doctor', accessToken: 'a.b.c', "
+					+ "hospital: 'hospital-a', expiresAt: Date.now() + 60000 }))");
+			page.navigate(base() + "/app/doctor");
+			page.fill("#identifier", "anything");
+			page.click("#find");
+			page.waitForSelector("#find-problem");
+			assertThat(page.textContent("#find-problem")).contains("Your session has ended");
+			assertThat(page.evaluate("() => sessionStorage.getItem('onetrip.session')")).isNull();
 		}
 	}
 
@@ -408,6 +386,15 @@ class WebAppTest extends ServerTest {
 		page.fill("#confirm", PASSWORD);
 		page.click("#activate");
 		page.waitForURL(url -> url.contains("activated"));
+	}
+
+	/** A person's first visit: the account activated with the desk's code, then /app, who they are, sign-in, their page. */
+	private void signInToTheApp(Page page, String login, String code, String role, String landing) {
+		activate(page, login, code);
+		page.navigate(base() + "/app");
+		page.click("#as-" + role);
+		signIn(page, login);
+		page.waitForURL(url -> url.endsWith(landing));
 	}
 
 	private static void signIn(Page page, String login) {
