@@ -165,7 +165,15 @@ class WebAppTest extends BrowserTest {
 			page.click("#find-slots");
 			page.waitForSelector("#offers li");
 			BrowserSession.screenshot(page, "patient-app");
-			assertThat(page.locator("#offers button.book").count()).as("free places tomorrow").isGreaterThan(0);
+			assertThat(page.locator("#offers button.book").count()).as("free places tomorrow").isGreaterThan(1);
+			// Others take the last offered slot's places while the page shows it: booking it is refused in plain words.
+			String lastSlot = page.locator("#offers li[data-slot]").last().getAttribute("data-slot");
+			fillUp(lastSlot);
+			page.locator("#offers li[data-slot='" + lastSlot + "'] button.book").click();
+			page.waitForSelector("#appointment-problem");
+			assertThat(page.textContent("#appointment-problem")).startsWith("That place has just gone");
+			page.waitForSelector("#offers li");
+			errors.removeIf(e -> e.contains("409")); // the refusal this race was made for
 			page.locator("#offers button.book").first().click();
 			page.waitForSelector("#appointment-notice");
 			assertThat(page.textContent("#appointment-notice")).startsWith("Booked");
@@ -283,6 +291,27 @@ class WebAppTest extends BrowserTest {
 	}
 
 	// ---------------------------------------------------------------------------------------------------------------
+
+	/** Books every place of the slot for other patients, over FHIR, until OneTrip says it is full. */
+	private void fillUp(String slotReference) {
+		org.hl7.fhir.r4.model.Slot slot = fhir.get("/" + slotReference).as(org.hl7.fhir.r4.model.Slot.class);
+		for (int i = 0; i < 50; i++) {
+			org.hl7.fhir.r4.model.Appointment appointment = new org.hl7.fhir.r4.model.Appointment();
+			appointment.setStatus(org.hl7.fhir.r4.model.Appointment.AppointmentStatus.PROPOSED);
+			appointment.setStart(slot.getStart()).setEnd(slot.getEnd()).addSlot(new Reference(slotReference));
+			appointment.addParticipant().setActor(new Reference("HealthcareService/hospital-a-radiology"))
+					.setStatus(org.hl7.fhir.r4.model.Appointment.ParticipationStatus.ACCEPTED);
+			appointment.addParticipant().setActor(new Reference("Patient/" + register("hospital-a", unique("3397"),
+					"urn:onetrip:mrn:hospital-a", unique("A")))).setStatus(org.hl7.fhir.r4.model.Appointment.ParticipationStatus.ACCEPTED);
+			FhirHttp.Response booked = fhir.post("/Appointment/$book", new Parameters().addParameter(
+					new Parameters.ParametersParameterComponent().setName("appt-resource").setResource(appointment)));
+			if (booked.status() == 409) {
+				return;
+			}
+			assertThat(booked.status()).as(booked.body()).isEqualTo(200);
+		}
+		throw new AssertionError(slotReference + " never filled up");
+	}
 
 	private int dicomweb(String path, String token) throws Exception {
 		return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base() + "/dicomweb" + path))
