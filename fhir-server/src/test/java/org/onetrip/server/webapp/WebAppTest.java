@@ -203,6 +203,18 @@ class WebAppTest extends BrowserTest {
 			page.waitForSelector("#attempted");
 			BrowserSession.screenshot(page, "region-console");
 			assertThat(page.textContent("#attempted")).matches("\\d+");
+			// The audit trail: the operator's own sign-in is there (the outbox writes it within a moment).
+			page.fill("#audit-subtype", "sign-in");
+			boolean found = false;
+			for (int i = 0; i < 20 && !found; i++) {
+				page.click("#audit-search");
+				page.waitForSelector("#audit-events");
+				found = page.locator("#audit-events tr[data-subtype='sign-in']").count() > 0;
+				if (!found) {
+					page.waitForTimeout(500);
+				}
+			}
+			assertThat(found).as("the operator's sign-in in the audit trail").isTrue();
 			assertThat(errors).as("errors in the browser console").isEmpty();
 		}
 	}
