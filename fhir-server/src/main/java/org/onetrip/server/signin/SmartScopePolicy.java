@@ -2,7 +2,6 @@ package org.onetrip.server.signin;
 
 import java.util.Collection;
 import java.util.Optional;
-import java.util.Set;
 import org.onetrip.server.security.SmartScope;
 
 /**
@@ -11,10 +10,6 @@ import org.onetrip.server.security.SmartScope;
  * {@code patient/Observation.read}), and is given it when a registered scope covers it.
  */
 public final class SmartScopePolicy {
-
-	/** Scopes that are not about FHIR resources: granted only when registered exactly. */
-	public static final Set<String> LAUNCH_AND_IDENTITY = Set.of("openid", "fhirUser", "profile", "launch", "launch/patient",
-			"offline_access", "online_access");
 
 	private SmartScopePolicy() {}
 
@@ -53,10 +48,6 @@ public final class SmartScopePolicy {
 	/** Whether every scope is a system/ resource scope: what a backend service may ask for. */
 	public static boolean isSystemScope(String scope) {
 		return SmartScope.parse(scope).map(s -> s.context() == SmartScope.Context.SYSTEM).orElse(false);
-	}
-
-	public static boolean hasPatientScope(Collection<String> scopes) {
-		return scopes.stream().map(SmartScope::parse).flatMap(Optional::stream).anyMatch(s -> s.context() == SmartScope.Context.PATIENT);
 	}
 
 	/** SMART: a refresh token only with offline_access (kept) or online_access (while the user's session lasts). */
