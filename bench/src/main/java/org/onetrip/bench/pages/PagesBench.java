@@ -63,6 +63,11 @@ public final class PagesBench {
 			Latencies doctorPage = new Latencies();
 			Latencies timeline = new Latencies();
 			Latencies timelineInPage = new Latencies();
+			// The person lookup the doctor's page makes before the timeline, over HTTP alone (no browser): where the
+			// time between the click and the timeline's own searches goes.
+			Latencies patientSearch = new Latencies();
+			Latencies personOperation = new Latencies();
+			fixture.lookups(citizenId, 10, patientSearch, personOperation);
 			Latencies firstImage = new Latencies();
 			Latencies nextImage = new Latencies();
 			try (Playwright playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
@@ -143,6 +148,8 @@ public final class PagesBench {
 			report.append(doctorPage.row("/app/doctor, signed in (search form shown)")).append('\n');
 			report.append(timeline.row("timeline: click Find → " + resources + " items shown")).append('\n');
 			report.append(timelineInPage.row("timeline: the page's own load time (FHIR searches + drawing)")).append('\n');
+			report.append(patientSearch.row("HTTP alone: Patient?identifier=citizen ID (the page's first lookup)")).append('\n');
+			report.append(personOperation.row("HTTP alone: Patient/[id]/$person (the page's second lookup)")).append('\n');
 			report.append(firstImage.row("viewer: Open images → first 512x512 CT frame drawn")).append('\n');
 			report.append(nextImage.row("viewer: next image drawn (rendered by OneTrip)")).append('\n');
 			report.append('\n').append(String.format(Locale.ROOT, "Targets: first render ≤ 1000 ms, timeline ≤ 500 ms, first image ≤ 2000 ms. Server start-up %.1f s, "
@@ -192,6 +199,19 @@ public final class PagesBench {
 			send("POST", "/fhir", bundleA.append("]}").toString());
 			send("POST", "/fhir", bundleB.append("]}").toString());
 			return citizenId;
+		}
+
+		/** Times the doctor's page's two lookups, as the region (no browser). */
+		void lookups(String citizenId, int times, Latencies search, Latencies person) throws Exception {
+			for (int i = 0; i < times; i++) {
+				long start = System.nanoTime();
+				JsonNode bundle = JSON.readTree(send("GET", "/fhir/Patient?identifier=urn:onetrip:citizen-id%7C" + citizenId + "&_count=1", null));
+				search.record(System.nanoTime() - start);
+				String id = bundle.path("entry").get(0).path("resource").path("id").asText();
+				start = System.nanoTime();
+				send("GET", "/fhir/Patient/" + id + "/$person", null);
+				person.record(System.nanoTime() - start);
+			}
 		}
 
 		/** A practitioner of hospital A with an activation code: {login, code}. */

@@ -137,6 +137,9 @@ class WebAppTest extends BrowserTest {
 			page.waitForSelector("#timeline li");
 			assertThat(page.locator("#timeline li[data-hospital='hospital-b'][data-type='DiagnosticReport']").textContent()).contains("City Central Hospital");
 			assertThat(page.textContent("#timeline-summary")).startsWith("207 items from 2 hospital(s)");
+			assertThat(page.locator("#timeline li").count()).as("the newest 100 drawn first").isEqualTo(100);
+			page.click("#timeline-more");
+			assertThat(page.locator("#timeline li").count()).isEqualTo(207);
 
 			// The patient opens their own study from hospital B; DICOMweb opens it to their token, and no one else's.
 			page.click("#timeline li[data-type='ImagingStudy'] button.open-study");
