@@ -75,27 +75,15 @@ public class SecurityConfiguration {
 	@Bean
 	public JwtDecoder jwtDecoder(TokenKeys keys, @Value("${onetrip.security.jwk-set-uri:}") String jwkSetUri,
 			@Value("${onetrip.security.issuer:" + TokenKeys.ISSUER + "}") String issuer,
-			@Value("${onetrip.security.public-url:}") String publicUrl) {
+			org.springframework.security.oauth2.server.authorization.settings.AuthorizationServerSettings ownServer) {
 		NimbusJwtDecoder decoder = jwkSetUri.isBlank() ? NimbusJwtDecoder.withPublicKey(keys.publicKey()).build()
 				: NimbusJwtDecoder.withJwkSetUri(jwkSetUri).build();
 		OAuth2TokenValidator<Jwt> issuers = jwkSetUri.isBlank() ? new JwtClaimValidator<String>(JwtClaimNames.ISS,
-				iss -> issuer.equals(iss) || ownIssuer(publicUrl).equals(iss)) : new JwtIssuerValidator(issuer);
+				iss -> issuer.equals(iss) || SmartConfigurationEndpoint.issuer(ownServer).equals(iss)) : new JwtIssuerValidator(issuer);
 		// An access token names its scopes; an OpenID id_token (same key, no scope) is not a bearer token.
 		OAuth2TokenValidator<Jwt> scoped = new JwtClaimValidator<Object>("scope", java.util.Objects::nonNull);
 		decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(JwtValidators.createDefault(), issuers, scoped));
 		return new VerifiedTokenCache(decoder, java.time.Clock.systemUTC());
-	}
-
-	/** This server's issuer as its authorization server names itself: the public URL, else the address asked. */
-	private static String ownIssuer(String publicUrl) {
-		if (!publicUrl.isBlank()) {
-			return publicUrl.endsWith("/") ? publicUrl.substring(0, publicUrl.length() - 1) : publicUrl;
-		}
-		try {
-			return org.springframework.web.servlet.support.ServletUriComponentsBuilder.fromCurrentContextPath().build().toUriString();
-		} catch (IllegalStateException noRequest) {
-			return ""; // verified outside a request: only a fixed issuer can be trusted
-		}
 	}
 
 	@Bean

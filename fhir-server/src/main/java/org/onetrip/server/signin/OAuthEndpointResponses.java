@@ -51,37 +51,37 @@ public class OAuthEndpointResponses {
 		this.claims = claims;
 	}
 
-	/** The token endpoint's answer: the OAuth JSON, with SMART's context and the refresh-token rule. */
+	/**
+	 * The token endpoint's answer: the OAuth JSON with SMART's context, and its audit record. The grant and its context
+	 * are read once per answer, for both.
+	 */
 	public AuthenticationSuccessHandler tokenIssued() {
-		OAuth2AccessTokenResponseAuthenticationSuccessHandler json = new OAuth2AccessTokenResponseAuthenticationSuccessHandler();
-		json.setAccessTokenResponseCustomizer(this::smartContext);
 		return (request, response, authentication) -> {
-			json.onAuthenticationSuccess(request, response, authentication);
 			var token = (OAuth2AccessTokenAuthenticationToken) authentication;
+			Set<String> scopes = token.getAccessToken().getScopes();
 			OAuth2Authorization authorization = authorizations.findByToken(token.getAccessToken().getTokenValue(), OAuth2TokenType.ACCESS_TOKEN);
+			Optional<SmartTokenClaims.Context> context = claims.contextOf(authorization, scopes);
+			OAuth2AccessTokenResponseAuthenticationSuccessHandler json = new OAuth2AccessTokenResponseAuthenticationSuccessHandler();
+			json.setAccessTokenResponseCustomizer(answer -> context.ifPresent(who -> smartContext(answer, who)));
+			json.onAuthenticationSuccess(request, response, authentication);
 			String who = authorization == null ? token.getRegisteredClient().getClientId() : authorization.getPrincipalName();
-			List<String> patients = authorization == null ? List.of()
-					: claims.contextOf(authorization, token.getAccessToken().getScopes()).map(c -> c.patientId())
-							.map(p -> List.of("Patient/" + p)).orElse(List.of());
+			List<String> patients = context.map(SmartTokenClaims.Context::patientId).map(p -> List.of("Patient/" + p)).orElse(List.of());
 			audit.record(SignInAudit.record(clock, "oauth-token", who, null, request.getRemoteAddr(),
 					"POST /oauth2/token " + request.getParameter(OAuth2ParameterNames.GRANT_TYPE) + " client="
-							+ token.getRegisteredClient().getClientId() + " scope=" + String.join(" ", token.getAccessToken().getScopes()),
+							+ token.getRegisteredClient().getClientId() + " scope=" + String.join(" ", scopes),
 					patients, 200, null));
 		};
 	}
 
-	private void smartContext(OAuth2AccessTokenAuthenticationContext context) {
-		OAuth2AccessTokenAuthenticationToken token = context.getAuthentication();
-		Set<String> scopes = token.getAccessToken().getScopes();
-		OAuth2Authorization authorization = authorizations.findByToken(token.getAccessToken().getTokenValue(), OAuth2TokenType.ACCESS_TOKEN);
-		claims.contextOf(authorization, scopes).ifPresent(who -> {
+	/** SMART's launch context in the token response: the patient, and whether the app should show a patient banner. */
+	private static void smartContext(OAuth2AccessTokenAuthenticationContext answer, SmartTokenClaims.Context who) {
+		if (who.patientId() != null) {
+			OAuth2AccessTokenAuthenticationToken token = answer.getAuthentication();
 			var extra = new java.util.HashMap<String, Object>(token.getAdditionalParameters());
-			if (who.patientId() != null) {
-				extra.put("patient", who.patientId());
-				extra.put("need_patient_banner", who.account().kind() != Account.Kind.PATIENT);
-			}
-			context.getAccessTokenResponse().additionalParameters(extra);
-		});
+			extra.put("patient", who.patientId());
+			extra.put("need_patient_banner", who.account().kind() != Account.Kind.PATIENT);
+			answer.getAccessTokenResponse().additionalParameters(extra);
+		}
 	}
 
 	/**

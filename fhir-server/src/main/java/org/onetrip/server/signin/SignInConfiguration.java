@@ -244,9 +244,9 @@ public class SignInConfiguration {
 
 	/** OneTrip's own web application as a client, registered once the port is known. */
 	@Bean
-	public WebAppClient webAppClient(ClientRegistrations registrations, @Value("${onetrip.security.public-url:}") String publicUrl,
+	public WebAppClient webAppClient(ClientRegistrations registrations, AuthorizationServerSettings settings,
 			@Value("${server.address:127.0.0.1}") String address) {
-		return new WebAppClient(registrations, publicUrl, address);
+		return new WebAppClient(registrations, settings.getIssuer(), address);
 	}
 
 	/** The pages' language: ?lang=zh or ?lang=en, remembered in a cookie; else the browser's Accept-Language. */

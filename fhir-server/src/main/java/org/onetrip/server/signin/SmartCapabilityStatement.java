@@ -32,8 +32,7 @@ public class SmartCapabilityStatement {
 			return;
 		}
 		String fhirBase = request.getFhirServerBase();
-		String issuer = settings.getIssuer() != null ? settings.getIssuer()
-				: fhirBase.endsWith("/fhir") ? fhirBase.substring(0, fhirBase.length() - "/fhir".length()) : fhirBase;
+		String issuer = SmartConfigurationEndpoint.issuer(settings);
 		var security = capabilities.getRestFirstRep().getSecurity();
 		security.getService().clear();
 		security.addService(new CodeableConcept().addCoding(new org.hl7.fhir.r4.model.Coding(

@@ -53,9 +53,19 @@ public class SmartConfigurationEndpoint extends OncePerRequestFilter {
 		JSON.writerWithDefaultPrettyPrinter().writeValue(response.getOutputStream(), describe(issuer, settings));
 	}
 
-	static String issuer(AuthorizationServerSettings settings) {
-		return settings.getIssuer() != null ? settings.getIssuer()
-				: ServletUriComponentsBuilder.fromCurrentContextPath().build().toUriString();
+	/**
+	 * This server's issuer, as its authorization server names itself: the configured public URL, else the address the
+	 * current request came to; empty outside a request (then only a configured issuer can be trusted).
+	 */
+	public static String issuer(AuthorizationServerSettings settings) {
+		if (settings.getIssuer() != null) {
+			return settings.getIssuer();
+		}
+		try {
+			return ServletUriComponentsBuilder.fromCurrentContextPath().build().toUriString();
+		} catch (IllegalStateException noRequest) {
+			return "";
+		}
 	}
 
 	/** What SMART App Launch 2.0 says a server publishes: its endpoints and what it can do. */

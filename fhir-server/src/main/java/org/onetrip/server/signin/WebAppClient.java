@@ -19,6 +19,7 @@ public class WebAppClient implements ApplicationListener<ServletWebServerInitial
 			"user/*.cruds", "user/*.rs");
 
 	private final ClientRegistrations registrations;
+	/** The configured public URL (the issuer), or null. */
 	private final String publicUrl;
 	private final String address;
 
@@ -33,8 +34,8 @@ public class WebAppClient implements ApplicationListener<ServletWebServerInitial
 		int port = started.getWebServer().getPort();
 		Set<String> bases = new LinkedHashSet<>(List.of("http://127.0.0.1:" + port, "http://localhost:" + port,
 				"http://" + address + ":" + port));
-		if (!publicUrl.isBlank()) {
-			bases.add(publicUrl.endsWith("/") ? publicUrl.substring(0, publicUrl.length() - 1) : publicUrl);
+		if (publicUrl != null) {
+			bases.add(publicUrl);
 		}
 		registrations.registerFirstParty(CLIENT_ID, "OneTrip", bases.stream().map(base -> base + "/app/callback").toList(), SCOPES);
 	}
