@@ -39,8 +39,10 @@ public final class BrowserSession implements AutoCloseable {
 
 	/** For the README's pictures: target/screenshots/NAME.png, the whole page as the test left it. */
 	public static void screenshot(com.microsoft.playwright.Page page, String name) {
+		// The whole page, down to 2,000 pixels: enough for the README, not a long timeline's megabytes.
+		int height = Math.min(2000, ((Number) page.evaluate("() => document.documentElement.scrollHeight")).intValue());
 		page.screenshot(new com.microsoft.playwright.Page.ScreenshotOptions().setFullPage(true)
-				.setPath(Path.of("target", "screenshots", name + ".png")));
+				.setClip(0, 0, page.viewportSize().width, height).setPath(Path.of("target", "screenshots", name + ".png")));
 	}
 
 	@Override
