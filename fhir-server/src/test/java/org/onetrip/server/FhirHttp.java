@@ -90,6 +90,13 @@ public final class FhirHttp {
 		return send(request(path).GET().header("Accept", accept));
 	}
 
+	/** A GET with headers of the caller's choosing (e.g. Prefer: respond-async for a Bulk Data kick-off). */
+	public Response get(String path, Map<String, String> headers) {
+		HttpRequest.Builder builder = request(path).GET();
+		headers.forEach(builder::header);
+		return send(builder);
+	}
+
 	public Response post(String path, IBaseResource resource) {
 		return post(path, json(resource), Map.of());
 	}

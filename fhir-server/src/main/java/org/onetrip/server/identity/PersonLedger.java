@@ -166,6 +166,12 @@ public class PersonLedger {
 		return person;
 	}
 
+	/** Whether this record's person has a record kept by this hospital (the hospital has the person as its patient). */
+	public boolean personHasRecordAt(String patientId, String hospital) {
+		return !jdbc.queryForList("SELECT 1 FROM OT_PERSON_RECORD r JOIN OT_PERSON_RECORD m ON m.PERSON_ID = r.PERSON_ID "
+				+ "WHERE r.PATIENT_ID = ? AND m.HOSPITAL = ? LIMIT 1", Integer.class, patientId, hospital).isEmpty();
+	}
+
 	/** The records of every person carrying any of these keys: the records with the keys first, then the linked ones. */
 	public Set<String> personsWithKeys(Collection<String> keys) {
 		if (keys.isEmpty()) {

@@ -53,6 +53,17 @@ public class FhirAccessInterceptor {
 			"$translate", "$lookup", "$validate-code", "$expand", "$health-card-resolve", "$duplicate-exam-statistics", "$appointment-statistics",
 			"$ihe-pix", "$match", "$smart-launch", "$person", "$person-matches", "$person-relink-status", "$meta", "$validate", "$subsumes", "$closure");
 
+	/**
+	 * Bulk Data export (kick-off, status, cancel): they need the read scope of their type, and each is audited (an export
+	 * takes many records at once). What goes into an export and who may poll it: export/ExportAccess.
+	 */
+	static final Set<String> BULK_EXPORT_OPERATIONS = Set.of("$export", "$export-poll-status");
+	/**
+	 * Set on a Binary read by a caller without a Binary scope: only an export file of its own may be shown to it
+	 * (export/ExportFiles); the Bulk Data IG has clients fetch their files with the token that asked for them.
+	 */
+	public static final String EXPORT_FILES_ONLY = "onetrip.binary.export-files-only";
+
 	private final FhirContext fhirContext;
 	private final Ownership ownership;
 	private final RegionDirectory directory;
@@ -80,16 +91,28 @@ public class FhirAccessInterceptor {
 			refuseAuditEventWrites(type);
 		}
 		switch (operation) {
-			case READ, VREAD, HISTORY_INSTANCE, GET_TAGS, META -> require(caller, Interaction.READ, type);
+			case READ, VREAD -> {
+				if ("Binary".equals(type) && !caller.isPatient() && !caller.permits(Interaction.READ, type)) {
+					request.getUserData().put(EXPORT_FILES_ONLY, Boolean.TRUE);
+				} else {
+					require(caller, Interaction.READ, type);
+				}
+			}
+			case HISTORY_INSTANCE, GET_TAGS, META -> require(caller, Interaction.READ, type);
 			case SEARCH_TYPE, HISTORY_TYPE -> require(caller, Interaction.SEARCH, type);
 			case SEARCH_SYSTEM, HISTORY_SYSTEM, GRAPHQL_REQUEST -> require(caller, Interaction.SEARCH, "*");
 			case CREATE -> require(caller, Interaction.CREATE, type);
 			case UPDATE, PATCH, ADD_TAGS, DELETE_TAGS, META_ADD, META_DELETE, UPDATE_REWRITE_HISTORY -> require(caller, Interaction.UPDATE, type);
 			case DELETE -> require(caller, Interaction.DELETE, type);
-			case EXTENDED_OPERATION_SERVER, EXTENDED_OPERATION_TYPE, EXTENDED_OPERATION_INSTANCE -> require(caller,
-					READING_OPERATIONS.contains(request.getOperation())
+			// A system-level export is checked type by type when it starts, its status by who started it (ExportAccess).
+			case EXTENDED_OPERATION_SERVER, EXTENDED_OPERATION_TYPE, EXTENDED_OPERATION_INSTANCE -> {
+				if (!("*".equals(type) && BULK_EXPORT_OPERATIONS.contains(request.getOperation()))) {
+					require(caller,
+					READING_OPERATIONS.contains(request.getOperation()) || BULK_EXPORT_OPERATIONS.contains(request.getOperation())
 							|| caller.isPatient() && PATIENT_SELF_SERVICE.contains(request.getOperation()) ? Interaction.READ : Interaction.UPDATE,
 					type);
+				}
+			}
 			default -> { } // transaction, batch, paging: each entry and each page is checked where it is stored or shown
 		}
 	}
@@ -195,6 +218,12 @@ public class FhirAccessInterceptor {
 				}
 			}
 		}
+	}
+
+	/** The caller this request was judged as (set when it arrived); empty for OneTrip's own requests. */
+	public static Optional<Caller> judgedCaller(RequestDetails request) {
+		return request == null ? Optional.empty()
+				: Optional.ofNullable(request.getUserData().get(CALLER)).filter(Caller.class::isInstance).map(Caller.class::cast);
 	}
 
 	/** The caller of a REST request; empty for OneTrip's own writes. */
