@@ -8,7 +8,6 @@ import ca.uhn.fhir.rest.api.server.bulk.BulkExportJobParameters;
 import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import org.hl7.fhir.r4.model.Parameters;
 import org.onetrip.server.security.Caller;
 import org.onetrip.server.security.FhirAccessInterceptor;
@@ -18,7 +17,7 @@ import org.onetrip.server.security.SmartScope;
 /**
  * Who may start a Bulk Data export, of what, and who may poll, cancel and fetch it (FHIR Bulk Data Access 2.0 on HAPI's
  * own {@code $export}), by backend services (system/ scopes). The region's systems export everything; a hospital's system exports what it holds and the
- * records of the people it has as patients ({@link ExportContents} decides each resource); a patient's app exports
+ * records of the people it has as patients ({@link HospitalReach}); a patient's app exports
  * nothing. Every export is its requester's: its status ({@link ExportPolling}) and files ({@link ExportFiles}) are shown
  * to the same caller only. On the storage interceptors, which HAPI's kick-off calls whatever door the request came by.
  */
@@ -29,11 +28,6 @@ public class ExportAccess {
 	static final String REQUESTER_SYSTEM = "urn:onetrip:export-requester";
 	/** The requesting hospital, kept in the job's parameters for {@link ExportContents}; absent for the region. */
 	static final String HOSPITAL = "onetripHospital";
-	/**
-	 * What only the region exports: the audit trail (who read what, in every hospital), subscriptions (receivers'
-	 * addresses and credentials), and Binary (other exports' files; HAPI leaves it out of every export anyway).
-	 */
-	static final Set<String> REGION_ONLY_TYPES = Set.of("AuditEvent", "Subscription", "Binary");
 
 	@Hook(Pointcut.STORAGE_PRE_INITIATE_BULK_EXPORT)
 	public void kickOff(BulkExportJobParameters parameters, RequestDetails request) {
@@ -54,7 +48,7 @@ public class ExportAccess {
 		List<String> kept = new ArrayList<>();
 		for (String type : parameters.getResourceTypes()) {
 			boolean allowed = caller.permits(Interaction.SEARCH, type)
-					&& (caller.hospital() == null || !REGION_ONLY_TYPES.contains(type));
+					&& (caller.hospital() == null || !HospitalReach.REGION_ONLY_TYPES.contains(type));
 			(allowed ? kept : refused).add(type);
 		}
 		if (typesAsked && !refused.isEmpty()) {

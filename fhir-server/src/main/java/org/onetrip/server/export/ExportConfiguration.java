@@ -45,13 +45,18 @@ public class ExportConfiguration {
 		return registration;
 	}
 
+	@Bean
+	public HospitalReach hospitalReach(FhirContext fhirContext, PersonLedger ledger, org.onetrip.server.security.Ownership ownership) {
+		return new HospitalReach(fhirContext, ledger, ownership);
+	}
+
 	/**
 	 * On the storage interceptors: HAPI's kick-off calls them (the REST server's only through the request), its export
 	 * workers ask them about each resource outside any request.
 	 */
 	@Bean
-	public ExportContents exportContents(FhirContext fhirContext, PersonLedger ledger, IInterceptorService storageInterceptors) {
-		ExportContents contents = new ExportContents(fhirContext, ledger);
+	public ExportContents exportContents(HospitalReach reach, IInterceptorService storageInterceptors) {
+		ExportContents contents = new ExportContents(reach);
 		storageInterceptors.registerInterceptor(new ExportAccess());
 		storageInterceptors.registerInterceptor(contents);
 		return contents;

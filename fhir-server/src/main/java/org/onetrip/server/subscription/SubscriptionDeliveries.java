@@ -1,0 +1,341 @@
+package org.onetrip.server.subscription;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.StringType;
+import org.hl7.fhir.r4.model.Subscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * Sends what {@link SubscriptionMatching} queued (table OT_SUBSCRIPTION_DELIVERY) to the subscribers' rest-hook
+ * endpoints, as HAPI FHIR's rest-hook does: without a payload a POST to the endpoint with no body; with one a PUT of
+ * the resource, as it was in that write, to {@code [endpoint]/[type]/[id]} (a DELETE there for a delete). Each
+ * request carries the subscription's headers, {@code X-OneTrip-Subscription} and {@code X-OneTrip-Delivery} (the
+ * event's number: a receiver drops repeats by it, since delivery is at least once).
+ * <p>
+ * Any instance on the database may take any event: a claim leases rows for {@link #LEASE} ({@code FOR UPDATE SKIP
+ * LOCKED}), so each is sent by one instance, and rows of an instance that died are taken again once their lease ends.
+ * Events of one subscription go one at a time, in order; different subscriptions in parallel, so a receiver that
+ * hangs holds one sender for at most {@link #REQUEST_TIMEOUT} and never the others. A failed send is tried again after
+ * 1, 2, 4 ... seconds (at most {@link #MAX_BACK_OFF}), for ever; after {@link #FAILURES_BEFORE_ERROR} failures in a
+ * row the Subscription shows status "error" with the reason, and "active" again after the next success.
+ */
+public class SubscriptionDeliveries implements AutoCloseable {
+
+	private static final Logger log = LoggerFactory.getLogger(SubscriptionDeliveries.class);
+
+	public enum Action { CREATE, UPDATE, DELETE }
+
+	static final Duration LEASE = Duration.ofSeconds(30);
+	static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+	static final Duration MAX_BACK_OFF = Duration.ofMinutes(5);
+	static final int FAILURES_BEFORE_ERROR = 3;
+	/** Events of one subscription sent per claim: with the request timeout, well inside the lease. */
+	private static final int PER_SUBSCRIPTION = 2;
+	private static final int CLAIM = 200;
+	private static final long IDLE_POLL_MS = 250;
+
+	private record Event(long id, String subscriptionId, String resourceType, String resourceId, String version, Action action,
+			int attempts, Instant queuedAt) {}
+
+	private final JdbcTemplate jdbc;
+	private final DaoRegistry daos;
+	private final FhirContext fhirContext;
+	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+			.followRedirects(HttpClient.Redirect.NEVER).build();
+	private final ExecutorService senders;
+	private final Set<String> sending = ConcurrentHashMap.newKeySet();
+	private final Semaphore wake = new Semaphore(0);
+	private final Thread dispatcher;
+	private final Counter delivered;
+	private final Counter failed;
+	private final Timer latency;
+	private volatile boolean running = true;
+
+	public SubscriptionDeliveries(JdbcTemplate jdbc, DaoRegistry daos, FhirContext fhirContext, MeterRegistry meters, int senderThreads) {
+		this.jdbc = jdbc;
+		this.daos = daos;
+		this.fhirContext = fhirContext;
+		jdbc.execute("CREATE TABLE IF NOT EXISTS OT_SUBSCRIPTION_DELIVERY (ID BIGSERIAL PRIMARY KEY, "
+				+ "SUBSCRIPTION_ID VARCHAR(128) NOT NULL, RESOURCE_TYPE VARCHAR(64) NOT NULL, RESOURCE_ID VARCHAR(128) NOT NULL, "
+				+ "VERSION VARCHAR(32), ACTION VARCHAR(8) NOT NULL, QUEUED_AT TIMESTAMP WITH TIME ZONE NOT NULL, "
+				+ "NEXT_ATTEMPT_AT TIMESTAMP WITH TIME ZONE NOT NULL, ATTEMPTS INT NOT NULL, LEASED_UNTIL TIMESTAMP WITH TIME ZONE, "
+				+ "LAST_ERROR VARCHAR(1000))");
+		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_SUBSCRIPTION_DELIVERY_DUE ON OT_SUBSCRIPTION_DELIVERY (NEXT_ATTEMPT_AT)");
+		this.delivered = Counter.builder("onetrip.subscription.deliveries").tag("outcome", "delivered")
+				.description("Subscription notifications sent, by outcome").register(meters);
+		this.failed = Counter.builder("onetrip.subscription.deliveries").tag("outcome", "failed").register(meters);
+		this.latency = Timer.builder("onetrip.subscription.delivery.latency")
+				.description("From the write's commit (its event queued) to the receiver's 2xx").publishPercentiles(0.5, 0.99).register(meters);
+		Gauge.builder("onetrip.subscription.queued", () -> count("SELECT COUNT(*) FROM OT_SUBSCRIPTION_DELIVERY"))
+				.description("Notifications waiting to be sent (new, or to be tried again)").register(meters);
+		Gauge.builder("onetrip.subscription.failing", () -> count("SELECT COUNT(DISTINCT SUBSCRIPTION_ID) FROM OT_SUBSCRIPTION_DELIVERY WHERE ATTEMPTS > 0"))
+				.description("Subscriptions whose receiver refused or did not answer the last try").register(meters);
+		this.senders = Executors.newFixedThreadPool(senderThreads, r -> {
+			Thread thread = new Thread(r, "onetrip-subscription-sender");
+			thread.setDaemon(true);
+			return thread;
+		});
+		this.dispatcher = new Thread(this::dispatchLoop, "onetrip-subscription-dispatch");
+		this.dispatcher.setDaemon(true);
+		this.dispatcher.start();
+	}
+
+	/** In the write's transaction: the event exists if and only if the write commits. */
+	void queue(String subscriptionId, IBaseResource resource, Action action) {
+		IdType id = (IdType) resource.getIdElement();
+		jdbc.update("INSERT INTO OT_SUBSCRIPTION_DELIVERY (SUBSCRIPTION_ID, RESOURCE_TYPE, RESOURCE_ID, VERSION, ACTION, QUEUED_AT, "
+				+ "NEXT_ATTEMPT_AT, ATTEMPTS) VALUES (?, ?, ?, ?, ?, now(), now(), 0)", subscriptionId, resource.fhirType(),
+				id.getIdPart(), id.getVersionIdPart(), action.name());
+	}
+
+	/** After a commit that queued events: send them now rather than at the next poll. */
+	void wake() {
+		wake.release();
+	}
+
+	private void dispatchLoop() {
+		while (running) {
+			try {
+				Map<String, List<Event>> due = claim();
+				due.forEach((subscription, events) -> {
+					sending.add(subscription);
+					senders.execute(() -> {
+						try {
+							send(subscription, events);
+						} finally {
+							sending.remove(subscription);
+							wake.release();
+						}
+					});
+				});
+				if (due.isEmpty()) {
+					wake.tryAcquire(IDLE_POLL_MS, TimeUnit.MILLISECONDS);
+					wake.drainPermits();
+				}
+			} catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+				return;
+			} catch (RuntimeException e) {
+				if (running) {
+					log.warn("Subscription deliveries not claimed ({}); trying again in a second", e.getMessage());
+					sleepQuietly(1000);
+				}
+			}
+		}
+	}
+
+	/** Leases due events of subscriptions this instance is not sending already, at most a few per subscription. */
+	private Map<String, List<Event>> claim() {
+		List<Object> args = new ArrayList<>();
+		String notSending = "";
+		if (!sending.isEmpty()) {
+			notSending = " AND SUBSCRIPTION_ID NOT IN (" + String.join(", ", java.util.Collections.nCopies(sending.size(), "?")) + ")";
+			args.addAll(sending);
+		}
+		args.add(Timestamp.from(Instant.now().plus(LEASE)));
+		List<Event> claimed = jdbc.query("UPDATE OT_SUBSCRIPTION_DELIVERY SET LEASED_UNTIL = ? WHERE ID IN (SELECT ID FROM "
+				+ "OT_SUBSCRIPTION_DELIVERY WHERE NEXT_ATTEMPT_AT <= now() AND (LEASED_UNTIL IS NULL OR LEASED_UNTIL < now())"
+				+ notSending + " ORDER BY ID LIMIT " + CLAIM + " FOR UPDATE SKIP LOCKED) "
+				+ "RETURNING ID, SUBSCRIPTION_ID, RESOURCE_TYPE, RESOURCE_ID, VERSION, ACTION, ATTEMPTS, QUEUED_AT",
+				(rs, i) -> new Event(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+						Action.valueOf(rs.getString(6)), rs.getInt(7), rs.getTimestamp(8).toInstant()),
+				rearranged(args));
+		Map<String, List<Event>> bySubscription = new LinkedHashMap<>();
+		List<Long> later = new ArrayList<>();
+		claimed.stream().sorted(java.util.Comparator.comparingLong(Event::id)).forEach(event -> {
+			List<Event> events = bySubscription.computeIfAbsent(event.subscriptionId(), s -> new ArrayList<>());
+			if (events.size() < PER_SUBSCRIPTION) {
+				events.add(event);
+			} else {
+				later.add(event.id());
+			}
+		});
+		release(later);
+		return bySubscription;
+	}
+
+	/** The lease time is the statement's first parameter, the subscriptions being sent come after it. */
+	private static Object[] rearranged(List<Object> args) {
+		List<Object> ordered = new ArrayList<>();
+		ordered.add(args.get(args.size() - 1));
+		ordered.addAll(args.subList(0, args.size() - 1));
+		return ordered.toArray();
+	}
+
+	private void release(List<Long> ids) {
+		if (!ids.isEmpty()) {
+			jdbc.update("UPDATE OT_SUBSCRIPTION_DELIVERY SET LEASED_UNTIL = NULL WHERE ID IN ("
+					+ String.join(", ", java.util.Collections.nCopies(ids.size(), "?")) + ")", ids.toArray());
+		}
+	}
+
+	/** One subscription's events, in order; the first failure puts this and the rest off together. */
+	private void send(String subscriptionId, List<Event> events) {
+		Subscription subscription;
+		try {
+			subscription = daos.getResourceDao(Subscription.class).read(new IdType("Subscription", subscriptionId), new SystemRequestDetails());
+		} catch (ResourceNotFoundException | ResourceGoneException e) {
+			forget(events, "the subscription was deleted");
+			return;
+		} catch (RuntimeException e) {
+			putOff(events, events.get(0).attempts(), "the subscription could not be read: " + e.getMessage(), null);
+			return;
+		}
+		if (subscription.getStatus() == Subscription.SubscriptionStatus.OFF) {
+			forget(events, "the subscription is off");
+			return;
+		}
+		for (int i = 0; i < events.size(); i++) {
+			Event event = events.get(i);
+			String problem;
+			try {
+				problem = sendOne(subscription, event);
+			} catch (RuntimeException e) {
+				problem = e.getClass().getSimpleName() + ": " + e.getMessage();
+			}
+			if (problem != null) {
+				failed.increment();
+				putOff(events.subList(i, events.size()), event.attempts() + 1, problem, subscription);
+				return;
+			}
+			jdbc.update("DELETE FROM OT_SUBSCRIPTION_DELIVERY WHERE ID = ?", event.id());
+			delivered.increment();
+			latency.record(Duration.between(event.queuedAt(), Instant.now()));
+		}
+		if (subscription.getStatus() == Subscription.SubscriptionStatus.ERROR) {
+			setStatus(subscription, Subscription.SubscriptionStatus.ACTIVE, null);
+		}
+	}
+
+	/** Null when the receiver answered 2xx, else what went wrong. */
+	private String sendOne(Subscription subscription, Event event) {
+		String endpoint = subscription.getChannel().getEndpoint();
+		String payload = subscription.getChannel().getPayload();
+		HttpRequest.Builder request;
+		if (payload == null || payload.isBlank()) {
+			request = HttpRequest.newBuilder(URI.create(endpoint)).POST(HttpRequest.BodyPublishers.noBody());
+		} else {
+			URI target = URI.create(endpoint.replaceAll("/+$", "") + "/" + event.resourceType() + "/" + event.resourceId());
+			if (event.action() == Action.DELETE) {
+				request = HttpRequest.newBuilder(target).DELETE();
+			} else {
+				// The resource as that write left it (a versioned read), not as later writes made it.
+				IBaseResource resource = daos.getResourceDao(event.resourceType())
+						.read(new IdType(event.resourceType(), event.resourceId(), event.version()), new SystemRequestDetails());
+				boolean xml = payload.contains("xml");
+				String body = (xml ? fhirContext.newXmlParser() : fhirContext.newJsonParser()).encodeResourceToString(resource);
+				request = HttpRequest.newBuilder(target).PUT(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", payload);
+			}
+		}
+		for (StringType header : subscription.getChannel().getHeader()) {
+			int colon = header.getValue().indexOf(':');
+			request.header(header.getValue().substring(0, colon).trim(), header.getValue().substring(colon + 1).trim());
+		}
+		request.header("X-OneTrip-Subscription", "Subscription/" + subscription.getIdElement().getIdPart())
+				.header("X-OneTrip-Delivery", Long.toString(event.id())).timeout(REQUEST_TIMEOUT);
+		try {
+			HttpResponse<Void> response = http.send(request.build(), HttpResponse.BodyHandlers.discarding());
+			return response.statusCode() / 100 == 2 ? null : "the receiver answered " + response.statusCode();
+		} catch (java.net.http.HttpTimeoutException e) {
+			return "the receiver did not answer within " + REQUEST_TIMEOUT.toSeconds() + " s";
+		} catch (java.io.IOException e) {
+			return "the receiver could not be reached: " + e.getMessage();
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			return "OneTrip is stopping";
+		}
+	}
+
+	private void putOff(List<Event> events, int attempts, String problem, Subscription subscription) {
+		long backOffMs = Math.min(MAX_BACK_OFF.toMillis(), 1000L << Math.min(20, Math.max(0, attempts - 1)));
+		Timestamp next = Timestamp.from(Instant.now().plusMillis(backOffMs));
+		jdbc.update("UPDATE OT_SUBSCRIPTION_DELIVERY SET ATTEMPTS = ?, NEXT_ATTEMPT_AT = ?, LEASED_UNTIL = NULL, LAST_ERROR = ? WHERE ID = ?",
+				attempts, next, truncate(problem), events.get(0).id());
+		release(events.subList(1, events.size()).stream().map(Event::id).toList());
+		jdbc.update("UPDATE OT_SUBSCRIPTION_DELIVERY SET NEXT_ATTEMPT_AT = ? WHERE SUBSCRIPTION_ID = ? AND ID <> ? AND NEXT_ATTEMPT_AT < ?",
+				next, events.get(0).subscriptionId(), events.get(0).id(), next);
+		log.info("Subscription/{}: delivery {} failed ({}), try {} again in {} ms", events.get(0).subscriptionId(), events.get(0).id(),
+				problem, attempts + 1, backOffMs);
+		if (subscription != null && attempts >= FAILURES_BEFORE_ERROR && subscription.getStatus() != Subscription.SubscriptionStatus.ERROR) {
+			setStatus(subscription, Subscription.SubscriptionStatus.ERROR, "Deliveries failing since " + attempts + " tries: " + problem);
+		}
+	}
+
+	private void forget(List<Event> events, String why) {
+		log.info("Subscription/{}: {} queued notification(s) dropped: {}", events.get(0).subscriptionId(), events.size(), why);
+		jdbc.update("DELETE FROM OT_SUBSCRIPTION_DELIVERY WHERE SUBSCRIPTION_ID = ?", events.get(0).subscriptionId());
+	}
+
+	private void setStatus(Subscription subscription, Subscription.SubscriptionStatus status, String error) {
+		try {
+			Subscription current = daos.getResourceDao(Subscription.class).read(subscription.getIdElement().toUnqualifiedVersionless(),
+					new SystemRequestDetails());
+			if (current.getStatus() == Subscription.SubscriptionStatus.OFF) {
+				return; // switched off meanwhile: that is the subscriber's word
+			}
+			current.setStatus(status);
+			current.setError(error);
+			daos.getResourceDao(Subscription.class).update(current, new SystemRequestDetails());
+			subscription.setStatus(status);
+		} catch (RuntimeException e) {
+			log.warn("Subscription/{} status not set to {}: {}", subscription.getIdElement().getIdPart(), status.toCode(), e.getMessage());
+		}
+	}
+
+	private double count(String sql) {
+		try {
+			Long n = jdbc.queryForObject(sql, Long.class);
+			return n == null ? 0 : n;
+		} catch (RuntimeException e) {
+			return Double.NaN;
+		}
+	}
+
+	private static String truncate(String text) {
+		return text == null || text.length() <= 1000 ? text : text.substring(0, 1000);
+	}
+
+	private static void sleepQuietly(long ms) {
+		try {
+			Thread.sleep(ms);
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	@Override
+	public void close() {
+		running = false;
+		dispatcher.interrupt();
+		senders.shutdownNow();
+	}
+}

@@ -1,0 +1,94 @@
+package org.onetrip.server.subscription;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.jpa.searchparam.matcher.SearchParamMatcher;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.onetrip.server.export.HospitalReach;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+/**
+ * Every created, updated or deleted resource, in its own database transaction, against the active subscriptions of
+ * its type: a match the subscriber's hospital may receive ({@link HospitalReach}) becomes a delivery row in the same
+ * transaction, so an event exists exactly when its write committed, survives a crash, and is delivered by whichever
+ * instance takes it ({@link SubscriptionDeliveries}). A write with no subscription of its type costs one map lookup.
+ */
+@Interceptor
+public class SubscriptionMatching {
+
+	private static final Logger log = LoggerFactory.getLogger(SubscriptionMatching.class);
+
+	private final ActiveSubscriptions subscriptions;
+	private final SearchParamMatcher matcher;
+	private final HospitalReach reach;
+	private final SubscriptionDeliveries deliveries;
+
+	public SubscriptionMatching(ActiveSubscriptions subscriptions, SearchParamMatcher matcher, HospitalReach reach,
+			SubscriptionDeliveries deliveries) {
+		this.subscriptions = subscriptions;
+		this.matcher = matcher;
+		this.reach = reach;
+		this.deliveries = deliveries;
+	}
+
+	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
+	public void created(IBaseResource resource, RequestDetails request) {
+		written(resource, SubscriptionDeliveries.Action.CREATE, request);
+	}
+
+	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
+	public void updated(IBaseResource previous, IBaseResource resource, RequestDetails request) {
+		written(resource, SubscriptionDeliveries.Action.UPDATE, request);
+	}
+
+	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
+	public void deleted(IBaseResource resource, RequestDetails request) {
+		written(resource, SubscriptionDeliveries.Action.DELETE, request);
+	}
+
+	private void written(IBaseResource resource, SubscriptionDeliveries.Action action, RequestDetails request) {
+		if ("Subscription".equals(resource.fhirType())) {
+			afterCommit(subscriptions::changed);
+		}
+		boolean queued = false;
+		for (ActiveSubscriptions.Active subscription : subscriptions.of(resource.fhirType())) {
+			if (!reach.reaches(subscription.hospital(), resource)) {
+				continue;
+			}
+			boolean matched;
+			try {
+				matched = matcher.match(subscription.criteria(), resource, request == null ? new SystemRequestDetails() : request).matched();
+			} catch (RuntimeException e) {
+				log.warn("Subscription/{} criteria {} not matched against {}: {}", subscription.id(), subscription.criteria(),
+						resource.getIdElement().toUnqualifiedVersionless(), e.getMessage());
+				continue;
+			}
+			if (matched) {
+				deliveries.queue(subscription.id(), resource, action);
+				queued = true;
+			}
+		}
+		if (queued) {
+			afterCommit(deliveries::wake);
+		}
+	}
+
+	private static void afterCommit(Runnable action) {
+		if (TransactionSynchronizationManager.isSynchronizationActive()) {
+			TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+				@Override
+				public void afterCommit() {
+					action.run();
+				}
+			});
+		} else {
+			action.run();
+		}
+	}
+}
