@@ -12,13 +12,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.hl7.fhir.r4.model.Subscription;
+import org.onetrip.server.identity.PersonResolver;
 import org.onetrip.server.security.Ownership;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The subscriptions that match writes (status active or error: a failing one keeps collecting what its receiver will
- * get when it recovers), by criteria resource type. Read from the store every {@link #REFRESH_SECONDS} seconds and
+ * get when it recovers), by the resource type they are about. Read from the store every {@link #REFRESH_SECONDS} seconds and
  * at once after a Subscription is written here, so another instance's new subscription matches within that time.
  */
 public class ActiveSubscriptions implements AutoCloseable {
@@ -26,10 +27,15 @@ public class ActiveSubscriptions implements AutoCloseable {
 	private static final Logger log = LoggerFactory.getLogger(ActiveSubscriptions.class);
 	static final int REFRESH_SECONDS = 2;
 
-	/** @param hospital the owning hospital (whose systems' reach applies), null for the region's */
-	public record Active(String id, String resourceType, String criteria, String hospital) {}
+	/**
+	 * @param hospital the owning hospital (whose systems' reach applies), null for the region's
+	 * @param topic    for a topic-based subscription its topic, and {@code criteria} its filters (all must match), with
+	 *                 a patient filter widened to every record of the person; null for a classic one (criteria: one search)
+	 */
+	public record Active(String id, String resourceType, List<String> criteria, String hospital, Topic topic) {}
 
 	private final DaoRegistry daos;
+	private final PersonResolver persons;
 	private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
 		Thread thread = new Thread(r, "onetrip-subscriptions");
 		thread.setDaemon(true);
@@ -37,8 +43,9 @@ public class ActiveSubscriptions implements AutoCloseable {
 	});
 	private volatile Map<String, List<Active>> byType = Map.of();
 
-	public ActiveSubscriptions(DaoRegistry daos) {
+	public ActiveSubscriptions(DaoRegistry daos, PersonResolver persons) {
 		this.daos = daos;
+		this.persons = persons;
 		refresher.scheduleWithFixedDelay(this::refresh, 0, REFRESH_SECONDS, TimeUnit.SECONDS);
 	}
 
@@ -62,15 +69,57 @@ public class ActiveSubscriptions implements AutoCloseable {
 					.searchForResources(SearchParameterMap.newSynchronous().add(Subscription.SP_STATUS, matching), new SystemRequestDetails());
 			Map<String, List<Active>> next = new HashMap<>();
 			for (Subscription subscription : found) {
+				String id = subscription.getIdElement().getIdPart();
+				String hospital = Ownership.tagged(subscription).orElse(null);
 				String criteria = subscription.getCriteria();
-				String type = criteria.contains("?") ? criteria.substring(0, criteria.indexOf('?')) : criteria;
-				next.computeIfAbsent(type, t -> new ArrayList<>()).add(new Active(subscription.getIdElement().getIdPart(), type, criteria,
-						Ownership.tagged(subscription).orElse(null)));
+				Active one;
+				if (Backport.isTopicBased(subscription)) {
+					Topic topic = Topic.byUrl(criteria).orElse(null);
+					if (topic == null) {
+						continue; // refused when written; only a topic withdrawn since could be unknown
+					}
+					one = new Active(id, topic.resourceType(), Backport.filters(subscription).stream().map(this::wholePerson).toList(),
+							hospital, topic);
+				} else {
+					String type = criteria.contains("?") ? criteria.substring(0, criteria.indexOf('?')) : criteria;
+					one = new Active(id, type, List.of(criteria), hospital, null);
+				}
+				next.computeIfAbsent(one.resourceType(), t -> new ArrayList<>()).add(one);
 			}
 			byType = Map.copyOf(next);
 		} catch (RuntimeException e) {
 			log.warn("Subscriptions not read again ({}); the last ones read still match", e.getMessage());
 		}
+	}
+
+	/**
+	 * A filter on patient= or subject= Patient/X means the person, not one hospital's record of them: X's linked
+	 * records are added (ImagingStudy?patient=Patient/A also matches the study that landed on B's record of A's person).
+	 */
+	String wholePerson(String filter) {
+		int query = filter.indexOf('?');
+		if (query < 0) {
+			return filter;
+		}
+		List<String> params = new ArrayList<>();
+		for (String param : filter.substring(query + 1).split("&")) {
+			int equals = param.indexOf('=');
+			String name = equals < 0 ? param : param.substring(0, equals);
+			if (equals > 0 && ("patient".equals(name) || "subject".equals(name) || "subject:Patient".equals(name))) {
+				java.util.LinkedHashSet<String> records = new java.util.LinkedHashSet<>();
+				for (String value : param.substring(equals + 1).split(",")) {
+					String patientId = value.startsWith("Patient/") ? value.substring("Patient/".length()) : value;
+					records.add("Patient/" + patientId);
+					if (!patientId.contains("/")) {
+						persons.byPatientId(patientId).forEach(r -> records.add("Patient/" + r));
+					}
+				}
+				params.add(name + "=" + String.join(",", records));
+			} else {
+				params.add(param);
+			}
+		}
+		return filter.substring(0, query + 1) + String.join("&", params);
 	}
 
 	@Override

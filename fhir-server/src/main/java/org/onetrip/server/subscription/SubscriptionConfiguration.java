@@ -24,14 +24,23 @@ import org.springframework.jdbc.core.JdbcTemplate;
 public class SubscriptionConfiguration {
 
 	@Bean(destroyMethod = "close")
-	public ActiveSubscriptions activeSubscriptions(DaoRegistry daos) {
-		return new ActiveSubscriptions(daos);
+	public ActiveSubscriptions activeSubscriptions(DaoRegistry daos, org.onetrip.server.identity.PersonResolver persons) {
+		return new ActiveSubscriptions(daos, persons);
 	}
 
 	@Bean(destroyMethod = "close")
-	public SubscriptionDeliveries subscriptionDeliveries(JdbcTemplate jdbc, DaoRegistry daos, FhirContext fhirContext,
-			MeterRegistry meters, @Value("${onetrip.subscriptions.senders:4}") int senders) {
-		return new SubscriptionDeliveries(jdbc, daos, fhirContext, meters, senders);
+	public SubscriptionDeliveries subscriptionDeliveries(JdbcTemplate jdbc, org.springframework.transaction.PlatformTransactionManager transactions,
+			DaoRegistry daos, FhirContext fhirContext, MeterRegistry meters, @Value("${onetrip.subscriptions.senders:4}") int senders) {
+		return new SubscriptionDeliveries(jdbc, transactions, daos, fhirContext, meters, senders);
+	}
+
+	/** The FHIR base named in notifications: the configured public URL, else the address this server listens on. */
+	@Bean
+	public org.springframework.context.ApplicationListener<org.springframework.boot.web.servlet.context.ServletWebServerInitializedEvent>
+			notificationBase(SubscriptionDeliveries deliveries, @Value("${onetrip.security.public-url:}") String publicUrl,
+					@Value("${server.address:127.0.0.1}") String address) {
+		return started -> deliveries.fhirBase(!publicUrl.isBlank() ? publicUrl + "/fhir"
+				: "http://" + address + ":" + started.getWebServer().getPort() + "/fhir");
 	}
 
 	/** On the storage interceptors: every write path (REST, transactions, operations, the DICOM sync) is matched. */
@@ -48,6 +57,9 @@ public class SubscriptionConfiguration {
 
 	@Bean
 	public FhirServerContribution subscriptionVisibility() {
-		return FhirServerContribution.interceptor(new SubscriptionVisibility());
+		return server -> {
+			server.registerInterceptor(new SubscriptionVisibility());
+			server.registerInterceptor(new TopicsCapability());
+		};
 	}
 }

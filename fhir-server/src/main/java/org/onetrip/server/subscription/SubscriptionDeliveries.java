@@ -27,19 +27,30 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CanonicalType;
+import org.hl7.fhir.r4.model.CodeType;
+import org.hl7.fhir.r4.model.InstantType;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.Subscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Sends what {@link SubscriptionMatching} queued (table OT_SUBSCRIPTION_DELIVERY) to the subscribers' rest-hook
- * endpoints, as HAPI FHIR's rest-hook does: without a payload a POST to the endpoint with no body; with one a PUT of
- * the resource, as it was in that write, to {@code [endpoint]/[type]/[id]} (a DELETE there for a delete). Each
- * request carries the subscription's headers, {@code X-OneTrip-Subscription} and {@code X-OneTrip-Delivery} (the
- * event's number: a receiver drops repeats by it, since delivery is at least once).
+ * endpoints. A topic-based subscription (R4 Backport) gets a notification Bundle POSTed ({@link #notification}). A
+ * classic one is sent as HAPI FHIR's rest-hook does: without a payload a POST to the endpoint with no body; with one a
+ * PUT of the resource, as it was in that write, to {@code [endpoint]/[type]/[id]} (a DELETE there for a delete). Each
+ * request carries the subscription's headers, {@code X-OneTrip-Subscription}, {@code X-OneTrip-Event} (the event's
+ * number within its subscription, as in the Backport's notification: a receiver drops repeats by it, since delivery
+ * is at least once) and {@code X-OneTrip-Delivery} (the queue row).
  * <p>
  * Any instance on the database may take any event: a claim leases rows for {@link #LEASE} ({@code FOR UPDATE SKIP
  * LOCKED}), so each is sent by one instance, and rows of an instance that died are taken again once their lease ends.
@@ -62,11 +73,14 @@ public class SubscriptionDeliveries implements AutoCloseable {
 	private static final int PER_SUBSCRIPTION = 2;
 	private static final int CLAIM = 200;
 	private static final long IDLE_POLL_MS = 250;
+	/** pg_advisory_xact_lock key of the claims ("OTSUBS" in ASCII). */
+	private static final long CLAIM_LOCK = 0x4F5453554253L;
 
 	private record Event(long id, String subscriptionId, String resourceType, String resourceId, String version, Action action,
-			int attempts, Instant queuedAt) {}
+			int attempts, Instant queuedAt, Long eventNumber) {}
 
 	private final JdbcTemplate jdbc;
+	private final TransactionTemplate claims;
 	private final DaoRegistry daos;
 	private final FhirContext fhirContext;
 	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
@@ -79,9 +93,14 @@ public class SubscriptionDeliveries implements AutoCloseable {
 	private final Counter failed;
 	private final Timer latency;
 	private volatile boolean running = true;
+	/** This server's FHIR base, for the fullUrl of resources in a notification Bundle. */
+	private volatile String fhirBase = "http://localhost/fhir";
 
-	public SubscriptionDeliveries(JdbcTemplate jdbc, DaoRegistry daos, FhirContext fhirContext, MeterRegistry meters, int senderThreads) {
+	public SubscriptionDeliveries(JdbcTemplate jdbc, PlatformTransactionManager transactions, DaoRegistry daos, FhirContext fhirContext,
+			MeterRegistry meters, int senderThreads) {
 		this.jdbc = jdbc;
+		this.claims = new TransactionTemplate(transactions);
+		this.claims.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
 		this.daos = daos;
 		this.fhirContext = fhirContext;
 		jdbc.execute("CREATE TABLE IF NOT EXISTS OT_SUBSCRIPTION_DELIVERY (ID BIGSERIAL PRIMARY KEY, "
@@ -90,6 +109,11 @@ public class SubscriptionDeliveries implements AutoCloseable {
 				+ "NEXT_ATTEMPT_AT TIMESTAMP WITH TIME ZONE NOT NULL, ATTEMPTS INT NOT NULL, LEASED_UNTIL TIMESTAMP WITH TIME ZONE, "
 				+ "LAST_ERROR VARCHAR(1000))");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_SUBSCRIPTION_DELIVERY_DUE ON OT_SUBSCRIPTION_DELIVERY (NEXT_ATTEMPT_AT)");
+		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_SUBSCRIPTION_DELIVERY_OF ON OT_SUBSCRIPTION_DELIVERY (SUBSCRIPTION_ID, ID)");
+		// A subscription's events are numbered as they are first sent, one sender at a time: 1, 2, 3 ... without gaps.
+		jdbc.execute("ALTER TABLE OT_SUBSCRIPTION_DELIVERY ADD COLUMN IF NOT EXISTS EVENT_NUMBER BIGINT");
+		jdbc.execute("CREATE TABLE IF NOT EXISTS OT_SUBSCRIPTION_EVENTS (SUBSCRIPTION_ID VARCHAR(128) NOT NULL PRIMARY KEY, "
+				+ "EVENTS BIGINT NOT NULL)");
 		this.delivered = Counter.builder("onetrip.subscription.deliveries").tag("outcome", "delivered")
 				.description("Subscription notifications sent, by outcome").register(meters);
 		this.failed = Counter.builder("onetrip.subscription.deliveries").tag("outcome", "failed").register(meters);
@@ -153,42 +177,40 @@ public class SubscriptionDeliveries implements AutoCloseable {
 		}
 	}
 
-	/** Leases due events of subscriptions this instance is not sending already, at most a few per subscription. */
+	/**
+	 * Leases due events of subscriptions no instance is sending (no leased row), at most a few per subscription. Claims
+	 * of all instances are taken one at a time (a transaction-scoped advisory lock), so two instances never send events
+	 * of one subscription at once, which keeps them in order.
+	 */
 	private Map<String, List<Event>> claim() {
-		List<Object> args = new ArrayList<>();
-		String notSending = "";
-		if (!sending.isEmpty()) {
-			notSending = " AND SUBSCRIPTION_ID NOT IN (" + String.join(", ", java.util.Collections.nCopies(sending.size(), "?")) + ")";
-			args.addAll(sending);
-		}
-		args.add(Timestamp.from(Instant.now().plus(LEASE)));
-		List<Event> claimed = jdbc.query("UPDATE OT_SUBSCRIPTION_DELIVERY SET LEASED_UNTIL = ? WHERE ID IN (SELECT ID FROM "
-				+ "OT_SUBSCRIPTION_DELIVERY WHERE NEXT_ATTEMPT_AT <= now() AND (LEASED_UNTIL IS NULL OR LEASED_UNTIL < now())"
-				+ notSending + " ORDER BY ID LIMIT " + CLAIM + " FOR UPDATE SKIP LOCKED) "
-				+ "RETURNING ID, SUBSCRIPTION_ID, RESOURCE_TYPE, RESOURCE_ID, VERSION, ACTION, ATTEMPTS, QUEUED_AT",
-				(rs, i) -> new Event(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-						Action.valueOf(rs.getString(6)), rs.getInt(7), rs.getTimestamp(8).toInstant()),
-				rearranged(args));
+		List<Event> claimed = claims.execute(tx -> {
+			jdbc.queryForList("SELECT pg_advisory_xact_lock(?)", CLAIM_LOCK);
+			// Due, not leased, no other instance sending this subscription, and no earlier event of it waiting to be tried
+			// again (a later event never overtakes one that is backing off).
+			return jdbc.query("UPDATE OT_SUBSCRIPTION_DELIVERY SET LEASED_UNTIL = ? WHERE ID IN (SELECT d.ID FROM "
+					+ "OT_SUBSCRIPTION_DELIVERY d WHERE d.NEXT_ATTEMPT_AT <= now() AND (d.LEASED_UNTIL IS NULL OR d.LEASED_UNTIL < now()) "
+					+ "AND d.SUBSCRIPTION_ID NOT IN (SELECT SUBSCRIPTION_ID FROM OT_SUBSCRIPTION_DELIVERY WHERE LEASED_UNTIL >= now()) "
+					+ "AND NOT EXISTS (SELECT 1 FROM OT_SUBSCRIPTION_DELIVERY e WHERE e.SUBSCRIPTION_ID = d.SUBSCRIPTION_ID "
+					+ "AND e.ID < d.ID AND e.NEXT_ATTEMPT_AT > now()) "
+					+ "ORDER BY d.ID LIMIT " + CLAIM + " FOR UPDATE OF d SKIP LOCKED) "
+					+ "RETURNING ID, SUBSCRIPTION_ID, RESOURCE_TYPE, RESOURCE_ID, VERSION, ACTION, ATTEMPTS, QUEUED_AT, EVENT_NUMBER",
+					(rs, i) -> new Event(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+							Action.valueOf(rs.getString(6)), rs.getInt(7), rs.getTimestamp(8).toInstant(), (Long) rs.getObject(9)),
+					Timestamp.from(Instant.now().plus(LEASE)));
+		});
 		Map<String, List<Event>> bySubscription = new LinkedHashMap<>();
 		List<Long> later = new ArrayList<>();
 		claimed.stream().sorted(java.util.Comparator.comparingLong(Event::id)).forEach(event -> {
 			List<Event> events = bySubscription.computeIfAbsent(event.subscriptionId(), s -> new ArrayList<>());
-			if (events.size() < PER_SUBSCRIPTION) {
+			if (events.size() < PER_SUBSCRIPTION && !sending.contains(event.subscriptionId())) {
 				events.add(event);
 			} else {
 				later.add(event.id());
 			}
 		});
+		bySubscription.values().removeIf(List::isEmpty);
 		release(later);
 		return bySubscription;
-	}
-
-	/** The lease time is the statement's first parameter, the subscriptions being sent come after it. */
-	private static Object[] rearranged(List<Object> args) {
-		List<Object> ordered = new ArrayList<>();
-		ordered.add(args.get(args.size() - 1));
-		ordered.addAll(args.subList(0, args.size() - 1));
-		return ordered.toArray();
 	}
 
 	private void release(List<Long> ids) {
@@ -240,8 +262,14 @@ public class SubscriptionDeliveries implements AutoCloseable {
 	private String sendOne(Subscription subscription, Event event) {
 		String endpoint = subscription.getChannel().getEndpoint();
 		String payload = subscription.getChannel().getPayload();
+		long eventNumber = eventNumber(event);
 		HttpRequest.Builder request;
-		if (payload == null || payload.isBlank()) {
+		if (Backport.isTopicBased(subscription)) {
+			boolean xml = payload.contains("xml");
+			Bundle notification = notification(subscription, event, eventNumber);
+			String body = (xml ? fhirContext.newXmlParser() : fhirContext.newJsonParser()).encodeResourceToString(notification);
+			request = HttpRequest.newBuilder(URI.create(endpoint)).POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", payload);
+		} else if (payload == null || payload.isBlank()) {
 			request = HttpRequest.newBuilder(URI.create(endpoint)).POST(HttpRequest.BodyPublishers.noBody());
 		} else {
 			URI target = URI.create(endpoint.replaceAll("/+$", "") + "/" + event.resourceType() + "/" + event.resourceId());
@@ -261,7 +289,8 @@ public class SubscriptionDeliveries implements AutoCloseable {
 			request.header(header.getValue().substring(0, colon).trim(), header.getValue().substring(colon + 1).trim());
 		}
 		request.header("X-OneTrip-Subscription", "Subscription/" + subscription.getIdElement().getIdPart())
-				.header("X-OneTrip-Delivery", Long.toString(event.id())).timeout(REQUEST_TIMEOUT);
+				.header("X-OneTrip-Delivery", Long.toString(event.id()))
+				.header("X-OneTrip-Event", Long.toString(eventNumber)).timeout(REQUEST_TIMEOUT);
 		try {
 			HttpResponse<Void> response = http.send(request.build(), HttpResponse.BodyHandlers.discarding());
 			return response.statusCode() / 100 == 2 ? null : "the receiver answered " + response.statusCode();
@@ -275,14 +304,70 @@ public class SubscriptionDeliveries implements AutoCloseable {
 		}
 	}
 
+	/** The event's number within its subscription: given when first sent, kept for every later try. */
+	private long eventNumber(Event event) {
+		if (event.eventNumber() != null) {
+			return event.eventNumber();
+		}
+		Long number = jdbc.queryForObject("INSERT INTO OT_SUBSCRIPTION_EVENTS (SUBSCRIPTION_ID, EVENTS) VALUES (?, 1) ON CONFLICT "
+				+ "(SUBSCRIPTION_ID) DO UPDATE SET EVENTS = OT_SUBSCRIPTION_EVENTS.EVENTS + 1 RETURNING EVENTS", Long.class, event.subscriptionId());
+		jdbc.update("UPDATE OT_SUBSCRIPTION_DELIVERY SET EVENT_NUMBER = ? WHERE ID = ?", number, event.id());
+		return number;
+	}
+
+	/**
+	 * The Backport's notification (R4): a history Bundle whose first entry is the subscription's status (Parameters,
+	 * type event-notification, the event's number and focus), then the focus resource as that write left it when the
+	 * payload content is full-resource.
+	 */
+	private Bundle notification(Subscription subscription, Event event, long eventNumber) {
+		String content = Backport.payloadContent(subscription);
+		Parameters status = new Parameters();
+		status.setId(java.util.UUID.randomUUID().toString());
+		status.getMeta().addProfile(Backport.STATUS_PROFILE);
+		status.addParameter().setName("subscription").setValue(new Reference("Subscription/" + subscription.getIdElement().getIdPart()));
+		status.addParameter().setName("topic").setValue(new CanonicalType(subscription.getCriteria()));
+		status.addParameter().setName("status").setValue(new CodeType(subscription.getStatus() == null ? "active"
+				: subscription.getStatus().toCode()));
+		status.addParameter().setName("type").setValue(new CodeType("event-notification"));
+		status.addParameter().setName("events-since-subscription-start").setValue(new StringType(Long.toString(eventNumber)));
+		Parameters.ParametersParameterComponent notified = status.addParameter().setName("notification-event");
+		notified.addPart().setName("event-number").setValue(new StringType(Long.toString(eventNumber)));
+		notified.addPart().setName("timestamp").setValue(new InstantType(java.util.Date.from(event.queuedAt())));
+		String focus = event.resourceType() + "/" + event.resourceId();
+		if (!"empty".equals(content)) {
+			notified.addPart().setName("focus").setValue(new Reference(fhirBase + "/" + focus));
+		}
+		Bundle bundle = new Bundle().setType(Bundle.BundleType.HISTORY);
+		bundle.setId(java.util.UUID.randomUUID().toString());
+		bundle.setTimestamp(new java.util.Date());
+		bundle.addEntry().setFullUrl("urn:uuid:" + status.getId()).setResource(status)
+				.setRequest(new Bundle.BundleEntryRequestComponent().setMethod(Bundle.HTTPVerb.GET)
+						.setUrl("Subscription/" + subscription.getIdElement().getIdPart() + "/$status"))
+				.setResponse(new Bundle.BundleEntryResponseComponent().setStatus("200"));
+		if ("full-resource".equals(content)) {
+			IBaseResource resource = daos.getResourceDao(event.resourceType())
+					.read(new IdType(event.resourceType(), event.resourceId(), event.version()), new SystemRequestDetails());
+			bundle.addEntry().setFullUrl(fhirBase + "/" + focus).setResource((org.hl7.fhir.r4.model.Resource) resource)
+					.setRequest(new Bundle.BundleEntryRequestComponent()
+							.setMethod(event.action() == Action.CREATE ? Bundle.HTTPVerb.POST : Bundle.HTTPVerb.PUT)
+							.setUrl(event.action() == Action.CREATE ? event.resourceType() : focus))
+					.setResponse(new Bundle.BundleEntryResponseComponent().setStatus(event.action() == Action.CREATE ? "201" : "200"));
+		}
+		return bundle;
+	}
+
+	/** Where this server's FHIR endpoint is, as receivers reach it (the public URL, else the address it listens on). */
+	void fhirBase(String base) {
+		this.fhirBase = base.replaceAll("/+$", "");
+	}
+
 	private void putOff(List<Event> events, int attempts, String problem, Subscription subscription) {
 		long backOffMs = Math.min(MAX_BACK_OFF.toMillis(), 1000L << Math.min(20, Math.max(0, attempts - 1)));
 		Timestamp next = Timestamp.from(Instant.now().plusMillis(backOffMs));
 		jdbc.update("UPDATE OT_SUBSCRIPTION_DELIVERY SET ATTEMPTS = ?, NEXT_ATTEMPT_AT = ?, LEASED_UNTIL = NULL, LAST_ERROR = ? WHERE ID = ?",
 				attempts, next, truncate(problem), events.get(0).id());
 		release(events.subList(1, events.size()).stream().map(Event::id).toList());
-		jdbc.update("UPDATE OT_SUBSCRIPTION_DELIVERY SET NEXT_ATTEMPT_AT = ? WHERE SUBSCRIPTION_ID = ? AND ID <> ? AND NEXT_ATTEMPT_AT < ?",
-				next, events.get(0).subscriptionId(), events.get(0).id(), next);
 		log.info("Subscription/{}: delivery {} failed ({}), try {} again in {} ms", events.get(0).subscriptionId(), events.get(0).id(),
 				problem, attempts + 1, backOffMs);
 		if (subscription != null && attempts >= FAILURES_BEFORE_ERROR && subscription.getStatus() != Subscription.SubscriptionStatus.ERROR) {

@@ -15,7 +15,7 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 
 /**
  * Every created, updated or deleted resource, in its own database transaction, against the active subscriptions of
- * its type: a match the subscriber's hospital may receive ({@link HospitalReach}) becomes a delivery row in the same
+ * its type (a classic one's criteria; a topic-based one's event and filters): a match the subscriber's hospital may receive ({@link HospitalReach}) becomes a delivery row in the same
  * transaction, so an event exists exactly when its write committed, survives a crash, and is delivered by whichever
  * instance takes it ({@link SubscriptionDeliveries}). A write with no subscription of its type costs one map lookup.
  */
@@ -39,20 +39,21 @@ public class SubscriptionMatching {
 
 	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
 	public void created(IBaseResource resource, RequestDetails request) {
-		written(resource, SubscriptionDeliveries.Action.CREATE, request);
+		written(null, resource, SubscriptionDeliveries.Action.CREATE, request);
 	}
 
 	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
 	public void updated(IBaseResource previous, IBaseResource resource, RequestDetails request) {
-		written(resource, SubscriptionDeliveries.Action.UPDATE, request);
+		written(previous, resource, SubscriptionDeliveries.Action.UPDATE, request);
 	}
 
 	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
 	public void deleted(IBaseResource resource, RequestDetails request) {
-		written(resource, SubscriptionDeliveries.Action.DELETE, request);
+		written(resource, resource, SubscriptionDeliveries.Action.DELETE, request);
 	}
 
-	private void written(IBaseResource resource, SubscriptionDeliveries.Action action, RequestDetails request) {
+	/** @param before the version this write replaced (null for a create; for a delete the deleted resource itself) */
+	private void written(IBaseResource before, IBaseResource resource, SubscriptionDeliveries.Action action, RequestDetails request) {
 		if ("Subscription".equals(resource.fhirType())) {
 			afterCommit(subscriptions::changed);
 		}
@@ -63,7 +64,12 @@ public class SubscriptionMatching {
 			}
 			boolean matched;
 			try {
-				matched = matcher.match(subscription.criteria(), resource, request == null ? new SystemRequestDetails() : request).matched();
+				if (subscription.topic() != null && (action == SubscriptionDeliveries.Action.DELETE
+						|| !subscription.topic().isEvent(before, resource))) {
+					continue;
+				}
+				RequestDetails matching = request == null ? new SystemRequestDetails() : request;
+				matched = subscription.criteria().stream().allMatch(search -> matcher.match(search, resource, matching).matched());
 			} catch (RuntimeException e) {
 				log.warn("Subscription/{} criteria {} not matched against {}: {}", subscription.id(), subscription.criteria(),
 						resource.getIdElement().toUnqualifiedVersionless(), e.getMessage());

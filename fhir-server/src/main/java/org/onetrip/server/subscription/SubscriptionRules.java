@@ -19,7 +19,8 @@ import org.hl7.fhir.r4.model.Subscription;
 
 /**
  * What a Subscription must be before it is stored (422 with the reason, nothing stored otherwise): a criteria that
- * names a resource type and can be matched against each write as it happens, a rest-hook channel to an http(s)
+ * names a resource type and can be matched against each write as it happens (or a {@link Topic} OneTrip publishes, with
+ * such filters and a payload content), a rest-hook channel to an http(s)
  * endpoint (not an address inside the operator's network when the operator forbade it), a payload OneTrip can send,
  * headers of the form "Name: value". A client's "requested" (or a failing subscription it rewrites) becomes "active";
  * "off" stays off. Only OneTrip's delivery sets "error".
@@ -56,21 +57,17 @@ public class SubscriptionRules {
 	private void check(Subscription subscription, RequestDetails request) {
 		String criteria = subscription.getCriteria();
 		if (criteria == null || criteria.isBlank()) {
-			throw refused("Subscription.criteria is required: a search such as DiagnosticReport?status=final");
+			throw refused("Subscription.criteria is required: a search such as DiagnosticReport?status=final, or the URL of a topic ("
+					+ topics() + ")");
 		}
-		String type = criteria.contains("?") ? criteria.substring(0, criteria.indexOf('?')) : criteria;
-		if (!fhirContext.getResourceTypes().contains(type)) {
-			throw refused("Subscription.criteria '" + criteria + "' does not start with a resource type");
-		}
-		InMemoryMatchResult matchable;
-		try {
-			matchable = matcher.canBeEvaluatedInMemory(criteria);
-		} catch (RuntimeException e) {
-			throw refused("Subscription.criteria '" + criteria + "' does not parse: " + e.getMessage());
-		}
-		if (!matchable.supported()) {
-			throw refused("Subscription.criteria '" + criteria + "' cannot be matched as each resource is written: "
-					+ matchable.getUnsupportedReason());
+		if (Backport.isTopicBased(subscription)) {
+			checkTopic(subscription, criteria);
+		} else {
+			String type = criteria.contains("?") ? criteria.substring(0, criteria.indexOf('?')) : criteria;
+			if (!fhirContext.getResourceTypes().contains(type)) {
+				throw refused("Subscription.criteria '" + criteria + "' does not start with a resource type");
+			}
+			checkMatchable("Subscription.criteria", criteria);
 		}
 		Subscription.SubscriptionChannelComponent channel = subscription.getChannel();
 		if (channel.getType() != Subscription.SubscriptionChannelType.RESTHOOK) {
@@ -92,6 +89,42 @@ public class SubscriptionRules {
 			subscription.setStatus(Subscription.SubscriptionStatus.ACTIVE);
 			subscription.setError(null);
 		}
+	}
+
+	/** A topic OneTrip publishes, filters on its resource that can be matched as each write happens, a payload content. */
+	private void checkTopic(Subscription subscription, String url) {
+		Topic topic = Topic.byUrl(url).orElseThrow(() -> refused("Subscription.criteria names the topic '" + url
+				+ "', which OneTrip does not publish; it publishes " + topics()));
+		for (String filter : Backport.filters(subscription)) {
+			if (filter == null || !filter.startsWith(topic.resourceType() + "?")) {
+				throw refused("The filter criteria '" + filter + "' must be a search on the topic's resource, " + topic.resourceType()
+						+ "?...");
+			}
+			checkMatchable("The filter criteria", filter);
+		}
+		String content = Backport.payloadContent(subscription);
+		if (!Backport.PAYLOAD_CONTENTS.contains(content)) {
+			throw refused("The payload content '" + content + "' is none of " + String.join(", ", Backport.PAYLOAD_CONTENTS));
+		}
+		if (!subscription.getChannel().hasPayload()) {
+			throw refused("channel.payload (the notification's MIME type, e.g. application/fhir+json) is required for a topic");
+		}
+	}
+
+	private void checkMatchable(String what, String search) {
+		InMemoryMatchResult matchable;
+		try {
+			matchable = matcher.canBeEvaluatedInMemory(search);
+		} catch (RuntimeException e) {
+			throw refused(what + " '" + search + "' does not parse: " + e.getMessage());
+		}
+		if (!matchable.supported()) {
+			throw refused(what + " '" + search + "' cannot be matched as each resource is written: " + matchable.getUnsupportedReason());
+		}
+	}
+
+	private static String topics() {
+		return java.util.Arrays.stream(Topic.values()).map(Topic::url).collect(java.util.stream.Collectors.joining(", "));
 	}
 
 	private void checkEndpoint(String endpoint) {

@@ -6,7 +6,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.DiagnosticReport;
 import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Subscription;
 import org.junit.jupiter.api.AfterEach;
@@ -36,6 +40,7 @@ class SubscriptionDeliveryTest extends ServerTest {
 	FhirHttp hospitalB;
 	String run;
 	/** A patient of hospital A (and B); Y is hospital B's only. */
+	String xAtA;
 	String xAtB;
 	String yAtB;
 
@@ -45,7 +50,7 @@ class SubscriptionDeliveryTest extends ServerTest {
 		systemA = fhir.as(TestTokens.mint("lis-a", "hospital-a", "system/*.cruds", null));
 		hospitalB = fhir.as(TestTokens.hospital("hospital-b", "user/*.cruds"));
 		run = unique("subs");
-		created(systemA.post("/Patient", patient(run + "-x", "urn:onetrip:mrn:hospital-a")));
+		xAtA = created(systemA.post("/Patient", patient(run + "-x", "urn:onetrip:mrn:hospital-a")));
 		xAtB = created(hospitalB.post("/Patient", patient(run + "-x", "urn:onetrip:mrn:hospital-b")));
 		yAtB = created(hospitalB.post("/Patient", patient(run + "-y", "urn:onetrip:mrn:hospital-b")));
 	}
@@ -88,13 +93,17 @@ class SubscriptionDeliveryTest extends ServerTest {
 
 	/** Creates it as hospital A's system and waits until it matches writes (this instance reads it at once). */
 	private Subscription subscribe(Subscription subscription) throws InterruptedException {
+		return subscribe(subscription, "Observation");
+	}
+
+	private Subscription subscribe(Subscription subscription, String aboutType) throws InterruptedException {
 		FhirHttp.Response response = systemA.post("/Subscription", subscription);
 		assertThat(response.status()).as(response.toString()).isEqualTo(201);
 		Subscription stored = response.as(Subscription.class);
 		assertThat(stored.getStatus()).isEqualTo(Subscription.SubscriptionStatus.ACTIVE);
 		String id = stored.getIdElement().getIdPart();
 		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-		while (active.of("Observation").stream().noneMatch(a -> a.id().equals(id))) {
+		while (active.of(aboutType).stream().noneMatch(a -> a.id().equals(id))) {
 			assertThat(System.nanoTime()).as("subscription active within 10 s").isLessThan(deadline);
 			Thread.sleep(20);
 		}
@@ -124,6 +133,71 @@ class SubscriptionDeliveryTest extends ServerTest {
 		assertThat(delivered.getSubject().getReference()).isEqualTo("Patient/" + xAtB);
 
 		assertThat(receiver.next(Duration.ofSeconds(2))).as("nothing else delivered").isNull();
+	}
+
+	@Test
+	void aTopicSubscriptionGetsANotificationBundleForEachEventAboutTheWholePerson() throws Exception {
+		Subscription subscription = subscription(receiver.url("/topic"), Topic.REPORT_FINAL.url());
+		subscription.getMeta().addProfile("http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-subscription");
+		// Hospital A names its own record of X; the reports come on hospital B's record of the same person.
+		subscription.getCriteriaElement().addExtension(
+				"http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-filter-criteria",
+				new org.hl7.fhir.r4.model.StringType("DiagnosticReport?patient=Patient/" + xAtA));
+		subscription.getChannel().getPayloadElement().addExtension(
+				"http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-payload-content",
+				new org.hl7.fhir.r4.model.CodeType("full-resource"));
+		String id = subscribe(subscription, "DiagnosticReport").getIdElement().getIdPart();
+
+		DiagnosticReport report = new DiagnosticReport().setStatus(DiagnosticReport.DiagnosticReportStatus.PRELIMINARY);
+		report.getCode().addCoding().setSystem(RUN_CODES).setCode(run);
+		report.getSubject().setReference("Patient/" + xAtB);
+		String reportId = created(hospitalB.post("/DiagnosticReport", report));
+		report.setId(reportId);
+		report.setStatus(DiagnosticReport.DiagnosticReportStatus.FINAL);
+		assertThat(hospitalB.put("/DiagnosticReport/" + reportId, report).status()).isEqualTo(200);
+		report.setConclusion("No change: saved again");
+		assertThat(hospitalB.put("/DiagnosticReport/" + reportId, report).status()).isEqualTo(200);
+		DiagnosticReport ofY = new DiagnosticReport().setStatus(DiagnosticReport.DiagnosticReportStatus.FINAL);
+		ofY.getCode().addCoding().setSystem(RUN_CODES).setCode(run);
+		ofY.getSubject().setReference("Patient/" + yAtB);
+		created(hospitalB.post("/DiagnosticReport", ofY));
+
+		HookReceiver.Received got = receiver.next(Duration.ofSeconds(10));
+		assertThat(got).as("a notification within 10 s").isNotNull();
+		assertThat(got.method()).isEqualTo("POST");
+		assertThat(got.path()).isEqualTo("/topic");
+		assertThat(got.header("X-OneTrip-Event")).isEqualTo("1");
+		Bundle notification = fhirContext.newJsonParser().parseResource(Bundle.class, got.body());
+		assertThat(notification.getType()).isEqualTo(Bundle.BundleType.HISTORY);
+		Parameters status = (Parameters) notification.getEntryFirstRep().getResource();
+		assertThat(status.getParameter("type").getValue().primitiveValue()).isEqualTo("event-notification");
+		assertThat(status.getParameter("topic").getValue().primitiveValue()).isEqualTo(Topic.REPORT_FINAL.url());
+		assertThat(((Reference) status.getParameter("subscription").getValue()).getReference()).isEqualTo("Subscription/" + id);
+		Parameters.ParametersParameterComponent event = status.getParameter("notification-event");
+		assertThat(event.getPart()).anySatisfy(p -> {
+			assertThat(p.getName()).isEqualTo("event-number");
+			assertThat(p.getValue().primitiveValue()).isEqualTo("1");
+		});
+		assertThat(event.getPart()).anySatisfy(p -> {
+			assertThat(p.getName()).isEqualTo("focus");
+			assertThat(((Reference) p.getValue()).getReference()).endsWith("/DiagnosticReport/" + reportId);
+		});
+		DiagnosticReport focus = (DiagnosticReport) notification.getEntry().get(1).getResource();
+		assertThat(focus.getStatus()).isEqualTo(DiagnosticReport.DiagnosticReportStatus.FINAL);
+		assertThat(focus.hasConclusion()).as("the report as the event's write left it").isFalse();
+
+		assertThat(receiver.next(Duration.ofSeconds(2))).as("saving a final report again, or Y's report, is no event for A").isNull();
+		assertThat(fhir.get("/metadata").body()).contains(Topic.REPORT_FINAL.url());
+	}
+
+	@Test
+	void anUnknownTopicOrAFilterOnAnotherResourceIsRefused() {
+		assertRefused(subscription(receiver.url("/topic"), Topic.CANONICAL_BASE + "no-such-topic"), "does not publish");
+		Subscription wrongFilter = subscription(receiver.url("/topic"), Topic.IMAGING_STUDY_NEW.url());
+		wrongFilter.getCriteriaElement().addExtension(
+				"http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-filter-criteria",
+				new org.hl7.fhir.r4.model.StringType("DiagnosticReport?patient=Patient/" + xAtA));
+		assertRefused(wrongFilter, "ImagingStudy?");
 	}
 
 	@Test
