@@ -69,8 +69,11 @@ public class SubscriptionDeliveries implements AutoCloseable {
 	static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
 	static final Duration MAX_BACK_OFF = Duration.ofMinutes(5);
 	static final int FAILURES_BEFORE_ERROR = 3;
-	/** Events of one subscription sent per claim: with the request timeout, well inside the lease. */
-	private static final int PER_SUBSCRIPTION = 2;
+	/**
+	 * Events of one subscription sent per claim. A failure ends the batch, and so does half the lease having passed
+	 * (the rest are released), so a batch never outlives its lease.
+	 */
+	private static final int PER_SUBSCRIPTION = 50;
 	private static final int CLAIM = 200;
 	private static final long IDLE_POLL_MS = 250;
 	/** pg_advisory_xact_lock key of the claims ("OTSUBS" in ASCII). */
@@ -236,7 +239,12 @@ public class SubscriptionDeliveries implements AutoCloseable {
 			forget(events, "the subscription is off");
 			return;
 		}
+		long started = System.nanoTime();
 		for (int i = 0; i < events.size(); i++) {
+			if (System.nanoTime() - started > LEASE.toNanos() / 2) {
+				release(events.subList(i, events.size()).stream().map(Event::id).toList());
+				return;
+			}
 			Event event = events.get(i);
 			String problem;
 			try {

@@ -69,6 +69,16 @@ class KilledServerTest {
 		ProcessBuilder storescu = new ProcessBuilder("storescu", "-v", "-aet", "HOSP_A", "-aec", "ONETRIP", "+sd",
 				"127.0.0.1", Integer.toString(dicomPort), files.toString()).redirectErrorStream(true);
 		storescu.environment().put("TCP_NODELAY", "1");
+		// A subscriber to every Patient the writers make, down until after the restart: every notification is still queued
+		// when the server is killed, and each committed write is notified after it comes back.
+		org.onetrip.server.subscription.HookReceiver receiver = new org.onetrip.server.subscription.HookReceiver().refusingAll(true);
+		org.hl7.fhir.r4.model.Subscription subscription = new org.hl7.fhir.r4.model.Subscription();
+		subscription.setStatus(org.hl7.fhir.r4.model.Subscription.SubscriptionStatus.REQUESTED).setReason("durability")
+				.setCriteria("Patient?family=Durable");
+		subscription.getChannel().setType(org.hl7.fhir.r4.model.Subscription.SubscriptionChannelType.RESTHOOK)
+				.setEndpoint(receiver.url("/hook")).setPayload("application/fhir+json");
+		assertThat(fhir.post("/Subscription", subscription).status()).isEqualTo(201);
+		Thread.sleep(500); // read by the matcher at once after its commit; a margin for the refresh thread
 		Process sender = storescu.start();
 		FhirWriters writers = FhirWriters.start(fhir, 2, 2);
 		// Kill once a good part of the stream is in, so the kill lands in the middle of it.
@@ -86,6 +96,7 @@ class KilledServerTest {
 		assertThat(acknowledged).as("the kill came in the middle of the stream").hasSizeBetween(100, 599);
 
 		server = startServer(dataDir, httpPort, dicomPort);
+		receiver.refusingAll(false);
 		try {
 			writers.assertEveryAcknowledgedWriteAndNoPartOfAnyOther(fhir);
 			Map<String, Set<String>> indexedByStudy = new HashMap<>();
@@ -110,7 +121,9 @@ class KilledServerTest {
 					awaitImagingStudy(fhir, study.studyUid(), count);
 				}
 			}
+			writers.assertEveryAcknowledgedPatientNotified(receiver);
 		} finally {
+			receiver.close();
 			server.destroy();
 			server.waitFor(60, TimeUnit.SECONDS);
 		}
@@ -320,6 +333,26 @@ class KilledServerTest {
 			assertThat(allSent).as("nothing is there that was not sent").containsAll(stored);
 			System.out.printf("kill -9 during FHIR writes: %d resources acknowledged, %d in unanswered writes, %d stored%n",
 					acknowledged.size(), unanswered.size(), stored.size());
+		}
+
+		/** Every acknowledged Patient reaches the subscriber, whether its event was sent before the kill or after. */
+		void assertEveryAcknowledgedPatientNotified(org.onetrip.server.subscription.HookReceiver receiver) throws InterruptedException {
+			Set<String> expected = new HashSet<>();
+			sent.values().forEach(writes -> writes.stream().filter(acknowledged::containsAll).forEach(write -> expected.add(write.get(0))));
+			Set<String> notified = new HashSet<>();
+			int notifications = 0;
+			Instant deadline = Instant.now().plusSeconds(120);
+			while (!notified.containsAll(expected) && Instant.now().isBefore(deadline)) {
+				var got = receiver.next(Duration.ofSeconds(1));
+				if (got != null) {
+					notifications++;
+					var patient = FhirContext.forR4Cached().newJsonParser().parseResource(org.hl7.fhir.r4.model.Patient.class, got.body());
+					patient.getIdentifier().stream().filter(i -> SYSTEM.equals(i.getSystem())).forEach(i -> notified.add(i.getValue()));
+				}
+			}
+			assertThat(notified).as("every acknowledged Patient notified after the kill and restart").containsAll(expected);
+			System.out.printf("kill -9 during FHIR writes: %d acknowledged Patients, %d notifications received (repeats allowed)%n",
+					expected.size(), notifications);
 		}
 
 		private static Set<String> identifiersStored(FhirHttp fhir, String type) {

@@ -78,6 +78,39 @@ class PostgresStorageTest {
 	}
 
 	@Test
+	void eachSubscriptionEventIsDeliveredOnceInOrderWhicheverInstanceWroteIt() throws Exception {
+		String family = "Notified" + System.nanoTime();
+		try (org.onetrip.server.subscription.HookReceiver receiver = new org.onetrip.server.subscription.HookReceiver()) {
+			org.hl7.fhir.r4.model.Subscription subscription = new org.hl7.fhir.r4.model.Subscription();
+			subscription.setStatus(org.hl7.fhir.r4.model.Subscription.SubscriptionStatus.REQUESTED).setReason("two instances")
+					.setCriteria("Patient?family=" + family);
+			subscription.getChannel().setType(org.hl7.fhir.r4.model.Subscription.SubscriptionChannelType.RESTHOOK)
+					.setEndpoint(receiver.url("/hook")).setPayload("application/fhir+json");
+			assertThat(instanceA.fhir().post("/Subscription", subscription).status()).isEqualTo(201);
+			Thread.sleep(3000); // instance B reads the new subscription at its next refresh (every 2 s)
+
+			java.util.Set<String> written = new java.util.HashSet<>();
+			for (int i = 0; i < 30; i++) {
+				Patient patient = new Patient();
+				patient.addName().setFamily(family).addGiven("P" + i);
+				OneTripInstance via = i % 2 == 0 ? instanceA : instanceB;
+				written.add(via.fhir().post("/Patient", patient).as(Patient.class).getIdElement().getIdPart());
+			}
+
+			List<String> delivered = new java.util.ArrayList<>();
+			List<Long> eventNumbers = new java.util.ArrayList<>();
+			org.onetrip.server.subscription.HookReceiver.Received got;
+			while ((got = receiver.next(java.time.Duration.ofSeconds(delivered.size() < written.size() ? 20 : 3))) != null) {
+				delivered.add(got.path().substring(got.path().lastIndexOf('/') + 1));
+				eventNumbers.add(Long.parseLong(got.header("X-OneTrip-Event")));
+			}
+			assertThat(delivered).as("each event once").containsExactlyInAnyOrderElementsOf(written);
+			assertThat(eventNumbers).as("numbered 1, 2, 3 ... in the order sent").isEqualTo(
+					java.util.stream.LongStream.rangeClosed(1, written.size()).boxed().toList());
+		}
+	}
+
+	@Test
 	void whatOneInstanceWritesTheOtherReads() {
 		Patient patient = new Patient();
 		patient.addName().setFamily("Shared");

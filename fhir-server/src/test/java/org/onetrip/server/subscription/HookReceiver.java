@@ -16,10 +16,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A subscriber's rest-hook endpoint on loopback: records every request; may refuse the first few or hang. */
-final class HookReceiver implements AutoCloseable {
+public final class HookReceiver implements AutoCloseable {
 
-	record Received(String method, String path, Map<String, List<String>> headers, String body) {
-		String header(String name) {
+	public record Received(String method, String path, Map<String, List<String>> headers, String body) {
+		public String header(String name) {
 			return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name)).map(e -> e.getValue().get(0))
 					.findFirst().orElse(null);
 		}
@@ -29,8 +29,9 @@ final class HookReceiver implements AutoCloseable {
 	private final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
 	private final AtomicInteger refuseFirst = new AtomicInteger();
 	private volatile Duration hang = Duration.ZERO;
+	private volatile boolean refusingAll;
 
-	HookReceiver() throws IOException {
+	public HookReceiver() throws IOException {
 		server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
 		server.setExecutor(Executors.newCachedThreadPool());
 		server.createContext("/", exchange -> {
@@ -39,7 +40,7 @@ final class HookReceiver implements AutoCloseable {
 			if (!hang.isZero()) {
 				sleep(hang);
 			}
-			if (refuseFirst.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+			if (refusingAll || refuseFirst.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
 				status = 500;
 			} else {
 				received.add(new Received(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
@@ -51,12 +52,18 @@ final class HookReceiver implements AutoCloseable {
 		server.start();
 	}
 
-	String url(String path) {
+	public String url(String path) {
 		return "http://127.0.0.1:" + server.getAddress().getPort() + path;
 	}
 
 	HookReceiver refusingFirst(int requests) {
 		refuseFirst.set(requests);
+		return this;
+	}
+
+	/** Answers 500 to everything until told otherwise (a receiver that is down). */
+	public HookReceiver refusingAll(boolean refusing) {
+		refusingAll = refusing;
 		return this;
 	}
 
@@ -66,7 +73,7 @@ final class HookReceiver implements AutoCloseable {
 	}
 
 	/** The next accepted request, or null if none came in time. */
-	Received next(Duration within) throws InterruptedException {
+	public Received next(Duration within) throws InterruptedException {
 		return received.poll(within.toMillis(), TimeUnit.MILLISECONDS);
 	}
 
