@@ -39,6 +39,9 @@ public class HospitalReach {
 	private final Ownership ownership;
 	private final Cache<String, Boolean> patientsOfHospital =
 			Caffeine.newBuilder().maximumSize(200_000).expireAfterWrite(Duration.ofMinutes(1)).build();
+	/** A Patient's person's records, for patients' own subscriptions; a link or unlink is seen within a minute. */
+	private final Cache<String, Set<String>> personOf =
+			Caffeine.newBuilder().maximumSize(50_000).expireAfterWrite(Duration.ofMinutes(1)).build();
 
 	public HospitalReach(FhirContext fhirContext, PersonLedger ledger, Ownership ownership) {
 		this.fhirContext = fhirContext;
@@ -57,6 +60,19 @@ public class HospitalReach {
 		List<String> patients = patientsOf(resource);
 		return patients.isEmpty() || ownership.keepers(resource).contains(hospital)
 				|| patients.stream().anyMatch(p -> isPatientOf(p, hospital));
+	}
+
+	/**
+	 * Whether a patient's own subscription receives this resource: only that person's records (a Patient of the person,
+	 * or a resource in the compartment of one), whichever hospital keeps them.
+	 */
+	public boolean reachesPerson(String patientId, IBaseResource resource) {
+		Set<String> person = personOf.get(patientId, id -> {
+			Set<String> records = new java.util.HashSet<>(ledger.personOf(id));
+			records.add(id);
+			return records;
+		});
+		return patientsOf(resource).stream().anyMatch(person::contains);
 	}
 
 	private boolean isPatientOf(String patientId, String hospital) {

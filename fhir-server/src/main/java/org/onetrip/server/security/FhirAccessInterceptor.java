@@ -128,6 +128,11 @@ public class FhirAccessInterceptor {
 		require(who, Interaction.CREATE, type);
 		refuseAuditEventWrites(type);
 		if (who.isPatient()) {
+			if (isSubscription(resource)) {
+				// A patient's app subscribes to its own person's records (the delivery keeps to them).
+				Ownership.stampSubscriberPatient(resource, who.patientId());
+				return;
+			}
 			requireInCompartment(who, request, resource, "create");
 			return;
 		}
@@ -154,6 +159,10 @@ public class FhirAccessInterceptor {
 		refuseAuditEventWrites(resource.fhirType());
 		requireKeeper(caller.get(), request, previous, "update");
 		refuseLinkChangesByHospitals(caller.get(), previous, resource);
+		// A patient's subscription stays that patient's, and nobody else makes a subscription a patient's.
+		if (isSubscription(resource)) {
+			Ownership.stampSubscriberPatient(resource, Ownership.subscriberPatient(previous).orElse(null));
+		}
 		// The creator stays the creator: whatever owner tag the client sends is replaced by the stored one.
 		Optional<String> owner = Ownership.tagged(previous);
 		if (owner.isPresent()) {
@@ -203,7 +212,9 @@ public class FhirAccessInterceptor {
 				continue;
 			}
 			if (who.isPatient()) {
-				if (!DIRECTORY_TYPES.contains(resource.fhirType()) && !inCompartment(who, request, resource)) {
+				boolean ownSubscription = isSubscription(resource)
+						&& who.patientId().equals(Ownership.subscriberPatient(resource).orElse(null));
+				if (!DIRECTORY_TYPES.contains(resource.fhirType()) && !ownSubscription && !inCompartment(who, request, resource)) {
 					if (request.getRestOperationType() == RestOperationTypeEnum.READ
 							|| request.getRestOperationType() == RestOperationTypeEnum.VREAD) {
 						throw new ForbiddenOperationException("This patient token opens only its own person's records");
@@ -290,6 +301,12 @@ public class FhirAccessInterceptor {
 			return;
 		}
 		if (caller.isPatient()) {
+			if (isSubscription(stored)) {
+				if (!caller.patientId().equals(Ownership.subscriberPatient(stored).orElse(null))) {
+					throw new ForbiddenOperationException("A patient token may " + what + " only its own subscriptions");
+				}
+				return;
+			}
 			requireInCompartment(caller, request, stored, what);
 			return;
 		}
@@ -324,6 +341,10 @@ public class FhirAccessInterceptor {
 			}
 		}
 		return false;
+	}
+
+	private static boolean isSubscription(IBaseResource resource) {
+		return "Subscription".equals(resource.fhirType());
 	}
 
 	/** Clinical data: a Patient, or anything in a Patient's compartment. */

@@ -40,6 +40,24 @@ public class Ownership {
 				.map(Coding::getCode).findFirst();
 	}
 
+	/**
+	 * A patient's own Subscription (made by a patient's app): the Patient whose token made it. Only that person's
+	 * records are delivered to it, and only that token's person sees or changes it.
+	 */
+	public static final String SUBSCRIBER_PATIENT_SYSTEM = "urn:onetrip:subscriber-patient";
+
+	public static Optional<String> subscriberPatient(IBaseResource resource) {
+		return ((Resource) resource).getMeta().getTag().stream().filter(t -> SUBSCRIBER_PATIENT_SYSTEM.equals(t.getSystem()))
+				.map(Coding::getCode).findFirst();
+	}
+
+	public static void stampSubscriberPatient(IBaseResource resource, String patientId) {
+		((Resource) resource).getMeta().getTag().removeIf(t -> SUBSCRIBER_PATIENT_SYSTEM.equals(t.getSystem()));
+		if (patientId != null) {
+			((Resource) resource).getMeta().addTag(SUBSCRIBER_PATIENT_SYSTEM, patientId, null);
+		}
+	}
+
 	public static void stamp(IBaseResource resource, String hospital) {
 		((Resource) resource).getMeta().getTag().removeIf(t -> OWNER_SYSTEM.equals(t.getSystem()));
 		((Resource) resource).getMeta().addTag(OWNER_SYSTEM, hospital, null);

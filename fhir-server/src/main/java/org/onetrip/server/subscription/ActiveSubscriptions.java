@@ -29,10 +29,12 @@ public class ActiveSubscriptions implements AutoCloseable {
 
 	/**
 	 * @param hospital the owning hospital (whose systems' reach applies), null for the region's
+	 * @param patient  for a patient app's own subscription the Patient whose token made it (only that person's
+	 *                 records are delivered), else null
 	 * @param topic    for a topic-based subscription its topic, and {@code criteria} its filters (all must match), with
 	 *                 a patient filter widened to every record of the person; null for a classic one (criteria: one search)
 	 */
-	public record Active(String id, String resourceType, List<String> criteria, String hospital, Topic topic) {}
+	public record Active(String id, String resourceType, List<String> criteria, String hospital, Topic topic, String patient) {}
 
 	private final DaoRegistry daos;
 	private final PersonResolver persons;
@@ -71,6 +73,7 @@ public class ActiveSubscriptions implements AutoCloseable {
 			for (Subscription subscription : found) {
 				String id = subscription.getIdElement().getIdPart();
 				String hospital = Ownership.tagged(subscription).orElse(null);
+				String patient = Ownership.subscriberPatient(subscription).orElse(null);
 				String criteria = subscription.getCriteria();
 				Active one;
 				if (Backport.isTopicBased(subscription)) {
@@ -79,10 +82,10 @@ public class ActiveSubscriptions implements AutoCloseable {
 						continue; // refused when written; only a topic withdrawn since could be unknown
 					}
 					one = new Active(id, topic.resourceType(), Backport.filters(subscription).stream().map(this::wholePerson).toList(),
-							hospital, topic);
+							hospital, topic, patient);
 				} else {
 					String type = criteria.contains("?") ? criteria.substring(0, criteria.indexOf('?')) : criteria;
-					one = new Active(id, type, List.of(criteria), hospital, null);
+					one = new Active(id, type, List.of(criteria), hospital, null, patient);
 				}
 				next.computeIfAbsent(one.resourceType(), t -> new ArrayList<>()).add(one);
 			}

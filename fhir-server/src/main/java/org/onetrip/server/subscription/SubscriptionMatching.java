@@ -15,7 +15,8 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 
 /**
  * Every created, updated or deleted resource, in its own database transaction, against the active subscriptions of
- * its type (a classic one's criteria; a topic-based one's event and filters): a match the subscriber's hospital may receive ({@link HospitalReach}) becomes a delivery row in the same
+ * its type (a classic one's criteria; a topic-based one's event and filters): a match the subscriber may receive
+ * (a hospital's systems: {@link HospitalReach}; a patient's app: its person's records) becomes a delivery row in the same
  * transaction, so an event exists exactly when its write committed, survives a crash, and is delivered by whichever
  * instance takes it ({@link SubscriptionDeliveries}). A write with no subscription of its type costs one map lookup.
  */
@@ -59,7 +60,8 @@ public class SubscriptionMatching {
 		}
 		boolean queued = false;
 		for (ActiveSubscriptions.Active subscription : subscriptions.of(resource.fhirType())) {
-			if (!reach.reaches(subscription.hospital(), resource)) {
+			if (!reach.reaches(subscription.hospital(), resource)
+					|| subscription.patient() != null && !reach.reachesPerson(subscription.patient(), resource)) {
 				continue;
 			}
 			boolean matched;

@@ -256,6 +256,33 @@ class SubscriptionDeliveryTest extends ServerTest {
 	}
 
 	@Test
+	void aPatientsAppIsNotifiedOfItsOwnPersonsRecordsOnly() throws Exception {
+		FhirHttp xsApp = fhir.as(TestTokens.patient(xAtA, "patient/*.cruds"));
+		FhirHttp ysApp = fhir.as(TestTokens.patient(yAtB, "patient/*.cruds"));
+		FhirHttp.Response response = xsApp.post("/Subscription", subscription(receiver.url("/app"), criteria()));
+		assertThat(response.status()).as(response.toString()).isEqualTo(201);
+		String id = response.as(Subscription.class).getIdElement().getIdPart();
+		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+		while (active.of("Observation").stream().noneMatch(a -> a.id().equals(id))) {
+			assertThat(System.nanoTime()).isLessThan(deadline);
+			Thread.sleep(20);
+		}
+
+		observation(yAtB, run); // another person's
+		String ofX = observation(xAtB, run); // X's record at hospital B: the same person as the app's
+
+		HookReceiver.Received got = receiver.next(Duration.ofSeconds(10));
+		assertThat(got).isNotNull();
+		assertThat(got.path()).isEqualTo("/app/Observation/" + ofX);
+		assertThat(receiver.next(Duration.ofSeconds(2))).isNull();
+		// The subscription is the app's person's: another patient neither reads nor deletes it, nor does a hospital read it.
+		assertThat(xsApp.get("/Subscription/" + id).status()).isEqualTo(200);
+		assertThat(ysApp.get("/Subscription/" + id).status()).isEqualTo(403);
+		assertThat(ysApp.delete("/Subscription/" + id).status()).isEqualTo(403);
+		assertThat(hospitalB.get("/Subscription/" + id).status()).isEqualTo(404);
+	}
+
+	@Test
 	void aHospitalSeesOnlyItsOwnSubscriptions() throws Exception {
 		Subscription subscription = subscribe(subscription(receiver.url("/hook"), criteria()));
 		String id = subscription.getIdElement().getIdPart();
