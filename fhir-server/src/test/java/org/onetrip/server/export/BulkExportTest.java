@@ -122,6 +122,33 @@ class BulkExportTest extends ServerTest {
 	}
 
 	@Test
+	void aGroupExportTakesItsMembersRecordsAndTheKickOffIsAudited() throws Exception {
+		org.hl7.fhir.r4.model.Group group = new org.hl7.fhir.r4.model.Group();
+		group.setType(org.hl7.fhir.r4.model.Group.GroupType.PERSON).setActual(true).setName("Export cohort " + run);
+		group.addMember().getEntity().setReference("Patient/" + yAtB);
+		String groupId = created(fhir.post("/Group", group));
+
+		Map<String, Set<String>> exported = export(fhir, "/Group/" + groupId + "/$export?_type=Patient,Observation"
+				+ "&_typeFilter=Observation?code=" + RUN_CODES + "|" + run);
+
+		assertThat(exported.get("Patient")).containsExactly(yAtB);
+		assertThat(exported.get("Observation")).containsExactly(observationOfY);
+		assertThat(audited("Group/" + groupId + "/$export")).as("the kick-off is in the audit trail").isTrue();
+	}
+
+	/** Whether an AuditEvent of an $export names this request (the outbox writes it within a second or so). */
+	private boolean audited(String request) throws InterruptedException {
+		long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+		while (System.nanoTime() < deadline) {
+			if (fhir.getFresh("/AuditEvent?subtype=urn:onetrip:audit-subtype|$export&_sort=-date&_count=50").body().contains(request)) {
+				return true;
+			}
+			Thread.sleep(300);
+		}
+		return false;
+	}
+
+	@Test
 	void sinceTakesOnlyWhatChangedFromThen() throws Exception {
 		Instant since = Instant.parse(fhir.get("/Observation/" + observationOfY).as(Observation.class).getMeta().getLastUpdatedElement()
 				.getValueAsString()).plusMillis(1);
