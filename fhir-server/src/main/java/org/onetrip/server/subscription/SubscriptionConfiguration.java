@@ -50,7 +50,7 @@ public class SubscriptionConfiguration {
 			IInterceptorService storageInterceptors,
 			@Value("${onetrip.subscriptions.forbid-internal-endpoints:false}") boolean forbidInternalEndpoints) {
 		storageInterceptors.registerInterceptor(new SubscriptionRules(fhirContext, inMemoryMatcher, forbidInternalEndpoints));
-		SubscriptionMatching matching = new SubscriptionMatching(subscriptions, matcher, reach, deliveries);
+		SubscriptionMatching matching = new SubscriptionMatching(subscriptions, matcher, reach, deliveries, fhirContext);
 		storageInterceptors.registerInterceptor(matching);
 		return matching;
 	}

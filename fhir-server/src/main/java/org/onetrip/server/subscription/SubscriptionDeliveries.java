@@ -80,7 +80,7 @@ public class SubscriptionDeliveries implements AutoCloseable {
 	private static final long CLAIM_LOCK = 0x4F5453554253L;
 
 	private record Event(long id, String subscriptionId, String resourceType, String resourceId, String version, Action action,
-			int attempts, Instant queuedAt, Long eventNumber) {}
+			int attempts, Instant queuedAt, Long eventNumber, String body) {}
 
 	private final JdbcTemplate jdbc;
 	private final TransactionTemplate claims;
@@ -115,6 +115,8 @@ public class SubscriptionDeliveries implements AutoCloseable {
 		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_SUBSCRIPTION_DELIVERY_OF ON OT_SUBSCRIPTION_DELIVERY (SUBSCRIPTION_ID, ID)");
 		// A subscription's events are numbered as they are first sent, one sender at a time: 1, 2, 3 ... without gaps.
 		jdbc.execute("ALTER TABLE OT_SUBSCRIPTION_DELIVERY ADD COLUMN IF NOT EXISTS EVENT_NUMBER BIGINT");
+		// The resource as the write left it (JSON), kept with the event: sending it needs no read of the store.
+		jdbc.execute("ALTER TABLE OT_SUBSCRIPTION_DELIVERY ADD COLUMN IF NOT EXISTS BODY TEXT");
 		jdbc.execute("CREATE TABLE IF NOT EXISTS OT_SUBSCRIPTION_EVENTS (SUBSCRIPTION_ID VARCHAR(128) NOT NULL PRIMARY KEY, "
 				+ "EVENTS BIGINT NOT NULL)");
 		this.delivered = Counter.builder("onetrip.subscription.deliveries").tag("outcome", "delivered")
@@ -137,11 +139,11 @@ public class SubscriptionDeliveries implements AutoCloseable {
 	}
 
 	/** In the write's transaction: the event exists if and only if the write commits. */
-	void queue(String subscriptionId, IBaseResource resource, Action action) {
+	void queue(String subscriptionId, IBaseResource resource, Action action, String json) {
 		IdType id = (IdType) resource.getIdElement();
 		jdbc.update("INSERT INTO OT_SUBSCRIPTION_DELIVERY (SUBSCRIPTION_ID, RESOURCE_TYPE, RESOURCE_ID, VERSION, ACTION, QUEUED_AT, "
-				+ "NEXT_ATTEMPT_AT, ATTEMPTS) VALUES (?, ?, ?, ?, ?, now(), now(), 0)", subscriptionId, resource.fhirType(),
-				id.getIdPart(), id.getVersionIdPart(), action.name());
+				+ "NEXT_ATTEMPT_AT, ATTEMPTS, BODY) VALUES (?, ?, ?, ?, ?, now(), now(), 0, ?)", subscriptionId, resource.fhirType(),
+				id.getIdPart(), id.getVersionIdPart(), action.name(), json);
 	}
 
 	/** After a commit that queued events: send them now rather than at the next poll. */
@@ -190,16 +192,18 @@ public class SubscriptionDeliveries implements AutoCloseable {
 			jdbc.queryForList("SELECT pg_advisory_xact_lock(?)", CLAIM_LOCK);
 			// Due, not leased, no other instance sending this subscription, and no earlier event of it waiting to be tried
 			// again (a later event never overtakes one that is backing off).
-			return jdbc.query("UPDATE OT_SUBSCRIPTION_DELIVERY SET LEASED_UNTIL = ? WHERE ID IN (SELECT d.ID FROM "
+			List<Event> leased = jdbc.query("UPDATE OT_SUBSCRIPTION_DELIVERY SET LEASED_UNTIL = ? WHERE ID IN (SELECT d.ID FROM "
 					+ "OT_SUBSCRIPTION_DELIVERY d WHERE d.NEXT_ATTEMPT_AT <= now() AND (d.LEASED_UNTIL IS NULL OR d.LEASED_UNTIL < now()) "
 					+ "AND d.SUBSCRIPTION_ID NOT IN (SELECT SUBSCRIPTION_ID FROM OT_SUBSCRIPTION_DELIVERY WHERE LEASED_UNTIL >= now()) "
 					+ "AND NOT EXISTS (SELECT 1 FROM OT_SUBSCRIPTION_DELIVERY e WHERE e.SUBSCRIPTION_ID = d.SUBSCRIPTION_ID "
 					+ "AND e.ID < d.ID AND e.NEXT_ATTEMPT_AT > now()) "
 					+ "ORDER BY d.ID LIMIT " + CLAIM + " FOR UPDATE OF d SKIP LOCKED) "
-					+ "RETURNING ID, SUBSCRIPTION_ID, RESOURCE_TYPE, RESOURCE_ID, VERSION, ACTION, ATTEMPTS, QUEUED_AT, EVENT_NUMBER",
+					+ "RETURNING ID, SUBSCRIPTION_ID, RESOURCE_TYPE, RESOURCE_ID, VERSION, ACTION, ATTEMPTS, QUEUED_AT, EVENT_NUMBER, BODY",
 					(rs, i) -> new Event(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-							Action.valueOf(rs.getString(6)), rs.getInt(7), rs.getTimestamp(8).toInstant(), (Long) rs.getObject(9)),
+							Action.valueOf(rs.getString(6)), rs.getInt(7), rs.getTimestamp(8).toInstant(), (Long) rs.getObject(9),
+							rs.getString(10)),
 					Timestamp.from(Instant.now().plus(LEASE)));
+			return numbered(leased);
 		});
 		Map<String, List<Event>> bySubscription = new LinkedHashMap<>();
 		List<Long> later = new ArrayList<>();
@@ -214,6 +218,33 @@ public class SubscriptionDeliveries implements AutoCloseable {
 		bySubscription.values().removeIf(List::isEmpty);
 		release(later);
 		return bySubscription;
+	}
+
+	/**
+	 * Gives the claimed events that have none their numbers within their subscription, in queue order, in the claim's
+	 * transaction: one counter update per subscription, one update of the rows. A subscription's events are claimed in
+	 * queue order and sent in that order, so the numbers go 1, 2, 3 ... in the order receivers get them.
+	 */
+	private List<Event> numbered(List<Event> leased) {
+		Map<String, List<Event>> unnumbered = new LinkedHashMap<>();
+		leased.stream().filter(e -> e.eventNumber() == null).sorted(java.util.Comparator.comparingLong(Event::id))
+				.forEach(e -> unnumbered.computeIfAbsent(e.subscriptionId(), k -> new ArrayList<>()).add(e));
+		if (unnumbered.isEmpty()) {
+			return leased;
+		}
+		Map<Long, Long> numbers = new java.util.HashMap<>();
+		unnumbered.forEach((subscription, events) -> {
+			Long last = jdbc.queryForObject("INSERT INTO OT_SUBSCRIPTION_EVENTS (SUBSCRIPTION_ID, EVENTS) VALUES (?, ?) ON CONFLICT "
+					+ "(SUBSCRIPTION_ID) DO UPDATE SET EVENTS = OT_SUBSCRIPTION_EVENTS.EVENTS + EXCLUDED.EVENTS RETURNING EVENTS",
+					Long.class, subscription, (long) events.size());
+			for (int i = 0; i < events.size(); i++) {
+				numbers.put(events.get(i).id(), last - events.size() + 1 + i);
+			}
+		});
+		jdbc.batchUpdate("UPDATE OT_SUBSCRIPTION_DELIVERY SET EVENT_NUMBER = ? WHERE ID = ?",
+				numbers.entrySet().stream().map(n -> new Object[] {n.getValue(), n.getKey()}).toList());
+		return leased.stream().map(e -> e.eventNumber() != null ? e : new Event(e.id(), e.subscriptionId(), e.resourceType(),
+				e.resourceId(), e.version(), e.action(), e.attempts(), e.queuedAt(), numbers.get(e.id()), e.body())).toList();
 	}
 
 	private void release(List<Long> ids) {
@@ -240,29 +271,43 @@ public class SubscriptionDeliveries implements AutoCloseable {
 			return;
 		}
 		long started = System.nanoTime();
-		for (int i = 0; i < events.size(); i++) {
-			if (System.nanoTime() - started > LEASE.toNanos() / 2) {
-				release(events.subList(i, events.size()).stream().map(Event::id).toList());
-				return;
+		List<Long> sent = new ArrayList<>();
+		try {
+			for (int i = 0; i < events.size(); i++) {
+				if (System.nanoTime() - started > LEASE.toNanos() / 2) {
+					release(events.subList(i, events.size()).stream().map(Event::id).toList());
+					return;
+				}
+				Event event = events.get(i);
+				String problem;
+				try {
+					problem = sendOne(subscription, event);
+				} catch (RuntimeException e) {
+					problem = e.getClass().getSimpleName() + ": " + e.getMessage();
+				}
+				if (problem != null) {
+					failed.increment();
+					putOff(events.subList(i, events.size()), event.attempts() + 1, problem, subscription);
+					return;
+				}
+				sent.add(event.id());
+				delivered.increment();
+				latency.record(Duration.between(event.queuedAt(), Instant.now()));
 			}
-			Event event = events.get(i);
-			String problem;
-			try {
-				problem = sendOne(subscription, event);
-			} catch (RuntimeException e) {
-				problem = e.getClass().getSimpleName() + ": " + e.getMessage();
-			}
-			if (problem != null) {
-				failed.increment();
-				putOff(events.subList(i, events.size()), event.attempts() + 1, problem, subscription);
-				return;
-			}
-			jdbc.update("DELETE FROM OT_SUBSCRIPTION_DELIVERY WHERE ID = ?", event.id());
-			delivered.increment();
-			latency.record(Duration.between(event.queuedAt(), Instant.now()));
+		} finally {
+			// One statement (one commit) for the batch: were the process to die before it, these are sent again (a receiver
+			// drops repeats by X-OneTrip-Event), never lost.
+			forgetSent(sent);
 		}
 		if (subscription.getStatus() == Subscription.SubscriptionStatus.ERROR) {
 			setStatus(subscription, Subscription.SubscriptionStatus.ACTIVE, null);
+		}
+	}
+
+	private void forgetSent(List<Long> ids) {
+		if (!ids.isEmpty()) {
+			jdbc.update("DELETE FROM OT_SUBSCRIPTION_DELIVERY WHERE ID IN ("
+					+ String.join(", ", java.util.Collections.nCopies(ids.size(), "?")) + ")", ids.toArray());
 		}
 	}
 
@@ -270,7 +315,7 @@ public class SubscriptionDeliveries implements AutoCloseable {
 	private String sendOne(Subscription subscription, Event event) {
 		String endpoint = subscription.getChannel().getEndpoint();
 		String payload = subscription.getChannel().getPayload();
-		long eventNumber = eventNumber(event);
+		long eventNumber = event.eventNumber();
 		HttpRequest.Builder request;
 		if (Backport.isTopicBased(subscription)) {
 			boolean xml = payload.contains("xml");
@@ -284,11 +329,8 @@ public class SubscriptionDeliveries implements AutoCloseable {
 			if (event.action() == Action.DELETE) {
 				request = HttpRequest.newBuilder(target).DELETE();
 			} else {
-				// The resource as that write left it (a versioned read), not as later writes made it.
-				IBaseResource resource = daos.getResourceDao(event.resourceType())
-						.read(new IdType(event.resourceType(), event.resourceId(), event.version()), new SystemRequestDetails());
 				boolean xml = payload.contains("xml");
-				String body = (xml ? fhirContext.newXmlParser() : fhirContext.newJsonParser()).encodeResourceToString(resource);
+				String body = xml ? fhirContext.newXmlParser().encodeResourceToString(resourceOf(event)) : jsonOf(event);
 				request = HttpRequest.newBuilder(target).PUT(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", payload);
 			}
 		}
@@ -310,17 +352,6 @@ public class SubscriptionDeliveries implements AutoCloseable {
 			Thread.currentThread().interrupt();
 			return "OneTrip is stopping";
 		}
-	}
-
-	/** The event's number within its subscription: given when first sent, kept for every later try. */
-	private long eventNumber(Event event) {
-		if (event.eventNumber() != null) {
-			return event.eventNumber();
-		}
-		Long number = jdbc.queryForObject("INSERT INTO OT_SUBSCRIPTION_EVENTS (SUBSCRIPTION_ID, EVENTS) VALUES (?, 1) ON CONFLICT "
-				+ "(SUBSCRIPTION_ID) DO UPDATE SET EVENTS = OT_SUBSCRIPTION_EVENTS.EVENTS + 1 RETURNING EVENTS", Long.class, event.subscriptionId());
-		jdbc.update("UPDATE OT_SUBSCRIPTION_DELIVERY SET EVENT_NUMBER = ? WHERE ID = ?", number, event.id());
-		return number;
 	}
 
 	/**
@@ -354,8 +385,7 @@ public class SubscriptionDeliveries implements AutoCloseable {
 						.setUrl("Subscription/" + subscription.getIdElement().getIdPart() + "/$status"))
 				.setResponse(new Bundle.BundleEntryResponseComponent().setStatus("200"));
 		if ("full-resource".equals(content)) {
-			IBaseResource resource = daos.getResourceDao(event.resourceType())
-					.read(new IdType(event.resourceType(), event.resourceId(), event.version()), new SystemRequestDetails());
+			IBaseResource resource = resourceOf(event);
 			bundle.addEntry().setFullUrl(fhirBase + "/" + focus).setResource((org.hl7.fhir.r4.model.Resource) resource)
 					.setRequest(new Bundle.BundleEntryRequestComponent()
 							.setMethod(event.action() == Action.CREATE ? Bundle.HTTPVerb.POST : Bundle.HTTPVerb.PUT)
@@ -363,6 +393,17 @@ public class SubscriptionDeliveries implements AutoCloseable {
 					.setResponse(new Bundle.BundleEntryResponseComponent().setStatus(event.action() == Action.CREATE ? "201" : "200"));
 		}
 		return bundle;
+	}
+
+	/** The resource as the event's write left it: kept with the event, else (an older row) a versioned read. */
+	private IBaseResource resourceOf(Event event) {
+		return event.body() != null ? fhirContext.newJsonParser().parseResource(event.body())
+				: daos.getResourceDao(event.resourceType())
+						.read(new IdType(event.resourceType(), event.resourceId(), event.version()), new SystemRequestDetails());
+	}
+
+	private String jsonOf(Event event) {
+		return event.body() != null ? event.body() : fhirContext.newJsonParser().encodeResourceToString(resourceOf(event));
 	}
 
 	/** Where this server's FHIR endpoint is, as receivers reach it (the public URL, else the address it listens on). */

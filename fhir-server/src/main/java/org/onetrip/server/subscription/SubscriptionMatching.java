@@ -29,9 +29,11 @@ public class SubscriptionMatching {
 	private final SearchParamMatcher matcher;
 	private final HospitalReach reach;
 	private final SubscriptionDeliveries deliveries;
+	private final ca.uhn.fhir.context.FhirContext fhirContext;
 
 	public SubscriptionMatching(ActiveSubscriptions subscriptions, SearchParamMatcher matcher, HospitalReach reach,
-			SubscriptionDeliveries deliveries) {
+			SubscriptionDeliveries deliveries, ca.uhn.fhir.context.FhirContext fhirContext) {
+		this.fhirContext = fhirContext;
 		this.subscriptions = subscriptions;
 		this.matcher = matcher;
 		this.reach = reach;
@@ -59,6 +61,7 @@ public class SubscriptionMatching {
 			afterCommit(subscriptions::changed);
 		}
 		boolean queued = false;
+		String json = null; // encoded once, when the first subscription matches
 		for (ActiveSubscriptions.Active subscription : subscriptions.of(resource.fhirType())) {
 			if (!reach.reaches(subscription.hospital(), resource)
 					|| subscription.patient() != null && !reach.reachesPerson(subscription.patient(), resource)) {
@@ -78,7 +81,10 @@ public class SubscriptionMatching {
 				continue;
 			}
 			if (matched) {
-				deliveries.queue(subscription.id(), resource, action);
+				if (json == null && action != SubscriptionDeliveries.Action.DELETE) {
+					json = fhirContext.newJsonParser().encodeResourceToString(resource);
+				}
+				deliveries.queue(subscription.id(), resource, action, json);
 				queued = true;
 			}
 		}

@@ -31,6 +31,11 @@ public final class HookReceiver implements AutoCloseable {
 	private volatile Duration hang = Duration.ZERO;
 	private volatile boolean refusingAll;
 
+	static {
+		// TCP_NODELAY on the receiver's sockets too (the JDK's HTTP server leaves Nagle's algorithm on unless told).
+		System.setProperty("sun.net.httpserver.nodelay", "true");
+	}
+
 	public HookReceiver() throws IOException {
 		server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
 		server.setExecutor(Executors.newCachedThreadPool());

@@ -193,7 +193,8 @@ class WebAppTest extends BrowserTest {
 	}
 
 	@Test
-	void anOperatorSeesTheRegionsHospitalsAndAppointmentFigures() {
+	void anOperatorSeesTheRegionsHospitalsAppointmentFiguresAndAFailingSubscription() throws Exception {
+		String failing = failingSubscription();
 		String login = unique("operator");
 		String code = activation(fhir, "/$account-activation", new Parameters().addParameter("login", login)
 				.addParameter("name", "Region Operator"));
@@ -206,6 +207,10 @@ class WebAppTest extends BrowserTest {
 			page.waitForSelector("#attempted");
 			BrowserSession.screenshot(page, "region-console");
 			assertThat(page.textContent("#attempted")).matches("\\d+");
+			// A hospital's receiver that is down: its subscription shows as failing, with OneTrip's reason.
+			page.waitForSelector("#subscriptions tr[data-status='error']");
+			assertThat(page.locator("#subscriptions tr[data-status='error']").allTextContents())
+					.anySatisfy(row -> assertThat(row).contains(failing).contains("could not be reached"));
 			// The audit trail: the operator's own sign-in is there (the outbox writes it within a moment).
 			page.fill("#audit-subtype", "sign-in");
 			boolean found = false;
@@ -308,6 +313,31 @@ class WebAppTest extends BrowserTest {
 	// ---------------------------------------------------------------------------------------------------------------
 
 	/** Books every place of the slot for other patients, over FHIR, until OneTrip says it is full. */
+	/** A subscription whose receiver refuses connections, once OneTrip has marked it failing: its endpoint. */
+	private String failingSubscription() throws InterruptedException {
+		String endpoint = "http://127.0.0.1:9/" + unique("receiver-down");
+		String code = unique("down");
+		org.hl7.fhir.r4.model.Subscription subscription = new org.hl7.fhir.r4.model.Subscription();
+		subscription.setStatus(org.hl7.fhir.r4.model.Subscription.SubscriptionStatus.REQUESTED).setReason("a receiver that is down")
+				.setCriteria("Observation?code=urn:onetrip:test:console|" + code);
+		subscription.getChannel().setType(org.hl7.fhir.r4.model.Subscription.SubscriptionChannelType.RESTHOOK).setEndpoint(endpoint)
+				.setPayload("application/fhir+json");
+		FhirHttp hospitalA = fhir.as(TestTokens.mint("lis-a", "hospital-a", "system/*.cruds", null));
+		String id = hospitalA.post("/Subscription", subscription).as(org.hl7.fhir.r4.model.Subscription.class).getIdElement().getIdPart();
+		Thread.sleep(500); // matched from the next write on (read at once after this commit)
+		org.hl7.fhir.r4.model.Observation observation = new org.hl7.fhir.r4.model.Observation();
+		observation.setStatus(org.hl7.fhir.r4.model.Observation.ObservationStatus.FINAL);
+		observation.getCode().addCoding().setSystem("urn:onetrip:test:console").setCode(code);
+		assertThat(hospitalA.post("/Observation", observation).status()).isEqualTo(201);
+		long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+		while (hospitalA.get("/Subscription/" + id).as(org.hl7.fhir.r4.model.Subscription.class).getStatus()
+				!= org.hl7.fhir.r4.model.Subscription.SubscriptionStatus.ERROR) {
+			assertThat(System.nanoTime()).as("marked failing within 30 s").isLessThan(deadline);
+			Thread.sleep(200);
+		}
+		return endpoint;
+	}
+
 	private void fillUp(String slotReference) {
 		org.hl7.fhir.r4.model.Slot slot = fhir.get("/" + slotReference).as(org.hl7.fhir.r4.model.Slot.class);
 		for (int i = 0; i < 50; i++) {
