@@ -73,8 +73,9 @@ public class SubscriptionDeliveries implements AutoCloseable {
 	 * Events of one subscription sent per claim. A failure ends the batch, and so does half the lease having passed
 	 * (the rest are released), so a batch never outlives its lease.
 	 */
-	private static final int PER_SUBSCRIPTION = 50;
-	private static final int CLAIM = 200;
+	private static final int PER_SUBSCRIPTION = 100;
+	/** As many as one subscription's batch: a busy subscription's events are leased once, not leased and released. */
+	private static final int CLAIM = PER_SUBSCRIPTION;
 	private static final long IDLE_POLL_MS = 250;
 	/** pg_advisory_xact_lock key of the claims ("OTSUBS" in ASCII). */
 	private static final long CLAIM_LOCK = 0x4F5453554253L;
