@@ -23,6 +23,7 @@ TITLES = {
     "dicom": "DICOM C-STORE ingest and C-FIND, OneTrip vs Orthanc in the same run",
     "storm": "Booking storm across two instances on one PostgreSQL",
     "bundles": "Heap held by large transaction Bundles while stored (what the request body limit is set from)",
+    "results": "Results reaching the hospitals: subscription delivery and bulk export",
 }
 
 

@@ -76,6 +76,7 @@ public final class ResultsBench {
 					server.rssMiB()));
 			System.out.println(report);
 		}
+		System.exit(0); // the receiver's HTTP server leaves threads behind; the report is out, the run is over
 	}
 
 	private String delivery(int rate, int seconds, String stamp) throws Exception {
@@ -85,7 +86,11 @@ public final class ResultsBench {
 		Map<String, Long> arrivedAt = new ConcurrentHashMap<>();
 		AtomicInteger repeats = new AtomicInteger();
 		HttpServer receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 200);
-		receiver.setExecutor(Executors.newFixedThreadPool(8));
+		receiver.setExecutor(Executors.newFixedThreadPool(8, r -> {
+			Thread thread = new Thread(r, "receiver");
+			thread.setDaemon(true);
+			return thread;
+		}));
 		receiver.createContext("/", exchange -> {
 			long now = System.nanoTime();
 			exchange.getRequestBody().readAllBytes();

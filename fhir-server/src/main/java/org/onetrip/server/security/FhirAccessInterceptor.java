@@ -107,10 +107,10 @@ public class FhirAccessInterceptor {
 			// A system-level export is checked type by type when it starts, its status by who started it (ExportAccess).
 			case EXTENDED_OPERATION_SERVER, EXTENDED_OPERATION_TYPE, EXTENDED_OPERATION_INSTANCE -> {
 				if (!("*".equals(type) && BULK_EXPORT_OPERATIONS.contains(request.getOperation()))) {
-					require(caller,
-					READING_OPERATIONS.contains(request.getOperation()) || BULK_EXPORT_OPERATIONS.contains(request.getOperation())
-							|| caller.isPatient() && PATIENT_SELF_SERVICE.contains(request.getOperation()) ? Interaction.READ : Interaction.UPDATE,
-					type);
+					boolean reads = READING_OPERATIONS.contains(request.getOperation())
+							|| BULK_EXPORT_OPERATIONS.contains(request.getOperation())
+							|| caller.isPatient() && PATIENT_SELF_SERVICE.contains(request.getOperation());
+					require(caller, reads ? Interaction.READ : Interaction.UPDATE, type);
 				}
 			}
 			default -> { } // transaction, batch, paging: each entry and each page is checked where it is stored or shown
@@ -135,6 +135,9 @@ public class FhirAccessInterceptor {
 			}
 			requireInCompartment(who, request, resource, "create");
 			return;
+		}
+		if (isSubscription(resource)) {
+			Ownership.stampSubscriberPatient(resource, null); // only a patient's own token makes a subscription a patient's
 		}
 		if (who.isRegion()) {
 			return; // the region may create on any hospital's behalf, and say so with the owner tag

@@ -101,13 +101,17 @@ class SubscriptionDeliveryTest extends ServerTest {
 		assertThat(response.status()).as(response.toString()).isEqualTo(201);
 		Subscription stored = response.as(Subscription.class);
 		assertThat(stored.getStatus()).isEqualTo(Subscription.SubscriptionStatus.ACTIVE);
-		String id = stored.getIdElement().getIdPart();
+		awaitMatching(stored.getIdElement().getIdPart(), aboutType);
+		return stored;
+	}
+
+	/** Until this instance matches writes of the type against the subscription (it reads it at once after the commit). */
+	private void awaitMatching(String id, String aboutType) throws InterruptedException {
 		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
 		while (active.of(aboutType).stream().noneMatch(a -> a.id().equals(id))) {
 			assertThat(System.nanoTime()).as("subscription active within 10 s").isLessThan(deadline);
 			Thread.sleep(20);
 		}
-		return stored;
 	}
 
 	private String criteria() {
@@ -262,11 +266,7 @@ class SubscriptionDeliveryTest extends ServerTest {
 		FhirHttp.Response response = xsApp.post("/Subscription", subscription(receiver.url("/app"), criteria()));
 		assertThat(response.status()).as(response.toString()).isEqualTo(201);
 		String id = response.as(Subscription.class).getIdElement().getIdPart();
-		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-		while (active.of("Observation").stream().noneMatch(a -> a.id().equals(id))) {
-			assertThat(System.nanoTime()).isLessThan(deadline);
-			Thread.sleep(20);
-		}
+		awaitMatching(id, "Observation");
 
 		observation(yAtB, run); // another person's
 		String ofX = observation(xAtB, run); // X's record at hospital B: the same person as the app's
@@ -280,6 +280,12 @@ class SubscriptionDeliveryTest extends ServerTest {
 		assertThat(ysApp.get("/Subscription/" + id).status()).isEqualTo(403);
 		assertThat(ysApp.delete("/Subscription/" + id).status()).isEqualTo(403);
 		assertThat(hospitalB.get("/Subscription/" + id).status()).isEqualTo(404);
+
+		// A hospital's subscription tagged as a patient's by its sender stays the hospital's: X's app does not see it.
+		Subscription tagged = subscription(receiver.url("/hospital"), criteria());
+		tagged.getMeta().addTag("urn:onetrip:subscriber-patient", xAtA, null);
+		String hospitals = systemA.post("/Subscription", tagged).as(Subscription.class).getIdElement().getIdPart();
+		assertThat(xsApp.get("/Subscription/" + hospitals).status()).isEqualTo(403);
 	}
 
 	@Test
