@@ -348,7 +348,8 @@ public class SubscriptionDeliveries implements AutoCloseable {
 		} catch (java.net.http.HttpTimeoutException e) {
 			return "the receiver did not answer within " + REQUEST_TIMEOUT.toSeconds() + " s";
 		} catch (java.io.IOException e) {
-			return "the receiver could not be reached: " + e.getMessage();
+			// A refused connection says nothing but its class ("null" as a message): name the class then.
+			return "the receiver could not be reached (" + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")";
 		} catch (InterruptedException e) {
 			Thread.currentThread().interrupt();
 			return "OneTrip is stopping";
@@ -421,7 +422,8 @@ public class SubscriptionDeliveries implements AutoCloseable {
 		log.info("Subscription/{}: delivery {} failed ({}), try {} again in {} ms", events.get(0).subscriptionId(), events.get(0).id(),
 				problem, attempts + 1, backOffMs);
 		if (subscription != null && attempts >= FAILURES_BEFORE_ERROR && subscription.getStatus() != Subscription.SubscriptionStatus.ERROR) {
-			setStatus(subscription, Subscription.SubscriptionStatus.ERROR, "Deliveries failing since " + attempts + " tries: " + problem);
+			setStatus(subscription, Subscription.SubscriptionStatus.ERROR, "The last " + attempts + " tries failed; the last one: " + problem
+					+ ". OneTrip keeps trying (at most every 5 minutes), nothing is dropped");
 		}
 	}
 
