@@ -7,9 +7,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
-import org.hl7.fhir.r4.model.Patient;
 import org.onetrip.server.identity.PersonLedger;
 import org.onetrip.server.security.Ownership;
+import org.onetrip.server.security.PatientCompartment;
 
 /**
  * What a hospital's systems receive without asking record by record: a bulk export's contents and the
@@ -57,7 +57,7 @@ public class HospitalReach {
 		if (REGION_ONLY_TYPES.contains(resource.fhirType())) {
 			return false;
 		}
-		List<String> patients = patientsOf(resource);
+		List<String> patients = PatientCompartment.patientIds(fhirContext, resource);
 		return patients.isEmpty() || ownership.keepers(resource).contains(hospital)
 				|| patients.stream().anyMatch(p -> isPatientOf(p, hospital));
 	}
@@ -72,20 +72,10 @@ public class HospitalReach {
 			records.add(id);
 			return records;
 		});
-		return patientsOf(resource).stream().anyMatch(person::contains);
+		return PatientCompartment.patientIds(fhirContext, resource).stream().anyMatch(person::contains);
 	}
 
 	private boolean isPatientOf(String patientId, String hospital) {
 		return patientsOfHospital.get(hospital + "|" + patientId, k -> ledger.personHasRecordAt(patientId, hospital));
-	}
-
-	/** The Patients a resource is about: itself, or its Patient compartment's owners (only Patient references). */
-	private List<String> patientsOf(IBaseResource resource) {
-		if (resource instanceof Patient) {
-			return List.of(resource.getIdElement().getIdPart());
-		}
-		return fhirContext.newTerser().getCompartmentOwnersForResource("Patient", resource, Set.of()).stream()
-				.filter(id -> !id.hasResourceType() || "Patient".equals(id.getResourceType()))
-				.map(id -> id.getIdPart()).toList();
 	}
 }

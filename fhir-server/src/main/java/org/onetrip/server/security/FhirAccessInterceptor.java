@@ -364,16 +364,9 @@ public class FhirAccessInterceptor {
 	}
 
 	private void notePatients(IBaseResource resource, RequestDetails request) {
+		// Only Patient references: an AuditEvent naming a HealthcareService as Patient/... is refused.
 		List<String> patients = listIn(request, PATIENTS);
-		if (resource instanceof Patient) {
-			patients.add(reference(resource));
-			return;
-		}
-		// The compartment's owners by its search parameters: an Appointment's "actor" also names its HealthcareService,
-		// Practitioner or Location, which are not patients (and an AuditEvent naming them as Patient/... is refused).
-		fhirContext.newTerser().getCompartmentOwnersForResource("Patient", resource, Set.of()).stream()
-				.filter(id -> !id.hasResourceType() || "Patient".equals(id.getResourceType()))
-				.map(id -> "Patient/" + id.getIdPart()).forEach(patients::add);
+		PatientCompartment.patientIds(fhirContext, resource).forEach(id -> patients.add("Patient/" + id));
 	}
 
 	@SuppressWarnings("unchecked")
