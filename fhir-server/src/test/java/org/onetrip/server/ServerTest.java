@@ -27,6 +27,9 @@ import org.springframework.test.context.DynamicPropertySource;
 			"onetrip.exams=../config/exams",
 			"onetrip.rosters=../config/rosters.yaml",
 			"onetrip.registration=../config/registration.yaml",
+			"onetrip.settlement=../config/settlement.yaml",
+			// Ended visits are settled on their credit line within a second (the test of it moves the clock past the visit).
+			"onetrip.settlement-sweep-every=PT1S",
 			"onetrip.security.clients=../config/clients.yaml",
 			"onetrip.figures.refresh=PT1S",
 			// Small limits, so that the limit tests reach them; the test suite's own region token is never limited.

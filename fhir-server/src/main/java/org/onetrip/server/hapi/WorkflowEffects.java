@@ -35,6 +35,15 @@ public final class WorkflowEffects {
 	}
 
 	/**
+	 * Writes the resource before every write asked so far: for one that resources already queued refer to (HAPI checks
+	 * references as each is written), such as the Account a visit's Encounter names.
+	 */
+	public void writeFirst(IBaseResource resource) {
+		queued(resource.fhirType(), resource.getIdElement().getIdPart()).ifPresent(writes::remove);
+		writes.add(0, resource);
+	}
+
+	/**
 	 * The resource already asked to be written in this write, if any: a second step on it must change that one, not a
 	 * fresh read of the stored version (which the first would then overwrite, or conflict with).
 	 */

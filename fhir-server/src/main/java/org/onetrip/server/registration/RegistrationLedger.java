@@ -30,6 +30,7 @@ public class RegistrationLedger {
 		jdbc.execute("CREATE TABLE IF NOT EXISTS OT_VISIT ("
 				+ "APPOINTMENT_ID VARCHAR(128) NOT NULL PRIMARY KEY, ENCOUNTER_ID VARCHAR(128) NOT NULL, "
 				+ "REGISTRATION_ENCOUNTER_ID VARCHAR(128) NOT NULL, NEW_REGISTRATION BOOLEAN NOT NULL, VALID_UNTIL BIGINT NOT NULL)");
+		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_VISIT_ENCOUNTER ON OT_VISIT (ENCOUNTER_ID)");
 	}
 
 	/**
@@ -67,10 +68,19 @@ public class RegistrationLedger {
 	}
 
 	public Optional<Visit> visitOf(String appointmentId) {
+		return visitWhere("v.APPOINTMENT_ID", appointmentId);
+	}
+
+	/** The visit whose Encounter this is (a charge names the visit by its Encounter). */
+	public Optional<Visit> visitOfEncounter(String encounterId) {
+		return visitWhere("v.ENCOUNTER_ID", encounterId);
+	}
+
+	private Optional<Visit> visitWhere(String column, String value) {
 		return jdbc.query("SELECT v.APPOINTMENT_ID, v.ENCOUNTER_ID, v.REGISTRATION_ENCOUNTER_ID, r.CHARGE_ITEM_ID, v.NEW_REGISTRATION, "
 						+ "v.VALID_UNTIL FROM OT_VISIT v JOIN OT_REGISTRATION r ON r.ENCOUNTER_ID = v.REGISTRATION_ENCOUNTER_ID "
-						+ "WHERE v.APPOINTMENT_ID = ?",
+						+ "WHERE " + column + " = ?",
 				(rs, i) -> new Visit(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getBoolean(5),
-						LocalDate.ofEpochDay(rs.getLong(6))), appointmentId).stream().findFirst();
+						LocalDate.ofEpochDay(rs.getLong(6))), value).stream().findFirst();
 	}
 }

@@ -45,13 +45,14 @@ public class FhirAccessInterceptor {
 			"NamingSystem", "StructureDefinition", "SearchParameter", "OperationDefinition", "CapabilityStatement");
 	/**
 	 * What a patient's app may do for its own person with read scopes: show the person's health card (a new card token
-	 * for the QR code; the operation checks the record is theirs).
+	 * for the QR code; the operation checks the record is theirs) and settle its own visits (pay once; the operation checks
+	 * the Account is theirs).
 	 */
-	static final Set<String> PATIENT_SELF_SERVICE = Set.of("$health-card");
+	static final Set<String> PATIENT_SELF_SERVICE = Set.of("$health-card", "$settle");
 	/** Operations that only read, whatever their HTTP method: they need the read scope of their type. */
 	static final Set<String> READING_OPERATIONS = Set.of("$everything", "$find", "$prior-exams", "$duplicate-check",
 			"$translate", "$lookup", "$validate-code", "$expand", "$health-card-resolve", "$duplicate-exam-statistics", "$appointment-statistics",
-			"$ihe-pix", "$match", "$smart-launch", "$person", "$person-matches", "$person-relink-status", "$meta", "$validate", "$subsumes", "$closure");
+			"$ihe-pix", "$match", "$settlement-report", "$smart-launch", "$person", "$person-matches", "$person-relink-status", "$meta", "$validate", "$subsumes", "$closure");
 
 	/**
 	 * Bulk Data export (kick-off, status, cancel): they need the read scope of their type, and each is audited (an export
