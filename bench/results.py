@@ -24,6 +24,7 @@ TITLES = {
     "storm": "Booking storm across two instances on one PostgreSQL",
     "bundles": "Heap held by large transaction Bundles while stored (what the request body limit is set from)",
     "results": "Results reaching the hospitals: subscription delivery and bulk export",
+    "settle": "Pay once: charges adjudicated as they happen, one settlement per visit",
 }
 
 

@@ -87,6 +87,48 @@ public final class ServerProcess implements AutoCloseable {
 		return new ServerProcess(process, base, (System.nanoTime() - start) / 1e9);
 	}
 
+	/**
+	 * {@code count} instances on one PostgreSQL: the first instance's own (durable, as {@code ./onetrip run} stores), which
+	 * the others reach as an external database. Started one after the other (the first makes the schema); data in
+	 * {@code work/<prefix>-data-<stamp>-<i>}, ports from {@code firstPort}. Close them in reverse order.
+	 */
+	public static List<ServerProcess> onOnePostgres(Path app, Path work, String prefix, String stamp, int count, int firstPort,
+			String heap, List<String> extraArgs) throws IOException, InterruptedException {
+		int postgresPort;
+		try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+			postgresPort = socket.getLocalPort();
+		}
+		Path firstData = work.resolve(prefix + "-data-" + stamp + "-0");
+		List<ServerProcess> servers = new ArrayList<>();
+		try {
+			for (int i = 0; i < count; i++) {
+				List<String> args = new ArrayList<>(extraArgs);
+				if (i == 0) {
+					args.add("--onetrip.storage.embedded.port=" + postgresPort);
+				} else {
+					args.addAll(List.of("--spring.profiles.active=postgres",
+							"--spring.datasource.url=jdbc:postgresql://127.0.0.1:" + postgresPort + "/onetrip?reWriteBatchedInserts=true",
+							"--spring.datasource.username=onetrip",
+							"--spring.datasource.password=" + Files.readString(firstData.resolve("keys/postgres-password")).strip()));
+				}
+				servers.add(start(app, i == 0 ? firstData : work.resolve(prefix + "-data-" + stamp + "-" + i), firstPort + i, heap,
+						work.resolve(prefix + "-server-" + stamp + "-" + i + ".log"), args));
+				System.err.printf(java.util.Locale.ROOT, "instance %d ready in %.1f s%n", i + 1, servers.get(i).startupSeconds());
+			}
+			return servers;
+		} catch (IOException | InterruptedException | RuntimeException e) {
+			closeAll(servers);
+			throw e;
+		}
+	}
+
+	/** Stops instances started by {@link #onOnePostgres}, the first (whose PostgreSQL serves the others) last. */
+	public static void closeAll(List<ServerProcess> servers) throws InterruptedException {
+		for (int i = servers.size() - 1; i >= 0; i--) {
+			servers.get(i).close();
+		}
+	}
+
 	public URI fhirBase() {
 		return fhirBase;
 	}

@@ -70,23 +70,8 @@ public final class BookingStorm {
 		Random random = new Random(args.integer("seed", 7));
 
 		{
-			int postgresPort = freePort();
-			Path firstData = work.resolve("storm-data-" + stamp + "-0");
-			List<ServerProcess> servers = new ArrayList<>();
+			List<ServerProcess> servers = ServerProcess.onOnePostgres(app, work, "storm", stamp, instances, 18090, heap, List.of());
 			try {
-				for (int i = 0; i < instances; i++) {
-					// One after the other: the first starts PostgreSQL and creates the schema.
-					List<String> storage = i == 0
-							? List.of("--onetrip.storage.embedded.port=" + postgresPort)
-							: List.of("--spring.profiles.active=postgres",
-									"--spring.datasource.url=jdbc:postgresql://127.0.0.1:" + postgresPort
-											+ "/onetrip?reWriteBatchedInserts=true",
-									"--spring.datasource.username=onetrip", "--spring.datasource.password="
-											+ java.nio.file.Files.readString(firstData.resolve("keys/postgres-password")).strip());
-					servers.add(ServerProcess.start(app, i == 0 ? firstData : work.resolve("storm-data-" + stamp + "-" + i),
-							18090 + i, heap, work.resolve("storm-server-" + stamp + "-" + i + ".log"), storage));
-					System.err.printf(Locale.ROOT, "instance %d ready in %.1f s%n", i + 1, servers.get(i).startupSeconds());
-				}
 				List<String> bases = servers.stream().map(s -> s.fhirBase().toString()).toList();
 				Shape storm = new Shape(hotSlots, hotCapacity, coldSlots, coldCapacity, hotShare);
 				// A round of the same shape on slots of its own, right after start: what a cold server does, and the JIT
@@ -124,10 +109,7 @@ public final class BookingStorm {
 				}
 				System.out.println(report);
 			} finally {
-				// The first instance's PostgreSQL serves the others: stop them first.
-				for (int i = servers.size() - 1; i >= 0; i--) {
-					servers.get(i).close();
-				}
+				ServerProcess.closeAll(servers);
 			}
 		}
 	}
@@ -229,12 +211,6 @@ public final class BookingStorm {
 			}
 		}
 		return new Round(label, seconds, statuses, latencies, hot.isEmpty() ? -1 : lastHotBooking.get() / 1e9, stored, overbooked);
-	}
-
-	private static int freePort() throws java.io.IOException {
-		try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-			return socket.getLocalPort();
-		}
 	}
 
 	/** Slots two days ahead on one schedule of hospital A radiology, written in one transaction. */

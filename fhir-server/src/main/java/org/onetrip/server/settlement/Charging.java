@@ -72,9 +72,10 @@ public class Charging implements WorkflowHandler {
 	private final DaoRegistry daos;
 	private final MeterRegistry meters;
 	private final Clock clock;
+	private final EndedVisits endedVisits;
 
 	Charging(SettlementLedger ledger, VisitAccounts accounts, RegistrationLedger registrations, PriceList prices, SettlementRules rules,
-			ExamTerminology terminology, RegionDirectory directory, DaoRegistry daos, MeterRegistry meters, Clock clock) {
+			ExamTerminology terminology, RegionDirectory directory, DaoRegistry daos, MeterRegistry meters, Clock clock, EndedVisits endedVisits) {
 		this.ledger = ledger;
 		this.accounts = accounts;
 		this.registrations = registrations;
@@ -85,6 +86,7 @@ public class Charging implements WorkflowHandler {
 		this.daos = daos;
 		this.meters = meters;
 		this.clock = clock;
+		this.endedVisits = endedVisits;
 	}
 
 	@Override
@@ -94,8 +96,8 @@ public class Charging implements WorkflowHandler {
 
 	@Override
 	public Set<String> resourceTypes() {
-		return Set.of("Appointment", "ServiceRequest", "DiagnosticReport", "MedicationDispense", "ChargeItem", "Account", "Invoice",
-				"PaymentReconciliation");
+		return Set.of("Appointment", "Encounter", "ServiceRequest", "DiagnosticReport", "MedicationDispense", "ChargeItem", "Account",
+				"Invoice", "PaymentReconciliation");
 	}
 
 	/** What is charged: the item (its keys in the price lists, most specific first), where, to whom, and how many. */
@@ -132,7 +134,25 @@ public class Charging implements WorkflowHandler {
 			}
 		} else if (resource instanceof ChargeItem item) {
 			chargeItemWritten((ChargeItem) write.previous(), item, effects);
+		} else if (resource instanceof Encounter encounter) {
+			visitClosed((Encounter) write.previous(), encounter, effects);
 		}
+	}
+
+	/**
+	 * The doctor closes the visit (its Encounter finished): the episode has ended, and once the write has committed its
+	 * Account is settled on the credit line (or waits for the kiosk, with the reason kept).
+	 */
+	private void visitClosed(Encounter previous, Encounter encounter, WorkflowEffects effects) {
+		if (encounter.getStatus() != Encounter.EncounterStatus.FINISHED
+				|| previous != null && previous.getStatus() == Encounter.EncounterStatus.FINISHED) {
+			return;
+		}
+		encounter.getAccount().stream().map(r -> r.getReferenceElement()).filter(r -> "Account".equals(r.getResourceType()))
+				.map(r -> r.getIdPart()).forEach(accountId -> ledger.episode(accountId).filter(e -> !e.settled()).ifPresent(episode -> {
+					ledger.end(accountId);
+					effects.afterCommit(() -> endedVisits.settleNow(accountId));
+				}));
 	}
 
 	/** Money is reversed, never deleted: a charge, an Account, an Invoice or a payment OneTrip keeps cannot be deleted. */

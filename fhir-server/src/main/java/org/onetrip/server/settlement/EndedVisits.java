@@ -12,8 +12,8 @@ import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 
 /**
- * Treatment first, pay once: when a visit's covered days are over, a patient with a credit line is settled without
- * being asked (channel automatic). An Account that cannot be (no credit line, the line full, a charge waiting for a
+ * Treatment first, pay once: when a visit's covered days are over, or the doctor closes the visit (its Encounter
+ * finished), a patient with a credit line is settled without being asked (channel automatic). An Account that cannot be (no credit line, the line full, a charge waiting for a
  * price) keeps its reason for the report and waits for the patient at a kiosk; it is tried again an hour later. Every
  * instance sweeps; the Account's row lock makes each settlement happen once.
  */
@@ -43,6 +43,16 @@ class EndedVisits implements AutoCloseable {
 		sweeper = new BackgroundRefresh("ended-visits", every, this::sweep);
 	}
 
+	/** Settles one ended visit now (the doctor closed it), on its credit line; a refusal is kept for the report. */
+	void settleNow(String accountId) {
+		try {
+			settling.settle(accountId, false, Settling.AUTOMATIC);
+		} catch (BaseServerResponseException e) {
+			ledger.refused(accountId, e.getMessage(), clock.millis());
+			log.debug("Account/{} not settled when its visit was closed: {}", accountId, e.getMessage());
+		}
+	}
+
 	/** Settles the visits that ended; returns how many were settled. */
 	int sweep() {
 		LocalDate today = LocalDate.ofInstant(clock.instant(), zone);
@@ -50,8 +60,7 @@ class EndedVisits implements AutoCloseable {
 		int settled = 0;
 		for (String accountId : ledger.ended(today, now - RETRY_AFTER.toMillis(), PER_ROUND)) {
 			try {
-				Settling.Outcome outcome = settling.settle(accountId, false, Settling.AUTOMATIC);
-				if (!outcome.again()) {
+				if (!settling.settle(accountId, false, Settling.AUTOMATIC).again()) {
 					settled++;
 				}
 			} catch (BaseServerResponseException e) {

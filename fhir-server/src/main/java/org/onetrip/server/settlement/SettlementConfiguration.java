@@ -53,8 +53,9 @@ public class SettlementConfiguration {
 	/** A workflow handler: charges follow the clinical writes on every path. */
 	@Bean
 	public Charging charging(SettlementLedger ledger, VisitAccounts accounts, RegistrationLedger registrations, PriceList prices,
-			SettlementRules rules, ExamTerminology terminology, RegionDirectory directory, DaoRegistry daos, MeterRegistry meters, Clock clock) {
-		return new Charging(ledger, accounts, registrations, prices, rules, terminology, directory, daos, meters, clock);
+			SettlementRules rules, ExamTerminology terminology, RegionDirectory directory, DaoRegistry daos, MeterRegistry meters, Clock clock,
+			EndedVisits endedVisits) {
+		return new Charging(ledger, accounts, registrations, prices, rules, terminology, directory, daos, meters, clock, endedVisits);
 	}
 
 	@Bean

@@ -42,7 +42,8 @@ public class SettlementLedger {
 				+ "REGISTRATION_ENCOUNTER_ID VARCHAR(128), COVERAGE_ID VARCHAR(128), PLAN_CODE VARCHAR(128), "
 				+ "OPENED_DAY BIGINT NOT NULL, LAST_DAY BIGINT NOT NULL, SETTLED BOOLEAN NOT NULL DEFAULT FALSE, "
 				+ "INVOICE_ID VARCHAR(64), METHOD VARCHAR(32), CHANNEL VARCHAR(32), SETTLED_DAY BIGINT, "
-				+ "GROSS NUMERIC(14,2), INSURER NUMERIC(14,2), PATIENT NUMERIC(14,2), LAST_REFUSAL VARCHAR(1000), TRIED_AT BIGINT)");
+				+ "GROSS NUMERIC(14,2), INSURER NUMERIC(14,2), PATIENT NUMERIC(14,2), LAST_REFUSAL VARCHAR(1000), TRIED_AT BIGINT, "
+				+ "ENDED BOOLEAN NOT NULL DEFAULT FALSE)");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_ACCOUNT_EPISODE_OPEN ON OT_ACCOUNT_EPISODE (PATIENT_ID, HOSPITAL, SETTLED)");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_ACCOUNT_EPISODE_REGISTRATION ON OT_ACCOUNT_EPISODE (REGISTRATION_ENCOUNTER_ID)");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_ACCOUNT_EPISODE_DUE ON OT_ACCOUNT_EPISODE (SETTLED, LAST_DAY)");
@@ -112,6 +113,11 @@ public class SettlementLedger {
 				episode.coverageId(), episode.planCode(), openedDay.toEpochDay(), episode.lastDay().toEpochDay());
 	}
 
+	/** The doctor closed a visit of this Account's episode: it is settled now, not when the registration's days are over. */
+	public void end(String accountId) {
+		jdbc.update("UPDATE OT_ACCOUNT_EPISODE SET ENDED = TRUE WHERE ACCOUNT_ID = ? AND NOT SETTLED", accountId);
+	}
+
 	/** A later visit under the same registration, or a charge after the covered days, keeps the Account open longer. */
 	public void extend(String accountId, LocalDate lastDay) {
 		jdbc.update("UPDATE OT_ACCOUNT_EPISODE SET LAST_DAY = ? WHERE ACCOUNT_ID = ? AND LAST_DAY < ?", lastDay.toEpochDay(), accountId,
@@ -130,11 +136,12 @@ public class SettlementLedger {
 	}
 
 	/**
-	 * Open Accounts whose covered days ended before {@code today} and that were not tried since {@code notTriedSince}:
+	 * Open Accounts whose covered days ended before {@code today} (or whose visit the doctor closed) and that were not tried
+	 * since {@code notTriedSince}:
 	 * the longest-ended first, so one refused Account never holds up the others.
 	 */
 	public List<String> ended(LocalDate today, long notTriedSince, int limit) {
-		return jdbc.queryForList("SELECT ACCOUNT_ID FROM OT_ACCOUNT_EPISODE WHERE NOT SETTLED AND LAST_DAY < ? "
+		return jdbc.queryForList("SELECT ACCOUNT_ID FROM OT_ACCOUNT_EPISODE WHERE NOT SETTLED AND (LAST_DAY < ? OR ENDED) "
 				+ "AND (TRIED_AT IS NULL OR TRIED_AT < ?) ORDER BY LAST_DAY FETCH FIRST " + limit + " ROWS ONLY", String.class,
 				today.toEpochDay(), notTriedSince);
 	}

@@ -61,6 +61,8 @@ public class Settling {
 		this.directory = directory;
 		this.daos = daos;
 		this.transaction = new TransactionTemplate(transactions);
+		// Its own transaction always: it also runs right after a closed visit's write has committed (Charging).
+		this.transaction.setPropagationBehavior(org.springframework.transaction.TransactionDefinition.PROPAGATION_REQUIRES_NEW);
 		this.meters = meters;
 		this.zone = zone;
 		this.clock = clock;

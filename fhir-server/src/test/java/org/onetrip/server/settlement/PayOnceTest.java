@@ -268,6 +268,43 @@ class PayOnceTest extends ServerTest {
 	}
 
 	@Test
+	void theDoctorClosingTheVisitSettlesItOnTheCreditLine() {
+		String patient = patient("hospital-a", unique("330108"));
+		coverage(patient, "urban-employee");
+		Encounter visit = arrive(patient, INTERNAL_MEDICINE, LocalDate.now(REGION_ZONE));
+		String account = accountOf(visit);
+		order(patient, "hospital-a", visit, LOINC, "58410-2", "CBC");
+		Encounter closed = fhir.get("/Encounter/" + visit.getIdElement().getIdPart()).as(Encounter.class);
+		closed.setStatus(Encounter.EncounterStatus.FINISHED);
+		assertThat(fhir.put("/Encounter/" + visit.getIdElement().getIdPart(), closed).status()).isEqualTo(200);
+		assertThat(fhir.get("/Account/" + account).as(Account.class).getStatus()).as("settled as the visit closed")
+				.isEqualTo(Account.AccountStatus.INACTIVE);
+		Invoice invoice = (Invoice) fhir.get("/Invoice?account=Account/" + account).bundle().getEntryFirstRep().getResource();
+		// Fee 25.00 and CBC 25.00 (eligible 20.00): the first 45.00 of eligible go to the deductible.
+		assertThat(invoice.getTotalGross().getValue()).isEqualByComparingTo("50.00");
+		assertThat(invoice.getTotalNet().getValue()).isEqualByComparingTo("50.00");
+	}
+
+	@Test
+	void aFullCreditLineSendsThePatientToTheKiosk() {
+		String patient = patient("hospital-a", unique("330109"));
+		coverage(patient, "urban-rural-resident");
+		Encounter visit = arrive(patient, INTERNAL_MEDICINE, LocalDate.now(REGION_ZONE));
+		String account = accountOf(visit);
+		// Resident plan: fee 25.00 + three MRs (627.50, then 340.00 each to pay): 1,332.50 against a line of 1,000.00.
+		for (int i = 0; i < 3; i++) {
+			order(patient, "hospital-a", visit, LOINC, "24590-2", "MR Brain");
+		}
+		FhirHttp.Response full = fhir.post("/Account/" + account + "/$settle", new Parameters());
+		assertThat(full.status()).isEqualTo(409);
+		assertThat(full.body()).contains("credit line would be exceeded", "limit 1000.00");
+		assertThat(fhir.get("/Account/" + account).as(Account.class).getStatus()).isEqualTo(Account.AccountStatus.ACTIVE);
+		FhirHttp.Response kiosk = fhir.post("/Account/" + account + "/$settle", token(healthCard(patient)));
+		assertThat(kiosk.status()).as(kiosk.body()).isEqualTo(200);
+		assertThat(kiosk.as(Parameters.class).getParameterValue("method").primitiveValue()).isEqualTo("card");
+	}
+
+	@Test
 	void aPatientSettlesTheirOwnVisitFromTheApp() {
 		String patient = patient("hospital-a", unique("330106"));
 		coverage(patient, "urban-employee");

@@ -270,6 +270,58 @@ class PostgresStorageTest {
 	}
 
 	@Test
+	void aYearsDeductibleUsedAtTwoHospitalsThroughTwoInstancesAtOnceIsCountedOnceAndTheVisitSettledOnce() throws Exception {
+		String citizenId = "330402199912129" + (System.nanoTime() % 1000);
+		FhirHttp a = instanceA.fhir();
+		String atA = a.post("/Patient", registration(citizenId, "urn:onetrip:mrn:hospital-a", "PAY-A")).as(Patient.class).getIdElement().getIdPart();
+		String atB = instanceB.fhir().post("/Patient", registration(citizenId, "urn:onetrip:mrn:hospital-b", "PAY-B")).as(Patient.class)
+				.getIdElement().getIdPart();
+		org.hl7.fhir.r4.model.Coverage coverage = new org.hl7.fhir.r4.model.Coverage()
+				.setStatus(org.hl7.fhir.r4.model.Coverage.CoverageStatus.ACTIVE).setBeneficiary(new Reference("Patient/" + atA));
+		coverage.addPayor(new Reference().setDisplay("Provincial Medical Insurance Bureau"));
+		coverage.addClass_().setType(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/coverage-class", "plan", null)))
+				.setValue("urban-employee");
+		assertThat(a.post("/Coverage", coverage).status()).isEqualTo(201);
+		List<Callable<Integer>> exams = new ArrayList<>();
+		for (int i = 0; i < 8; i++) {
+			boolean first = i % 2 == 0;
+			FhirHttp via = first ? instanceA.fhir() : instanceB.fhir();
+			String patient = first ? atA : atB;
+			String hospital = first ? "hospital-a" : "hospital-b";
+			exams.add(() -> via.post("/ServiceRequest", completedCtHead(patient, hospital)).status());
+		}
+		assertThat(atOnce(exams)).containsOnly(201);
+		java.math.BigDecimal deductible = java.math.BigDecimal.ZERO;
+		for (String patient : List.of(atA, atB)) {
+			for (var entry : instanceB.fhir().get("/ClaimResponse?patient=Patient/" + patient + "&_count=50").bundle().getEntry()) {
+				deductible = deductible.add(((org.hl7.fhir.r4.model.ClaimResponse) entry.getResource()).getItemFirstRep().getAdjudication()
+						.stream().filter(x -> "deductible".equals(x.getCategory().getCodingFirstRep().getCode())).findFirst().orElseThrow()
+						.getAmount().getValue());
+			}
+		}
+		assertThat(deductible).as("one deductible (100.00) for the person, whichever instance and hospital").isEqualByComparingTo("100.00");
+
+		String account = instanceA.fhir().get("/Account?subject=Patient/" + atA).bundle().getEntryFirstRep().getResource()
+				.getIdElement().getIdPart();
+		List<Callable<Integer>> kiosks = new ArrayList<>();
+		for (int i = 0; i < 6; i++) {
+			FhirHttp via = i % 2 == 0 ? instanceA.fhir() : instanceB.fhir();
+			kiosks.add(() -> via.post("/Account/" + account + "/$settle", new org.hl7.fhir.r4.model.Parameters()).status());
+		}
+		assertThat(atOnce(kiosks)).containsOnly(200);
+		assertThat(instanceA.fhir().get("/Invoice?account=Account/" + account).bundle().getEntry()).as("one settlement").hasSize(1);
+	}
+
+	private static org.hl7.fhir.r4.model.ServiceRequest completedCtHead(String patient, String hospital) {
+		org.hl7.fhir.r4.model.ServiceRequest request = new org.hl7.fhir.r4.model.ServiceRequest()
+				.setStatus(org.hl7.fhir.r4.model.ServiceRequest.ServiceRequestStatus.COMPLETED)
+				.setIntent(org.hl7.fhir.r4.model.ServiceRequest.ServiceRequestIntent.ORDER)
+				.setCode(new CodeableConcept(new Coding("http://loinc.org", "24725-4", "CT Head"))).setSubject(new Reference("Patient/" + patient));
+		request.addPerformer(new Reference("Organization/" + hospital));
+		return request;
+	}
+
+	@Test
 	void aStudyStoredThroughOneInstanceIsFoundAndRetrievedThroughTheOther() throws Exception {
 		String mrn = "PG-" + System.nanoTime() % 1_000_000;
 		TestInstances.Study study = TestInstances.Study.ct(mrn);
