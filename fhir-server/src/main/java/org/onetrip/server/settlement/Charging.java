@@ -435,8 +435,10 @@ public class Charging implements WorkflowHandler {
 	private Optional<Item> itemOf(ServiceRequest request) {
 		String hospital = hospitalOf(request.getPerformer()).or(() -> Ownership.tagged(request))
 				.or(() -> hospitalOf(List.of(request.getRequester()))).orElse(null);
+		Date when = request.hasOccurrenceDateTimeType() ? request.getOccurrenceDateTimeType().getValue()
+				: request.hasOccurrencePeriod() ? request.getOccurrencePeriod().getStart() : request.getAuthoredOn();
 		return item("ServiceRequest/" + request.getIdElement().getIdPart(), "ServiceRequest/" + request.getIdElement().getIdPart(), hospital,
-				request.getSubject(), request.getEncounter(), examKeys(request.getCode().getCoding()), request.getCode(), BigDecimal.ONE);
+				request.getSubject(), request.getEncounter(), examKeys(request.getCode().getCoding()), request.getCode(), BigDecimal.ONE, when);
 	}
 
 	private Optional<Item> itemOf(DiagnosticReport report) {
@@ -444,8 +446,10 @@ public class Charging implements WorkflowHandler {
 		String self = "DiagnosticReport/" + report.getIdElement().getIdPart();
 		String order = report.getBasedOn().stream().map(r -> r.getReferenceElement())
 				.filter(r -> "ServiceRequest".equals(r.getResourceType())).map(r -> "ServiceRequest/" + r.getIdPart()).findFirst().orElse(self);
+		Date when = report.hasIssued() ? report.getIssued() : report.hasEffectiveDateTimeType() ? report.getEffectiveDateTimeType().getValue()
+				: report.hasEffectivePeriod() ? report.getEffectivePeriod().getStart() : null;
 		return item(order, self, hospital, report.getSubject(), report.getEncounter(), examKeys(report.getCode().getCoding()),
-				report.getCode(), BigDecimal.ONE);
+				report.getCode(), BigDecimal.ONE, when);
 	}
 
 	private Optional<Item> itemOf(MedicationDispense dispense) {
@@ -458,13 +462,22 @@ public class Charging implements WorkflowHandler {
 		String self = "MedicationDispense/" + dispense.getIdElement().getIdPart();
 		CodeableConcept medication = dispense.getMedicationCodeableConcept();
 		BigDecimal quantity = dispense.hasQuantity() && dispense.getQuantity().hasValue() ? dispense.getQuantity().getValue() : BigDecimal.ONE;
-		return item(self, self, hospital, dispense.getSubject(), dispense.getContext(), keysOf(medication.getCoding()), medication, quantity);
+		Date when = dispense.hasWhenHandedOver() ? dispense.getWhenHandedOver() : dispense.getWhenPrepared();
+		return item(self, self, hospital, dispense.getSubject(), dispense.getContext(), keysOf(medication.getCoding()), medication, quantity,
+				when);
 	}
 
+	/**
+	 * @param when when it happened, if the resource says: a record of something that happened before the current visit
+	 *             episode could have begun (history loaded from a hospital's system) is not charged now
+	 */
 	private Optional<Item> item(String sourceKey, String madeBy, String hospital, Reference subject, Reference encounter, List<String> keys,
-			CodeableConcept code, BigDecimal quantity) {
+			CodeableConcept code, BigDecimal quantity, Date when) {
 		if (hospital == null || keys.isEmpty() || !"Patient".equals(subject.getReferenceElement().getResourceType())) {
 			return Optional.empty(); // not at a hospital of the region, or nothing coded: nothing OneTrip can charge
+		}
+		if (when != null && !accounts.couldBeInTheCurrentEpisode(hospital, when)) {
+			return Optional.empty();
 		}
 		String encounterId = "Encounter".equals(encounter.getReferenceElement().getResourceType()) ? encounter.getReferenceElement().getIdPart() : null;
 		String display = code.hasText() ? code.getText() : code.getCodingFirstRep().hasDisplay() ? code.getCodingFirstRep().getDisplay()

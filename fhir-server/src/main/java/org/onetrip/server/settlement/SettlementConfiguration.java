@@ -60,8 +60,8 @@ public class SettlementConfiguration {
 
 	@Bean
 	public Settling settling(SettlementLedger ledger, SettlementRules rules, RegionDirectory directory, DaoRegistry daos,
-			PlatformTransactionManager transactions, MeterRegistry meters, Rosters rosters, Clock clock) {
-		return new Settling(ledger, rules, directory, daos, transactions, meters, rosters.zone(), clock);
+			IFhirSystemDao<Bundle, ?> systemDao, PlatformTransactionManager transactions, MeterRegistry meters, Rosters rosters, Clock clock) {
+		return new Settling(ledger, rules, directory, daos, systemDao, transactions, meters, rosters.zone(), clock);
 	}
 
 	@Bean

@@ -9,10 +9,18 @@ import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Collectors;
+import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.param.TokenOrListParam;
+import ca.uhn.fhir.rest.param.TokenParam;
 import org.hl7.fhir.r4.model.Account;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Resource;
+import org.onetrip.server.hapi.PutTransaction;
 import org.hl7.fhir.r4.model.ChargeItem;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Invoice;
@@ -49,17 +57,19 @@ public class Settling {
 	private final SettlementRules rules;
 	private final RegionDirectory directory;
 	private final DaoRegistry daos;
+	private final IFhirSystemDao<Bundle, ?> systemDao;
 	private final TransactionTemplate transaction;
 	private final MeterRegistry meters;
 	private final ZoneId zone;
 	private final Clock clock;
 
-	Settling(SettlementLedger ledger, SettlementRules rules, RegionDirectory directory, DaoRegistry daos,
+	Settling(SettlementLedger ledger, SettlementRules rules, RegionDirectory directory, DaoRegistry daos, IFhirSystemDao<Bundle, ?> systemDao,
 			PlatformTransactionManager transactions, MeterRegistry meters, ZoneId zone, Clock clock) {
 		this.ledger = ledger;
 		this.rules = rules;
 		this.directory = directory;
 		this.daos = daos;
+		this.systemDao = systemDao;
 		this.transaction = new TransactionTemplate(transactions);
 		// Its own transaction always: it also runs right after a closed visit's write has committed (Charging).
 		this.transaction.setPropagationBehavior(org.springframework.transaction.TransactionDefinition.PROPAGATION_REQUIRES_NEW);
@@ -114,24 +124,32 @@ public class Settling {
 		String hospitalName = directory.hospitalName(episode.hospital());
 		String invoiceId = UUID.randomUUID().toString();
 		Invoice invoice = FinancialResources.invoice(invoiceId, episode, lines, totals, hospitalName, clock.instant());
-		daos.getResourceDao(Invoice.class).update(invoice, system);
+		List<Resource> writes = new ArrayList<>(List.of(invoice));
 		PaymentReconciliation payment = null;
 		if (totals.patient().signum() > 0) {
 			String paymentId = UUID.randomUUID().toString();
 			payment = FinancialResources.payment(paymentId, episode, invoiceId, totals.patient(), method,
 					"the patient's part of the visit, paid " + (CARD.equals(method) ? "by health card" : "on the credit line"), clock.instant());
-			daos.getResourceDao(PaymentReconciliation.class).update(payment, system);
+			writes.add(payment);
 			ledger.paid(paymentId, episode.accountId(), episode.hospital(), episode.personId(), "settlement", method, channel,
 					totals.patient(), today);
 		}
-		for (SettlementLedger.Charge line : lines) {
-			ChargeItem item = daos.getResourceDao(ChargeItem.class).read(new IdType("ChargeItem", line.chargeItemId()), system);
-			item.setStatus(ChargeItem.ChargeItemStatus.BILLED);
-			daos.getResourceDao(ChargeItem.class).update(item, system);
+		// The charges billed and the Account closed with the Invoice, in one FHIR transaction (nested in this one, under the
+		// Account's row lock): read together, written together.
+		if (!lines.isEmpty()) {
+			TokenOrListParam ids = new TokenOrListParam();
+			lines.forEach(line -> ids.addOr(new TokenParam(line.chargeItemId())));
+			daos.getResourceDao(ChargeItem.class).searchForResources(SearchParameterMap.newSynchronous().add("_id", ids), system)
+					.forEach(resource -> {
+						ChargeItem item = (ChargeItem) resource;
+						item.setStatus(ChargeItem.ChargeItemStatus.BILLED);
+						writes.add(item);
+					});
 		}
 		Account account = daos.getResourceDao(Account.class).read(new IdType("Account", episode.accountId()), system);
 		account.setStatus(Account.AccountStatus.INACTIVE);
-		daos.getResourceDao(Account.class).update(account, system);
+		writes.add(account);
+		systemDao.transactionNested(system, PutTransaction.of(writes));
 		ledger.settled(episode.accountId(), invoiceId, method, channel, totals, today);
 		Counter.builder("onetrip.settlements").description("Visits settled once, by hospital, how the patient's part was paid and where")
 				.tag("hospital", episode.hospital()).tag("method", method).tag("channel", channel).register(meters).increment();

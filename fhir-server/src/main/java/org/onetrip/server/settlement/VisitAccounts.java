@@ -134,6 +134,15 @@ class VisitAccounts {
 				.map(Coverage.ClassComponent::getValue).filter(v -> v != null && !v.isBlank()).findFirst();
 	}
 
+	/**
+	 * Whether something that happened at {@code when} can belong to a visit episode open today: on or after the first day
+	 * a registration covering today could have begun. Older records are history being loaded, not charges.
+	 */
+	boolean couldBeInTheCurrentEpisode(String hospital, java.util.Date when) {
+		LocalDate earliest = today().minusDays(registrationRules.of(hospital).validDays() - 1L);
+		return !LocalDate.ofInstant(when.toInstant(), zone).isBefore(earliest);
+	}
+
 	LocalDate today() {
 		return LocalDate.ofInstant(clock.instant(), zone);
 	}

@@ -305,6 +305,19 @@ class PayOnceTest extends ServerTest {
 	}
 
 	@Test
+	void historyLoadedFromAHospitalsSystemIsNotCharged() {
+		String patient = patient("hospital-a", unique("330110"));
+		ServiceRequest old = serviceRequest(patient, "hospital-a", null, LOINC, "24725-4", "CT Head");
+		old.setAuthoredOnElement(new org.hl7.fhir.r4.model.DateTimeType("2024-03-01"));
+		String id = fhir.post("/ServiceRequest", old).as(ServiceRequest.class).getIdElement().getIdPart();
+		assertThat(fhir.get("/ChargeItem?identifier=urn:onetrip:charged-for|ServiceRequest/" + id).bundle().getEntry()).isEmpty();
+		assertThat(fhir.get("/Account?subject=Patient/" + patient).bundle().getEntry()).as("no visit opened for it").isEmpty();
+		ServiceRequest yesterday = serviceRequest(patient, "hospital-a", null, LOINC, "24725-4", "CT Head");
+		yesterday.setAuthoredOn(Date.from(java.time.Instant.now().minus(Duration.ofDays(1))));
+		chargeMadeBy("ServiceRequest/" + fhir.post("/ServiceRequest", yesterday).as(ServiceRequest.class).getIdElement().getIdPart());
+	}
+
+	@Test
 	void aPatientSettlesTheirOwnVisitFromTheApp() {
 		String patient = patient("hospital-a", unique("330106"));
 		coverage(patient, "urban-employee");

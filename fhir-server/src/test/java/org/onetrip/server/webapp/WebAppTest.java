@@ -188,8 +188,41 @@ class WebAppTest extends BrowserTest {
 			page.waitForSelector("#appointment-notice:has-text('Cancelled')");
 			assertThat(fhir.getFresh("/Appointment/" + booked).as(org.hl7.fhir.r4.model.Appointment.class).getStatus())
 					.isEqualTo(org.hl7.fhir.r4.model.Appointment.AppointmentStatus.CANCELLED);
+
+			// Pay once: today's visit at hospital A shows its charges as they happen; the patient settles it from the app.
+			insuredVisitToday(atA);
+			page.reload();
+			page.waitForSelector("#bills .visit-account td");
+			assertThat(page.textContent("#bills .visit-account")).contains("Outpatient registration fee", "25.00 CNY");
+			page.click("#bills button.settle");
+			page.waitForSelector("#bills-notice");
+			assertThat(page.textContent("#bills-notice")).startsWith("Settled: you paid 25.00 CNY of 25.00 CNY");
+			page.waitForSelector("#bills tr.invoice");
+			assertThat(page.locator("#bills .visit-account").count()).as("no visit in progress any more").isZero();
 			assertThat(errors).as("errors in the browser console").isEmpty();
 		}
+	}
+
+	/** Hospital A records the person's Coverage and their arrival today: the visit's Account with its registration fee. */
+	private void insuredVisitToday(String patientId) {
+		FhirHttp hospitalA = fhir.as(TestTokens.hospital("hospital-a", "user/*.cruds"));
+		org.hl7.fhir.r4.model.Coverage coverage = new org.hl7.fhir.r4.model.Coverage()
+				.setStatus(org.hl7.fhir.r4.model.Coverage.CoverageStatus.ACTIVE).setBeneficiary(new Reference("Patient/" + patientId));
+		coverage.addPayor(new Reference().setDisplay("Provincial Medical Insurance Bureau"));
+		coverage.addClass_().setType(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/coverage-class", "plan", null)))
+				.setValue("urban-employee");
+		assertThat(hospitalA.post("/Coverage", coverage).status()).isEqualTo(201);
+		java.time.ZonedDateTime start = java.time.LocalDate.now(java.time.ZoneId.of("Asia/Shanghai")).atTime(9, 30)
+				.atZone(java.time.ZoneId.of("Asia/Shanghai"));
+		org.hl7.fhir.r4.model.Appointment arrived = new org.hl7.fhir.r4.model.Appointment()
+				.setStatus(org.hl7.fhir.r4.model.Appointment.AppointmentStatus.ARRIVED)
+				.setStart(java.util.Date.from(start.toInstant())).setEnd(java.util.Date.from(start.plusMinutes(30).toInstant()));
+		arrived.addParticipant().setActor(new Reference("Patient/" + patientId))
+				.setStatus(org.hl7.fhir.r4.model.Appointment.ParticipationStatus.ACCEPTED);
+		arrived.addParticipant().setActor(new Reference("HealthcareService/hospital-a-internal-medicine"))
+				.setStatus(org.hl7.fhir.r4.model.Appointment.ParticipationStatus.ACCEPTED);
+		FhirHttp.Response created = hospitalA.post("/Appointment", arrived);
+		assertThat(created.status()).as(created.body()).isEqualTo(201);
 	}
 
 	@Test
