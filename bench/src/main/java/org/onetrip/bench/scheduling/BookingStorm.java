@@ -18,14 +18,11 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.onetrip.bench.Args;
+import org.onetrip.bench.Clients;
 import org.onetrip.bench.Latencies;
-import org.onetrip.bench.Progress;
 import org.onetrip.bench.fhir.ServerProcess;
 
 /**
@@ -166,39 +163,15 @@ public final class BookingStorm {
 		}
 		Collections.shuffle(targets, random);
 
-		ConcurrentHashMap<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
-		Latencies latencies = new Latencies();
 		java.util.concurrent.atomic.AtomicLong lastHotBooking = new java.util.concurrent.atomic.AtomicLong(-1);
-		ExecutorService pool = Executors.newFixedThreadPool(clients);
-		AtomicInteger next = new AtomicInteger();
 		long t0 = System.nanoTime();
-		try (Progress progress = new Progress(label, attempts, "attempts")) {
-			List<Future<?>> futures = new ArrayList<>();
-			for (int c = 0; c < clients; c++) {
-				String base = bases.get(c % bases.size());
-				futures.add(pool.submit(() -> {
-					int i;
-					while ((i = next.getAndIncrement()) < attempts) {
-						long start = System.nanoTime();
-						int status = post(base + "/Appointment", appointment(targets.get(i).id()));
-						long end = System.nanoTime();
-						latencies.record(end - start);
-						statuses.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
-						if (status == 201 && hotIds.contains(targets.get(i).id())) {
-							lastHotBooking.accumulateAndGet(end - t0, Math::max);
-						}
-						progress.advance(1);
-					}
-					return null;
-				}));
+		Clients.Run run = Clients.run(label, attempts, clients, bases, (i, base) -> {
+			int status = post(base + "/Appointment", appointment(targets.get(i).id()));
+			if (status == 201 && hotIds.contains(targets.get(i).id())) {
+				lastHotBooking.accumulateAndGet(System.nanoTime() - t0, Math::max);
 			}
-			for (Future<?> f : futures) {
-				f.get();
-			}
-		} finally {
-			pool.shutdown();
-		}
-		double seconds = (System.nanoTime() - t0) / 1e9;
+			return status;
+		});
 		long stored = 0;
 		int overbooked = 0;
 		List<SlotSpec> all = new ArrayList<>(hot);
@@ -210,7 +183,7 @@ public final class BookingStorm {
 				overbooked++;
 			}
 		}
-		return new Round(label, seconds, statuses, latencies, hot.isEmpty() ? -1 : lastHotBooking.get() / 1e9, stored, overbooked);
+		return new Round(label, run.seconds(), run.statuses(), run.latencies(), hot.isEmpty() ? -1 : lastHotBooking.get() / 1e9, stored, overbooked);
 	}
 
 	/** Slots two days ahead on one schedule of hospital A radiology, written in one transaction. */

@@ -21,14 +21,12 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.onetrip.bench.Args;
 import org.onetrip.bench.BearerToken;
+import org.onetrip.bench.Clients;
 import org.onetrip.bench.Latencies;
-import org.onetrip.bench.Progress;
 import org.onetrip.bench.fhir.ServerProcess;
 
 /**
@@ -60,10 +58,6 @@ public final class SettlementBench {
 	private record Phase(String label, int requests, double seconds, Map<Integer, AtomicInteger> statuses, Latencies latencies) {
 		double perSecond() {
 			return requests / seconds;
-		}
-
-		int count(int status) {
-			return statuses.getOrDefault(status, new AtomicInteger()).get();
 		}
 	}
 
@@ -164,46 +158,9 @@ public final class SettlementBench {
 		}
 	}
 
-	@FunctionalInterface
-	private interface Request {
-		int send(int index, String base) throws Exception;
-	}
-
-	/** {@code count} requests shared by the clients, each client on its instance; statuses and latencies recorded. */
-	private Phase phase(String label, int count, int clients, List<String> bases, Request request) throws Exception {
-		ConcurrentHashMap<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
-		Latencies latencies = new Latencies();
-		ExecutorService pool = Executors.newFixedThreadPool(clients);
-		AtomicInteger next = new AtomicInteger();
-		long t0 = System.nanoTime();
-		try (Progress progress = new Progress(label, count, "requests")) {
-			List<Future<?>> futures = new ArrayList<>();
-			for (int c = 0; c < clients; c++) {
-				String base = bases.get(c % bases.size());
-				futures.add(pool.submit(() -> {
-					int i;
-					while ((i = next.getAndIncrement()) < count) {
-						long start = System.nanoTime();
-						int status;
-						try {
-							status = request.send(i, base);
-						} catch (Exception e) {
-							status = -1;
-						}
-						latencies.record(System.nanoTime() - start);
-						statuses.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
-						progress.advance(1);
-					}
-					return null;
-				}));
-			}
-			for (Future<?> f : futures) {
-				f.get();
-			}
-		} finally {
-			pool.shutdown();
-		}
-		return new Phase(label, count, (System.nanoTime() - t0) / 1e9, statuses, latencies);
+	private static Phase phase(String label, int count, int clients, List<String> bases, Clients.Request request) throws Exception {
+		Clients.Run run = Clients.run(label, count, clients, bases, request);
+		return new Phase(label, count, run.seconds(), run.statuses(), run.latencies());
 	}
 
 	private static String patient(String stamp, int i) {

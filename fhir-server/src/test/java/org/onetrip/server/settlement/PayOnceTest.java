@@ -12,10 +12,6 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.hl7.fhir.r4.model.Account;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.ChargeItem;
@@ -38,6 +34,7 @@ import org.hl7.fhir.r4.model.ServiceRequest;
 import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.Type;
 import org.junit.jupiter.api.Test;
+import org.onetrip.server.AtOnce;
 import org.onetrip.server.FhirHttp;
 import org.onetrip.server.ServerTest;
 import org.onetrip.server.TestClock;
@@ -151,7 +148,7 @@ class PayOnceTest extends ServerTest {
 			orders.add(() -> fhir.post("/ServiceRequest", serviceRequest(atA, "hospital-a", null, LOINC, "24725-4", "CT Head")));
 			orders.add(() -> fhir.post("/ServiceRequest", serviceRequest(atB, "hospital-b", null, LOINC, "24725-4", "CT Head")));
 		}
-		assertThat(all(orders)).allSatisfy(r -> assertThat(r.status()).as(r.body()).isEqualTo(201));
+		assertThat(AtOnce.run(orders)).allSatisfy(r -> assertThat(r.status()).as(r.body()).isEqualTo(201));
 
 		List<ClaimResponse> responses = new ArrayList<>();
 		for (String patient : List.of(atA, atB)) {
@@ -178,7 +175,7 @@ class PayOnceTest extends ServerTest {
 		for (int i = 0; i < 6; i++) {
 			kiosks.add(() -> fhir.post("/Account/" + account + "/$settle", token(card)));
 		}
-		List<FhirHttp.Response> answers = all(kiosks);
+		List<FhirHttp.Response> answers = AtOnce.run(kiosks);
 		assertThat(answers).allSatisfy(a -> assertThat(a.status()).as(a.body()).isEqualTo(200));
 		assertThat(answers.stream().map(a -> a.as(Parameters.class).getParameter("invoice").getResource().getIdElement().getIdPart())
 				.distinct()).as("the same Invoice for every kiosk").hasSize(1);
@@ -477,24 +474,5 @@ class PayOnceTest extends ServerTest {
 
 	private static BigDecimal delta(Map<String, BigDecimal> before, Map<String, BigDecimal> after, String figure) {
 		return after.get(figure).subtract(before.get(figure));
-	}
-
-	private static <T> List<T> all(List<Callable<T>> calls) throws Exception {
-		ExecutorService pool = Executors.newFixedThreadPool(calls.size());
-		CountDownLatch go = new CountDownLatch(1);
-		List<Future<T>> futures = new ArrayList<>();
-		for (Callable<T> call : calls) {
-			futures.add(pool.submit(() -> {
-				go.await();
-				return call.call();
-			}));
-		}
-		go.countDown();
-		List<T> results = new ArrayList<>();
-		for (Future<T> future : futures) {
-			results.add(future.get());
-		}
-		pool.shutdown();
-		return results;
 	}
 }

@@ -7,10 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Date;
@@ -141,7 +137,7 @@ class PostgresStorageTest {
 					() -> hospitalBOnSecond.post("/Patient", hospitalBOnSecond.json(registration(citizenId, "urn:onetrip:mrn:hospital-b", "PG-B" + person)),
 							Map.of("If-None-Exist", "identifier=urn:onetrip:citizen-id|" + citizenId)).status());
 
-			assertThat(atOnce(registrations)).as("each hospital gets its own record").containsExactly(201, 201);
+			assertThat(org.onetrip.server.AtOnce.run(registrations)).as("each hospital gets its own record").containsExactly(201, 201);
 
 			List<String> records = instanceA.fhir().get("/Patient?identifier=urn:onetrip:citizen-id|" + citizenId).bundle().getEntry()
 					.stream().map(e -> e.getResource().getIdElement().getIdPart()).toList();
@@ -245,7 +241,7 @@ class PostgresStorageTest {
 			String slot = BookingRace.slot(a, 2, java.time.Duration.ofDays(1));
 			desks.add(() -> desk.post("/Appointment", BookingRace.booked(slot).addBasedOn(new Reference("ServiceRequest/" + referralId))).status());
 		}
-		List<Integer> statuses = atOnce(desks);
+		List<Integer> statuses = org.onetrip.server.AtOnce.run(desks);
 		assertThat(statuses).filteredOn(s -> s == 201).hasSize(1);
 		assertThat(statuses).filteredOn(s -> s != 201).allMatch(s -> s == 409);
 	}
@@ -264,7 +260,7 @@ class PostgresStorageTest {
 			desks.add(() -> desk.put("/Appointment/" + booked.getIdElement().getIdPart(),
 					booked.copy().setStatus(Appointment.AppointmentStatus.ARRIVED)).status());
 		}
-		assertThat(atOnce(desks)).allMatch(s -> s == 200);
+		assertThat(org.onetrip.server.AtOnce.run(desks)).allMatch(s -> s == 200);
 		assertThat(instanceB.fhir().get("/ChargeItem?subject=Patient/" + patientId).bundle().getEntry()).hasSize(1);
 		assertThat(instanceB.fhir().get("/Encounter?subject=Patient/" + patientId).bundle().getEntry()).hasSize(8);
 	}
@@ -290,7 +286,7 @@ class PostgresStorageTest {
 			String hospital = first ? "hospital-a" : "hospital-b";
 			exams.add(() -> via.post("/ServiceRequest", completedCtHead(patient, hospital)).status());
 		}
-		assertThat(atOnce(exams)).containsOnly(201);
+		assertThat(org.onetrip.server.AtOnce.run(exams)).containsOnly(201);
 		java.math.BigDecimal deductible = java.math.BigDecimal.ZERO;
 		for (String patient : List.of(atA, atB)) {
 			for (var entry : instanceB.fhir().get("/ClaimResponse?patient=Patient/" + patient + "&_count=50").bundle().getEntry()) {
@@ -308,7 +304,7 @@ class PostgresStorageTest {
 			FhirHttp via = i % 2 == 0 ? instanceA.fhir() : instanceB.fhir();
 			kiosks.add(() -> via.post("/Account/" + account + "/$settle", new org.hl7.fhir.r4.model.Parameters()).status());
 		}
-		assertThat(atOnce(kiosks)).containsOnly(200);
+		assertThat(org.onetrip.server.AtOnce.run(kiosks)).containsOnly(200);
 		assertThat(instanceA.fhir().get("/Invoice?account=Account/" + account).bundle().getEntry()).as("one settlement").hasSize(1);
 	}
 
@@ -364,7 +360,7 @@ class PostgresStorageTest {
 			Path fileA = TestInstances.study(onA, 1, 1).get(0);
 			Path fileB = TestInstances.study(onB, 1, 1).get(0);
 
-			assertThat(atOnce(List.of(() -> storescu(instanceA.dicomPort(), fileA), () -> storescu(instanceB.dicomPort(), fileB))))
+			assertThat(org.onetrip.server.AtOnce.run(List.of(() -> storescu(instanceA.dicomPort(), fileA), () -> storescu(instanceB.dicomPort(), fileB))))
 					.containsExactly(0, 0);
 			sent.add(new String[] {patientId, onA.studyUid(), onB.studyUid()});
 		}
@@ -388,24 +384,6 @@ class PostgresStorageTest {
 		return process.waitFor();
 	}
 
-	private static List<Integer> atOnce(List<Callable<Integer>> calls) throws Exception {
-		ExecutorService pool = Executors.newFixedThreadPool(calls.size());
-		CountDownLatch go = new CountDownLatch(1);
-		List<Future<Integer>> futures = new ArrayList<>();
-		for (Callable<Integer> call : calls) {
-			futures.add(pool.submit(() -> {
-				go.await();
-				return call.call();
-			}));
-		}
-		go.countDown();
-		List<Integer> statuses = new ArrayList<>();
-		for (Future<Integer> future : futures) {
-			statuses.add(future.get());
-		}
-		pool.shutdown();
-		return statuses;
-	}
 
 	/** A visit booked at hospital A's internal medicine for hypertension, slot-less, on {@code day}. */
 	private static Appointment visitBooked(String patientId, java.time.LocalDate day) {

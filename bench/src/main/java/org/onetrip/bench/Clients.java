@@ -1,0 +1,71 @@
+package org.onetrip.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A fixed number of requests shared by many clients at once, each client sending to one of the instances in turn,
+ * with a progress bar: every request's HTTP status and latency recorded (-1 when it failed to get an answer).
+ */
+public final class Clients {
+
+	private Clients() {}
+
+	/** Sends request number {@code index} to the instance at {@code base}; returns the HTTP status. */
+	@FunctionalInterface
+	public interface Request {
+		int send(int index, String base) throws Exception;
+	}
+
+	public record Run(double seconds, Map<Integer, AtomicInteger> statuses, Latencies latencies) {
+		public int count(int status) {
+			return statuses.getOrDefault(status, new AtomicInteger()).get();
+		}
+
+		public int total() {
+			return statuses.values().stream().mapToInt(AtomicInteger::get).sum();
+		}
+	}
+
+	public static Run run(String label, int count, int clients, List<String> bases, Request request) throws Exception {
+		ConcurrentHashMap<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
+		Latencies latencies = new Latencies();
+		ExecutorService pool = Executors.newFixedThreadPool(clients);
+		AtomicInteger next = new AtomicInteger();
+		long t0 = System.nanoTime();
+		try (Progress progress = new Progress(label, count, "requests")) {
+			List<Future<?>> futures = new ArrayList<>();
+			for (int c = 0; c < clients; c++) {
+				String base = bases.get(c % bases.size());
+				futures.add(pool.submit(() -> {
+					int i;
+					while ((i = next.getAndIncrement()) < count) {
+						long start = System.nanoTime();
+						int status;
+						try {
+							status = request.send(i, base);
+						} catch (Exception e) {
+							status = -1;
+						}
+						latencies.record(System.nanoTime() - start);
+						statuses.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
+						progress.advance(1);
+					}
+					return null;
+				}));
+			}
+			for (Future<?> f : futures) {
+				f.get();
+			}
+		} finally {
+			pool.shutdown();
+		}
+		return new Run((System.nanoTime() - t0) / 1e9, statuses, latencies);
+	}
+}
