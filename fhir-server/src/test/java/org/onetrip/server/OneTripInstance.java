@@ -50,6 +50,7 @@ public final class OneTripInstance implements AutoCloseable {
 				"--onetrip.rosters=../config/rosters.yaml",
 				"--onetrip.registration=../config/registration.yaml",
 				"--onetrip.settlement=../config/settlement.yaml",
+				"--onetrip.follow-up-plans=../config/followup",
 				"--onetrip.security.key-file=" + TestTokens.KEY_FILE,
 				"--server.address=127.0.0.1"));
 		new java.util.TreeMap<>(properties).forEach((k, v) -> args.add("--" + k + "=" + v));

@@ -30,6 +30,9 @@ import org.springframework.test.context.DynamicPropertySource;
 			"onetrip.settlement=../config/settlement.yaml",
 			// Ended visits are settled on their credit line within a second (the test of it moves the clock past the visit).
 			"onetrip.settlement-sweep-every=PT1S",
+			"onetrip.follow-up-plans=../config/followup",
+			// Overdue follow-ups are flagged and reminded within a second (the test of it moves the clock months on).
+			"onetrip.follow-up-sweep-every=PT1S",
 			"onetrip.security.clients=../config/clients.yaml",
 			"onetrip.figures.refresh=PT1S",
 			// Small limits, so that the limit tests reach them; the test suite's own region token is never limited.

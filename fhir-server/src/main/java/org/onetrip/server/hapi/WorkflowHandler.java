@@ -16,9 +16,9 @@ public interface WorkflowHandler {
 	 * The order handlers run in on one write. A referral is judged before slots are claimed (its refusal costs no slot
 	 * lock), the slot claim before the visit is registered (a refused booking registers nothing), the visit registered
 	 * before it is charged (its fee goes on the Account the registration opens), indexes last (they record what the write
-	 * finally is).
+	 * finally is); a result completes a follow-up after it is indexed.
 	 */
-	enum Stage { REFERRAL, BOOKING, REGISTRATION, CHARGES, PRIOR_EXAM_INDEX, CODE_MAPS }
+	enum Stage { REFERRAL, BOOKING, REGISTRATION, CHARGES, PRIOR_EXAM_INDEX, FOLLOW_UP, CODE_MAPS }
 
 	/** One resource written in the transaction; {@code previous} only for updates (HAPI's stored version before it). */
 	record Write(Kind kind, IBaseResource previous, IBaseResource resource) {
