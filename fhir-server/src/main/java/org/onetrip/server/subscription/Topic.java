@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.function.BiPredicate;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
+import org.hl7.fhir.r4.model.Communication;
 import org.hl7.fhir.r4.model.DiagnosticReport;
 import org.hl7.fhir.r4.model.Task;
 
@@ -31,7 +32,10 @@ public enum Topic {
 					&& status(before) != Appointment.AppointmentStatus.CANCELLED),
 	REFERRAL_TASK_CHANGED("referral-task-changed", "Task",
 			"A referral's Task was opened or changed its status, business status or owner",
-			(before, now) -> isReferralTask(now) && (before == null || changed((Task) before, (Task) now)));
+			(before, now) -> isReferralTask(now) && (before == null || changed((Task) before, (Task) now))),
+	FOLLOW_UP_REMINDER("follow-up-reminder", "Communication",
+			"A follow-up of the person's plan is overdue: the reminder to the patient (filter recipient= or subject=)",
+			(before, now) -> before == null && isReminder(now));
 
 	/** Where OneTrip's topics are named (their canonical URLs are this plus the topic's code). */
 	public static final String CANONICAL_BASE = "http://onetrip.org/fhir/SubscriptionTopic/";
@@ -80,6 +84,11 @@ public enum Topic {
 
 	private static Appointment.AppointmentStatus status(IBaseResource appointment) {
 		return ((Appointment) appointment).getStatus();
+	}
+
+	private static boolean isReminder(IBaseResource resource) {
+		return ((Communication) resource).getCategory().stream().flatMap(c -> c.getCoding().stream())
+				.anyMatch(c -> "reminder".equals(c.getCode()) && "http://terminology.hl7.org/CodeSystem/communication-category".equals(c.getSystem()));
 	}
 
 	/** OneTrip's referral Tasks: the receiving hospital's "fulfill" of a ServiceRequest, and the follow-up booking. */

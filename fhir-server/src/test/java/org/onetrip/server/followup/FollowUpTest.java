@@ -19,11 +19,16 @@ import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.PlanDefinition;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.StringType;
+import org.hl7.fhir.r4.model.Subscription;
 import org.hl7.fhir.r4.model.Task;
 import org.junit.jupiter.api.Test;
 import org.onetrip.server.FhirHttp;
 import org.onetrip.server.ServerTest;
 import org.onetrip.server.TestClock;
+import org.onetrip.server.subscription.ActiveSubscriptions;
+import org.onetrip.server.subscription.HookReceiver;
+import org.onetrip.server.subscription.Topic;
+import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * Follow-up plans (seed 002) over HTTP, with the server's clock moved across months: a type 2 diabetes plan applied from
@@ -36,6 +41,9 @@ class FollowUpTest extends ServerTest {
 	static final String CITIZEN = "urn:onetrip:citizen-id";
 	static final Coding HBA1C = new Coding("http://loinc.org", "4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood");
 	static final Coding ECG = new Coding("http://loinc.org", "11524-6", "EKG study");
+
+	@Autowired
+	ActiveSubscriptions active;
 
 	@Test
 	void aDiabetesPlanIsKeptByResultsFromTwoHospitals() throws Exception {
@@ -67,12 +75,32 @@ class FollowUpTest extends ServerTest {
 		assertThat(fhir.post("/Encounter", visit).status()).isEqualTo(201);
 		assertThat(fresh(task(tasks, "Follow-up visit (1 of 4)")).getStatus()).isEqualTo(Task.TaskStatus.COMPLETED);
 
+		// The patient's reminders go out through the follow-up-reminder topic, here to a receiver of the region's.
+		HookReceiver receiver = new HookReceiver();
+		Subscription subscription = new Subscription().setStatus(Subscription.SubscriptionStatus.REQUESTED).setReason("reminders of " + citizen)
+				.setCriteria(Topic.FOLLOW_UP_REMINDER.url());
+		subscription.getCriteriaElement().addExtension("http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-filter-criteria",
+				new StringType("Communication?recipient=Patient/" + atA));
+		subscription.getChannel().setType(Subscription.SubscriptionChannelType.RESTHOOK).setEndpoint(receiver.url("/reminders"))
+				.setPayload("application/fhir+json");
+		subscription.getChannel().getPayloadElement().addExtension(
+				"http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-payload-content",
+				new org.hl7.fhir.r4.model.CodeType("full-resource"));
+		String subscriptionId = fhir.post("/Subscription", subscription).as(Subscription.class).getIdElement().getIdPart();
+		long activeBy = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+		while (active.of("Communication").stream().noneMatch(a -> a.id().equals(subscriptionId)) && System.nanoTime() < activeBy) {
+			Thread.sleep(20);
+		}
+
 		// Four months on: the second HbA1c (due at six months from the diagnosis) is overdue; the patient is reminded once.
-		try (TestClock.Moved later = clock.movedOn(Duration.ofDays(120))) {
+		try (TestClock.Moved later = clock.movedOn(Duration.ofDays(120)); receiver) {
 			LocalDate then = today.plusDays(120);
 			Task second = task(tasks, "HbA1c (2 of 4)");
 			awaitReminder(atA, second.getIdElement().getIdPart());
 			assertThat(fresh(second).getBusinessStatus().getCodingFirstRep().getCode()).isEqualTo("overdue");
+			HookReceiver.Received notified = receiver.next(Duration.ofSeconds(10));
+			assertThat(notified).as("the reminder delivered to the subscriber").isNotNull();
+			assertThat(notified.body()).contains("HbA1c (2 of 4)", "Task/" + second.getIdElement().getIdPart());
 
 			// An HbA1c at hospital B (as an Observation) completes it, late; an ECG at B completes the yearly ECG early.
 			Observation hba1c = new Observation().setStatus(Observation.ObservationStatus.FINAL).setCode(new CodeableConcept(HBA1C.copy()))

@@ -66,6 +66,15 @@ class TopicTest {
 	}
 
 	@Test
+	void aFollowUpReminderIsAnEventWhenSent() {
+		org.hl7.fhir.r4.model.Communication reminder = new org.hl7.fhir.r4.model.Communication();
+		reminder.addCategory().addCoding().setSystem("http://terminology.hl7.org/CodeSystem/communication-category").setCode("reminder");
+		assertThat(Topic.FOLLOW_UP_REMINDER.isEvent(null, reminder)).isTrue();
+		assertThat(Topic.FOLLOW_UP_REMINDER.isEvent(reminder, reminder)).as("re-saved").isFalse();
+		assertThat(Topic.FOLLOW_UP_REMINDER.isEvent(null, new org.hl7.fhir.r4.model.Communication())).as("not a reminder").isFalse();
+	}
+
+	@Test
 	void topicsAreFoundByTheirCanonicalUrl() {
 		assertThat(Topic.byUrl(Topic.CANONICAL_BASE + "report-final")).contains(Topic.REPORT_FINAL);
 		assertThat(Topic.byUrl(Topic.CANONICAL_BASE + "no-such-topic")).isEmpty();
