@@ -38,11 +38,22 @@ public class FollowUpConfiguration {
 	}
 
 	@Bean
-	public FhirServerContribution followUpOperations(FollowUpPlans plans, FollowUpLedger ledger, PersonLedger persons, PriorExamIndex priorExams,
+	FollowUpOperations followUpOperations(FollowUpPlans plans, FollowUpLedger ledger, PersonLedger persons, PriorExamIndex priorExams,
 			ExamTerminology terminology, RegionDirectory directory, DaoRegistry daos, PlatformTransactionManager transactions, Rosters rosters,
 			Clock clock) {
-		return FhirServerContribution.provider(new FollowUpOperations(plans, ledger, persons, priorExams, terminology, directory, daos,
-				transactions, rosters.zone(), clock));
+		return new FollowUpOperations(plans, ledger, persons, priorExams, terminology, directory, daos, transactions, rosters.zone(), clock);
+	}
+
+	@Bean
+	public FhirServerContribution followUpOperationsProvider(FollowUpOperations operations) {
+		return FhirServerContribution.provider(operations);
+	}
+
+	/** A workflow handler: a diagnosis recorded now starts its plan. */
+	@Bean
+	public PlansOnDiagnosis plansOnDiagnosis(FollowUpPlans plans, FollowUpOperations operations, RegionDirectory directory, Rosters rosters,
+			Clock clock) {
+		return new PlansOnDiagnosis(plans, operations, directory, rosters.zone(), clock);
 	}
 
 	/** A workflow handler: results and visits complete follow-ups on every write path. */

@@ -62,6 +62,19 @@ public class FollowUpLedger {
 		return jdbc.query(ROW + " WHERE TASK_ID = ?", FollowUpLedger::row, taskId).stream().findFirst();
 	}
 
+	/** For a follow-up visit: the exams of its plan due the same day whose results are not in yet (pre-visit mode). */
+	public List<Row> openPrerequisites(Row visit) {
+		return jdbc.query(ROW + " WHERE CAREPLAN_ID = ? AND DUE = ? AND EXAM_CODE IS NOT NULL AND NOT DONE ORDER BY TITLE", FollowUpLedger::row,
+				visit.carePlanId(), visit.due().toEpochDay());
+	}
+
+	/** Whether this record's person follows the plan already: a follow-up of it still due today or later. */
+	public boolean followsPlan(String patientId, String planUrl, LocalDate today) {
+		return !jdbc.queryForList("SELECT 1 FROM OT_FOLLOW_UP WHERE PLAN_URL = ? AND DUE >= ? AND (PATIENT_ID = ? OR PATIENT_ID IN "
+				+ "(SELECT m.PATIENT_ID FROM OT_PERSON_RECORD r JOIN OT_PERSON_RECORD m ON m.PERSON_ID = r.PERSON_ID WHERE r.PATIENT_ID = ?)) "
+				+ "FETCH FIRST 1 ROWS ONLY", Integer.class, planUrl, today.toEpochDay(), patientId, patientId).isEmpty();
+	}
+
 	public void done(String taskId, String doneBy, LocalDate day, boolean onTime) {
 		jdbc.update("UPDATE OT_FOLLOW_UP SET DONE = TRUE, DONE_BY = ?, DONE_DAY = ?, ON_TIME = ? WHERE TASK_ID = ?", doneBy, day.toEpochDay(),
 				onTime, taskId);

@@ -21,6 +21,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.hl7.fhir.r4.model.CarePlan;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DateType;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.IntegerType;
@@ -55,6 +57,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class FollowUpOperations {
 
 	static final String BUSINESS_STATUS = "urn:onetrip:follow-up-status";
+	/** On a follow-up visit's Task: an exam Task whose result must be in before the visit is booked. */
+	static final Coding PREREQUISITE = new Coding("urn:onetrip:follow-up-input", "prerequisite", "done before this visit is booked");
 
 	private final FollowUpPlans plans;
 	private final FollowUpLedger ledger;
@@ -77,6 +81,8 @@ public class FollowUpOperations {
 		this.directory = directory;
 		this.daos = daos;
 		this.transaction = new TransactionTemplate(transactions);
+		// Its own transaction: a plan applied on a diagnosis is applied right after that write committed.
+		this.transaction.setPropagationBehavior(org.springframework.transaction.TransactionDefinition.PROPAGATION_REQUIRES_NEW);
 		this.zone = zone;
 		this.clock = clock;
 	}
@@ -104,11 +110,27 @@ public class FollowUpOperations {
 	}
 
 	private CarePlan applyPlan(PlanDefinition plan, StringType subject, StringType organization, DateType start, RequestDetails request) {
-		List<FollowUpPlans.Action> actions = plans.actions(plan);
 		String patientId = patientOf(subject);
 		Patient patient = daos.getResourceDao(Patient.class).read(new IdType("Patient", patientId), new SystemRequestDetails());
 		String hospital = hospitalOf(organization, patient, request);
 		LocalDate first = start == null || start.getValue() == null ? today() : LocalDate.of(start.getYear(), start.getMonth() + 1, start.getDay());
+		return apply(plan, patientId, hospital, first, null);
+	}
+
+	/**
+	 * Applies the plan of a diagnosis just recorded ({@link PlansOnDiagnosis}), after that write committed; nothing when
+	 * the person already follows this plan (the earlier file goes on).
+	 */
+	void applyOnDiagnosis(String planId, String patientId, String hospital, LocalDate first, String conditionId) {
+		PlanDefinition plan = daos.getResourceDao(PlanDefinition.class).read(new IdType("PlanDefinition", planId), new SystemRequestDetails());
+		if (!ledger.followsPlan(patientId, plan.getUrl(), today())) {
+			apply(plan, patientId, hospital, first, conditionId);
+		}
+	}
+
+	/** @param conditionId the diagnosis the plan addresses, if it was applied on one */
+	private CarePlan apply(PlanDefinition plan, String patientId, String hospital, LocalDate first, String conditionId) {
+		List<FollowUpPlans.Action> actions = plans.actions(plan);
 		return transaction.execute(tx -> {
 			String carePlanId = UUID.randomUUID().toString();
 			CarePlan carePlan = new CarePlan();
@@ -119,6 +141,9 @@ public class FollowUpOperations {
 			carePlan.setSubject(new Reference("Patient/" + patientId));
 			carePlan.setAuthor(new Reference("Organization/" + hospital).setDisplay(directory.hospitalName(hospital)));
 			carePlan.setCreated(Date.from(clock.instant()));
+			if (conditionId != null) {
+				carePlan.addAddresses(new Reference("Condition/" + conditionId));
+			}
 			Ownership.stamp(carePlan, hospital);
 			SystemRequestDetails system = new SystemRequestDetails();
 			daos.getResourceDao(CarePlan.class).update(carePlan, system);
@@ -135,11 +160,20 @@ public class FollowUpOperations {
 			}
 			planned.sort(Comparator.comparing(Planned::due));
 			List<PriorExam> priors = priorExamsOf(patientId, planned);
+			java.util.Map<Planned, String> taskIds = new java.util.HashMap<>();
+			planned.forEach(p -> taskIds.put(p, UUID.randomUUID().toString()));
 			Set<String> used = new HashSet<>();
 			LocalDate end = first;
 			for (Planned p : planned) {
-				String taskId = UUID.randomUUID().toString();
+				String taskId = taskIds.get(p);
 				Task task = task(taskId, carePlanId, p, patientId, hospital);
+				if (p.action().exam().isEmpty()) {
+					// Pre-visit mode: the exams due with a visit come first; the visit is booked once their results are in.
+					planned.stream().filter(e -> e.action().exam().isPresent() && e.due().equals(p.due())).forEach(e -> task.addInput()
+							.setType(new CodeableConcept(new Coding(PREREQUISITE.getSystem(), PREREQUISITE.getCode(), PREREQUISITE.getDisplay())))
+							.setValue(new Reference("Task/" + taskIds.get(e)).setDisplay(e.action().title() + (e.action().count() > 1
+									? " (" + e.number() + " of " + e.action().count() + ")" : ""))));
+				}
 				Optional<PriorExam> prior = p.action().exam().flatMap(exam -> priors.stream()
 						.filter(x -> !used.contains(x.source()))
 						.filter(x -> terminology.catalogue().exam(x.examCode()).map(t -> terminology.sameType(exam, t)).orElse(false))

@@ -45,6 +45,8 @@ public class FollowUpPlans implements ApplicationRunner {
 	private final Path dir;
 	private final ExamTerminology terminology;
 	private final IFhirSystemDao<Bundle, ?> systemDao;
+	/** The published plans by the conditions they are for: what a diagnosis applies by itself. */
+	private volatile List<PlanDefinition> published = List.of();
 
 	public FollowUpPlans(FhirContext fhir, Path dir, ExamTerminology terminology, IFhirSystemDao<Bundle, ?> systemDao) {
 		this.fhir = fhir;
@@ -76,7 +78,18 @@ public class FollowUpPlans implements ApplicationRunner {
 			throw new UncheckedIOException("cannot read the follow-up plans in " + dir + ": " + e.getMessage(), e);
 		}
 		systemDao.transaction(new SystemRequestDetails(), PutTransaction.of(plans));
+		published = List.copyOf(plans);
 		log.info("Follow-up plans published: {}", plans.size());
+	}
+
+	/**
+	 * The published plan for a diagnosis code: the same system, and the plan's code or one below it (ICD-10 E11.9 is
+	 * under E11). Plans written later through FHIR are applied by $apply only.
+	 */
+	public Optional<PlanDefinition> forDiagnosis(Coding diagnosis) {
+		return published.stream().filter(plan -> conditions(plan).stream().anyMatch(c -> c.getSystem() != null
+				&& c.getSystem().equals(diagnosis.getSystem()) && diagnosis.getCode() != null
+				&& (diagnosis.getCode().equals(c.getCode()) || diagnosis.getCode().startsWith(c.getCode() + ".")))).findFirst();
 	}
 
 	/** The plan's actions as OneTrip applies them; 422 naming the first that is not a visit or a catalogue exam, or has no timing. */

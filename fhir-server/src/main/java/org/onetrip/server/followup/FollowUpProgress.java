@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DiagnosticReport;
@@ -19,9 +20,11 @@ import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Task;
+import org.onetrip.server.hapi.Conflict;
 import org.onetrip.server.hapi.WorkflowEffects;
 import org.onetrip.server.hapi.WorkflowHandler;
 import org.onetrip.server.identity.PersonLedger;
+import org.onetrip.server.scheduling.AppointmentTerms;
 import org.onetrip.terminology.exam.ExamCode;
 import org.onetrip.terminology.exam.ExamTerminology;
 import org.onetrip.terminology.exam.ExamType;
@@ -60,7 +63,7 @@ public class FollowUpProgress implements WorkflowHandler {
 
 	@Override
 	public Set<String> resourceTypes() {
-		return Set.of("DiagnosticReport", "Observation", "Encounter", "Task");
+		return Set.of("DiagnosticReport", "Observation", "Encounter", "Task", "Appointment");
 	}
 
 	/** What a result or visit is to the follow-up file: whose, which exam (empty: a visit), on which day. */
@@ -74,6 +77,10 @@ public class FollowUpProgress implements WorkflowHandler {
 		IBaseResource resource = write.resource();
 		if (resource instanceof Task task) {
 			checkCompletedByHand((Task) write.previous(), task);
+			return;
+		}
+		if (resource instanceof Appointment appointment) {
+			checkPreVisitOrder((Appointment) write.previous(), appointment);
 			return;
 		}
 		doneBy(resource).filter(done -> done.exam().isPresent() || done.visit()).ifPresent(done -> {
@@ -123,6 +130,37 @@ public class FollowUpProgress implements WorkflowHandler {
 			return Optional.of(new Done(encounter.getSubject().getReferenceElement().getIdPart(), Optional.empty(), true, dayOf(when)));
 		}
 		return Optional.empty();
+	}
+
+	/**
+	 * Pre-visit mode: an appointment for a follow-up (Appointment.supportingInformation names its Task) is refused (409)
+	 * when that follow-up is already done (a result, possibly from another hospital, satisfied it: no new exam), or when
+	 * it is a visit whose exams' results are not in yet (book the exams first).
+	 */
+	private void checkPreVisitOrder(Appointment previous, Appointment appointment) {
+		if (!AppointmentTerms.status(appointment).takesPlace()
+				|| previous != null && AppointmentTerms.status(previous).takesPlace()) {
+			return;
+		}
+		for (Reference support : appointment.getSupportingInformation()) {
+			if (!"Task".equals(support.getReferenceElement().getResourceType())) {
+				continue;
+			}
+			Optional<FollowUpLedger.Row> row = ledger.task(support.getReferenceElement().getIdPart());
+			if (row.isEmpty()) {
+				continue;
+			}
+			if (row.get().done()) {
+				throw Conflict.of("'" + row.get().title() + "' (Task/" + row.get().taskId() + ") is already done: nothing to book for it");
+			}
+			if (row.get().examCode() == null) {
+				List<FollowUpLedger.Row> first = ledger.openPrerequisites(row.get());
+				if (!first.isEmpty()) {
+					throw Conflict.of("'" + row.get().title() + "' is booked once the results of its exams are in; book first: "
+							+ String.join(", ", first.stream().map(r -> r.title() + " (Task/" + r.taskId() + ")").toList()));
+				}
+			}
+		}
 	}
 
 	/**

@@ -118,14 +118,78 @@ class FollowUpTest extends ServerTest {
 			Parameters.ParametersParameterComponent row = adherence.getParameter().stream()
 					.filter(p -> p.getPart().stream().anyMatch(x -> "plan".equals(x.getName())
 							&& x.getValue().primitiveValue().endsWith("followup-type-2-diabetes")))
+					.filter(p -> p.getPart().stream().anyMatch(x -> "hospital".equals(x.getName()) && "hospital-a".equals(x.getValue().primitiveValue())))
 					.findFirst().orElseThrow();
 			// Due by then: HbA1c 1 (by the prior exam) and 2 (late), visits 1 (on time) and 2 (still open); not the ECG (due
-			// at a year, done early). Only this test applies the diabetes plan on the shared server.
+			// at a year, done early). Only this test applies the diabetes plan at hospital A on the shared server.
 			assertThat(part(row, "due")).isEqualTo(4);
 			assertThat(part(row, "on-time")).isEqualTo(2);
 			assertThat(part(row, "late")).isEqualTo(1);
 			assertThat(part(row, "overdue")).isEqualTo(1);
 		}
+	}
+
+	@Test
+	void aDiagnosisStartsItsPlanOnce() {
+		String patient = patient("hospital-b", unique("330204"));
+		FhirHttp hospitalB = fhir.as(org.onetrip.server.TestTokens.hospital("hospital-b", "user/*.cruds"));
+		org.hl7.fhir.r4.model.Condition diabetes = new org.hl7.fhir.r4.model.Condition()
+				.setCode(new CodeableConcept(new Coding("http://hl7.org/fhir/sid/icd-10", "E11.9", "Type 2 diabetes mellitus without complications")))
+				.setSubject(new Reference("Patient/" + patient)).setRecordedDate(new java.util.Date());
+		diabetes.getClinicalStatus().addCoding().setSystem("http://terminology.hl7.org/CodeSystem/condition-clinical").setCode("active");
+		diabetes.getVerificationStatus().addCoding().setSystem("http://terminology.hl7.org/CodeSystem/condition-ver-status").setCode("confirmed");
+		FhirHttp.Response recorded = hospitalB.post("/Condition", diabetes);
+		assertThat(recorded.status()).as(recorded.body()).isEqualTo(201);
+		List<CarePlan> plans = fhir.getFresh("/CarePlan?subject=Patient/" + patient).bundle().getEntry().stream()
+				.map(e -> (CarePlan) e.getResource()).toList();
+		assertThat(plans).hasSize(1);
+		assertThat(plans.get(0).getAuthor().getReference()).isEqualTo("Organization/hospital-b");
+		assertThat(plans.get(0).getAddressesFirstRep().getReference()).isEqualTo("Condition/" + recorded.as(
+				org.hl7.fhir.r4.model.Condition.class).getIdElement().getIdPart());
+		assertThat(hospitalB.post("/Condition", diabetes.copy().setId((String) null)).status()).isEqualTo(201);
+		assertThat(fhir.getFresh("/CarePlan?subject=Patient/" + patient).bundle().getEntry()).as("followed already: no second plan").hasSize(1);
+	}
+
+	@Test
+	void preVisitModeBooksTheExamsBeforeTheVisit() {
+		String patient = patient("hospital-a", unique("330203"));
+		LocalDate today = LocalDate.now(REGION_ZONE);
+		// Diagnosed 60 days ago: the first HbA1c and visit are due in about a month, and the HbA1c's window is open.
+		// Applied by the community clinic (the scenario above counts hospital A's adherence).
+		CarePlan plan = fhir.post("/PlanDefinition/followup-type-2-diabetes/$apply", parameters("subject", "Patient/" + patient,
+				"organization", "Organization/clinic-c", "start", today.minusDays(60).toString())).as(CarePlan.class);
+		List<Task> tasks = tasksOf(plan);
+		Task visit = task(tasks, "Follow-up visit (1 of 4)");
+		Task hba1c = task(tasks, "HbA1c (1 of 4)");
+		assertThat(((Reference) visit.getInputFirstRep().getValue()).getReference()).as("the visit names the exam before it")
+				.isEqualTo("Task/" + hba1c.getIdElement().getIdPart());
+
+		FhirHttp.Response tooSoon = fhir.post("/Appointment", appointmentFor(patient, "HealthcareService/hospital-a-internal-medicine", visit, today));
+		assertThat(tooSoon.status()).isEqualTo(409);
+		assertThat(tooSoon.body()).contains("once the results of its exams are in", "HbA1c (1 of 4)");
+		assertThat(fhir.post("/Appointment", appointmentFor(patient, "HealthcareService/hospital-b-internal-medicine", hba1c, today)).status())
+				.as("the exam is booked first, at any hospital of the region").isEqualTo(201);
+
+		result(patient, "hospital-b", HBA1C, today);
+		assertThat(fresh(hba1c).getStatus()).isEqualTo(Task.TaskStatus.COMPLETED);
+		assertThat(fhir.post("/Appointment", appointmentFor(patient, "HealthcareService/hospital-a-internal-medicine", visit, today.plusDays(7)))
+				.status()).as("its result is in: the visit can be booked").isEqualTo(201);
+		FhirHttp.Response again = fhir.post("/Appointment", appointmentFor(patient, "HealthcareService/hospital-a-internal-medicine", hba1c,
+				today.plusDays(7)));
+		assertThat(again.status()).as("a done exam is not booked again").isEqualTo(409);
+		assertThat(again.body()).contains("already done");
+	}
+
+	private static org.hl7.fhir.r4.model.Appointment appointmentFor(String patient, String service, Task followUp, LocalDate day) {
+		org.hl7.fhir.r4.model.Appointment appointment = new org.hl7.fhir.r4.model.Appointment()
+				.setStatus(org.hl7.fhir.r4.model.Appointment.AppointmentStatus.BOOKED);
+		java.time.ZonedDateTime start = day.atTime(10, 0).atZone(REGION_ZONE);
+		appointment.setStart(java.util.Date.from(start.toInstant())).setEnd(java.util.Date.from(start.plusMinutes(30).toInstant()));
+		appointment.addParticipant().setActor(new Reference("Patient/" + patient))
+				.setStatus(org.hl7.fhir.r4.model.Appointment.ParticipationStatus.ACCEPTED);
+		appointment.addParticipant().setActor(new Reference(service)).setStatus(org.hl7.fhir.r4.model.Appointment.ParticipationStatus.ACCEPTED);
+		appointment.addSupportingInformation(new Reference("Task/" + followUp.getIdElement().getIdPart()));
+		return appointment;
 	}
 
 	@Test
