@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
-import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
 import org.onetrip.server.identity.PersonResolver;
 import org.onetrip.server.region.RegionDirectory;
@@ -335,16 +334,7 @@ public class FhirAccessInterceptor {
 			ids.add(caller.patientId());
 			return ids;
 		});
-		if (resource instanceof Patient) {
-			return person.contains(resource.getIdElement().getIdPart());
-		}
-		var terser = fhirContext.newTerser();
-		for (String patientId : person) {
-			if (terser.isSourceInCompartmentForTarget("Patient", resource, new IdType("Patient", patientId))) {
-				return true;
-			}
-		}
-		return false;
+		return PatientCompartment.patientIds(fhirContext, resource).stream().anyMatch(person::contains);
 	}
 
 	private static boolean isSubscription(IBaseResource resource) {
@@ -353,8 +343,7 @@ public class FhirAccessInterceptor {
 
 	/** Clinical data: a Patient, or anything in a Patient's compartment. */
 	private boolean isClinical(IBaseResource resource) {
-		return resource instanceof Patient
-				|| !fhirContext.newTerser().getCompartmentOwnersForResource("Patient", resource, Set.of()).isEmpty();
+		return !PatientCompartment.patientIds(fhirContext, resource).isEmpty();
 	}
 
 	private void noteWritten(IBaseResource resource, RequestDetails request) {

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Task;
 
 /** Which Patients a resource is about: the one place that reads it from FHIR's Patient compartment. */
 public final class PatientCompartment {
@@ -20,8 +21,13 @@ public final class PatientCompartment {
 		if (resource instanceof Patient) {
 			return List.of(resource.getIdElement().getIdPart());
 		}
-		return fhirContext.newTerser().getCompartmentOwnersForResource("Patient", resource, Set.of()).stream()
+		List<String> owners = fhirContext.newTerser().getCompartmentOwnersForResource("Patient", resource, Set.of()).stream()
 				.filter(id -> !id.hasResourceType() || "Patient".equals(id.getResourceType()))
 				.map(id -> id.getIdPart()).toList();
+		// R4's Patient compartment leaves Task out; a Task for a patient (a follow-up of their plan, their referral) is theirs.
+		if (owners.isEmpty() && resource instanceof Task task && "Patient".equals(task.getFor().getReferenceElement().getResourceType())) {
+			return List.of(task.getFor().getReferenceElement().getIdPart());
+		}
+		return owners;
 	}
 }

@@ -190,8 +190,16 @@ class WebAppTest extends BrowserTest {
 					.isEqualTo(org.hl7.fhir.r4.model.Appointment.AppointmentStatus.CANCELLED);
 
 			// Pay once: today's visit at hospital A shows its charges as they happen; the patient settles it from the app.
+			// And the follow-up plan hospital A applied for hypertension: the next follow-ups and their due days.
 			insuredVisitToday(atA);
+			FhirHttp.Response applied = fhir.as(TestTokens.hospital("hospital-a", "user/*.cruds")).post("/PlanDefinition/followup-hypertension/$apply",
+					new Parameters().addParameter("subject", "Patient/" + atA));
+			assertThat(applied.status()).as(applied.body()).isEqualTo(200);
 			page.reload();
+			page.waitForSelector("#follow-ups tr.follow-up, #follow-ups .error, #follow-ups p.hint:has-text('No follow-up')");
+			assertThat(page.locator("#follow-ups tr.follow-up").count()).as(page.textContent("#follow-ups")).isPositive();
+			assertThat(page.locator("#follow-ups tr.follow-up").count()).as("4 visits and a yearly ECG").isEqualTo(5);
+			assertThat(page.textContent("#follow-ups")).contains("Follow-up visit with a blood pressure check (1 of 4)", "Yearly ECG");
 			page.waitForSelector("#bills .visit-account td");
 			assertThat(page.textContent("#bills .visit-account")).contains("Outpatient registration fee", "25.00 CNY");
 			page.click("#bills button.settle");
