@@ -51,8 +51,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * to its due day), owned by the hospital that applies it. An exam the person already had at any hospital inside its
  * window (the region's look-back for that exam) completes its Task at once: no new exam for it. OneTrip's own subset of
  * $apply (timing, visits and catalogue exams; no CQL): the clinical-reasoning module would bring a CQL engine this
- * does not use. {@code $follow-up-adherence?date=}: per hospital and plan, follow-ups due by then, done on time, late,
- * still open.
+ * does not use. {@code $follow-up-adherence?date=}: per hospital and plan (with its condition), follow-ups due by then,
+ * done on time, late, still open.
  */
 public class FollowUpOperations {
 
@@ -265,6 +265,7 @@ public class FollowUpOperations {
 			Parameters.ParametersParameterComponent part = out.addParameter().setName("plan");
 			part.addPart().setName("hospital").setValue(new StringType(row.hospital()));
 			part.addPart().setName("plan").setValue(new StringType(row.planUrl()));
+			plans.condition(row.planUrl()).ifPresent(c -> part.addPart().setName("condition").setValue(c));
 			part.addPart().setName("due").setValue(new IntegerType(Math.toIntExact(row.due())));
 			part.addPart().setName("on-time").setValue(new IntegerType(Math.toIntExact(row.onTime())));
 			part.addPart().setName("late").setValue(new IntegerType(Math.toIntExact(row.late())));

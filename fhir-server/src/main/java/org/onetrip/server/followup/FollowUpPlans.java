@@ -128,6 +128,11 @@ public class FollowUpPlans implements ApplicationRunner {
 		return actions;
 	}
 
+	/** The condition of a published plan, by its canonical URL (for the figures). */
+	public Optional<Coding> condition(String planUrl) {
+		return published.stream().filter(p -> planUrl.equals(p.getUrl())).flatMap(p -> conditions(p).stream()).findFirst().map(Coding::copy);
+	}
+
 	/** The condition a plan is for: its useContext focus codings. */
 	public static List<Coding> conditions(PlanDefinition plan) {
 		return plan.getUseContext().stream().filter(u -> "focus".equals(u.getCode().getCode()) && u.hasValueCodeableConcept())

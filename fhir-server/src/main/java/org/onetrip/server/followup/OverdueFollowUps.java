@@ -11,6 +11,7 @@ import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Communication;
 import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.Task;
@@ -24,7 +25,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * A follow-up past its due day is flagged (Task.businessStatus overdue) and the patient is reminded once: a
- * Communication to the patient about the Task, from its hospital, which a patient's or hospital's Subscription delivers
+ * Communication to the patient (and their family doctor, Patient.generalPractitioner) about the Task, from its hospital, which a patient's or hospital's Subscription delivers
  * like any write. Every instance sweeps; the reminder row's update decides which one sends it.
  */
 class OverdueFollowUps implements AutoCloseable {
@@ -74,6 +75,9 @@ class OverdueFollowUps implements AutoCloseable {
 						"Reminder")));
 				reminder.setSubject(new Reference("Patient/" + row.patientId()));
 				reminder.addRecipient(new Reference("Patient/" + row.patientId()));
+				// And the family doctor: the Patient's general practitioner (at a primary institution, as a rule).
+				Patient patient = daos.getResourceDao(Patient.class).read(new IdType("Patient", row.patientId()), system);
+				patient.getGeneralPractitioner().forEach(doctor -> reminder.addRecipient(doctor.copy()));
 				reminder.setSender(new Reference("Organization/" + row.hospital()).setDisplay(directory.hospitalName(row.hospital())));
 				reminder.addAbout(new Reference("Task/" + row.taskId()));
 				reminder.addBasedOn(new Reference("CarePlan/" + row.carePlanId()));

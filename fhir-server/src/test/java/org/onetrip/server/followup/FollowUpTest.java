@@ -50,6 +50,9 @@ class FollowUpTest extends ServerTest {
 		String citizen = unique("330200");
 		String atA = patient("hospital-a", citizen);
 		String atB = patient("hospital-b", citizen);
+		Patient withFamilyDoctor = fhir.get("/Patient/" + atA).as(Patient.class);
+		withFamilyDoctor.addGeneralPractitioner(new Reference("Organization/clinic-c"));
+		assertThat(fhir.put("/Patient/" + atA, withFamilyDoctor).status()).isEqualTo(200);
 		LocalDate today = LocalDate.now(REGION_ZONE);
 		LocalDate diagnosed = today.minusDays(80);
 		// Hospital B measured HbA1c 20 days ago: inside the first follow-up's window, so it is not repeated.
@@ -126,6 +129,8 @@ class FollowUpTest extends ServerTest {
 			assertThat(part(row, "on-time")).isEqualTo(2);
 			assertThat(part(row, "late")).isEqualTo(1);
 			assertThat(part(row, "overdue")).isEqualTo(1);
+			assertThat(((Coding) row.getPart().stream().filter(p -> "condition".equals(p.getName())).findFirst().orElseThrow().getValue())
+					.getCode()).isEqualTo("E11");
 		}
 	}
 
@@ -275,6 +280,8 @@ class FollowUpTest extends ServerTest {
 			Thread.sleep(200);
 		}
 		assertThat(reminders).as("one reminder for the overdue follow-up").hasSize(1);
+		assertThat(reminders.get(0).getRecipient()).extracting(Reference::getReference).as("the patient and the family doctor")
+				.containsExactly("Patient/" + patient, "Organization/clinic-c");
 		assertThat(reminders.get(0).getPayloadFirstRep().getContentStringType().getValue()).contains("HbA1c (2 of 4)", "was due on");
 	}
 
