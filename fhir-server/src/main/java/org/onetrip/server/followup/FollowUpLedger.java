@@ -27,11 +27,18 @@ public class FollowUpLedger {
 		this.jdbc = jdbc;
 		jdbc.execute("CREATE TABLE IF NOT EXISTS OT_FOLLOW_UP (TASK_ID VARCHAR(64) NOT NULL PRIMARY KEY, CAREPLAN_ID VARCHAR(64) NOT NULL, "
 				+ "PLAN_URL VARCHAR(300) NOT NULL, PERSON_ID VARCHAR(128) NOT NULL, PATIENT_ID VARCHAR(128) NOT NULL, "
-				+ "HOSPITAL VARCHAR(128) NOT NULL, EXAM_CODE VARCHAR(64), TITLE VARCHAR(300) NOT NULL, OPENS BIGINT NOT NULL, "
-				+ "DUE BIGINT NOT NULL, DONE BOOLEAN NOT NULL DEFAULT FALSE, DONE_BY VARCHAR(300), DONE_DAY BIGINT, ON_TIME BOOLEAN, "
-				+ "REMINDED BOOLEAN NOT NULL DEFAULT FALSE)");
+				+ "HOSPITAL VARCHAR(128) NOT NULL, EXAM_CODE VARCHAR(64), TITLE TEXT NOT NULL, OPENS BIGINT NOT NULL, "
+				+ "DUE BIGINT NOT NULL, DONE BOOLEAN NOT NULL DEFAULT FALSE, DONE_BY TEXT, DONE_DAY BIGINT, ON_TIME BOOLEAN, "
+				+ "REMINDED BOOLEAN NOT NULL DEFAULT FALSE, CANCELLED BOOLEAN NOT NULL DEFAULT FALSE)");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_FOLLOW_UP_PATIENT ON OT_FOLLOW_UP (PATIENT_ID, DONE)");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_FOLLOW_UP_DUE ON OT_FOLLOW_UP (DONE, REMINDED, DUE)");
+	}
+
+	/** Decisions about one name (a person's plan) wait for each other until the transaction ends, on any instance. */
+	public void serialise(String name) {
+		long key = java.util.UUID.nameUUIDFromBytes(("follow-up|" + name).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+				.getMostSignificantBits();
+		jdbc.query("SELECT pg_advisory_xact_lock(?)", rs -> { }, key);
 	}
 
 	public void add(Row row) {
@@ -86,16 +93,26 @@ public class FollowUpLedger {
 				FollowUpLedger::row, today.toEpochDay());
 	}
 
-	/** Marks the reminder sent; false when another instance sent it first. */
+	/** Marks the reminder sent; false when another instance sent it first, or the follow-up was done meanwhile. */
 	public boolean reminded(String taskId) {
-		return jdbc.update("UPDATE OT_FOLLOW_UP SET REMINDED = TRUE WHERE TASK_ID = ? AND NOT REMINDED", taskId) == 1;
+		return jdbc.update("UPDATE OT_FOLLOW_UP SET REMINDED = TRUE WHERE TASK_ID = ? AND NOT REMINDED AND NOT DONE", taskId) == 1;
+	}
+
+	/** A follow-up given up (its Task cancelled, rejected, failed, entered in error or deleted): no longer open or counted. */
+	public void cancelled(String taskId) {
+		jdbc.update("UPDATE OT_FOLLOW_UP SET DONE = TRUE, CANCELLED = TRUE WHERE TASK_ID = ? AND NOT DONE", taskId);
+	}
+
+	/** Whether this result already completed a follow-up (a result re-sent or corrected completes nothing more). */
+	public boolean completedBy(String doneBy) {
+		return !jdbc.queryForList("SELECT 1 FROM OT_FOLLOW_UP WHERE DONE_BY = ? FETCH FIRST 1 ROWS ONLY", Integer.class, doneBy).isEmpty();
 	}
 
 	/** Adherence per hospital and plan: follow-ups due by {@code until}, done on time, done late, overdue (open). */
 	public List<Adherence> adherence(LocalDate until) {
 		return jdbc.query("SELECT HOSPITAL, PLAN_URL, COUNT(*), SUM(CASE WHEN DONE AND ON_TIME THEN 1 ELSE 0 END), "
 						+ "SUM(CASE WHEN DONE AND NOT ON_TIME THEN 1 ELSE 0 END), SUM(CASE WHEN NOT DONE THEN 1 ELSE 0 END) "
-						+ "FROM OT_FOLLOW_UP WHERE DUE <= ? GROUP BY HOSPITAL, PLAN_URL ORDER BY HOSPITAL, PLAN_URL",
+						+ "FROM OT_FOLLOW_UP WHERE DUE <= ? AND NOT CANCELLED GROUP BY HOSPITAL, PLAN_URL ORDER BY HOSPITAL, PLAN_URL",
 				(rs, i) -> new Adherence(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6)),
 				until.toEpochDay());
 	}

@@ -7,6 +7,7 @@ import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import java.time.Clock;
 import java.time.Instant;
@@ -112,7 +113,15 @@ public class FollowUpOperations {
 	private CarePlan applyPlan(PlanDefinition plan, StringType subject, StringType organization, DateType start, RequestDetails request) {
 		String patientId = patientOf(subject);
 		Patient patient = daos.getResourceDao(Patient.class).read(new IdType("Patient", patientId), new SystemRequestDetails());
+		Optional<Caller> caller = FhirAccessInterceptor.judgedCaller(request);
+		if (caller.isPresent() && caller.get().isPatient()) {
+			throw new ForbiddenOperationException("A follow-up plan is applied by a hospital's doctor, not by a patient's app");
+		}
 		String hospital = hospitalOf(organization, patient, request);
+		if (caller.isPresent() && !caller.get().isRegion() && !persons.personHasRecordAt(patientId, hospital)) {
+			throw new ForbiddenOperationException(directory.hospitalName(hospital) + " has no record of Patient/" + patientId
+					+ "'s person: a hospital applies a follow-up plan for its own patients");
+		}
 		LocalDate first = start == null || start.getValue() == null ? today() : LocalDate.of(start.getYear(), start.getMonth() + 1, start.getDay());
 		return apply(plan, patientId, hospital, first, null);
 	}
@@ -123,9 +132,13 @@ public class FollowUpOperations {
 	 */
 	void applyOnDiagnosis(String planId, String patientId, String hospital, LocalDate first, String conditionId) {
 		PlanDefinition plan = daos.getResourceDao(PlanDefinition.class).read(new IdType("PlanDefinition", planId), new SystemRequestDetails());
-		if (!ledger.followsPlan(patientId, plan.getUrl(), today())) {
-			apply(plan, patientId, hospital, first, conditionId);
-		}
+		transaction.executeWithoutResult(tx -> {
+			// Two diagnoses of one person at once (two hospitals, two instances) apply the plan once.
+			ledger.serialise(personOf(patientId) + "|" + plan.getUrl());
+			if (!ledger.followsPlan(patientId, plan.getUrl(), today())) {
+				apply(plan, patientId, hospital, first, conditionId);
+			}
+		});
 	}
 
 	/** @param conditionId the diagnosis the plan addresses, if it was applied on one */
@@ -188,8 +201,9 @@ public class FollowUpOperations {
 					FollowUpProgress.complete(task, by, LocalDate.ofInstant(prior.get().performedAt(), zone), true,
 							"satisfied by the same exam done at " + directory.hospitalName(prior.get().hospitalKey()) + " on "
 									+ LocalDate.ofInstant(prior.get().performedAt(), zone));
-					daos.getResourceDao(Task.class).update(task, system);
+					// The ledger first: the Task's update is then OneTrip's own completion, not one checked as by hand.
 					ledger.done(taskId, by, LocalDate.ofInstant(prior.get().performedAt(), zone), true);
+					daos.getResourceDao(Task.class).update(task, system);
 				}
 				carePlan.addActivity().setReference(new Reference("Task/" + taskId).setDisplay(task.getDescription()));
 				end = p.due().isAfter(end) ? p.due() : end;
@@ -258,10 +272,19 @@ public class FollowUpOperations {
 	}
 
 	@Operation(name = "$follow-up-adherence", idempotent = true)
-	public Parameters adherence(@OperationParam(name = "date", max = 1) DateType date) {
+	public Parameters adherence(@OperationParam(name = "date", max = 1) DateType date, RequestDetails request) {
 		LocalDate until = date == null || date.getValue() == null ? today() : LocalDate.of(date.getYear(), date.getMonth() + 1, date.getDay());
+		Optional<Caller> caller = FhirAccessInterceptor.judgedCaller(request);
+		if (caller.isPresent() && caller.get().isPatient()) {
+			throw new ForbiddenOperationException("$follow-up-adherence is for hospitals and the region");
+		}
+		// A hospital sees its own figures, the region everyone's.
+		String own = caller.filter(c -> !c.isRegion()).map(Caller::hospital).orElse(null);
 		Parameters out = new Parameters();
 		for (FollowUpLedger.Adherence row : ledger.adherence(until)) {
+			if (own != null && !own.equals(row.hospital())) {
+				continue;
+			}
 			Parameters.ParametersParameterComponent part = out.addParameter().setName("plan");
 			part.addPart().setName("hospital").setValue(new StringType(row.hospital()));
 			part.addPart().setName("plan").setValue(new StringType(row.planUrl()));

@@ -69,12 +69,19 @@ public class FollowUpProgress implements WorkflowHandler {
 	/** What a result or visit is to the follow-up file: whose, which exam (empty: a visit), on which day. */
 	private record Done(String patientId, Optional<ExamType> exam, boolean visit, LocalDate day) {}
 
+	private static final Set<Task.TaskStatus> GIVEN_UP = Set.of(Task.TaskStatus.CANCELLED, Task.TaskStatus.REJECTED,
+			Task.TaskStatus.FAILED, Task.TaskStatus.ENTEREDINERROR);
+
 	@Override
 	public void written(Write write, WorkflowEffects effects) {
+		IBaseResource resource = write.resource();
+		if (resource instanceof Task task && (write.deleted() || GIVEN_UP.contains(task.getStatus()))) {
+			ledger.cancelled(task.getIdElement().getIdPart());
+			return;
+		}
 		if (write.deleted()) {
 			return;
 		}
-		IBaseResource resource = write.resource();
 		if (resource instanceof Task task) {
 			checkCompletedByHand((Task) write.previous(), task);
 			return;
@@ -83,9 +90,12 @@ public class FollowUpProgress implements WorkflowHandler {
 			checkPreVisitOrder((Appointment) write.previous(), appointment);
 			return;
 		}
+		if (write.previous() != null && doneBy(write.previous()).isPresent()) {
+			return; // already final or finished before: a correction or a re-send completes nothing more
+		}
 		doneBy(resource).filter(done -> done.exam().isPresent() || done.visit()).ifPresent(done -> {
 			List<FollowUpLedger.Row> open = ledger.lockOpenOfPerson(done.patientId());
-			if (open.isEmpty()) {
+			if (open.isEmpty() || ledger.completedBy(resource.fhirType() + "/" + resource.getIdElement().getIdPart())) {
 				return;
 			}
 			String examCode = done.exam().map(ExamType::code).orElse(null);

@@ -30,6 +30,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 class OverdueFollowUps implements AutoCloseable {
 
+	private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(OverdueFollowUps.class);
+
 	private final FollowUpLedger ledger;
 	private final RegionDirectory directory;
 	private final DaoRegistry daos;
@@ -58,36 +60,45 @@ class OverdueFollowUps implements AutoCloseable {
 	void sweep() {
 		LocalDate today = LocalDate.ofInstant(clock.instant(), zone);
 		for (FollowUpLedger.Row row : ledger.overdueNotReminded(today, 200)) {
-			transaction.executeWithoutResult(tx -> {
-				if (!ledger.reminded(row.taskId())) {
-					return; // another instance reminded first
-				}
-				SystemRequestDetails system = new SystemRequestDetails();
-				Task task = daos.getResourceDao(Task.class).read(new IdType("Task", row.taskId()), system);
-				if (task.getStatus() == Task.TaskStatus.REQUESTED || task.getStatus() == Task.TaskStatus.ACCEPTED) {
-					task.setBusinessStatus(new CodeableConcept(new Coding(FollowUpOperations.BUSINESS_STATUS, "overdue", null))
-							.setText("overdue since " + row.due()));
-					daos.getResourceDao(Task.class).update(task, system);
-				}
-				Communication reminder = new Communication();
-				reminder.setStatus(Communication.CommunicationStatus.COMPLETED);
-				reminder.addCategory(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/communication-category", "reminder",
-						"Reminder")));
-				reminder.setSubject(new Reference("Patient/" + row.patientId()));
-				reminder.addRecipient(new Reference("Patient/" + row.patientId()));
-				// And the family doctor: the Patient's general practitioner (at a primary institution, as a rule).
-				Patient patient = daos.getResourceDao(Patient.class).read(new IdType("Patient", row.patientId()), system);
-				patient.getGeneralPractitioner().forEach(doctor -> reminder.addRecipient(doctor.copy()));
-				reminder.setSender(new Reference("Organization/" + row.hospital()).setDisplay(directory.hospitalName(row.hospital())));
-				reminder.addAbout(new Reference("Task/" + row.taskId()));
-				reminder.addBasedOn(new Reference("CarePlan/" + row.carePlanId()));
-				reminder.setSent(Date.from(clock.instant()));
-				reminder.addPayload().setContent(new StringType("Your follow-up '" + row.title() + "' was due on " + row.due()
-						+ ". Please book it: at " + directory.hospitalName(row.hospital()) + " or any hospital of the region."));
-				Ownership.stamp(reminder, row.hospital());
-				daos.getResourceDao(Communication.class).create(reminder, system);
-			});
+			try {
+				remind(row);
+			} catch (RuntimeException e) {
+				// One follow-up that cannot be reminded now must not hold up the others; it is tried again next round.
+				log.warn("follow-up Task/{} not reminded: {}", row.taskId(), e.toString());
+			}
 		}
+	}
+
+	private void remind(FollowUpLedger.Row row) {
+		transaction.executeWithoutResult(tx -> {
+			if (!ledger.reminded(row.taskId())) {
+				return; // another instance reminded first
+			}
+			SystemRequestDetails system = new SystemRequestDetails();
+			Task task = daos.getResourceDao(Task.class).read(new IdType("Task", row.taskId()), system);
+			if (task.getStatus() == Task.TaskStatus.REQUESTED || task.getStatus() == Task.TaskStatus.ACCEPTED) {
+				task.setBusinessStatus(new CodeableConcept(new Coding(FollowUpOperations.BUSINESS_STATUS, "overdue", null))
+						.setText("overdue since " + row.due()));
+				daos.getResourceDao(Task.class).update(task, system);
+			}
+			Communication reminder = new Communication();
+			reminder.setStatus(Communication.CommunicationStatus.COMPLETED);
+			reminder.addCategory(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/communication-category", "reminder",
+					"Reminder")));
+			reminder.setSubject(new Reference("Patient/" + row.patientId()));
+			reminder.addRecipient(new Reference("Patient/" + row.patientId()));
+			// And the family doctor: the Patient's general practitioner (at a primary institution, as a rule).
+			Patient patient = daos.getResourceDao(Patient.class).read(new IdType("Patient", row.patientId()), system);
+			patient.getGeneralPractitioner().forEach(doctor -> reminder.addRecipient(doctor.copy()));
+			reminder.setSender(new Reference("Organization/" + row.hospital()).setDisplay(directory.hospitalName(row.hospital())));
+			reminder.addAbout(new Reference("Task/" + row.taskId()));
+			reminder.addBasedOn(new Reference("CarePlan/" + row.carePlanId()));
+			reminder.setSent(Date.from(clock.instant()));
+			reminder.addPayload().setContent(new StringType("Your follow-up '" + row.title() + "' was due on " + row.due()
+					+ ". Please book it: at " + directory.hospitalName(row.hospital()) + " or any hospital of the region."));
+			Ownership.stamp(reminder, row.hospital());
+			daos.getResourceDao(Communication.class).create(reminder, system);
+		});
 	}
 
 	@Override

@@ -21,6 +21,7 @@ import org.onetrip.server.security.Ownership;
 public class PlansOnDiagnosis implements WorkflowHandler {
 
 	private static final int RECENT_DAYS = 30;
+	private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PlansOnDiagnosis.class);
 
 	private final FollowUpPlans plans;
 	private final FollowUpOperations operations;
@@ -68,7 +69,14 @@ public class PlansOnDiagnosis implements WorkflowHandler {
 		String planId = plan.get().getIdElement().getIdPart();
 		String patientId = condition.getSubject().getReferenceElement().getIdPart();
 		String conditionId = condition.getIdElement().getIdPart();
-		effects.afterCommit(() -> operations.applyOnDiagnosis(planId, patientId, hospital.get(), diagnosed, conditionId));
+		effects.afterCommit(() -> {
+			// After the diagnosis committed: a plan that cannot be applied now is logged, never that write's answer.
+			try {
+				operations.applyOnDiagnosis(planId, patientId, hospital.get(), diagnosed, conditionId);
+			} catch (RuntimeException e) {
+				log.warn("PlanDefinition/{} not applied on Condition/{} of Patient/{}: {}", planId, conditionId, patientId, e.toString());
+			}
+		});
 	}
 
 	/** Active (or not saying) and not refuted, unconfirmed or entered in error. */

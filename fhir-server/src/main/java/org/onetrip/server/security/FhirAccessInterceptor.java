@@ -128,6 +128,7 @@ public class FhirAccessInterceptor {
 		require(who, Interaction.CREATE, type);
 		refuseAuditEventWrites(type);
 		if (who.isPatient()) {
+			refuseTaskWritesByPatients(type);
 			if (isSubscription(resource)) {
 				// A patient's app subscribes to its own person's records (the delivery keeps to them).
 				Ownership.stampSubscriberPatient(resource, who.patientId());
@@ -160,6 +161,9 @@ public class FhirAccessInterceptor {
 		}
 		require(caller.get(), Interaction.UPDATE, resource.fhirType());
 		refuseAuditEventWrites(resource.fhirType());
+		if (caller.get().isPatient()) {
+			refuseTaskWritesByPatients(resource.fhirType());
+		}
 		requireKeeper(caller.get(), request, previous, "update");
 		refuseLinkChangesByHospitals(caller.get(), previous, resource);
 		// A patient's subscription stays that patient's, and nobody else makes a subscription a patient's.
@@ -183,6 +187,9 @@ public class FhirAccessInterceptor {
 		}
 		require(caller.get(), Interaction.DELETE, resource.fhirType());
 		refuseAuditEventWrites(resource.fhirType());
+		if (caller.get().isPatient()) {
+			refuseTaskWritesByPatients(resource.fhirType());
+		}
 		requireKeeper(caller.get(), request, resource, "delete");
 	}
 
@@ -335,6 +342,16 @@ public class FhirAccessInterceptor {
 			return ids;
 		});
 		return PatientCompartment.patientIds(fhirContext, resource).stream().anyMatch(person::contains);
+	}
+
+	/**
+	 * A Task for a patient is in their compartment to read (their referral, their follow-ups), not to write: a Task moves
+	 * a hospital's workflow (a referral's step, a follow-up done), which only hospitals take.
+	 */
+	private static void refuseTaskWritesByPatients(String type) {
+		if ("Task".equals(type)) {
+			throw new ForbiddenOperationException("A patient's app reads its Tasks (referrals, follow-ups); hospitals write them");
+		}
 	}
 
 	private static boolean isSubscription(IBaseResource resource) {

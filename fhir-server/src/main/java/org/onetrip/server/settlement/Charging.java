@@ -2,6 +2,7 @@ package org.onetrip.server.settlement;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -149,10 +150,19 @@ public class Charging implements WorkflowHandler {
 			return;
 		}
 		encounter.getAccount().stream().map(r -> r.getReferenceElement()).filter(r -> "Account".equals(r.getResourceType()))
-				.map(r -> r.getIdPart()).forEach(accountId -> ledger.episode(accountId).filter(e -> !e.settled()).ifPresent(episode -> {
+				.map(r -> r.getIdPart()).forEach(accountId -> ledger.episode(accountId).filter(e -> !e.settled())
+						.filter(e -> isTheAccountsVisit(encounter, e)).ifPresent(episode -> {
 					ledger.end(accountId);
 					effects.afterCommit(() -> endedVisits.settleNow(accountId));
 				}));
+	}
+
+	/** Only the Account's own hospital closes its visit, for the Account's person. */
+	private boolean isTheAccountsVisit(Encounter encounter, SettlementLedger.Episode episode) {
+		String hospital = Ownership.tagged(encounter).orElseGet(() -> directory.hospitalOf(encounter.getServiceProvider().getReference())
+				.map(h -> h.key()).orElse(""));
+		return hospital.equals(episode.hospital()) && "Patient".equals(encounter.getSubject().getReferenceElement().getResourceType())
+				&& accounts.personOf(encounter.getSubject().getReferenceElement().getIdPart()).equals(episode.personId());
 	}
 
 	/** Money is reversed, never deleted: a charge, an Account, an Invoice or a payment OneTrip keeps cannot be deleted. */
@@ -197,6 +207,7 @@ public class Charging implements WorkflowHandler {
 
 	/** An order's or a dispense's charge, once per order (its completion and its final report are one exam). */
 	private void chargeOnce(Item item, WorkflowEffects effects) {
+		ledger.serialiseSource(item.sourceKey());
 		ledger.serialiseAccounts(item.hospital(), item.patientId());
 		if (ledger.chargeOfSource(item.sourceKey()).isPresent()) {
 			return;
@@ -315,6 +326,11 @@ public class Charging implements WorkflowHandler {
 			throw new UnprocessableEntityException("ChargeItem/" + id + " is for " + item.getSubject().getReference()
 					+ ", but Account/" + accountId + " is Patient/" + named.patientId() + "'s");
 		}
+		Optional<String> writer = Ownership.tagged(item);
+		if (writer.isPresent() && !writer.get().equals(named.hospital())) {
+			throw new ForbiddenOperationException(directory.hospitalName(writer.get()) + " cannot charge on Account/" + accountId + ", which is "
+					+ directory.hospitalName(named.hospital()) + "'s");
+		}
 		ledger.serialiseAccounts(named.hospital(), named.patientId());
 		SettlementLedger.Episode episode = ledger.lock(accountId).orElseThrow();
 		if (episode.settled()) {
@@ -336,6 +352,7 @@ public class Charging implements WorkflowHandler {
 
 	/** A charge that waited for a price (or a known plan), tried again when its ChargeItem is written billable. */
 	private void chargeWaiting(SettlementLedger.Charge waiting, ChargeItem item, WorkflowEffects effects) {
+		ledger.serialiseAccounts(waiting.hospital(), waiting.patientId());
 		SettlementLedger.Episode episode = ledger.lock(waiting.accountId()).orElseThrow();
 		if (episode.settled()) {
 			throw Conflict.of("Account/" + episode.accountId() + " is settled; ChargeItem/" + waiting.chargeItemId() + " was not part of it");
@@ -393,13 +410,16 @@ public class Charging implements WorkflowHandler {
 	 * ChargeItem aborted; after the settlement, refunds the patient's part (on the credit line when it was paid so).
 	 */
 	private void reverse(SettlementLedger.Charge charge, boolean markItem, WorkflowEffects effects) {
+		ledger.serialiseAccounts(charge.hospital(), charge.patientId());
 		SettlementLedger.Episode episode = ledger.lock(charge.accountId()).orElseThrow();
+		if (!ledger.reversed(charge.chargeItemId(), accounts.today())) {
+			return; // reversed by another write meanwhile: given back once
+		}
 		Adjudication adjudication = charge.adjudication();
 		if (charge.state() == SettlementLedger.ChargeState.ADJUDICATED && charge.plan() != null) {
 			BenefitYear used = ledger.lockYear(charge.personId(), charge.plan(), charge.year());
 			ledger.saveYear(charge.personId(), charge.plan(), charge.year(), used.minus(adjudication));
 		}
-		ledger.reversed(charge.chargeItemId(), accounts.today());
 		count(charge.hospital(), SettlementLedger.ChargeState.REVERSED);
 		if (charge.claimId() != null) {
 			Claim claim = (Claim) daos.getResourceDao("Claim").read(new IdType("Claim", charge.claimId()), new SystemRequestDetails());
@@ -462,6 +482,9 @@ public class Charging implements WorkflowHandler {
 		String self = "MedicationDispense/" + dispense.getIdElement().getIdPart();
 		CodeableConcept medication = dispense.getMedicationCodeableConcept();
 		BigDecimal quantity = dispense.hasQuantity() && dispense.getQuantity().hasValue() ? dispense.getQuantity().getValue() : BigDecimal.ONE;
+		if (quantity.signum() <= 0) {
+			return Optional.empty(); // nothing handed over: nothing charged
+		}
 		Date when = dispense.hasWhenHandedOver() ? dispense.getWhenHandedOver() : dispense.getWhenPrepared();
 		return item(self, self, hospital, dispense.getSubject(), dispense.getContext(), keysOf(medication.getCoding()), medication, quantity,
 				when);
@@ -513,7 +536,12 @@ public class Charging implements WorkflowHandler {
 	}
 
 	private static BigDecimal quantityOf(ChargeItem item) {
-		return item.hasQuantity() && item.getQuantity().hasValue() ? item.getQuantity().getValue() : BigDecimal.ONE;
+		BigDecimal quantity = item.hasQuantity() && item.getQuantity().hasValue() ? item.getQuantity().getValue() : BigDecimal.ONE;
+		if (quantity.signum() <= 0) {
+			throw new UnprocessableEntityException("ChargeItem/" + item.getIdElement().getIdPart() + ": a quantity of " + quantity
+					+ " charges nothing; reverse a charge instead (status entered-in-error)");
+		}
+		return quantity;
 	}
 
 	private static boolean samePrice(ChargeItem previous, ChargeItem item) {

@@ -45,11 +45,14 @@ class EndedVisits implements AutoCloseable {
 
 	/** Settles one ended visit now (the doctor closed it), on its credit line; a refusal is kept for the report. */
 	void settleNow(String accountId) {
+		// Runs after the closing write committed: whatever happens here is the settlement's, never that write's answer.
 		try {
 			settling.settle(accountId, false, Settling.AUTOMATIC);
 		} catch (BaseServerResponseException e) {
 			ledger.refused(accountId, e.getMessage(), clock.millis());
 			log.debug("Account/{} not settled when its visit was closed: {}", accountId, e.getMessage());
+		} catch (RuntimeException e) {
+			log.warn("Account/{} not settled when its visit was closed (the sweep tries again): {}", accountId, e.toString());
 		}
 	}
 
@@ -66,6 +69,10 @@ class EndedVisits implements AutoCloseable {
 			} catch (BaseServerResponseException e) {
 				ledger.refused(accountId, e.getMessage(), now);
 				log.debug("Account/{} not settled at the end of its visit: {}", accountId, e.getMessage());
+			} catch (RuntimeException e) {
+				// One Account that fails for another reason must not hold up the others: tried again an hour later.
+				log.warn("Account/{} not settled at the end of its visit: {}", accountId, e.toString());
+				ledger.refused(accountId, e.toString(), now);
 			}
 		}
 		if (settled > 0) {

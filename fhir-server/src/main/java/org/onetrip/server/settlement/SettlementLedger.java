@@ -42,7 +42,7 @@ public class SettlementLedger {
 				+ "REGISTRATION_ENCOUNTER_ID VARCHAR(128), COVERAGE_ID VARCHAR(128), PLAN_CODE VARCHAR(128), "
 				+ "OPENED_DAY BIGINT NOT NULL, LAST_DAY BIGINT NOT NULL, SETTLED BOOLEAN NOT NULL DEFAULT FALSE, "
 				+ "INVOICE_ID VARCHAR(64), METHOD VARCHAR(32), CHANNEL VARCHAR(32), SETTLED_DAY BIGINT, "
-				+ "GROSS NUMERIC(14,2), INSURER NUMERIC(14,2), PATIENT NUMERIC(14,2), LAST_REFUSAL VARCHAR(1000), TRIED_AT BIGINT, "
+				+ "GROSS NUMERIC(14,2), INSURER NUMERIC(14,2), PATIENT NUMERIC(14,2), LAST_REFUSAL TEXT, TRIED_AT BIGINT, "
 				+ "ENDED BOOLEAN NOT NULL DEFAULT FALSE)");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_ACCOUNT_EPISODE_OPEN ON OT_ACCOUNT_EPISODE (PATIENT_ID, HOSPITAL, SETTLED)");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_ACCOUNT_EPISODE_REGISTRATION ON OT_ACCOUNT_EPISODE (REGISTRATION_ENCOUNTER_ID)");
@@ -50,8 +50,8 @@ public class SettlementLedger {
 		jdbc.execute("CREATE TABLE IF NOT EXISTS OT_CHARGE (CHARGE_ITEM_ID VARCHAR(128) NOT NULL PRIMARY KEY, "
 				+ "SOURCE_KEY VARCHAR(300) NOT NULL UNIQUE, MADE_BY VARCHAR(300) NOT NULL, ACCOUNT_ID VARCHAR(64) NOT NULL, "
 				+ "HOSPITAL VARCHAR(128) NOT NULL, PATIENT_ID VARCHAR(128) NOT NULL, PERSON_ID VARCHAR(128) NOT NULL, "
-				+ "ITEM_KEY VARCHAR(300) NOT NULL, DISPLAY VARCHAR(300), CATEGORY VARCHAR(64), STATE VARCHAR(16) NOT NULL, "
-				+ "REASON VARCHAR(1000), SUBMITTED NUMERIC(14,2), ELIGIBLE NUMERIC(14,2), DEDUCTIBLE NUMERIC(14,2), "
+				+ "ITEM_KEY TEXT NOT NULL, DISPLAY TEXT, CATEGORY VARCHAR(64), STATE VARCHAR(16) NOT NULL, "
+				+ "REASON TEXT, SUBMITTED NUMERIC(14,2), ELIGIBLE NUMERIC(14,2), DEDUCTIBLE NUMERIC(14,2), "
 				+ "BENEFIT NUMERIC(14,2), COPAY NUMERIC(14,2), PLAN_CODE VARCHAR(128), BENEFIT_YEAR INT NOT NULL, "
 				+ "CLAIM_ID VARCHAR(64), CHARGED_DAY BIGINT NOT NULL, REVERSED_DAY BIGINT)");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_CHARGE_ACCOUNT ON OT_CHARGE (ACCOUNT_ID)");
@@ -72,8 +72,19 @@ public class SettlementLedger {
 	 * instance or several): the first opens the visit's Account, the next finds it.
 	 */
 	public void serialiseAccounts(String hospital, String patientId) {
-		long key = UUID.nameUUIDFromBytes(("account|" + hospital + "|" + patientId).getBytes(StandardCharsets.UTF_8))
-				.getMostSignificantBits();
+		advisoryLock("account|" + hospital + "|" + patientId);
+	}
+
+	/**
+	 * One source (an order: its completion and its final report) is charged by one write at a time, whichever hospital
+	 * and record each names: taken before the account lock.
+	 */
+	public void serialiseSource(String sourceKey) {
+		advisoryLock("charge-source|" + sourceKey);
+	}
+
+	private void advisoryLock(String name) {
+		long key = UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).getMostSignificantBits();
 		jdbc.query("SELECT pg_advisory_xact_lock(?)", rs -> { }, key);
 	}
 
@@ -202,8 +213,10 @@ public class SettlementLedger {
 				chargeItemId);
 	}
 
-	public void reversed(String chargeItemId, LocalDate day) {
-		jdbc.update("UPDATE OT_CHARGE SET STATE = 'REVERSED', REVERSED_DAY = ? WHERE CHARGE_ITEM_ID = ?", day.toEpochDay(), chargeItemId);
+	/** Marks the charge reversed; false when it already was (a second reversal gives nothing back again). */
+	public boolean reversed(String chargeItemId, LocalDate day) {
+		return jdbc.update("UPDATE OT_CHARGE SET STATE = 'REVERSED', REVERSED_DAY = ? WHERE CHARGE_ITEM_ID = ? AND STATE <> 'REVERSED'",
+				day.toEpochDay(), chargeItemId) == 1;
 	}
 
 	/** The person's use of the plan in the year, locked until the transaction ends: concurrent charges at any hospital queue here. */

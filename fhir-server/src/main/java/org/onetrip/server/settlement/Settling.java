@@ -81,8 +81,10 @@ public class Settling {
 	/** @param byCard the patient's part is paid by the health card (a kiosk); otherwise it goes on the credit line */
 	public Outcome settle(String accountId, boolean byCard, String channel) {
 		return transaction.execute(tx -> {
-			SettlementLedger.Episode episode = ledger.lock(accountId).orElseThrow(() ->
+			SettlementLedger.Episode known = ledger.episode(accountId).orElseThrow(() ->
 					new ResourceNotFoundException("Account/" + accountId + " is not a visit Account of OneTrip"));
+			ledger.serialiseAccounts(known.hospital(), known.patientId()); // the lock order every charge keeps
+			SettlementLedger.Episode episode = ledger.lock(accountId).orElseThrow();
 			if (episode.settled()) {
 				return again(episode);
 			}

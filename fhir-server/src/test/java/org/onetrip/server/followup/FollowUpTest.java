@@ -231,6 +231,15 @@ class FollowUpTest extends ServerTest {
 		assertThat(otherExam.status()).isEqualTo(422);
 		assertThat(otherExam.body()).contains("another exam");
 		assertThat(fresh(ecg).getStatus()).isEqualTo(Task.TaskStatus.REQUESTED);
+
+		// A patient's app reads its follow-ups but does not write them.
+		FhirHttp.Response byPatient = fhir.as(org.onetrip.server.TestTokens.patient(patient, "patient/*.cruds"))
+				.put("/Task/" + ecg.getIdElement().getIdPart(), fresh(ecg).setStatus(Task.TaskStatus.CANCELLED));
+		assertThat(byPatient.status()).isEqualTo(403);
+		// The hospital gives the ECG up: a later ECG completes nothing (and no clinical write is refused for it).
+		assertThat(fhir.put("/Task/" + ecg.getIdElement().getIdPart(), fresh(ecg).setStatus(Task.TaskStatus.CANCELLED)).status()).isEqualTo(200);
+		result(patient, "hospital-a", ECG, LocalDate.now(REGION_ZONE));
+		assertThat(fresh(ecg).getStatus()).isEqualTo(Task.TaskStatus.CANCELLED);
 	}
 
 	private String patient(String hospital, String citizenId) {

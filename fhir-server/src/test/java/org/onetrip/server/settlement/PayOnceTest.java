@@ -230,6 +230,8 @@ class PayOnceTest extends ServerTest {
 		assertThat(noPrice.status()).isEqualTo(422);
 		assertThat(noPrice.body()).contains("no price for Wound dressing");
 		direct.setPriceOverride(new Money().setValue(new BigDecimal("8.50")).setCurrency("CNY"));
+		FhirHttp.Response otherHospitals = fhir.as(TestTokens.hospital("hospital-b", "user/*.cruds")).post("/ChargeItem", direct);
+		assertThat(otherHospitals.status()).as("hospital B charging on hospital A's Account").isEqualTo(403);
 		assertThat(fhir.post("/ChargeItem", direct).status()).isEqualTo(201);
 
 		unpriced.setStatus(ChargeItem.ChargeItemStatus.BILLABLE).setPriceOverride(new Money().setValue(new BigDecimal("750")).setCurrency("CNY"));

@@ -15,6 +15,9 @@ public record Adjudication(BigDecimal submitted, BigDecimal eligible, BigDecimal
 	/** No plan (no Coverage): the patient pays the whole price. */
 	public static Adjudication uninsured(BigDecimal price) {
 		BigDecimal submitted = Amounts.cents(price);
+		if (submitted.signum() < 0) {
+			throw new IllegalArgumentException("a charge cannot be negative: " + submitted);
+		}
 		return new Adjudication(submitted, Amounts.ZERO, Amounts.ZERO, Amounts.ZERO, submitted, "no insurance coverage");
 	}
 
