@@ -3,6 +3,7 @@ package org.onetrip.server.followup;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Optional;
+import org.onetrip.server.sql.NamedLocks;
 import org.onetrip.workflow.followup.FollowUpMatch;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -36,9 +37,7 @@ public class FollowUpLedger {
 
 	/** Decisions about one name (a person's plan) wait for each other until the transaction ends, on any instance. */
 	public void serialise(String name) {
-		long key = java.util.UUID.nameUUIDFromBytes(("follow-up|" + name).getBytes(java.nio.charset.StandardCharsets.UTF_8))
-				.getMostSignificantBits();
-		jdbc.query("SELECT pg_advisory_xact_lock(?)", rs -> { }, key);
+		NamedLocks.lockUntilCommit(jdbc, "follow-up|" + name);
 	}
 
 	public void add(Row row) {

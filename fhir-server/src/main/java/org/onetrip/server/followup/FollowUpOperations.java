@@ -134,7 +134,7 @@ public class FollowUpOperations {
 		PlanDefinition plan = daos.getResourceDao(PlanDefinition.class).read(new IdType("PlanDefinition", planId), new SystemRequestDetails());
 		transaction.executeWithoutResult(tx -> {
 			// Two diagnoses of one person at once (two hospitals, two instances) apply the plan once.
-			ledger.serialise(personOf(patientId) + "|" + plan.getUrl());
+			ledger.serialise(persons.personIdOf(patientId) + "|" + plan.getUrl());
 			if (!ledger.followsPlan(patientId, plan.getUrl(), today())) {
 				apply(plan, patientId, hospital, first, conditionId);
 			}
@@ -193,7 +193,7 @@ public class FollowUpOperations {
 						.filter(x -> !LocalDate.ofInstant(x.performedAt(), zone).isBefore(p.opens()))
 						.findFirst());
 				daos.getResourceDao(Task.class).update(task, system);
-				ledger.add(new FollowUpLedger.Row(taskId, carePlanId, plan.getUrl(), personOf(patientId), patientId, hospital,
+				ledger.add(new FollowUpLedger.Row(taskId, carePlanId, plan.getUrl(), persons.personIdOf(patientId), patientId, hospital,
 						p.action().exam().map(e -> e.code()).orElse(null), task.getDescription(), p.opens(), p.due(), false));
 				if (prior.isPresent()) {
 					used.add(prior.get().source());
@@ -243,10 +243,6 @@ public class FollowUpOperations {
 		Instant since = earliest.atStartOfDay(zone).toInstant();
 		return priorExams.findByPatients(records, since).stream().filter(x -> !x.performedAt().isAfter(clock.instant()))
 				.sorted(Comparator.comparing(PriorExam::performedAt)).toList();
-	}
-
-	private String personOf(String patientId) {
-		return persons.stored(patientId).map(PersonLedger.Stored::personId).orElse("patient:" + patientId);
 	}
 
 	private static String patientOf(StringType subject) {

@@ -150,6 +150,14 @@ public class PersonLedger {
 		return ids;
 	}
 
+	/**
+	 * The person this record belongs to, by id; a record not (yet) in the ledger stands for a person of its own. What is
+	 * counted per person (a year's deductible, a follow-up plan) is keyed by this.
+	 */
+	public String personIdOf(String patientId) {
+		return stored(patientId).map(Stored::personId).orElse("patient:" + patientId);
+	}
+
 	/** The records of the person this record belongs to, itself first; empty when the record is not in the ledger. */
 	public Set<String> personOf(String patientId) {
 		Set<String> person = new LinkedHashSet<>();

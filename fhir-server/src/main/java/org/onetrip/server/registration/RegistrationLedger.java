@@ -3,6 +3,7 @@ package org.onetrip.server.registration;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Optional;
+import org.onetrip.server.sql.NamedLocks;
 import org.onetrip.workflow.registration.RegistrationRule;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -39,9 +40,7 @@ public class RegistrationLedger {
 	 * colliding with it.
 	 */
 	public void serialise(String visitKey) {
-		long key = java.util.UUID.nameUUIDFromBytes(visitKey.getBytes(java.nio.charset.StandardCharsets.UTF_8))
-				.getMostSignificantBits();
-		jdbc.query("SELECT pg_advisory_xact_lock(?)", rs -> { }, key);
+		NamedLocks.lockUntilCommit(jdbc, visitKey);
 	}
 
 	/** The patient's registrations at the hospital whose first day falls in [from, to]. */

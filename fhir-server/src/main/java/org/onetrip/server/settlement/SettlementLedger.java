@@ -1,13 +1,12 @@
 package org.onetrip.server.settlement;
 
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
+import org.onetrip.server.sql.NamedLocks;
 import org.onetrip.workflow.settlement.Adjudication;
 import org.onetrip.workflow.settlement.BenefitYear;
 import org.onetrip.workflow.settlement.Settlement;
@@ -72,7 +71,7 @@ public class SettlementLedger {
 	 * instance or several): the first opens the visit's Account, the next finds it.
 	 */
 	public void serialiseAccounts(String hospital, String patientId) {
-		advisoryLock("account|" + hospital + "|" + patientId);
+		NamedLocks.lockUntilCommit(jdbc, "account|" + hospital + "|" + patientId);
 	}
 
 	/**
@@ -80,12 +79,7 @@ public class SettlementLedger {
 	 * and record each names: taken before the account lock.
 	 */
 	public void serialiseSource(String sourceKey) {
-		advisoryLock("charge-source|" + sourceKey);
-	}
-
-	private void advisoryLock(String name) {
-		long key = UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).getMostSignificantBits();
-		jdbc.query("SELECT pg_advisory_xact_lock(?)", rs -> { }, key);
+		NamedLocks.lockUntilCommit(jdbc, "charge-source|" + sourceKey);
 	}
 
 	private static final String EPISODE = "SELECT ACCOUNT_ID, HOSPITAL, PATIENT_ID, PERSON_ID, REGISTRATION_ENCOUNTER_ID, COVERAGE_ID, "

@@ -101,7 +101,7 @@ class VisitAccounts {
 
 	/** The person's id in the person ledger (the deductible and cap are the person's, at every hospital). */
 	String personOf(String patientId) {
-		return persons.stored(patientId).map(PersonLedger.Stored::personId).orElse("patient:" + patientId);
+		return persons.personIdOf(patientId);
 	}
 
 	/** An active Coverage of any of the person's records, in force today; one naming a plan of the region first. */
