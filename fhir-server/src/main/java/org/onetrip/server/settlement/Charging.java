@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.ChargeItem;
@@ -253,33 +254,46 @@ public class Charging implements WorkflowHandler {
 		effects.write(charge);
 	}
 
-	/**
-	 * Adjudicates a priced charge against the Account's plan and records it: uninsured, the patient's whole; a plan the
-	 * region does not know, waiting (the settlement names it); else Claim + ClaimResponse and the person's year moved.
-	 */
+	/** A new priced charge, adjudicated ({@link #adjudicate}) and recorded; its Claim and ClaimResponse when it has a plan. */
 	private void charge(SettlementLedger.Episode episode, String chargeItemId, Item item, BigDecimal total, String category,
 			WorkflowEffects effects) {
+		Decision decision = adjudicate(episode, category, item.itemKeys().get(0), total, accounts.today().getYear());
+		SettlementLedger.Charge charge = record(episode, chargeItemId, item, decision.state(), decision.reason(), category,
+				decision.adjudication(), decision.plan(), decision.claimId());
+		writeClaim(episode, charge, effects);
+	}
+
+	/** How a priced charge stands against the Account's plan; {@code claimId} set when a Claim is to be written. */
+	private record Decision(SettlementLedger.ChargeState state, String reason, Adjudication adjudication, String plan, String claimId) {}
+
+	/**
+	 * Adjudicates a priced charge against the Account's plan: uninsured, the patient's whole; a plan the region does not
+	 * know, waiting (the settlement names the reason); else the person's year is locked and moved.
+	 */
+	private Decision adjudicate(SettlementLedger.Episode episode, String category, String itemKey, BigDecimal total, int year) {
 		if (episode.coverageId() == null) {
-			record(episode, chargeItemId, item, SettlementLedger.ChargeState.ADJUDICATED, null, category, Adjudication.uninsured(total), null, null);
-			return;
+			return new Decision(SettlementLedger.ChargeState.ADJUDICATED, null, Adjudication.uninsured(total), null, null);
 		}
 		Optional<InsurancePlan> plan = rules.plan(episode.planCode());
 		if (plan.isEmpty()) {
-			String reason = "Coverage/" + episode.coverageId() + " names plan '" + Objects.toString(episode.planCode(), "(none)")
-					+ "', which is not one of the region's plans (config/settlement.yaml)";
-			record(episode, chargeItemId, item, SettlementLedger.ChargeState.UNADJUDICATED, reason, category, null, null, null);
+			return new Decision(SettlementLedger.ChargeState.UNADJUDICATED, "Coverage/" + episode.coverageId() + " names plan '"
+					+ Objects.toString(episode.planCode(), "(none)") + "', which is not one of the region's plans (config/settlement.yaml)",
+					null, null, null);
+		}
+		BenefitYear used = ledger.lockYear(episode.personId(), plan.get().key(), year);
+		Adjudication adjudication = Adjudication.of(plan.get(), category, itemKey, total, used);
+		ledger.saveYear(episode.personId(), plan.get().key(), year, used.plus(adjudication));
+		return new Decision(SettlementLedger.ChargeState.ADJUDICATED, adjudication.reason(), adjudication, plan.get().key(),
+				UUID.randomUUID().toString());
+	}
+
+	private void writeClaim(SettlementLedger.Episode episode, SettlementLedger.Charge charge, WorkflowEffects effects) {
+		if (charge.claimId() == null) {
 			return;
 		}
-		int year = accounts.today().getYear();
-		BenefitYear used = ledger.lockYear(episode.personId(), plan.get().key(), year);
-		Adjudication adjudication = Adjudication.of(plan.get(), category, item.itemKeys().get(0), total, used);
-		ledger.saveYear(episode.personId(), plan.get().key(), year, used.plus(adjudication));
-		String claimId = UUID.randomUUID().toString();
-		SettlementLedger.Charge charge = record(episode, chargeItemId, item, SettlementLedger.ChargeState.ADJUDICATED, adjudication.reason(),
-				category, adjudication, plan.get().key(), claimId);
-		effects.write(FinancialResources.claim(claimId, charge, episode.coverageId(), clock.instant()));
-		effects.write(FinancialResources.claimResponse(UUID.randomUUID().toString(), claimId, charge, rules.insurerOf(plan.get().key()),
-				clock.instant()));
+		effects.write(FinancialResources.claim(charge.claimId(), charge, episode.coverageId(), clock.instant()));
+		effects.write(FinancialResources.claimResponse(UUID.randomUUID().toString(), charge.claimId(), charge,
+				rules.insurerOf(charge.plan()), clock.instant()));
 	}
 
 	private SettlementLedger.Charge record(SettlementLedger.Episode episode, String chargeItemId, Item item, SettlementLedger.ChargeState state,
@@ -364,25 +378,10 @@ public class Charging implements WorkflowHandler {
 			throw new UnprocessableEntityException("ChargeItem/" + waiting.chargeItemId() + ": still no price for " + waiting.display()
 					+ "; give priceOverride or add it to config/prices/" + waiting.hospital() + ".json");
 		}
-		if (episode.coverageId() == null) {
-			ledger.adjudicated(waiting.chargeItemId(), SettlementLedger.ChargeState.ADJUDICATED, null, priced.get().category(),
-					Adjudication.uninsured(priced.get().total()), null, null);
-			return;
-		}
-		Optional<InsurancePlan> plan = rules.plan(episode.planCode());
-		if (plan.isEmpty()) {
-			return; // still no plan the region knows: the settlement names the reason recorded
-		}
-		BenefitYear used = ledger.lockYear(episode.personId(), plan.get().key(), waiting.year());
-		Adjudication adjudication = Adjudication.of(plan.get(), priced.get().category(), charged.itemKeys().get(0), priced.get().total(), used);
-		ledger.saveYear(episode.personId(), plan.get().key(), waiting.year(), used.plus(adjudication));
-		String claimId = UUID.randomUUID().toString();
-		ledger.adjudicated(waiting.chargeItemId(), SettlementLedger.ChargeState.ADJUDICATED, adjudication.reason(), priced.get().category(),
-				adjudication, plan.get().key(), claimId);
-		SettlementLedger.Charge charge = ledger.charge(waiting.chargeItemId()).orElseThrow();
-		effects.write(FinancialResources.claim(claimId, charge, episode.coverageId(), clock.instant()));
-		effects.write(FinancialResources.claimResponse(UUID.randomUUID().toString(), claimId, charge, rules.insurerOf(plan.get().key()),
-				clock.instant()));
+		Decision decision = adjudicate(episode, priced.get().category(), charged.itemKeys().get(0), priced.get().total(), waiting.year());
+		ledger.adjudicated(waiting.chargeItemId(), decision.state(), decision.reason(), priced.get().category(), decision.adjudication(),
+				decision.plan(), decision.claimId());
+		writeClaim(episode, ledger.charge(waiting.chargeItemId()).orElseThrow(), effects);
 	}
 
 	private record Priced(BigDecimal total, String category) {}
@@ -458,7 +457,7 @@ public class Charging implements WorkflowHandler {
 		Date when = request.hasOccurrenceDateTimeType() ? request.getOccurrenceDateTimeType().getValue()
 				: request.hasOccurrencePeriod() ? request.getOccurrencePeriod().getStart() : request.getAuthoredOn();
 		return item("ServiceRequest/" + request.getIdElement().getIdPart(), "ServiceRequest/" + request.getIdElement().getIdPart(), hospital,
-				request.getSubject(), request.getEncounter(), examKeys(request.getCode().getCoding()), request.getCode(), BigDecimal.ONE, when);
+				request.getSubject(), request.getEncounter(), () -> examKeys(request.getCode().getCoding()), request.getCode(), BigDecimal.ONE, when);
 	}
 
 	private Optional<Item> itemOf(DiagnosticReport report) {
@@ -468,7 +467,7 @@ public class Charging implements WorkflowHandler {
 				.filter(r -> "ServiceRequest".equals(r.getResourceType())).map(r -> "ServiceRequest/" + r.getIdPart()).findFirst().orElse(self);
 		Date when = report.hasIssued() ? report.getIssued() : report.hasEffectiveDateTimeType() ? report.getEffectiveDateTimeType().getValue()
 				: report.hasEffectivePeriod() ? report.getEffectivePeriod().getStart() : null;
-		return item(order, self, hospital, report.getSubject(), report.getEncounter(), examKeys(report.getCode().getCoding()),
+		return item(order, self, hospital, report.getSubject(), report.getEncounter(), () -> examKeys(report.getCode().getCoding()),
 				report.getCode(), BigDecimal.ONE, when);
 	}
 
@@ -486,21 +485,23 @@ public class Charging implements WorkflowHandler {
 			return Optional.empty(); // nothing handed over: nothing charged
 		}
 		Date when = dispense.hasWhenHandedOver() ? dispense.getWhenHandedOver() : dispense.getWhenPrepared();
-		return item(self, self, hospital, dispense.getSubject(), dispense.getContext(), keysOf(medication.getCoding()), medication, quantity,
-				when);
+		return item(self, self, hospital, dispense.getSubject(), dispense.getContext(), () -> keysOf(medication.getCoding()), medication,
+				quantity, when);
 	}
 
 	/**
 	 * @param when when it happened, if the resource says: a record of something that happened before the current visit
 	 *             episode could have begun (history loaded from a hospital's system) is not charged now
 	 */
-	private Optional<Item> item(String sourceKey, String madeBy, String hospital, Reference subject, Reference encounter, List<String> keys,
-			CodeableConcept code, BigDecimal quantity, Date when) {
-		if (hospital == null || keys.isEmpty() || !"Patient".equals(subject.getReferenceElement().getResourceType())) {
-			return Optional.empty(); // not at a hospital of the region, or nothing coded: nothing OneTrip can charge
+	private Optional<Item> item(String sourceKey, String madeBy, String hospital, Reference subject, Reference encounter,
+			Supplier<List<String>> itemKeys, CodeableConcept code, BigDecimal quantity, Date when) {
+		if (hospital == null || !"Patient".equals(subject.getReferenceElement().getResourceType())
+				|| when != null && !accounts.couldBeInTheCurrentEpisode(hospital, when)) {
+			return Optional.empty(); // not at a hospital of the region, or history: nothing OneTrip charges now
 		}
-		if (when != null && !accounts.couldBeInTheCurrentEpisode(hospital, when)) {
-			return Optional.empty();
+		List<String> keys = itemKeys.get(); // typed through the terminology only for what may be charged
+		if (keys.isEmpty()) {
+			return Optional.empty(); // nothing coded
 		}
 		String encounterId = "Encounter".equals(encounter.getReferenceElement().getResourceType()) ? encounter.getReferenceElement().getIdPart() : null;
 		String display = code.hasText() ? code.getText() : code.getCodingFirstRep().hasDisplay() ? code.getCodingFirstRep().getDisplay()
