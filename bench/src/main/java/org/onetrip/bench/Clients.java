@@ -1,5 +1,7 @@
 package org.onetrip.bench;
 
+import java.net.http.HttpClient;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +18,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Clients {
 
 	private Clients() {}
+
+	/**
+	 * The HTTP client of a load generator: its pool's threads are daemons, so they never keep the JVM (and the launcher
+	 * waiting for the report) alive after the benchmark ends.
+	 */
+	public static HttpClient http(String threadName) {
+		return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+				.executor(Executors.newFixedThreadPool(8, r -> {
+					Thread thread = new Thread(r, threadName);
+					thread.setDaemon(true);
+					return thread;
+				})).build();
+	}
 
 	/** Sends request number {@code index} to the instance at {@code base}; returns the HTTP status. */
 	@FunctionalInterface

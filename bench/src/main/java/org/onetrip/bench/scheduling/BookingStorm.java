@@ -18,7 +18,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.onetrip.bench.Args;
 import org.onetrip.bench.Clients;
@@ -36,13 +35,7 @@ import org.onetrip.bench.fhir.ServerProcess;
 public final class BookingStorm {
 
 	private static final ObjectMapper JSON = new ObjectMapper();
-	// Daemon threads: the client's pool must not keep the JVM (and ./onetrip bench storm) alive after the report.
-	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-			.executor(Executors.newFixedThreadPool(8, r -> {
-				Thread thread = new Thread(r, "storm-http");
-				thread.setDaemon(true);
-				return thread;
-			})).build();
+	private final HttpClient http = Clients.http("storm-http");
 
 	record SlotSpec(String id, int capacity) {}
 

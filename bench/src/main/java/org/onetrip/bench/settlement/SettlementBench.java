@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.onetrip.bench.Args;
 import org.onetrip.bench.BearerToken;
@@ -41,12 +40,7 @@ public final class SettlementBench {
 
 	private static final ObjectMapper JSON = new ObjectMapper();
 	private static final ZoneId REGION_ZONE = ZoneId.of("Asia/Shanghai");
-	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-			.executor(Executors.newFixedThreadPool(8, r -> {
-				Thread thread = new Thread(r, "settle-http");
-				thread.setDaemon(true);
-				return thread;
-			})).build();
+	private final HttpClient http = Clients.http("settle-http");
 
 	public static void main(String[] argv) throws Exception {
 		new SettlementBench().run(new Args(argv));
