@@ -24,6 +24,15 @@ public final class TestTokens {
 		return mint("dr-" + hospital, hospital, scope, null);
 	}
 
+	/**
+	 * A practitioner's own sign-in at {@code hospital}: the token names their Practitioner as SMART's fhirUser does, so what
+	 * they read of other hospitals follows their part in the person's care (security/CareRelationships).
+	 */
+	public static String practitioner(String hospital, String practitionerId, String scope) {
+		return TokenKeys.loadOrCreate(KEY_FILE).mint(practitionerId, hospital, scope, null,
+				"http://127.0.0.1/fhir/Practitioner/" + practitionerId, Duration.ofHours(2));
+	}
+
 	public static String patient(String patientId, String scope) {
 		return mint("patient-" + patientId, null, scope, patientId);
 	}

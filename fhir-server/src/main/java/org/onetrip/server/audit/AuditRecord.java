@@ -22,11 +22,21 @@ import java.util.List;
  */
 public record AuditRecord(Instant when, String kind, String action, String subtype, String agentSubject, String agentHospital,
 		String networkAddress, String request, List<String> entities, List<String> patients, int status, String failure,
-		boolean crossHospital) {
+		boolean crossHospital, String accessBasis) {
+
+	/** {@link #accessBasis} of a read a practitioner made under a consult they took (the consult is among the entities). */
+	public static final String CONSULT_ACCESS = "consultation";
 
 	public AuditRecord {
 		entities = List.copyOf(entities);
 		patients = List.copyOf(patients);
+	}
+
+	public AuditRecord(Instant when, String kind, String action, String subtype, String agentSubject, String agentHospital,
+			String networkAddress, String request, List<String> entities, List<String> patients, int status, String failure,
+			boolean crossHospital) {
+		this(when, kind, action, subtype, agentSubject, agentHospital, networkAddress, request, entities, patients, status, failure,
+				crossHospital, null);
 	}
 
 	/** ISO-8601 times, so a file of these lines reads as it is; the outbox and a standalone gateway's file both use it. */

@@ -309,7 +309,11 @@ public class AuditTrail implements DisposableBean {
 		event.setOutcome(record.succeeded() ? AuditEvent.AuditEventOutcome._0
 				: record.status() >= 500 ? AuditEvent.AuditEventOutcome._8 : AuditEvent.AuditEventOutcome._4);
 		event.setOutcomeDesc((record.status() > 0 ? record.status() + " " : "") + (record.failure() == null ? "" : record.failure()));
-		if (record.crossHospital()) {
+		if (AuditRecord.CONSULT_ACCESS.equals(record.accessBasis())) {
+			event.addPurposeOfEvent(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActReason", "TREAT",
+					"treatment")).addCoding(new Coding("urn:onetrip:access-basis", AuditRecord.CONSULT_ACCESS, "consult access"))
+					.setText("read of another hospital's records for a consult the reader took"));
+		} else if (record.crossHospital()) {
 			event.addPurposeOfEvent(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActReason", "TREAT",
 					"treatment")).setText("read of another hospital's records"));
 		}

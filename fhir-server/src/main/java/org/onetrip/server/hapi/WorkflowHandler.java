@@ -1,6 +1,7 @@
 package org.onetrip.server.hapi;
 
 import java.util.Set;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 
 /**
@@ -18,11 +19,18 @@ public interface WorkflowHandler {
 	 * before it is charged (its fee goes on the Account the registration opens), indexes last (they record what the write
 	 * finally is); a result completes a follow-up after it is indexed.
 	 */
-	enum Stage { REFERRAL, BOOKING, REGISTRATION, CHARGES, PRIOR_EXAM_INDEX, FOLLOW_UP, CODE_MAPS }
+	enum Stage { REFERRAL, CONSULTATION, BOOKING, REGISTRATION, CHARGES, PRIOR_EXAM_INDEX, FOLLOW_UP, CODE_MAPS }
 
-	/** One resource written in the transaction; {@code previous} only for updates (HAPI's stored version before it). */
-	record Write(Kind kind, IBaseResource previous, IBaseResource resource) {
+	/**
+	 * One resource written in the transaction; {@code previous} only for updates (HAPI's stored version before it);
+	 * {@code request} the request that wrote it (a rule that depends on who writes reads its caller from it), or null.
+	 */
+	record Write(Kind kind, IBaseResource previous, IBaseResource resource, RequestDetails request) {
 		public enum Kind { CREATED, UPDATED, DELETED }
+
+		public Write(Kind kind, IBaseResource previous, IBaseResource resource) {
+			this(kind, previous, resource, null);
+		}
 
 		public String id() {
 			return resource.getIdElement().getIdPart();

@@ -1,6 +1,7 @@
 package org.onetrip.server.hapi;
 
 import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
@@ -38,32 +39,32 @@ public final class WorkflowPipeline {
 	}
 
 	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
-	public void beforeCreate(IBaseResource resource) {
+	public void beforeCreate(IBaseResource resource, RequestDetails request) {
 		for (WorkflowHandler handler : handlersOf(resource.fhirType())) {
-			handler.beforeStorage(new Write(Kind.CREATED, null, resource));
+			handler.beforeStorage(new Write(Kind.CREATED, null, resource, request));
 		}
 	}
 
 	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
-	public void beforeUpdate(IBaseResource previous, IBaseResource resource) {
+	public void beforeUpdate(IBaseResource previous, IBaseResource resource, RequestDetails request) {
 		for (WorkflowHandler handler : handlersOf(resource.fhirType())) {
-			handler.beforeStorage(new Write(Kind.UPDATED, previous, resource));
+			handler.beforeStorage(new Write(Kind.UPDATED, previous, resource, request));
 		}
 	}
 
 	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
-	public void created(IBaseResource resource) {
-		run(new Write(Kind.CREATED, null, resource));
+	public void created(IBaseResource resource, RequestDetails request) {
+		run(new Write(Kind.CREATED, null, resource, request));
 	}
 
 	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
-	public void updated(IBaseResource previous, IBaseResource resource) {
-		run(new Write(Kind.UPDATED, previous, resource));
+	public void updated(IBaseResource previous, IBaseResource resource, RequestDetails request) {
+		run(new Write(Kind.UPDATED, previous, resource, request));
 	}
 
 	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
-	public void deleted(IBaseResource resource) {
-		run(new Write(Kind.DELETED, null, resource));
+	public void deleted(IBaseResource resource, RequestDetails request) {
+		run(new Write(Kind.DELETED, null, resource, request));
 	}
 
 	private void run(Write write) {

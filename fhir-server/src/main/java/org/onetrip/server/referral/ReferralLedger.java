@@ -26,13 +26,18 @@ public class ReferralLedger {
 				+ "CATEGORY VARCHAR(32) NOT NULL, STATE VARCHAR(16) NOT NULL, APPOINTMENT_ID VARCHAR(128), "
 				+ "UPDATED_AT BIGINT NOT NULL)");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_REFERRAL_TASK ON OT_REFERRAL (TASK_ID)");
+		// Added with consult access: whose referral it is, so a practitioner's part in a person's care can be asked by
+		// person (security/CareRelationships). Referrals opened before it have none and give no such part.
+		jdbc.execute("ALTER TABLE OT_REFERRAL ADD COLUMN IF NOT EXISTS PATIENT_ID VARCHAR(128)");
+		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_REFERRAL_PATIENT ON OT_REFERRAL (PATIENT_ID)");
 	}
 
-	public void open(Referral referral, Instant now) {
+	/** @param patientId the Patient the referral is for (its ServiceRequest's subject), or null */
+	public void open(Referral referral, String patientId, Instant now) {
 		jdbc.update("INSERT INTO OT_REFERRAL (SERVICE_REQUEST_ID, TASK_ID, REQUESTER_HOSPITAL, PERFORMER_HOSPITAL, CATEGORY, "
-						+ "STATE, APPOINTMENT_ID, UPDATED_AT) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+						+ "STATE, APPOINTMENT_ID, UPDATED_AT, PATIENT_ID) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 				referral.serviceRequestId(), referral.taskId(), referral.requesterHospital(), referral.performerHospital(),
-				referral.category().name(), referral.state().name(), referral.appointmentId(), now.toEpochMilli());
+				referral.category().name(), referral.state().name(), referral.appointmentId(), now.toEpochMilli(), patientId);
 	}
 
 	/** The referral behind this ServiceRequest, its row locked until the caller's transaction ends. */

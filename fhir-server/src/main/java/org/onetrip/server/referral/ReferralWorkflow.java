@@ -22,6 +22,7 @@ import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.ServiceRequest;
 import org.hl7.fhir.r4.model.Task;
+import org.onetrip.server.consultation.ConsultationRequests;
 import org.onetrip.server.hapi.Conflict;
 import org.onetrip.server.hapi.WorkflowEffects;
 import org.onetrip.server.hapi.WorkflowHandler;
@@ -123,6 +124,9 @@ public class ReferralWorkflow implements WorkflowHandler {
 			}
 			return;
 		}
+		if (ConsultationRequests.isConsultation(request)) {
+			return; // a consultation request, with its own workflow (consultation/ConsultationWorkflow)
+		}
 		Optional<Hospital> from = directory.hospitalOf(request.getRequester().getReference());
 		Optional<Hospital> to = request.getPerformer().stream()
 				.map(p -> directory.hospitalOf(p.getReference())).flatMap(Optional::stream).findFirst();
@@ -148,7 +152,7 @@ public class ReferralWorkflow implements WorkflowHandler {
 				+ category.code() + ")");
 		effects.write(task);
 		ledger.open(new Referral(id, task.getIdElement().getIdPart(), from.get().key(), to.get().key(), category,
-				ReferralState.REQUESTED, null), clock.instant());
+				ReferralState.REQUESTED, null), patientOf(request.getSubject()), clock.instant());
 		Counter.builder("onetrip.referrals")
 				.description("Cross-hospital referrals sent, by the levels of the two hospitals")
 				.tag("from_level", from.get().level().name().toLowerCase(Locale.ROOT))
@@ -243,6 +247,10 @@ public class ReferralWorkflow implements WorkflowHandler {
 		followUp.addInput().setType(new CodeableConcept().setText("result"))
 				.setValue(new Reference("DiagnosticReport/" + report.getIdElement().getIdPart()));
 		return followUp;
+	}
+
+	private static String patientOf(Reference subject) {
+		return "Patient".equals(subject.getReferenceElement().getResourceType()) ? subject.getReferenceElement().getIdPart() : null;
 	}
 
 	// --- shared ------------------------------------------------------------------------------------

@@ -18,6 +18,14 @@ public class RegionDirectory {
 
 	private final Region region;
 	private final Map<String, Hospital> hospitalByReference = new HashMap<>();
+	private final Map<String, RegionClinician> clinicianByReference = new HashMap<>();
+	private final Map<String, String> serviceByReference = new HashMap<>();
+
+	/**
+	 * A practitioner of the region, as config/region.yaml places them: their hospital, Practitioner, PractitionerRole and
+	 * department (HealthcareService).
+	 */
+	public record RegionClinician(String hospital, String practitionerId, String roleId, String serviceId) {}
 
 	public RegionDirectory(Region region) {
 		this.region = region;
@@ -25,11 +33,17 @@ public class RegionDirectory {
 			hospitalByReference.put("Organization/" + hospital.key(), hospital);
 			for (Department department : hospital.departments()) {
 				hospitalByReference.put("HealthcareService/" + RegionResources.healthcareServiceId(hospital, department), hospital);
+				serviceByReference.put("HealthcareService/" + RegionResources.healthcareServiceId(hospital, department),
+						RegionResources.healthcareServiceId(hospital, department));
 			}
 			for (Clinician clinician : hospital.clinicians()) {
 				String id = RegionResources.practitionerId(hospital, clinician);
 				hospitalByReference.put("Practitioner/" + id, hospital);
 				hospitalByReference.put("PractitionerRole/" + RegionResources.practitionerRoleId(hospital, clinician), hospital);
+				RegionClinician known = new RegionClinician(hospital.key(), id, RegionResources.practitionerRoleId(hospital, clinician),
+						hospital.department(clinician.departmentKey()).map(d -> RegionResources.healthcareServiceId(hospital, d)).orElse(null));
+				clinicianByReference.put("Practitioner/" + id, known);
+				clinicianByReference.put("PractitionerRole/" + known.roleId(), known);
 			}
 		}
 	}
@@ -44,6 +58,16 @@ public class RegionDirectory {
 			return Optional.empty();
 		}
 		return Optional.ofNullable(hospitalByReference.get(relative(reference)));
+	}
+
+	/** The region's practitioner a Practitioner or PractitionerRole reference names. */
+	public Optional<RegionClinician> clinician(String reference) {
+		return reference == null || reference.isBlank() ? Optional.empty() : Optional.ofNullable(clinicianByReference.get(relative(reference)));
+	}
+
+	/** The department (HealthcareService id) a HealthcareService reference names, if it is one of the region's. */
+	public Optional<String> department(String reference) {
+		return reference == null || reference.isBlank() ? Optional.empty() : Optional.ofNullable(serviceByReference.get(relative(reference)));
 	}
 
 	/** {@code Type/id} from a relative or absolute reference, without a version. */

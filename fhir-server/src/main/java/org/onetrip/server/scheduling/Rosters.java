@@ -31,8 +31,12 @@ public record Rosters(ZoneId zone, int daysAhead, Duration referralRelease, List
 	/** A working session of a day, e.g. 08:00-12:00. */
 	public record Session(LocalTime from, LocalTime to) {}
 
+	/**
+	 * @param consultation a consulting department's consultation roster (kind: consultation): its slots take consults,
+	 *                     booked for a consultation request, not visits ({@link ConsultationSlots})
+	 */
 	public record Roster(String serviceId, Set<DayOfWeek> days, List<Session> sessions, int slotMinutes, int capacity,
-			int referralReserved) {
+			int referralReserved, boolean consultation) {
 
 		/** The slots of one day: start instants in the region's time zone. */
 		public List<ZonedDateTime> slotStarts(LocalDate day, ZoneId zone) {
@@ -99,7 +103,11 @@ public record Rosters(ZoneId zone, int daysAhead, Duration referralRelease, List
 					throw new IllegalArgumentException(where + ": needs days, sessions, slotMinutes >= 5, capacity >= 1 "
 							+ "and 0 <= referralReserved <= capacity");
 				}
-				rosters.add(new Roster(service, days, sessions, minutes, capacity, reserved));
+				String kind = r.path("kind").asText("visits");
+				if (!kind.equals("visits") && !kind.equals("consultation")) {
+					throw new IllegalArgumentException(where + ": kind is visits (the default) or consultation, was '" + kind + "'");
+				}
+				rosters.add(new Roster(service, days, sessions, minutes, capacity, reserved, kind.equals("consultation")));
 			}
 			return new Rosters(zone, daysAhead, release, rosters);
 		} catch (DateTimeException e) {

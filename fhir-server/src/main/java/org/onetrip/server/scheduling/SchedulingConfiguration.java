@@ -73,7 +73,7 @@ public class SchedulingConfiguration {
 
 	@Bean
 	public FhirServerContribution schedulingOperations(DaoRegistry daoRegistry, SlotLedger ledger, Hold hold,
-			RegionDirectory directory, Clock clock) {
-		return FhirServerContribution.provider(new SchedulingOperations(daoRegistry, ledger, hold, directory, clock));
+			RegionDirectory directory, Clock clock, ConsultationTimes consultationTimes) {
+		return FhirServerContribution.provider(new SchedulingOperations(daoRegistry, ledger, hold, directory, clock, consultationTimes));
 	}
 }

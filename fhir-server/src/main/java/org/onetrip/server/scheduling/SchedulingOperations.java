@@ -45,8 +45,11 @@ public class SchedulingOperations {
 	private final Hold hold;
 	private final Clock clock;
 	private final PrimaryReferrals primaryReferrals;
+	private final ConsultationTimes consultationTimes;
 
-	public SchedulingOperations(DaoRegistry daoRegistry, SlotLedger ledger, Hold hold, RegionDirectory directory, Clock clock) {
+	public SchedulingOperations(DaoRegistry daoRegistry, SlotLedger ledger, Hold hold, RegionDirectory directory, Clock clock,
+			ConsultationTimes consultationTimes) {
+		this.consultationTimes = consultationTimes;
 		this.daoRegistry = daoRegistry;
 		this.ledger = ledger;
 		this.hold = hold;
@@ -60,6 +63,9 @@ public class SchedulingOperations {
 	 * @param referral {@code ServiceRequest/<id>} the booking would carry (Appointment.basedOn): with a live referral from
 	 *                 a primary-level institution the places slots keep for such referrals are offered too; without
 	 *                 one, only the places this caller can book. The free-places extension counts what the caller may take.
+	 * @param consultation {@code ServiceRequest/<id>} of a synchronous consult: its consulting departments' consultation
+	 *                     slots at times when every consultant who accepted is free (a multidisciplinary consult's common
+	 *                     times); without it only visit slots are offered
 	 * @param _count at most this many proposals (default 50, at most 500)
 	 */
 	@Operation(name = "$find", type = Appointment.class, idempotent = true)
@@ -68,6 +74,7 @@ public class SchedulingOperations {
 			@OperationParam(name = "end", max = 1) DateType end,
 			@OperationParam(name = "service", max = 1) StringType service,
 			@OperationParam(name = "referral", max = 1) StringType referral,
+			@OperationParam(name = "consultation", max = 1) StringType consultation,
 			@OperationParam(name = "_count", max = 1) IntegerType count,
 			RequestDetails request) {
 		Instant from = start != null && start.getValue() != null ? start.getValue().toInstant() : clock.instant();
@@ -84,7 +91,19 @@ public class SchedulingOperations {
 		SearchParameterMap search = SearchParameterMap.newSynchronous()
 				.add(Slot.SP_START, new DateParam(ParamPrefixEnum.GREATERTHAN_OR_EQUALS, Date.from(from)))
 				.add(Slot.SP_START, new DateParam(ParamPrefixEnum.LESSTHAN, Date.from(to)));
-		if (service != null && service.getValue() != null) {
+		ConsultationTimes.Plan plan = consultation == null || consultation.getValue() == null ? null
+				: consultationTimes.plan(consultation.getValue(), from, to);
+		if (plan != null) {
+			// The consulting departments' schedules (one of them, if the caller names it).
+			ca.uhn.fhir.rest.param.ReferenceOrListParam departments = new ca.uhn.fhir.rest.param.ReferenceOrListParam();
+			plan.services().stream().filter(s -> service == null || service.getValue() == null || s.equals(service.getValue()))
+					.forEach(s -> departments.addOr(new ReferenceParam("Schedule", Schedule.SP_ACTOR, s)));
+			if (departments.getValuesAsQueryTokens().isEmpty()) {
+				throw new InvalidRequestException("$find: no consulting department of " + plan.consultation() + " to search"
+						+ (service != null && service.getValue() != null ? " among " + service.getValue() : ""));
+			}
+			search.add(Slot.SP_SCHEDULE, departments);
+		} else if (service != null && service.getValue() != null) {
 			// Slot?schedule.actor=HealthcareService/...: the department's schedules.
 			search.add(Slot.SP_SCHEDULE, new ReferenceParam("Schedule", Schedule.SP_ACTOR, service.getValue()));
 		}
@@ -102,6 +121,11 @@ public class SchedulingOperations {
 						return;
 					}
 					String slotId = slot.getIdElement().getIdPart();
+					// Consultation slots take consults only; a consult, only them, when everyone who accepted is free.
+					if (ConsultationSlots.isConsultationSlot(slotId) != (plan != null)
+							|| plan != null && !plan.allFree(slot.getStart().toInstant(), slot.getEnd().toInstant())) {
+						return;
+					}
 					int free = ledger.availability(slotId, now).map(a -> a.freeFor(withReferral, now)).orElse(1);
 					if (free <= 0 || !slot.getStart().toInstant().isAfter(now)) {
 						return;
@@ -115,6 +139,11 @@ public class SchedulingOperations {
 							id -> schedules.read(new org.hl7.fhir.r4.model.IdType("Schedule", id), request).getActor());
 					actors.forEach(actor -> proposed.addParticipant().setActor(new Reference(actor.getReference()))
 							.setStatus(Appointment.ParticipationStatus.NEEDSACTION));
+					if (plan != null) {
+						proposed.addBasedOn(new Reference(plan.consultation()));
+						plan.participants().forEach(p -> proposed.addParticipant().setActor(p.copy())
+								.setStatus(Appointment.ParticipationStatus.ACCEPTED));
+					}
 					out.addEntry().setResource(proposed);
 				});
 		out.setTotal(out.getEntry().size());

@@ -25,6 +25,7 @@ import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
+import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Schedule;
 import org.hl7.fhir.r4.model.Slot;
 import org.onetrip.server.hapi.PutTransaction;
@@ -88,14 +89,17 @@ public class SlotPublisher implements ApplicationRunner, DisposableBean {
 		int created = 0;
 		for (Rosters.Roster roster : rosters.rosters()) {
 			Schedule schedule = new Schedule();
-			schedule.setId(scheduleId(roster.serviceId()));
+			schedule.setId(roster.consultation() ? ConsultationSlots.scheduleId(roster.serviceId()) : scheduleId(roster.serviceId()));
 			schedule.setActive(true);
 			schedule.addActor(new Reference("HealthcareService/" + roster.serviceId()));
+			if (roster.consultation()) {
+				schedule.addServiceType(new CodeableConcept(ConsultationSlots.serviceType()));
+			}
 			resources.add(schedule);
 			Set<String> existing = existingSlotIds(schedule.getIdPart(), today);
 			for (int d = 0; d < rosters.daysAhead(); d++) {
 				for (ZonedDateTime start : roster.slotStarts(today.plusDays(d), rosters.zone())) {
-					String id = roster.serviceId() + "-" + SLOT_ID_TIME.format(start);
+					String id = (roster.consultation() ? ConsultationSlots.SLOT_ID_PREFIX : "") + roster.serviceId() + "-" + SLOT_ID_TIME.format(start);
 					if (existing.contains(id) || !start.toInstant().isAfter(now)) {
 						continue;
 					}
@@ -124,6 +128,9 @@ public class SlotPublisher implements ApplicationRunner, DisposableBean {
 		slot.setId(id);
 		slot.setSchedule(new Reference("Schedule/" + scheduleId));
 		slot.setStatus(Slot.SlotStatus.FREE);
+		if (roster.consultation()) {
+			slot.addServiceType(new CodeableConcept(ConsultationSlots.serviceType()));
+		}
 		slot.setStart(Date.from(start.toInstant()));
 		slot.setEnd(Date.from(start.plusMinutes(roster.slotMinutes()).toInstant()));
 		slot.addExtension(AppointmentLedgerGuard.EXT_CAPACITY, new IntegerType(roster.capacity()));

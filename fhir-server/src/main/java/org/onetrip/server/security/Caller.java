@@ -9,13 +9,17 @@ import java.util.List;
  *
  * @param hospital the caller's hospital key, or null for a region-level caller
  * @param patientId for a patient token, the Patient the token was issued for
+ * @param practitionerId for a practitioner's own sign-in, the Practitioner it names (fhirUser); null for a hospital's
+ *                       system, the region and patients. What a practitioner reads of other hospitals follows their
+ *                       hospital's part in the person's care, or a consult they took ({@link CareRelationships}).
  */
-public record Caller(String subject, String hospital, SmartScope.Context context, List<SmartScope> scopes, String patientId) {
+public record Caller(String subject, String hospital, SmartScope.Context context, List<SmartScope> scopes, String patientId,
+		String practitionerId) {
 
 	/** Who calls when the server runs in open mode: the region, with every permission. */
 	public static Caller openAccess(String hospital) {
 		return new Caller("open-access", hospital, SmartScope.Context.SYSTEM,
-				List.of(new SmartScope(SmartScope.Context.SYSTEM, "*", java.util.EnumSet.allOf(Interaction.class))), null);
+				List.of(new SmartScope(SmartScope.Context.SYSTEM, "*", java.util.EnumSet.allOf(Interaction.class))), null, null);
 	}
 
 	public boolean permits(Interaction interaction, String resourceType) {

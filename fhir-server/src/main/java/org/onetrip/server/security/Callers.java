@@ -14,6 +14,8 @@ public final class Callers {
 	public static final String HOSPITAL_CLAIM = "hospital";
 	/** A patient token: the Patient id whose records it opens. */
 	public static final String PATIENT_CLAIM = "patient";
+	/** SMART's signed-in person: a practitioner's token names their Practitioner (an absolute or relative URL). */
+	public static final String FHIR_USER_CLAIM = "fhirUser";
 
 	private Callers() {}
 
@@ -47,6 +49,17 @@ public final class Callers {
 		}
 		String hospital = jwt.getClaimAsString(HOSPITAL_CLAIM);
 		return new Caller(jwt.getSubject() == null ? "unknown" : jwt.getSubject(),
-				hospital == null || hospital.isBlank() ? null : hospital, context, scopes, patient);
+				hospital == null || hospital.isBlank() ? null : hospital, context, scopes, patient,
+				context == SmartScope.Context.PATIENT ? null : practitionerOf(jwt.getClaimAsString(FHIR_USER_CLAIM)));
+	}
+
+	/** The Practitioner id a fhirUser claim names ({@code .../Practitioner/x}), or null for anyone else. */
+	static String practitionerOf(String fhirUser) {
+		if (fhirUser == null) {
+			return null;
+		}
+		String[] parts = fhirUser.replaceFirst("/_history/.*$", "").split("/");
+		return parts.length >= 2 && "Practitioner".equals(parts[parts.length - 2]) && !parts[parts.length - 1].isBlank()
+				? parts[parts.length - 1] : null;
 	}
 }

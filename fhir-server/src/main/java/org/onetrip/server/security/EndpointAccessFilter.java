@@ -40,10 +40,14 @@ public class EndpointAccessFilter extends OncePerRequestFilter {
 	/** The study a patient's token asks for must be of its person: its ImagingStudy's subject, through the ledger. */
 	private final java.util.function.Function<String, java.util.Optional<String>> subjectOfStudy;
 	private final org.onetrip.server.identity.PersonResolver persons;
+	private final CareRelationships care;
+	/** The consult a practitioner read a study under (request attribute), for the audit. */
+	private static final String CONSULT_ACCESS = "onetrip.audit.consult-access";
 
 	public EndpointAccessFilter(FhirContext fhirContext, RegionDirectory directory, AuditTrail audit, boolean openAccess,
 			java.util.function.Function<String, java.util.Optional<String>> subjectOfStudy,
-			org.onetrip.server.identity.PersonResolver persons) {
+			org.onetrip.server.identity.PersonResolver persons, CareRelationships care) {
+		this.care = care;
 		this.subjectOfStudy = subjectOfStudy;
 		this.persons = persons;
 		this.fhirContext = fhirContext;
@@ -84,6 +88,8 @@ public class EndpointAccessFilter extends OncePerRequestFilter {
 			refusal = "the token's scopes do not allow " + needed.name().toLowerCase(java.util.Locale.ROOT) + " on " + type;
 		} else if (caller.hospital() != null && asked != null && !asked.trim().equalsIgnoreCase(caller.hospital())) {
 			refusal = "a token of " + caller.hospital() + " cannot act for " + asked.trim();
+		} else if (!cds && caller.practitionerId() != null) {
+			refusal = practitionerStudyRefusal(caller, request, path);
 		}
 		if (refusal != null) {
 			SecurityConfiguration.writeOutcome(fhirContext, response, 403, "Not allowed: " + refusal);
@@ -112,6 +118,27 @@ public class EndpointAccessFilter extends OncePerRequestFilter {
 		return own ? null : "this study is not one of the token's person";
 	}
 
+	/**
+	 * Null when a practitioner's own sign-in may open this DICOMweb path: a study (by UID) of a person in their hospital's
+	 * care or of an open consult they took, as for FHIR ({@link CareRelationships}); searches answer as for the hospital.
+	 */
+	private String practitionerStudyRefusal(Caller caller, HttpServletRequest request, String path) {
+		java.util.regex.Matcher study = STUDY_PATH.matcher(path);
+		if (!study.matches()) {
+			return null;
+		}
+		java.util.Optional<String> subject = subjectOfStudy.apply(study.group(1));
+		if (subject.isEmpty()) {
+			return null; // not yet in FHIR: the study is answered (or not found) as for the hospital
+		}
+		CareRelationships.Basis basis = care.of(caller, subject.get());
+		if (basis.kind() == CareRelationships.Basis.Kind.CONSULT) {
+			request.setAttribute(CONSULT_ACCESS, "ServiceRequest/" + basis.consult());
+		}
+		return basis.allows() ? null : "Practitioner/" + caller.practitionerId() + " has no part in this person's care "
+				+ "(a record, visit, referral or consult at their hospital, or an open consult they took)";
+	}
+
 	private static final java.util.regex.Pattern STUDY_PATH = java.util.regex.Pattern.compile("/dicomweb/studies/([0-9.]{1,64})(/.*)?");
 
 	@SuppressWarnings("unchecked")
@@ -119,12 +146,18 @@ public class EndpointAccessFilter extends OncePerRequestFilter {
 		Object patients = request.getAttribute(AUDIT_PATIENTS);
 		Object entities = request.getAttribute(AUDIT_ENTITIES);
 		String path = request.getRequestURI().substring(request.getContextPath().length());
+		Object consult = request.getAttribute(CONSULT_ACCESS);
+		List<String> audited = entities instanceof List<?> e ? (List<String>) e : List.of();
+		if (consult instanceof String reference) {
+			audited = new java.util.ArrayList<>(audited);
+			audited.add(0, reference);
+		}
 		audit.record(new AuditRecord(Instant.now(), cds ? "cds-hook" : "dicomweb",
 				"GET".equals(request.getMethod()) || cds ? "R" : "C", cds ? path.replaceFirst("^/cds-services/?", "") : request.getMethod() + " dicomweb",
 				caller.subject(), caller.hospital(), request.getRemoteAddr(),
 				request.getMethod() + " " + FhirAuditInterceptor.withoutSecrets(path + (request.getQueryString() == null ? "" : "?" + request.getQueryString())),
-				entities instanceof List<?> e ? (List<String>) e : List.of(), patients instanceof List<?> p ? (List<String>) p : List.of(),
-				status, failure, false));
+				audited, patients instanceof List<?> p ? (List<String>) p : List.of(),
+				status, failure, false, consult != null && status < 400 ? AuditRecord.CONSULT_ACCESS : null));
 	}
 
 	/** The request as the endpoints see it: the hospital header says the caller's own hospital. */

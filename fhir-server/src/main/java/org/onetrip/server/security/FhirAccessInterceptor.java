@@ -33,6 +33,10 @@ public class FhirAccessInterceptor {
 	static final String PERSON = "onetrip.caller.person";
 	/** References of other hospitals' clinical resources shown to the caller, for the audit. */
 	static final String CROSS_HOSPITAL_READS = "onetrip.audit.cross-hospital-reads";
+	/** The consults (ServiceRequest references) a practitioner read another hospital's records under, for the audit. */
+	static final String CONSULT_ACCESS = "onetrip.audit.consult-access";
+	/** The grounds a practitioner's reads of each person's records rest on, by Patient id, worked out once per request. */
+	private static final String CARE_BASIS = "onetrip.caller.care-basis";
 	/** References of resources this request wrote, for the audit. */
 	static final String WRITTEN = "onetrip.audit.written";
 	/** The patients of what was written or read across hospitals, for the audit. */
@@ -51,7 +55,7 @@ public class FhirAccessInterceptor {
 	/** Operations that only read, whatever their HTTP method: they need the read scope of their type. */
 	static final Set<String> READING_OPERATIONS = Set.of("$everything", "$find", "$prior-exams", "$duplicate-check",
 			"$translate", "$lookup", "$validate-code", "$expand", "$health-card-resolve", "$duplicate-exam-statistics", "$appointment-statistics",
-			"$ihe-pix", "$match", "$settlement-report", "$follow-up-adherence", "$smart-launch", "$person", "$person-matches", "$person-relink-status", "$meta", "$validate", "$subsumes", "$closure");
+			"$ihe-pix", "$match", "$settlement-report", "$follow-up-adherence", "$consultation-statistics", "$smart-launch", "$person", "$person-matches", "$person-relink-status", "$meta", "$validate", "$subsumes", "$closure");
 
 	/**
 	 * Bulk Data export (kick-off, status, cancel): they need the read scope of their type, and each is audited (an export
@@ -68,10 +72,12 @@ public class FhirAccessInterceptor {
 	private final Ownership ownership;
 	private final RegionDirectory directory;
 	private final PersonResolver persons;
+	private final CareRelationships care;
 	private final boolean openAccess;
 
 	public FhirAccessInterceptor(FhirContext fhirContext, Ownership ownership, RegionDirectory directory, PersonResolver persons,
-			boolean openAccess) {
+			CareRelationships care, boolean openAccess) {
+		this.care = care;
 		this.fhirContext = fhirContext;
 		this.ownership = ownership;
 		this.directory = directory;
@@ -234,11 +240,46 @@ public class FhirAccessInterceptor {
 			} else if (who.hospital() != null && isClinical(resource)) {
 				Set<String> keepers = ownership.keepers(resource);
 				if (!keepers.isEmpty() && !keepers.contains(who.hospital())) {
+					if (who.practitionerId() != null) {
+						CareRelationships.Basis basis = careBasis(who, request, resource);
+						if (!basis.allows()) {
+							if (request.getRestOperationType() == RestOperationTypeEnum.READ
+									|| request.getRestOperationType() == RestOperationTypeEnum.VREAD) {
+								throw new ForbiddenOperationException("Practitioner/" + who.practitionerId() + " of "
+										+ directory.hospitalName(who.hospital()) + " has no part in this person's care: another hospital's "
+										+ "records open to a practitioner whose hospital keeps a record of the person, registered their "
+										+ "visit, sent or received their referral or asked a consult about them, or who took an open consult about them");
+							}
+							shown.setResource(i, null);
+							continue;
+						}
+						if (basis.kind() == CareRelationships.Basis.Kind.CONSULT) {
+							listIn(request, CONSULT_ACCESS).add("ServiceRequest/" + basis.consult());
+						}
+					}
 					listIn(request, CROSS_HOSPITAL_READS).add(reference(resource));
 					notePatients(resource, request);
 				}
 			}
 		}
+	}
+
+	/** The best grounds among the resource's patients (usually one), each person's worked out once per request. */
+	@SuppressWarnings("unchecked")
+	private CareRelationships.Basis careBasis(Caller caller, RequestDetails request, IBaseResource resource) {
+		java.util.Map<String, CareRelationships.Basis> known = (java.util.Map<String, CareRelationships.Basis>) request.getUserData()
+				.computeIfAbsent(CARE_BASIS, k -> new java.util.HashMap<String, CareRelationships.Basis>());
+		CareRelationships.Basis best = CareRelationships.Basis.NONE;
+		for (String patientId : PatientCompartment.patientIds(fhirContext, resource)) {
+			CareRelationships.Basis basis = known.computeIfAbsent(patientId, id -> care.of(caller, id));
+			if (basis.kind() == CareRelationships.Basis.Kind.CARE) {
+				return basis;
+			}
+			if (basis.allows()) {
+				best = basis;
+			}
+		}
+		return best;
 	}
 
 	/** The caller this request was judged as (set when it arrived); empty for OneTrip's own requests. */

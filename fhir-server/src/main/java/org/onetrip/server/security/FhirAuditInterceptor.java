@@ -59,12 +59,18 @@ public class FhirAuditInterceptor {
 		if (entities.isEmpty() && request.getId() != null && request.getId().hasIdPart()) {
 			entities = List.of(request.getResourceName() + "/" + request.getId().getIdPart());
 		}
+		List<String> consults = FhirAccessInterceptor.listIn(request, FhirAccessInterceptor.CONSULT_ACCESS).stream().distinct().toList();
+		if (reading && !consults.isEmpty()) {
+			entities = new java.util.ArrayList<>(entities);
+			entities.addAll(0, consults); // the consult the reads were made under comes first: it is their grounds
+		}
 		List<String> patients = FhirAccessInterceptor.listIn(request, FhirAccessInterceptor.PATIENTS).stream().distinct().toList();
 		trail.record(new AuditRecord(Instant.now(), "rest", action(operation, request), subtype(operation, request),
 				caller.subject(), caller.hospital(), servletRequest.getServletRequest().getRemoteAddr(),
 				request.getRequestType() + " " + withoutSecrets(request.getCompleteUrl()),
 				entities.stream().distinct().limit(MAX_ENTITIES).toList(), patients.stream().limit(MAX_ENTITIES).toList(),
-				status, failure == null ? null : failure.substring(failure.indexOf(':') + 1), !crossReads.isEmpty() && reading));
+				status, failure == null ? null : failure.substring(failure.indexOf(':') + 1), !crossReads.isEmpty() && reading,
+				reading && !consults.isEmpty() ? AuditRecord.CONSULT_ACCESS : null));
 	}
 
 	/** A health-card token in a query string is a key to a person's records: it never goes into the audit. */

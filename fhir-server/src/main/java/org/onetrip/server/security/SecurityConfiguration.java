@@ -147,7 +147,7 @@ public class SecurityConfiguration {
 	@Bean
 	public org.springframework.boot.web.servlet.FilterRegistrationBean<EndpointAccessFilter> endpointAccessFilter(FhirContext fhirContext,
 			RegionDirectory directory, AuditTrail audit, @Value("${onetrip.security.open:false}") boolean open, DaoRegistry daoRegistry,
-			PersonResolver persons) {
+			PersonResolver persons, CareRelationships care) {
 		// An ImagingStudy's id is its Study Instance UID; its subject is the Patient the study was filed under.
 		java.util.function.Function<String, java.util.Optional<String>> subjectOfStudy = uid -> {
 			try {
@@ -159,7 +159,7 @@ public class SecurityConfiguration {
 			}
 		};
 		var registration = new org.springframework.boot.web.servlet.FilterRegistrationBean<>(
-				new EndpointAccessFilter(fhirContext, directory, audit, open, subjectOfStudy, persons));
+				new EndpointAccessFilter(fhirContext, directory, audit, open, subjectOfStudy, persons, care));
 		registration.addUrlPatterns("/dicomweb/*", "/cds-services/*", "/cds-services");
 		registration.setOrder(org.springframework.core.Ordered.LOWEST_PRECEDENCE - 10);
 		return registration;
@@ -187,8 +187,15 @@ public class SecurityConfiguration {
 
 	@Bean
 	public FhirServerContribution fhirAccess(FhirContext fhirContext, Ownership ownership, RegionDirectory directory,
-			PersonResolver persons, @Value("${onetrip.security.open:false}") boolean open) {
-		return FhirServerContribution.interceptor(new FhirAccessInterceptor(fhirContext, ownership, directory, persons, open));
+			PersonResolver persons, CareRelationships care, @Value("${onetrip.security.open:false}") boolean open) {
+		return FhirServerContribution.interceptor(new FhirAccessInterceptor(fhirContext, ownership, directory, persons, care, open));
+	}
+
+	/** What a practitioner reads of other hospitals: their hospital's part in the person's care, or a consult they took. */
+	@Bean
+	public CareRelationships careRelationships(org.springframework.jdbc.core.JdbcTemplate jdbc, PersonResolver persons,
+			org.onetrip.server.consultation.ConsultationLedger consults) {
+		return new CareRelationships(jdbc, persons, consults::openConsultTakenBy);
 	}
 
 	@Bean

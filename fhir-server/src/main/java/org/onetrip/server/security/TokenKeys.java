@@ -100,6 +100,11 @@ public final class TokenKeys {
 	 * A bearer token: {@code hospital} null for a region-level caller, {@code patient} for a patient token.
 	 */
 	public String mint(String subject, String hospital, String scope, String patient, Duration validity) {
+		return mint(subject, hospital, scope, patient, null, validity);
+	}
+
+	/** The same, naming the person who signed in as SMART does ({@code fhirUser}, e.g. {@code Practitioner/x}). */
+	public String mint(String subject, String hospital, String scope, String patient, String fhirUser, Duration validity) {
 		Instant now = Instant.now();
 		JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
 				.issuer(ISSUER).subject(subject).issueTime(Date.from(now)).expirationTime(Date.from(now.plus(validity)))
@@ -109,6 +114,9 @@ public final class TokenKeys {
 		}
 		if (patient != null) {
 			claims.claim(Callers.PATIENT_CLAIM, patient);
+		}
+		if (fhirUser != null) {
+			claims.claim(Callers.FHIR_USER_CLAIM, fhirUser);
 		}
 		try {
 			SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(KEY_ID).build(), claims.build());

@@ -21,7 +21,7 @@ public enum Topic {
 
 	REPORT_FINAL("report-final", "DiagnosticReport",
 			"A diagnostic report became final, or a final one was amended or corrected: the result a referring hospital waits for",
-			(before, now) -> isFinal(now) && (before == null || !isFinal(before) || ((DiagnosticReport) before).getStatus() != ((DiagnosticReport) now).getStatus())),
+			Topic::becameFinal),
 	IMAGING_STUDY_NEW("imaging-study-new", "ImagingStudy",
 			"A new imaging study of a person, from any hospital's PACS (filter patient= matches every record of the person)",
 			(before, now) -> before == null),
@@ -33,9 +33,19 @@ public enum Topic {
 	REFERRAL_TASK_CHANGED("referral-task-changed", "Task",
 			"A referral's Task was opened or changed its status, business status or owner",
 			(before, now) -> isReferralTask(now) && (before == null || changed((Task) before, (Task) now))),
+	CONSULTATION_OPINION("consultation-opinion", "DiagnosticReport",
+			"A consultant's opinion on a consult became final (or was amended): the answer the requesting hospital waits for",
+			(before, now) -> org.onetrip.server.consultation.ConsultationRequests.isOpinion((DiagnosticReport) now)
+					&& becameFinal(before, now)),
 	FOLLOW_UP_REMINDER("follow-up-reminder", "Communication",
 			"A follow-up of the person's plan is overdue: the reminder to the patient (filter recipient= or subject=)",
 			(before, now) -> before == null && isReminder(now));
+
+	/** A report became final, or a final one changed its status (amended, corrected). */
+	private static boolean becameFinal(IBaseResource before, IBaseResource now) {
+		return isFinal(now) && (before == null || !isFinal(before)
+				|| ((DiagnosticReport) before).getStatus() != ((DiagnosticReport) now).getStatus());
+	}
 
 	/** Where OneTrip's topics are named (their canonical URLs are this plus the topic's code). */
 	public static final String CANONICAL_BASE = "http://onetrip.org/fhir/SubscriptionTopic/";

@@ -191,24 +191,4 @@ class AccessControlTest extends ServerTest {
 		assertThat(created.status()).as(created.toString()).isEqualTo(201);
 		return created.as(Observation.class).getIdElement().getIdPart();
 	}
-
-	/** AuditEvents are written off the request thread: wait (briefly) for the one the query finds. */
-	private AuditEvent awaitAudit(String query) {
-		long deadline = System.currentTimeMillis() + 15_000;
-		while (System.currentTimeMillis() < deadline) {
-			var found = fhir.getFresh("/AuditEvent?" + query + "&_sort=-date&_count=1").bundle().getEntry();
-			if (!found.isEmpty()) {
-				return (AuditEvent) found.get(0).getResource();
-			}
-			try {
-				Thread.sleep(200);
-			} catch (InterruptedException e) {
-				Thread.currentThread().interrupt();
-				break;
-			}
-		}
-		String entity = query.replaceAll(".*entity=([^&]*).*", "$1");
-		throw new AssertionError("no AuditEvent for " + query + "; those of " + entity + ": "
-				+ fhir.get("/AuditEvent?entity=" + entity + "&_sort=-date&_count=5").body());
-	}
 }

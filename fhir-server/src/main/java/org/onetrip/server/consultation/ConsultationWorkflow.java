@@ -1,0 +1,427 @@
+package org.onetrip.server.consultation;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
+import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.hl7.fhir.r4.model.Appointment;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Communication;
+import org.hl7.fhir.r4.model.DiagnosticReport;
+import org.hl7.fhir.r4.model.Extension;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.ServiceRequest;
+import org.hl7.fhir.r4.model.Task;
+import org.hl7.fhir.r4.model.UrlType;
+import org.onetrip.server.hapi.Conflict;
+import org.onetrip.server.hapi.WorkflowEffects;
+import org.onetrip.server.hapi.WorkflowHandler;
+import org.onetrip.server.region.RegionDirectory;
+import org.onetrip.server.region.RegionDirectory.RegionClinician;
+import org.onetrip.server.scheduling.ConsultationSlots;
+import org.onetrip.server.security.Caller;
+import org.onetrip.server.security.FhirAccessInterceptor;
+import org.onetrip.terminology.region.Hospital;
+import org.onetrip.workflow.consultation.Consult;
+import org.onetrip.workflow.consultation.ConsultSteps;
+import org.onetrip.workflow.consultation.ConsultationMode;
+import org.onetrip.workflow.consultation.ParticipantState;
+
+/**
+ * Remote consultation between the region's hospitals (seed 004), kept in step with the FHIR writes that move it (a
+ * workflow handler: a step and its write commit or fail together):
+ * <ul>
+ * <li>a ServiceRequest of category consultation (SNOMED 11429006) from one hospital to others' specialists
+ * (PractitionerRole or Practitioner), departments (HealthcareService) or hospitals (Organization) opens a consult and a
+ * Task for each of them;</li>
+ * <li>each participant accepts (naming who takes it) or declines with a reason by writing its Task;</li>
+ * <li>a synchronous consult books an Appointment on a consultation slot, carrying the video meeting's join link;</li>
+ * <li>questions and answers are Communications based on the consult, from the requester or a participant;</li>
+ * <li>the opinion is a final DiagnosticReport based on the consult: it completes its authors' Tasks;</li>
+ * <li>the requester closes the consult (ServiceRequest completed or revoked): the Tasks still open are cancelled, and
+ * the consultants' access to the person's record ends (security/CareRelationships reads this ledger).</li>
+ * </ul>
+ * {@link ConsultSteps} decides each step; this class reads the facts, locks the consult's row, applies the answer.
+ */
+public class ConsultationWorkflow implements WorkflowHandler {
+
+	/** R5's Appointment.virtualService carried into R4 (cross-version extension): the video meeting's details. */
+	public static final String VIRTUAL_SERVICE = "http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.virtualService";
+	private static final Coding FULFIL = new Coding("http://hl7.org/fhir/CodeSystem/task-code", "fulfill", "Fulfill the focal request");
+	private static final Set<DiagnosticReport.DiagnosticReportStatus> FINAL = Set.of(DiagnosticReport.DiagnosticReportStatus.FINAL,
+			DiagnosticReport.DiagnosticReportStatus.AMENDED, DiagnosticReport.DiagnosticReportStatus.CORRECTED,
+			DiagnosticReport.DiagnosticReportStatus.APPENDED);
+	private static final Set<ServiceRequest.ServiceRequestStatus> CLOSING = Set.of(ServiceRequest.ServiceRequestStatus.COMPLETED,
+			ServiceRequest.ServiceRequestStatus.REVOKED, ServiceRequest.ServiceRequestStatus.ENTEREDINERROR);
+	private static final Set<Appointment.AppointmentStatus> NOT_TAKING_TIME = Set.of(Appointment.AppointmentStatus.CANCELLED,
+			Appointment.AppointmentStatus.NOSHOW, Appointment.AppointmentStatus.ENTEREDINERROR);
+
+	private final ConsultationLedger ledger;
+	private final DaoRegistry daoRegistry;
+	private final RegionDirectory directory;
+	private final MeterRegistry meters;
+	private final Clock clock;
+	private final ConsultSteps steps;
+
+	public ConsultationWorkflow(ConsultationLedger ledger, DaoRegistry daoRegistry, RegionDirectory directory, MeterRegistry meters,
+			Clock clock) {
+		this.ledger = ledger;
+		this.daoRegistry = daoRegistry;
+		this.directory = directory;
+		this.meters = meters;
+		this.clock = clock;
+		this.steps = new ConsultSteps(directory::hospitalName);
+	}
+
+	@Override
+	public Stage stage() {
+		return Stage.CONSULTATION;
+	}
+
+	@Override
+	public Set<String> resourceTypes() {
+		return Set.of("ServiceRequest", "Task", "Appointment", "Communication", "DiagnosticReport");
+	}
+
+	/**
+	 * An opinion is marked as one (category consultation) before it is stored, so the requesting hospital's subscription
+	 * (topic consultation-opinion) and the doctor's view know it without reading the ledger.
+	 */
+	@Override
+	public void beforeStorage(Write write) {
+		if (write.resource() instanceof DiagnosticReport report && !ConsultationRequests.isOpinion(report)
+				&& consultsOf(report.getBasedOn()).stream().anyMatch(ledger::isConsult)) {
+			report.addCategory(new CodeableConcept(ConsultationRequests.category()));
+		}
+	}
+
+	@Override
+	public void written(Write write, WorkflowEffects effects) {
+		if (write.deleted()) {
+			return; // deletes leave a consult where it is (its request is closed by status, not deleted)
+		}
+		Optional<Caller> caller = FhirAccessInterceptor.judgedCaller(write.request());
+		if (write.resource() instanceof ServiceRequest request && ConsultationRequests.isConsultation(request)) {
+			requestWritten(request, effects);
+		} else if (write.resource() instanceof Task task && write.kind() == Write.Kind.UPDATED) {
+			taskWritten(task, caller);
+		} else if (write.resource() instanceof Appointment appointment) {
+			appointmentWritten(appointment);
+		} else if (write.resource() instanceof Communication message) {
+			messageWritten(message, caller);
+		} else if (write.resource() instanceof DiagnosticReport report && FINAL.contains(report.getStatus())) {
+			opinionWritten(report, caller, effects);
+		}
+	}
+
+	// --- the request ------------------------------------------------------------------------------------
+
+	private void requestWritten(ServiceRequest request, WorkflowEffects effects) {
+		String id = request.getIdElement().getIdPart();
+		Optional<Consult> known = ledger.lock(id);
+		if (known.isPresent()) {
+			if (CLOSING.contains(request.getStatus()) && !known.get().closed()) {
+				close(known.get(), effects);
+			}
+			return;
+		}
+		if (request.getStatus() != ServiceRequest.ServiceRequestStatus.ACTIVE) {
+			return; // a draft opens nothing yet
+		}
+		Hospital from = directory.hospitalOf(request.getRequester().getReference()).orElseThrow(() -> new UnprocessableEntityException(
+				"A consultation request names its requester: an Organization, PractitionerRole or Practitioner of a hospital of the region"));
+		if (!"Patient".equals(request.getSubject().getReferenceElement().getResourceType())) {
+			throw new UnprocessableEntityException("A consultation request is about a patient: ServiceRequest.subject = Patient/...");
+		}
+		List<Consult.Participant> participants = participants(request, from);
+		List<Task> tasks = new ArrayList<>();
+		List<Consult.Participant> withTasks = new ArrayList<>();
+		for (Consult.Participant p : participants) {
+			Task task = participantTask(request, from, p);
+			tasks.add(task);
+			withTasks.add(new Consult.Participant(task.getIdElement().getIdPart(), p.hospital(), p.practitionerId(), p.serviceId(), p.state()));
+		}
+		tasks.forEach(effects::write);
+		Consult consult = new Consult(id, request.getSubject().getReferenceElement().getIdPart(), from.key(), ConsultationRequests.modeOf(request),
+				Consult.State.OPEN, clock.instant(), null, null, withTasks);
+		ledger.open(consult);
+		for (String to : withTasks.stream().map(Consult.Participant::hospital).distinct().toList()) {
+			Counter.builder("onetrip.consultations")
+					.description("Consultations requested, by the levels of the requesting and the consulting hospital, and mode")
+					.tag("from_level", level(from.key())).tag("to_level", level(to)).tag("mode", consult.mode().code())
+					.register(meters).increment();
+		}
+	}
+
+	/**
+	 * Who the request asks, one participant per performer: a named specialist (PractitionerRole or Practitioner), a
+	 * department (HealthcareService) or a hospital (Organization). An Organization that also has a named specialist or
+	 * department among the performers only says where they are: a named Practitioner must be of one of those hospitals.
+	 */
+	private List<Consult.Participant> participants(ServiceRequest request, Hospital from) {
+		if (request.getPerformer().isEmpty()) {
+			throw new UnprocessableEntityException("A consultation request names whom it asks in ServiceRequest.performer: specialists "
+					+ "(PractitionerRole), departments (HealthcareService) or hospitals (Organization) of the region");
+		}
+		Map<String, Consult.Participant> byKey = new LinkedHashMap<>();
+		List<String> namedHospitals = new ArrayList<>();
+		for (Reference performer : request.getPerformer()) {
+			String reference = RegionDirectory.relative(performer.getReference() == null ? "" : performer.getReference());
+			if (reference.startsWith("Organization/")) {
+				namedHospitals.add(directory.hospitalOf(reference).map(Hospital::key).orElseThrow(() -> new UnprocessableEntityException(
+						reference + " is not a hospital of the region: consults go to the region's hospitals")));
+			}
+		}
+		for (Reference performer : request.getPerformer()) {
+			String reference = RegionDirectory.relative(performer.getReference() == null ? "" : performer.getReference());
+			String type = reference.contains("/") ? reference.substring(0, reference.indexOf('/')) : "";
+			switch (type) {
+				case "PractitionerRole", "Practitioner" -> {
+					RegionClinician clinician = directory.clinician(reference).orElseThrow(() -> new UnprocessableEntityException(
+							reference + " is not a practitioner of the region's hospitals (config/region.yaml)"));
+					if (!namedHospitals.isEmpty() && !namedHospitals.contains(clinician.hospital())) {
+						throw new UnprocessableEntityException(reference + " is not a practitioner of "
+								+ String.join(" or ", namedHospitals.stream().map(directory::hospitalName).toList())
+								+ ": they work at " + directory.hospitalName(clinician.hospital()));
+					}
+					byKey.putIfAbsent("practitioner:" + clinician.practitionerId(), new Consult.Participant(reference,
+							clinician.hospital(), clinician.practitionerId(), clinician.serviceId(), ParticipantState.REQUESTED));
+				}
+				case "HealthcareService" -> {
+					String service = directory.department(reference).orElseThrow(() -> new UnprocessableEntityException(
+							reference + " is not a department of the region's hospitals"));
+					String hospital = directory.hospitalOf(reference).orElseThrow().key();
+					byKey.putIfAbsent("service:" + service, new Consult.Participant(reference, hospital, null, service, ParticipantState.REQUESTED));
+				}
+				case "Organization" -> { } // after the others: it may only say where they are
+				default -> throw new UnprocessableEntityException("ServiceRequest.performer '" + reference + "' is not a specialist, "
+						+ "department or hospital of the region");
+			}
+		}
+		for (String hospital : namedHospitals) {
+			if (byKey.values().stream().noneMatch(p -> p.hospital().equals(hospital))) {
+				byKey.putIfAbsent("hospital:" + hospital, new Consult.Participant("Organization/" + hospital, hospital, null, null,
+						ParticipantState.REQUESTED));
+			}
+		}
+		for (Consult.Participant p : byKey.values()) {
+			if (p.hospital().equals(from.key())) {
+				throw new UnprocessableEntityException("A consult asks another hospital: " + p.taskId() + " is at "
+						+ from.name() + ", the requesting hospital itself");
+			}
+		}
+		return List.copyOf(byKey.values()); // taskId holds the performer reference until the Task is made
+	}
+
+	private Task participantTask(ServiceRequest request, Hospital from, Consult.Participant participant) {
+		Task task = new Task();
+		task.setId(UUID.randomUUID().toString()); // chosen here, so the ledger row names it before the pipeline writes it
+		task.setStatus(Task.TaskStatus.REQUESTED);
+		task.setIntent(Task.TaskIntent.ORDER);
+		task.setCode(new CodeableConcept(FULFIL.copy()));
+		task.setFocus(new Reference("ServiceRequest/" + request.getIdElement().getIdPart()));
+		task.addBasedOn(new Reference("ServiceRequest/" + request.getIdElement().getIdPart()));
+		task.setFor(request.getSubject().copy());
+		task.setAuthoredOn(Date.from(clock.instant()));
+		task.setRequester(request.getRequester().copy());
+		String owner = participant.taskId(); // the performer reference, see participants()
+		task.setOwner(new Reference(owner));
+		task.setDescription("Consultation (" + ConsultationRequests.modeOf(request).code() + ") asked by " + from.name() + " of "
+				+ directory.hospitalName(participant.hospital()) + (request.hasNote() ? ": " + request.getNoteFirstRep().getText() : ""));
+		return task;
+	}
+
+	/** The requester closed the consult: whoever is still answering is cancelled, and access ends with the row's state. */
+	private void close(Consult consult, WorkflowEffects effects) {
+		for (Consult.Participant p : steps.closing(consult)) {
+			ledger.moveParticipant(p, clock.instant());
+			rewriteTask(p, effects, null);
+		}
+		ledger.closed(consult.serviceRequestId(), clock.instant());
+	}
+
+	// --- a participant's answer -------------------------------------------------------------------------
+
+	private void taskWritten(Task task, Optional<Caller> caller) {
+		Optional<String> consultId = ledger.consultOfTask(task.getIdElement().getIdPart());
+		if (consultId.isEmpty()) {
+			return;
+		}
+		Consult consult = ledger.lock(consultId.get()).orElseThrow();
+		Consult.Participant participant = consult.participantOfTask(task.getIdElement().getIdPart()).orElseThrow();
+		String status = task.hasStatus() ? task.getStatus().toCode() : "";
+		if (!participant.state().taskStatus().equals(status) && caller.isPresent() && !caller.get().isRegion()
+				&& !participant.hospital().equals(caller.get().hospital())) {
+			throw new ForbiddenOperationException(directory.hospitalName(caller.get().hospital()) + " cannot answer for "
+					+ directory.hospitalName(participant.hospital()) + ": Task/" + participant.taskId() + " is theirs to accept or decline");
+		}
+		String ownerPractitioner = directory.clinician(task.getOwner().getReference())
+				.filter(c -> c.hospital().equals(participant.hospital())).map(RegionClinician::practitionerId).orElse(null);
+		String callerPractitioner = caller.filter(c -> participant.hospital().equals(c.hospital())).map(Caller::practitionerId).orElse(null);
+		ConsultSteps.Outcome outcome = steps.taskWritten(consult, participant, status, task.hasStatusReason(), ownerPractitioner, callerPractitioner);
+		if (refused(outcome) instanceof ConsultSteps.Step step) {
+			ledger.moveParticipant(step.participant(), clock.instant());
+		}
+	}
+
+	// --- a booking --------------------------------------------------------------------------------------
+
+	private void appointmentWritten(Appointment appointment) {
+		List<String> consults = consultsOf(appointment.getBasedOn());
+		boolean onConsultationSlot = appointment.getSlot().stream()
+				.anyMatch(s -> ConsultationSlots.isConsultationSlot(s.getReferenceElement().getIdPart()));
+		Optional<Consult> consult = consults.stream().map(ledger::lock).flatMap(Optional::stream).findFirst();
+		if (consult.isEmpty()) {
+			if (onConsultationSlot && !NOT_TAKING_TIME.contains(appointment.getStatus())) {
+				throw new UnprocessableEntityException("A consultation slot is booked for a consult: Appointment.basedOn names the "
+						+ "consultation's ServiceRequest");
+			}
+			return;
+		}
+		if (NOT_TAKING_TIME.contains(appointment.getStatus())) {
+			return;
+		}
+		refused(steps.booking(consult.get()));
+		if (!appointment.getSlot().isEmpty() && !onConsultationSlot) {
+			throw new UnprocessableEntityException("A consult is booked on a consultation slot (Slot ids consultation-...: the "
+					+ "consulting departments' consultation rosters), not on a visit slot");
+		}
+		if (appointment.getStatus() == Appointment.AppointmentStatus.BOOKED) {
+			String link = joinLink(appointment);
+			if (link == null || !(link.startsWith("https://") || link.startsWith("http://"))) {
+				throw new UnprocessableEntityException("A video consult carries its meeting's join link: extension " + VIRTUAL_SERVICE
+						+ " with an 'address' (valueUrl, http or https) from the hospital's video system");
+			}
+		}
+	}
+
+	/** The join link of an Appointment's virtual service, or null. */
+	public static String joinLink(Appointment appointment) {
+		Extension service = appointment.getExtensionByUrl(VIRTUAL_SERVICE);
+		if (service == null) {
+			return null;
+		}
+		Extension address = service.getExtensionByUrl("address");
+		return address != null && address.getValue() instanceof UrlType url ? url.getValue()
+				: address != null && address.getValue() != null ? address.getValue().primitiveValue() : null;
+	}
+
+	// --- questions and answers --------------------------------------------------------------------------
+
+	private void messageWritten(Communication message, Optional<Caller> caller) {
+		List<Reference> about = new ArrayList<>(message.getBasedOn());
+		about.addAll(message.getPartOf());
+		for (String consultId : consultsOf(about)) {
+			Optional<Consult> consult = ledger.lock(consultId);
+			if (consult.isEmpty()) {
+				continue;
+			}
+			if (caller.isEmpty() || caller.get().isRegion()) {
+				// OneTrip's own or the region's message: not judged as a hospital's, but a closed consult takes no more
+				if (consult.get().closed()) {
+					throw Conflict.of("The consult ServiceRequest/" + consultId + " is closed: questions and answers end with it");
+				}
+				continue;
+			}
+			refused(steps.message(consult.get(), caller.get().hospital(), caller.get().practitionerId()));
+		}
+	}
+
+	// --- the opinion ------------------------------------------------------------------------------------
+
+	private void opinionWritten(DiagnosticReport report, Optional<Caller> caller, WorkflowEffects effects) {
+		for (String consultId : consultsOf(report.getBasedOn())) {
+			Optional<Consult> found = ledger.lock(consultId);
+			if (found.isEmpty()) {
+				continue;
+			}
+			Consult consult = found.get();
+			List<Consult.Participant> authors = authors(consult, report, caller);
+			if (refused(steps.opinion(consult, authors)) instanceof ConsultSteps.Opinion opinion) {
+				String reportRef = "DiagnosticReport/" + report.getIdElement().getIdPart();
+				for (Consult.Participant p : opinion.completes()) {
+					ledger.moveParticipant(p, clock.instant());
+					rewriteTask(p, effects, reportRef);
+				}
+				if (opinion.firstAnswer()) {
+					ledger.answered(consult.serviceRequestId(), report.getIdElement().getIdPart(), clock.instant());
+					Counter.builder("onetrip.consultation.opinions")
+							.description("Consultation opinions given, by consulting hospital").tag("hospital", authors.get(0).hospital())
+							.register(meters).increment();
+				}
+			}
+		}
+	}
+
+	/**
+	 * Whom a report speaks for: a caller's own participants (their hospital's; the practitioner's, when the token names
+	 * one); for OneTrip's own or the region's writes, the participants the report's performers name.
+	 */
+	private List<Consult.Participant> authors(Consult consult, DiagnosticReport report, Optional<Caller> caller) {
+		if (caller.isPresent() && !caller.get().isRegion()) {
+			Caller who = caller.get();
+			return consult.participants().stream().filter(p -> p.hospital().equals(who.hospital()))
+					.filter(p -> who.practitionerId() == null || who.practitionerId().equals(p.practitionerId())).toList();
+		}
+		List<Consult.Participant> named = new ArrayList<>();
+		for (Reference performer : report.getPerformer()) {
+			Optional<RegionClinician> clinician = directory.clinician(performer.getReference());
+			Optional<String> hospital = directory.hospitalOf(performer.getReference()).map(Hospital::key);
+			consult.participants().stream()
+					.filter(p -> clinician.isPresent() ? clinician.get().practitionerId().equals(p.practitionerId())
+							: hospital.isPresent() && hospital.get().equals(p.hospital()))
+					.filter(p -> !named.contains(p)).forEach(named::add);
+		}
+		return named;
+	}
+
+	// --- shared -----------------------------------------------------------------------------------------
+
+	/** The ids of the ServiceRequests these references name (a consult, if the ledger holds it). */
+	private static List<String> consultsOf(List<Reference> references) {
+		return references.stream().map(r -> new IdType(RegionDirectory.relative(r.getReference() == null ? "" : r.getReference())))
+				.filter(id -> "ServiceRequest".equals(id.getResourceType())).map(IdType::getIdPart).distinct().toList();
+	}
+
+	/** A participant's Task shows the ledger's state (and the opinion as its output). */
+	private void rewriteTask(Consult.Participant participant, WorkflowEffects effects, String opinion) {
+		Task task = effects.queued("Task", participant.taskId()).map(Task.class::cast).orElseGet(() -> daoRegistry
+				.getResourceDao(Task.class).read(new IdType("Task", participant.taskId()), new SystemRequestDetails()));
+		task.setStatus(Task.TaskStatus.fromCode(participant.state().taskStatus()));
+		task.setLastModified(Date.from(clock.instant()));
+		if (opinion != null) {
+			task.addOutput().setType(new CodeableConcept().setText("opinion")).setValue(new Reference(opinion));
+		}
+		effects.write(task);
+	}
+
+	private String level(String hospital) {
+		return directory.region().hospital(hospital).map(h -> h.level().name().toLowerCase(Locale.ROOT)).orElse("unknown");
+	}
+
+	/** A refusal becomes the write's 403, 409 or 422; any other outcome is returned as it is. */
+	private static ConsultSteps.Outcome refused(ConsultSteps.Outcome outcome) {
+		if (outcome instanceof ConsultSteps.Refusal refusal) {
+			throw switch (refusal.kind()) {
+				case CONFLICT -> Conflict.of(refusal.reason());
+				case FORBIDDEN -> new ForbiddenOperationException(refusal.reason());
+				case UNPROCESSABLE -> new UnprocessableEntityException(refusal.reason());
+			};
+		}
+		return outcome;
+	}
+}
