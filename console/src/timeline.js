@@ -4,14 +4,20 @@ import { ownerOf, searchAll } from './fhir.js'
 
 /** The resource types a timeline shows, each with the search parameter of its date and how to read an item from it. */
 const KINDS = {
+  // label: what the item is, in words; a consult's request and its opinion are named as such.
   Encounter: { label: 'Visit', date: (r) => r.period?.start, title: (r) => text(r.type?.[0]) || r.class?.display || r.class?.code },
-  DiagnosticReport: { label: 'Report', date: (r) => r.effectiveDateTime || r.effectivePeriod?.start || r.issued,
+  DiagnosticReport: { label: (r) => (isConsultation(r) ? 'Consultation opinion · 会诊意见' : 'Report'), date: (r) => r.effectiveDateTime || r.effectivePeriod?.start || r.issued,
     title: (r) => text(r.code), detail: (r) => r.conclusion },
   ImagingStudy: { label: 'Imaging', date: (r) => r.started,
     title: (r) => r.description || (r.modality || []).map((m) => m.code).join(', '), detail: (r) => `${r.numberOfInstances ?? '?'} images` },
   Appointment: { label: 'Appointment', date: (r) => r.start, title: (r) => r.description || text(r.serviceType?.[0]) || 'Appointment',
     detail: (r) => r.status },
-  ServiceRequest: { label: 'Referral / order', date: (r) => r.authoredOn, title: (r) => text(r.code), detail: (r) => r.status },
+  ServiceRequest: { label: (r) => (isConsultation(r) ? 'Consultation · 会诊' : 'Referral / order'), date: (r) => r.authoredOn, title: (r) => text(r.code), detail: (r) => r.status },
+}
+
+/** A consultation request, or a consultant's opinion: category SNOMED CT 11429006 (Consultation). */
+function isConsultation(resource) {
+  return (resource.category || []).some((c) => (c.coding || []).some((x) => x.system === 'http://snomed.info/sct' && x.code === '11429006'))
 }
 
 function text(concept) {
@@ -31,7 +37,8 @@ export async function loadTimeline(patientIds, hospitalOfPatient = {}) {
   const items = lists.flat().map((resource) => {
     const kind = KINDS[resource.resourceType]
     return {
-      key: `${resource.resourceType}/${resource.id}`, type: resource.resourceType, label: kind.label,
+      key: `${resource.resourceType}/${resource.id}`, type: resource.resourceType,
+      label: typeof kind.label === 'function' ? kind.label(resource) : kind.label, consultation: isConsultation(resource),
       date: kind.date(resource) || resource.meta?.lastUpdated || '', title: kind.title(resource) || resource.resourceType,
       detail: kind.detail ? kind.detail(resource) : '', resource,
       hospital: ownerOf(resource) || hospitalOfPatient[(resource.subject?.reference || '').replace('Patient/', '')] || null,

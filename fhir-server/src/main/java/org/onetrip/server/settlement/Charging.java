@@ -30,6 +30,7 @@ import org.hl7.fhir.r4.model.MedicationDispense;
 import org.hl7.fhir.r4.model.Money;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.ServiceRequest;
+import org.onetrip.server.consultation.ConsultationRequests;
 import org.onetrip.server.hapi.Conflict;
 import org.onetrip.server.hapi.WorkflowEffects;
 import org.onetrip.server.hapi.WorkflowHandler;
@@ -113,6 +114,9 @@ public class Charging implements WorkflowHandler {
 			refuseDelete(resource);
 		} else if (resource instanceof Appointment appointment) {
 			chargeTheRegistration(appointment, effects);
+		} else if (resource instanceof ServiceRequest request && ConsultationRequests.isConsultation(request)
+				|| resource instanceof DiagnosticReport opinion && ConsultationRequests.isOpinion(opinion)) {
+			return; // consults are not charged (yet): no region price for them, and no visit of the patient to put them on
 		} else if (resource instanceof ServiceRequest request) {
 			String status = request.hasStatus() ? request.getStatus().toCode() : "";
 			if ("completed".equals(status)) {

@@ -2,6 +2,7 @@ package org.onetrip.server.consultation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.Date;
 import java.util.List;
 import org.hl7.fhir.r4.model.Appointment;
@@ -20,12 +21,18 @@ import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.ServiceRequest;
 import org.hl7.fhir.r4.model.Slot;
 import org.hl7.fhir.r4.model.StringType;
+import org.hl7.fhir.r4.model.Subscription;
 import org.hl7.fhir.r4.model.Task;
 import org.hl7.fhir.r4.model.UrlType;
 import org.junit.jupiter.api.Test;
 import org.onetrip.server.FhirHttp;
 import org.onetrip.server.ServerTest;
 import org.onetrip.server.TestTokens;
+import org.onetrip.server.dicom.TestInstances;
+import org.onetrip.server.subscription.ActiveSubscriptions;
+import org.onetrip.server.subscription.HookReceiver;
+import org.onetrip.server.subscription.Topic;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.onetrip.server.scheduling.AppointmentLedgerGuard;
 import org.onetrip.server.scheduling.BookingRace;
 import org.onetrip.workflow.consultation.ConsultationMode;
@@ -38,14 +45,24 @@ class ConsultationTest extends ServerTest {
 
 	private static final String ZHAO = "imaging-d-zhao-qiang";
 
+	@Autowired
+	ActiveSubscriptions active;
+
 	@Test
-	void anAsynchronousConsultOpensTheRecordToTheConsultantWhoTookItUntilItCloses() {
-		String patient = patientAt("clinic-c");
+	void anAsynchronousConsultOpensTheRecordToTheConsultantWhoTookItUntilItCloses() throws Exception {
+		String mrn = unique("MRN");
+		String patient = patientAt("clinic-c", mrn);
 		String priorReport = reportAt("clinic-c", patient);
+		// The clinic's CT of the patient, sent to the region as its PACS would: the consultant's images.
+		TestInstances.Study ct = TestInstances.Study.ct(mrn);
+		TestInstances.stow("http://127.0.0.1:" + port, "clinic-c", TestInstances.study(ct, 1, 2));
+		TestInstances.awaitImagingStudy(fhir, ct.studyUid(), 2);
+		String images = "http://127.0.0.1:" + port + "/dicomweb/studies/" + ct.studyUid() + "/metadata";
 		FhirHttp clinic = hospital("clinic-c");
 		FhirHttp zhao = practitioner("imaging-d", ZHAO);
 		FhirHttp colleague = practitioner("imaging-d", "imaging-d-wu-xia");
 		assertThat(zhao.get("/DiagnosticReport/" + priorReport).status()).as("no part in the person's care yet").isEqualTo(403);
+		assertThat(zhao.get(images, "application/dicom+json").status()).as("nor the images").isEqualTo(403);
 
 		ServiceRequest request = consult(patient, "PractitionerRole/clinic-c-xu-jing-role", ConsultationMode.ASYNCHRONOUS,
 				"PractitionerRole/" + ZHAO + "-role");
@@ -60,6 +77,9 @@ class ConsultationTest extends ServerTest {
 
 		assertThat(colleague.put("/Task/" + task.getIdElement().getIdPart(), accepted(task)).status()).as("a colleague").isEqualTo(403);
 		assertThat(clinic.put("/Task/" + task.getIdElement().getIdPart(), accepted(task)).status()).as("the requester").isEqualTo(403);
+		// The clinic's system waits for the opinion: a subscription to the consultation-opinion topic, at a real receiver.
+		HookReceiver receiver = new HookReceiver();
+		String subscription = subscribeToOpinions(receiver, patient);
 		FhirHttp.Response took = zhao.put("/Task/" + task.getIdElement().getIdPart(), accepted(task));
 		assertThat(took.status()).as(took.toString()).isEqualTo(200);
 
@@ -70,7 +90,9 @@ class ConsultationTest extends ServerTest {
 		assertThat(consultAccess.getPurposeOfEventFirstRep().getCoding())
 				.anyMatch(c -> "urn:onetrip:access-basis".equals(c.getSystem()) && "consultation".equals(c.getCode()));
 		assertThat(consultAccess.getEntity()).anyMatch(e -> ("DiagnosticReport/" + priorReport).equals(e.getWhat().getReference()));
+		assertThat(zhao.get(images, "application/dicom+json").status()).as("the images through DICOMweb").isEqualTo(200);
 		assertThat(colleague.get("/DiagnosticReport/" + priorReport).status()).as("nobody else gains anything").isEqualTo(403);
+		assertThat(colleague.get(images, "application/dicom+json").status()).isEqualTo(403);
 		assertThat(colleague.get("/DiagnosticReport?patient=Patient/" + patient).bundle().getEntry()).isEmpty();
 
 		assertThat(zhao.post("/Communication", message(consult, patient, "PractitionerRole/" + ZHAO + "-role",
@@ -94,6 +116,16 @@ class ConsultationTest extends ServerTest {
 				.equals(((Reference) o.getValue()).getReference()));
 		assertThat(clinic.get("/DiagnosticReport?based-on=ServiceRequest/" + consult).bundle().getEntry())
 				.as("the requester reads the opinion").hasSize(1);
+		try (receiver) {
+			HookReceiver.Received notified = receiver.next(Duration.ofSeconds(15));
+			assertThat(notified).as("the requesting hospital is notified").isNotNull();
+			Bundle notification = fhirContext.newJsonParser().parseResource(Bundle.class, notified.body());
+			assertThat(((Parameters) notification.getEntryFirstRep().getResource()).getParameter("topic").getValue().primitiveValue())
+					.isEqualTo(Topic.CONSULTATION_OPINION.url());
+			assertThat(notification.getEntry().get(1).getResource().getIdElement().getIdPart()).isEqualTo(stored.getIdElement().getIdPart());
+			assertThat(receiver.next(Duration.ofSeconds(1))).as("the prior report and the messages are no opinion").isNull();
+		}
+		assertThat(fhir.delete("/Subscription/" + subscription).status()).isIn(200, 204);
 
 		ServiceRequest closing = clinic.get("/ServiceRequest/" + consult).as(ServiceRequest.class)
 				.setStatus(ServiceRequest.ServiceRequestStatus.COMPLETED);
@@ -101,6 +133,7 @@ class ConsultationTest extends ServerTest {
 		FhirHttp.Response afterwards = zhao.get("/DiagnosticReport/" + priorReport);
 		assertThat(afterwards.status()).as("the access ended with the consult").isEqualTo(403);
 		assertThat(afterwards.body()).contains("no part in this person's care");
+		assertThat(zhao.get(images, "application/dicom+json").status()).isEqualTo(403);
 		awaitAudit("entity=DiagnosticReport/" + priorReport + "&outcome=4");
 		assertThat(zhao.get("/DiagnosticReport/" + stored.getIdElement().getIdPart()).status()).as("their own opinion stays theirs")
 				.isEqualTo(200);
@@ -254,6 +287,32 @@ class ConsultationTest extends ServerTest {
 
 	// --- helpers ---------------------------------------------------------------------------------------
 
+	/** Clinic C's system subscribes to opinions about its patient, and waits until this instance matches with it. */
+	private String subscribeToOpinions(HookReceiver receiver, String patient) throws InterruptedException {
+		Subscription subscription = new Subscription();
+		subscription.setStatus(Subscription.SubscriptionStatus.REQUESTED);
+		subscription.setReason("Consultation opinions for clinic C");
+		subscription.setCriteria(Topic.CONSULTATION_OPINION.url());
+		subscription.getMeta().addProfile("http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-subscription");
+		subscription.getCriteriaElement().addExtension(
+				"http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-filter-criteria",
+				new StringType("DiagnosticReport?patient=Patient/" + patient));
+		subscription.getChannel().setType(Subscription.SubscriptionChannelType.RESTHOOK).setEndpoint(receiver.url("/opinions"))
+				.setPayload("application/fhir+json");
+		subscription.getChannel().getPayloadElement().addExtension(
+				"http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-payload-content",
+				new org.hl7.fhir.r4.model.CodeType("full-resource"));
+		FhirHttp.Response created = fhir.as(TestTokens.mint("his-c", "clinic-c", "system/*.cruds", null)).post("/Subscription", subscription);
+		assertThat(created.status()).as(created.toString()).isEqualTo(201);
+		String id = created.as(Subscription.class).getIdElement().getIdPart();
+		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+		while (active.of("DiagnosticReport").stream().noneMatch(a -> a.id().equals(id))) {
+			assertThat(System.nanoTime()).as("subscription active within 10 s").isLessThan(deadline);
+			Thread.sleep(20);
+		}
+		return id;
+	}
+
 	private FhirHttp hospital(String key) {
 		return fhir.as(TestTokens.hospital(key, "user/*.cruds"));
 	}
@@ -263,8 +322,12 @@ class ConsultationTest extends ServerTest {
 	}
 
 	private String patientAt(String hospital) {
+		return patientAt(hospital, unique("MRN"));
+	}
+
+	private String patientAt(String hospital, String mrn) {
 		Patient patient = new Patient();
-		patient.addIdentifier().setSystem("urn:onetrip:mrn:" + hospital).setValue(unique("MRN"));
+		patient.addIdentifier().setSystem("urn:onetrip:mrn:" + hospital).setValue(mrn);
 		patient.addName().setFamily(unique("Consulted")).addGiven("Mei");
 		patient.setManagingOrganization(new Reference("Organization/" + hospital));
 		FhirHttp.Response created = hospital(hospital).post("/Patient", patient);

@@ -142,6 +142,27 @@ public final class TestInstances {
 		return uids;
 	}
 
+	/** STOW-RS of these files to the server at {@code base} (http://host:port) as {@code hospital}'s PACS; 200 expected. */
+	public static void stow(String base, String hospital, java.util.List<Path> files) throws Exception {
+		String boundary = "stow-" + uid();
+		java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+		for (Path file : files) {
+			body.write(("--" + boundary + "\r\nContent-Type: application/dicom\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+			body.write(java.nio.file.Files.readAllBytes(file));
+			body.write("\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+		}
+		body.write(("--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+		var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+						java.net.URI.create(base + "/dicomweb/studies"))
+				.header("Authorization", "Bearer " + org.onetrip.server.TestTokens.hospital(hospital, "user/*.cruds"))
+				.header("Content-Type", "multipart/related; type=\"application/dicom\"; boundary=" + boundary)
+				.POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
+				java.net.http.HttpResponse.BodyHandlers.ofString());
+		if (response.statusCode() != 200) {
+			throw new AssertionError("STOW-RS answered " + response.statusCode() + ": " + response.body());
+		}
+	}
+
 	/** Waits (up to 30 s) for the gateway's sync to show the study in FHIR with this many instances. */
 	public static org.hl7.fhir.r4.model.ImagingStudy awaitImagingStudy(org.onetrip.server.FhirHttp fhir, String studyUid,
 			int instances) throws Exception {

@@ -33,6 +33,17 @@ class TopicTest {
 	}
 
 	@Test
+	void aConsultationOpinionIsAnEventWhenAReportMarkedAsOneBecomesFinal() {
+		var opinion = report(DiagnosticReport.DiagnosticReportStatus.FINAL);
+		opinion.addCategory(new org.hl7.fhir.r4.model.CodeableConcept(org.onetrip.server.consultation.ConsultationRequests.category()));
+		var draft = opinion.copy().setStatus(DiagnosticReport.DiagnosticReportStatus.PRELIMINARY);
+		assertThat(Topic.CONSULTATION_OPINION.isEvent(null, opinion)).isTrue();
+		assertThat(Topic.CONSULTATION_OPINION.isEvent(draft, opinion)).isTrue();
+		assertThat(Topic.CONSULTATION_OPINION.isEvent(opinion, opinion.copy())).as("saved again").isFalse();
+		assertThat(Topic.CONSULTATION_OPINION.isEvent(null, report(DiagnosticReport.DiagnosticReportStatus.FINAL))).as("any report").isFalse();
+	}
+
+	@Test
 	void anImagingStudyIsAnEventOnlyWhenNew() {
 		assertThat(Topic.IMAGING_STUDY_NEW.isEvent(null, new ImagingStudy())).isTrue();
 		assertThat(Topic.IMAGING_STUDY_NEW.isEvent(new ImagingStudy(), new ImagingStudy())).as("more instances arrived").isFalse();

@@ -327,6 +327,55 @@ class WebAppTest extends BrowserTest {
 	}
 
 	@Test
+	void aDoctorReadsTheConsultantsOpinionOnTheTimeline() {
+		String citizenId = unique("3305");
+		String atA = register("hospital-a", citizenId, "urn:onetrip:mrn:hospital-a", unique("A"));
+		// Dr Li of hospital A asks Dr Zhao of the regional imaging centre for a review; he takes it and gives his opinion.
+		org.hl7.fhir.r4.model.ServiceRequest request = new org.hl7.fhir.r4.model.ServiceRequest();
+		request.setStatus(org.hl7.fhir.r4.model.ServiceRequest.ServiceRequestStatus.ACTIVE);
+		request.setIntent(org.hl7.fhir.r4.model.ServiceRequest.ServiceRequestIntent.ORDER);
+		request.addCategory(new CodeableConcept(org.onetrip.server.consultation.ConsultationRequests.category()));
+		request.setCode(new CodeableConcept().setText("Review of a chest CT"));
+		request.setSubject(new Reference("Patient/" + atA));
+		request.setRequester(new Reference("PractitionerRole/hospital-a-li-na-role"));
+		request.addPerformer(new Reference("PractitionerRole/imaging-d-zhao-qiang-role"));
+		request.setAuthoredOn(new java.util.Date());
+		FhirHttp.Response asked = fhir.as(TestTokens.hospital("hospital-a", "user/*.cruds")).post("/ServiceRequest", request);
+		assertThat(asked.status()).as(asked.body()).isEqualTo(201);
+		String consult = asked.as(org.hl7.fhir.r4.model.ServiceRequest.class).getIdElement().getIdPart();
+		FhirHttp zhao = fhir.as(TestTokens.practitioner("imaging-d", "imaging-d-zhao-qiang", "user/*.cruds"));
+		org.hl7.fhir.r4.model.Task task = (org.hl7.fhir.r4.model.Task) fhir.getFresh("/Task?focus=ServiceRequest/" + consult).bundle()
+				.getEntryFirstRep().getResource();
+		task.setStatus(org.hl7.fhir.r4.model.Task.TaskStatus.ACCEPTED);
+		assertThat(zhao.put("/Task/" + task.getIdElement().getIdPart(), task).status()).isEqualTo(200);
+		DiagnosticReport opinion = new DiagnosticReport();
+		opinion.setStatus(DiagnosticReport.DiagnosticReportStatus.FINAL);
+		opinion.setCode(new CodeableConcept(new Coding("http://loinc.org", "11488-4", "Consult note")));
+		opinion.setSubject(new Reference("Patient/" + atA));
+		opinion.addBasedOn(new Reference("ServiceRequest/" + consult));
+		opinion.addPerformer(new Reference("PractitionerRole/imaging-d-zhao-qiang-role"));
+		opinion.setConclusion("Calcified granuloma; no follow-up needed");
+		assertThat(zhao.post("/DiagnosticReport", opinion).status()).isEqualTo(201);
+
+		String login = unique("dr-li");
+		String code = activation(fhir.as(TestTokens.hospital("hospital-a", "user/*.cruds")),
+				"/PractitionerRole/hospital-a-li-na-role/$account-activation", new Parameters().addParameter("login", login));
+		try (BrowserContext context = browser.phone("en-GB")) {
+			Page page = context.newPage();
+			List<String> errors = watchForErrors(page);
+			signInToTheApp(page, login, code, "doctor", "/app/doctor");
+			page.fill("#identifier", CITIZEN + "|" + citizenId);
+			page.click("#find");
+			page.waitForSelector("#timeline li[data-consultation][data-type='DiagnosticReport']");
+			assertThat(page.textContent("#timeline li[data-consultation][data-type='DiagnosticReport']"))
+					.contains("Consultation opinion", "Regional Imaging Centre", "Calcified granuloma; no follow-up needed");
+			assertThat(page.textContent("#timeline li[data-consultation][data-type='ServiceRequest']")).contains("Consultation", "active");
+			BrowserSession.screenshot(page, "consultation-opinion");
+			assertThat(errors).as("errors in the browser console").isEmpty();
+		}
+	}
+
+	@Test
 	void aPagePathIsTheApplicationAndAnExpiredSessionAsksToSignInAgain() {
 		try (BrowserContext context = browser.phone("en-GB")) {
 			Page page = context.newPage();
@@ -407,21 +456,7 @@ class WebAppTest extends BrowserTest {
 
 	/** STOW-RS of these files as {@code hospital}'s PACS. */
 	private void stow(String hospital, List<java.nio.file.Path> files) throws Exception {
-		String boundary = "stow-" + unique("b");
-		java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
-		for (java.nio.file.Path file : files) {
-			body.write(("--" + boundary + "\r\nContent-Type: application/dicom\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-			body.write(java.nio.file.Files.readAllBytes(file));
-			body.write("\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-		}
-		body.write(("--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-		var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-						java.net.URI.create(base() + "/dicomweb/studies"))
-				.header("Authorization", "Bearer " + TestTokens.hospital(hospital, "user/*.cruds"))
-				.header("Content-Type", "multipart/related; type=\"application/dicom\"; boundary=" + boundary)
-				.POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
-				java.net.http.HttpResponse.BodyHandlers.ofString());
-		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+		org.onetrip.server.dicom.TestInstances.stow(base(), hospital, files);
 	}
 
 	private static String decodeQr(byte[] png) {
