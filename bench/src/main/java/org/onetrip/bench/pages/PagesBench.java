@@ -124,8 +124,9 @@ public final class PagesBench {
 							progress.advance(1);
 						}
 					}
-					// The viewer, once (its pictures are cached by the browser after): the study's first image, then each next.
-					String loaded = "() => { const i = document.querySelector('#viewer-image'); return i && i.complete && i.naturalWidth > 0 }";
+					// The viewer, once (Cornerstone3D and the frames are cached by the browser after): the study's first image drawn
+					// (the viewport names the instance it drew), then each next.
+					String loaded = "() => { const v = document.querySelector('#viewer-viewport'); return v && v.dataset.instance }";
 					if (page.isVisible("#timeline-more")) {
 						page.click("#timeline-more"); // the study is older than the first items drawn
 					}
@@ -134,11 +135,10 @@ public final class PagesBench {
 					page.waitForFunction(loaded);
 					firstImage.record(System.nanoTime() - start);
 					for (int i = 1; i < images; i++) {
-						String before = page.getAttribute("#viewer-image", "data-instance");
+						String before = page.getAttribute("#viewer-viewport", "data-instance");
 						start = System.nanoTime();
 						page.click("#next-image");
-						page.waitForFunction("(b) => { const i = document.querySelector('#viewer-image'); return i.dataset.instance !== b "
-								+ "&& i.complete && i.naturalWidth > 0 }", before);
+						page.waitForFunction("(b) => document.querySelector('#viewer-viewport').dataset.instance !== b", before);
 						nextImage.record(System.nanoTime() - start);
 					}
 				}

@@ -31,6 +31,12 @@ class WebAppTest extends BrowserTest {
 	static final String PASSWORD = "a long enough password";
 
 
+	/** The spread of grey levels the viewer's canvas shows (0 for a blank or single-colour picture). */
+	static final String GREY_LEVELS_DRAWN = "() => { const v = document.querySelector('#viewer-viewport canvas');"
+			+ " const c = document.createElement('canvas'); c.width = v.width; c.height = v.height; const g = c.getContext('2d');"
+			+ " g.drawImage(v, 0, 0); const d = g.getImageData(0, 0, c.width, c.height).data; let min = 255, max = 0;"
+			+ " for (let k = 0; k < d.length; k += 4) { min = Math.min(min, d[k]); max = Math.max(max, d[k]); } return max - min; }";
+
 	@Test
 	void aDoctorFindsAPersonOfTwoHospitalsAndSeesBothOnOneTimeline() throws Exception {
 		String citizenId = unique("3302");
@@ -62,21 +68,24 @@ class WebAppTest extends BrowserTest {
 			// Newest first: A's visit (4 days ago) before B's report (10 days ago).
 			assertThat(page.locator("#timeline li").first().getAttribute("data-type")).isEqualTo("Encounter");
 
-			// B's study opens in the viewer, drawn by OneTrip's DICOMweb: real pixels, not a blank picture.
+			// B's study opens in the viewer (Cornerstone3D, frames from OneTrip's WADO-RS): real pixels, not a blank picture.
 			page.click("#timeline li[data-type='ImagingStudy'] button.open-study");
-			page.waitForSelector("#viewer-image");
-			page.waitForFunction("() => { const i = document.querySelector('#viewer-image'); return i && i.complete && i.naturalWidth > 0 }");
-			assertThat(page.evaluate("() => document.querySelector('#viewer-image').naturalWidth")).isEqualTo(32);
-			Object spread = page.evaluate("() => { const i = document.querySelector('#viewer-image'); const c = document.createElement('canvas');"
-					+ " c.width = i.naturalWidth; c.height = i.naturalHeight; const g = c.getContext('2d'); g.drawImage(i, 0, 0);"
-					+ " const d = g.getImageData(0, 0, c.width, c.height).data; let min = 255, max = 0;"
-					+ " for (let k = 0; k < d.length; k += 4) { min = Math.min(min, d[k]); max = Math.max(max, d[k]); } return max - min; }");
-			assertThat(((Number) spread).intValue()).as("grey levels drawn").isGreaterThan(100);
+			awaitFirstImage(page, errors);
+			assertThat(page.getAttribute("#viewer-viewport", "data-columns")).as("the stored pixel grid").isEqualTo("32");
+			assertThat(((Number) page.evaluate(GREY_LEVELS_DRAWN)).intValue()).as("grey levels drawn").isGreaterThan(100);
 			assertThat(page.textContent("#image-position")).isEqualTo("1 / 3");
-			String first = page.getAttribute("#viewer-image", "data-instance");
+			String first = page.getAttribute("#viewer-viewport", "data-instance");
 			page.click("#next-image");
-			page.waitForFunction("(first) => document.querySelector('#viewer-image').dataset.instance !== first", first);
+			page.waitForFunction("(first) => document.querySelector('#viewer-viewport').dataset.instance !== first", first);
 			assertThat(page.textContent("#image-position")).isEqualTo("2 / 3");
+			// Windowing by hand: a drag to the right widens the window.
+			String window = page.textContent("#image-window");
+			var box = page.locator("#viewer-viewport").boundingBox();
+			page.mouse().move(box.x + box.width / 2, box.y + box.height / 2);
+			page.mouse().down();
+			page.mouse().move(box.x + box.width / 2 + 60, box.y + box.height / 2, new com.microsoft.playwright.Mouse.MoveOptions().setSteps(4));
+			page.mouse().up();
+			page.waitForFunction("(w) => document.querySelector('#image-window').textContent !== w", window);
 			BrowserSession.screenshot(page, "viewer");
 			page.click("#close-viewer");
 			page.waitForSelector("#exam");
@@ -143,7 +152,7 @@ class WebAppTest extends BrowserTest {
 
 			// The patient opens their own study from hospital B; DICOMweb opens it to their token, and no one else's.
 			page.click("#timeline li[data-type='ImagingStudy'] button.open-study");
-			page.waitForFunction("() => { const i = document.querySelector('#viewer-image'); return i && i.complete && i.naturalWidth > 0 }");
+			awaitFirstImage(page, errors);
 			assertThat(page.textContent("#image-position")).isEqualTo("1 / 2");
 			page.click("#close-viewer");
 			String patientToken = TestTokens.patient(atA, "patient/*.rs");
@@ -467,6 +476,16 @@ class WebAppTest extends BrowserTest {
 			return new com.google.zxing.qrcode.QRCodeReader().decode(bitmap).getText();
 		} catch (Exception e) {
 			throw new AssertionError("the page's QR code cannot be read: " + e, e);
+		}
+	}
+
+	/** Until the viewer has drawn its first image; the page's errors say why when it does not. */
+	private static void awaitFirstImage(Page page, List<String> errors) {
+		try {
+			page.waitForSelector("#viewer-viewport[data-instance]", new Page.WaitForSelectorOptions().setTimeout(20_000));
+		} catch (com.microsoft.playwright.PlaywrightException e) {
+			throw new AssertionError("the viewer drew no image; the page's errors: " + errors + "; the viewer: "
+					+ page.innerHTML("#viewer"), e);
 		}
 	}
 
