@@ -76,9 +76,10 @@ public class ConsultationLedger {
 				participant.state().name(), participant.practitionerId(), now.toEpochMilli(), participant.taskId());
 	}
 
-	public void answered(String serviceRequestId, String opinionId, Instant now) {
-		jdbc.update("UPDATE OT_CONSULT SET STATE = ?, ANSWERED_AT = ?, OPINION_ID = ? WHERE SERVICE_REQUEST_ID = ?",
-				Consult.State.ANSWERED.name(), now.toEpochMilli(), opinionId, serviceRequestId);
+	/** The first opinion: the consult is answered, and counted in the figures for the hospital that answered. */
+	public void answered(String serviceRequestId, String hospital, String opinionId, Instant now) {
+		jdbc.update("UPDATE OT_CONSULT SET STATE = ?, ANSWERED_AT = ?, OPINION_ID = ?, CONSULTING_HOSPITAL = ? WHERE SERVICE_REQUEST_ID = ?",
+				Consult.State.ANSWERED.name(), now.toEpochMilli(), opinionId, hospital, serviceRequestId);
 	}
 
 	public void closed(String serviceRequestId, Instant now) {

@@ -23,7 +23,8 @@ import org.onetrip.workflow.consultation.Turnaround;
 
 /**
  * {@code GET [base]/$consultation-statistics?start=&end=}: the consults requested in a period, from the ledger (the same
- * on every instance): in all and per requesting and consulting hospital (with their levels), how many were asked, how
+ * on every instance): in all and per requesting and consulting hospital (with their levels; the consulting hospital is the
+ * one whose opinion answered, or the first asked while none has), how many were asked, how
  * many have an opinion (completed) and their share, and the turnaround from request to first opinion, p50 and p90 in
  * minutes.
  */

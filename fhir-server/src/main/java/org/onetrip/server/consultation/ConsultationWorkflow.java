@@ -33,6 +33,7 @@ import org.onetrip.server.hapi.WorkflowHandler;
 import org.onetrip.server.region.RegionDirectory;
 import org.onetrip.server.region.RegionDirectory.RegionClinician;
 import org.onetrip.server.scheduling.ConsultationSlots;
+import org.onetrip.server.security.CareRelationships;
 import org.onetrip.server.security.Caller;
 import org.onetrip.server.security.FhirAccessInterceptor;
 import org.onetrip.terminology.region.Hospital;
@@ -76,9 +77,11 @@ public class ConsultationWorkflow implements WorkflowHandler {
 	private final MeterRegistry meters;
 	private final Clock clock;
 	private final ConsultSteps steps;
+	private final CareRelationships care;
 
 	public ConsultationWorkflow(ConsultationLedger ledger, DaoRegistry daoRegistry, RegionDirectory directory, MeterRegistry meters,
-			Clock clock) {
+			Clock clock, CareRelationships care) {
+		this.care = care;
 		this.ledger = ledger;
 		this.daoRegistry = daoRegistry;
 		this.directory = directory;
@@ -103,6 +106,11 @@ public class ConsultationWorkflow implements WorkflowHandler {
 	 */
 	@Override
 	public void beforeStorage(Write write) {
+		// A participant's answer takes the consult's row before HAPI writes the Task's: a close or an opinion, which take
+		// the consult's row and then rewrite Tasks, never waits for this Task while this write waits for the consult.
+		if (write.resource() instanceof Task task && write.kind() == Write.Kind.UPDATED) {
+			ledger.consultOfTask(task.getIdElement().getIdPart()).ifPresent(ledger::lock);
+		}
 		if (write.resource() instanceof DiagnosticReport report && !ConsultationRequests.isOpinion(report)
 				&& consultsOf(report.getBasedOn()).stream().anyMatch(ledger::isConsult)) {
 			report.addCategory(new CodeableConcept(ConsultationRequests.category()));
@@ -111,16 +119,17 @@ public class ConsultationWorkflow implements WorkflowHandler {
 
 	@Override
 	public void written(Write write, WorkflowEffects effects) {
-		if (write.deleted()) {
-			return; // deletes leave a consult where it is (its request is closed by status, not deleted)
-		}
 		Optional<Caller> caller = FhirAccessInterceptor.judgedCaller(write.request());
+		if (write.deleted()) {
+			refuseDelete(write.resource());
+			return;
+		}
 		if (write.resource() instanceof ServiceRequest request && ConsultationRequests.isConsultation(request)) {
-			requestWritten(request, effects);
+			requestWritten(request, caller, effects);
 		} else if (write.resource() instanceof Task task && write.kind() == Write.Kind.UPDATED) {
 			taskWritten(task, caller);
 		} else if (write.resource() instanceof Appointment appointment) {
-			appointmentWritten(appointment);
+			appointmentWritten(appointment, write.previous() instanceof Appointment previous ? previous : null);
 		} else if (write.resource() instanceof Communication message) {
 			messageWritten(message, caller);
 		} else if (write.resource() instanceof DiagnosticReport report && FINAL.contains(report.getStatus())) {
@@ -130,11 +139,15 @@ public class ConsultationWorkflow implements WorkflowHandler {
 
 	// --- the request ------------------------------------------------------------------------------------
 
-	private void requestWritten(ServiceRequest request, WorkflowEffects effects) {
+	private void requestWritten(ServiceRequest request, Optional<Caller> caller, WorkflowEffects effects) {
 		String id = request.getIdElement().getIdPart();
 		Optional<Consult> known = ledger.lock(id);
 		if (known.isPresent()) {
 			if (CLOSING.contains(request.getStatus()) && !known.get().closed()) {
+				if (caller.isPresent() && !caller.get().isRegion() && !known.get().requesterHospital().equals(caller.get().hospital())) {
+					throw new ForbiddenOperationException("The requesting hospital, " + directory.hospitalName(known.get().requesterHospital())
+							+ ", closes or withdraws its consult; a consulting participant declines its own Task");
+				}
 				close(known.get(), effects);
 			}
 			return;
@@ -146,6 +159,11 @@ public class ConsultationWorkflow implements WorkflowHandler {
 				"A consultation request names its requester: an Organization, PractitionerRole or Practitioner of a hospital of the region"));
 		if (!"Patient".equals(request.getSubject().getReferenceElement().getResourceType())) {
 			throw new UnprocessableEntityException("A consultation request is about a patient: ServiceRequest.subject = Patient/...");
+		}
+		String patientId = request.getSubject().getReferenceElement().getIdPart();
+		if (!care.caresFor(from.key(), patientId)) {
+			throw new ForbiddenOperationException(from.name() + " asks consults about people in its care: it keeps no record of "
+					+ "Patient/" + patientId + "'s person and has no visit or referral of theirs");
 		}
 		List<Consult.Participant> participants = participants(request, from);
 		List<Task> tasks = new ArrayList<>();
@@ -280,7 +298,7 @@ public class ConsultationWorkflow implements WorkflowHandler {
 
 	// --- a booking --------------------------------------------------------------------------------------
 
-	private void appointmentWritten(Appointment appointment) {
+	private void appointmentWritten(Appointment appointment, Appointment before) {
 		List<String> consults = consultsOf(appointment.getBasedOn());
 		boolean onConsultationSlot = appointment.getSlot().stream()
 				.anyMatch(s -> ConsultationSlots.isConsultationSlot(s.getReferenceElement().getIdPart()));
@@ -292,13 +310,18 @@ public class ConsultationWorkflow implements WorkflowHandler {
 			}
 			return;
 		}
-		if (NOT_TAKING_TIME.contains(appointment.getStatus())) {
-			return;
+		if (NOT_TAKING_TIME.contains(appointment.getStatus()) || before != null && sameTime(before, appointment)) {
+			return; // cancelled, or the booked meeting moving on (arrived, fulfilled): no new time is taken
 		}
 		refused(steps.booking(consult.get()));
-		if (!appointment.getSlot().isEmpty() && !onConsultationSlot) {
-			throw new UnprocessableEntityException("A consult is booked on a consultation slot (Slot ids consultation-...: the "
-					+ "consulting departments' consultation rosters), not on a visit slot");
+		List<String> departments = consult.get().accepted().stream().map(this::departmentOf).filter(java.util.Objects::nonNull)
+				.map(service -> ConsultationSlots.SLOT_ID_PREFIX + service + "-").toList();
+		boolean theirs = !appointment.getSlot().isEmpty() && appointment.getSlot().stream().allMatch(s -> departments.stream()
+				.anyMatch(prefix -> s.getReferenceElement().getIdPart() != null && s.getReferenceElement().getIdPart().startsWith(prefix)));
+		if (!theirs) {
+			throw new UnprocessableEntityException("A consult is booked on a consultation slot of a department of a consultant who "
+					+ "accepted it (" + String.join(", ", departments.stream().map(d -> d + "...").toList())
+					+ "; Appointment/$find?consultation=ServiceRequest/" + consult.get().serviceRequestId() + " offers them)");
 		}
 		if (appointment.getStatus() == Appointment.AppointmentStatus.BOOKED) {
 			String link = joinLink(appointment);
@@ -307,6 +330,18 @@ public class ConsultationWorkflow implements WorkflowHandler {
 						+ " with an 'address' (valueUrl, http or https) from the hospital's video system");
 			}
 		}
+	}
+
+	private static boolean sameTime(Appointment before, Appointment now) {
+		return NOT_TAKING_TIME.contains(before.getStatus()) == NOT_TAKING_TIME.contains(now.getStatus())
+				&& java.util.Objects.equals(before.getStart(), now.getStart())
+				&& before.getSlot().stream().map(Reference::getReference).toList().equals(now.getSlot().stream().map(Reference::getReference).toList());
+	}
+
+	/** The department (HealthcareService id) a participant consults from: the one asked, else the practitioner's. */
+	private String departmentOf(Consult.Participant participant) {
+		return participant.serviceId() != null ? participant.serviceId()
+				: directory.clinician("Practitioner/" + participant.practitionerId()).map(RegionClinician::serviceId).orElse(null);
 	}
 
 	/** The join link of an Appointment's virtual service, or null. */
@@ -358,7 +393,7 @@ public class ConsultationWorkflow implements WorkflowHandler {
 					rewriteTask(p, effects, reportRef);
 				}
 				if (opinion.firstAnswer()) {
-					ledger.answered(consult.serviceRequestId(), report.getIdElement().getIdPart(), clock.instant());
+					ledger.answered(consult.serviceRequestId(), authors.get(0).hospital(), report.getIdElement().getIdPart(), clock.instant());
 					Counter.builder("onetrip.consultation.opinions")
 							.description("Consultation opinions given, by consulting hospital").tag("hospital", authors.get(0).hospital())
 							.register(meters).increment();
@@ -374,8 +409,16 @@ public class ConsultationWorkflow implements WorkflowHandler {
 	private List<Consult.Participant> authors(Consult consult, DiagnosticReport report, Optional<Caller> caller) {
 		if (caller.isPresent() && !caller.get().isRegion()) {
 			Caller who = caller.get();
-			return consult.participants().stream().filter(p -> p.hospital().equals(who.hospital()))
-					.filter(p -> who.practitionerId() == null || who.practitionerId().equals(p.practitionerId())).toList();
+			// A practitioner speaks for themselves; a hospital's system for the practitioners its report names, or, when it
+			// names none of them, for its hospital's participants.
+			Set<String> performers = new java.util.HashSet<>();
+			report.getPerformer().forEach(r -> directory.clinician(r.getReference()).ifPresent(c -> performers.add(c.practitionerId())));
+			List<Consult.Participant> ours = consult.participants().stream().filter(p -> p.hospital().equals(who.hospital())).toList();
+			if (who.practitionerId() != null) {
+				return ours.stream().filter(p -> who.practitionerId().equals(p.practitionerId())).toList();
+			}
+			List<Consult.Participant> named = ours.stream().filter(p -> performers.contains(p.practitionerId())).toList();
+			return named.isEmpty() ? ours : named;
 		}
 		List<Consult.Participant> named = new ArrayList<>();
 		for (Reference performer : report.getPerformer()) {
@@ -391,16 +434,36 @@ public class ConsultationWorkflow implements WorkflowHandler {
 
 	// --- shared -----------------------------------------------------------------------------------------
 
-	/** The ids of the ServiceRequests these references name (a consult, if the ledger holds it). */
+	/**
+	 * The ids of the ServiceRequests these references name (a consult, if the ledger holds it), sorted: a write naming
+	 * several consults locks them in the same order as any other.
+	 */
 	private static List<String> consultsOf(List<Reference> references) {
 		return references.stream().map(r -> new IdType(RegionDirectory.relative(r.getReference() == null ? "" : r.getReference())))
-				.filter(id -> "ServiceRequest".equals(id.getResourceType())).map(IdType::getIdPart).distinct().toList();
+				.filter(id -> "ServiceRequest".equals(id.getResourceType())).map(IdType::getIdPart).distinct().sorted().toList();
 	}
 
-	/** A participant's Task shows the ledger's state (and the opinion as its output). */
+	/**
+	 * A consult and its Tasks are its record: the requester closes it by the request's status, a participant declines by
+	 * its Task; deleting either would leave the consult (and its access) open with nothing to close it by.
+	 */
+	private void refuseDelete(org.hl7.fhir.instance.model.api.IBaseResource resource) {
+		String id = resource.getIdElement().getIdPart();
+		if (resource instanceof ServiceRequest && ledger.isConsult(id) || resource instanceof Task && ledger.consultOfTask(id).isPresent()) {
+			throw Conflict.of(resource.fhirType() + "/" + id + " belongs to a consult and is kept: the requester closes a consult "
+					+ "(ServiceRequest status completed or revoked), a participant declines (its Task rejected, with a statusReason)");
+		}
+	}
+
+	/** A participant's Task shows the ledger's state (and the opinion as its output); a Task gone from the store is left so. */
 	private void rewriteTask(Consult.Participant participant, WorkflowEffects effects, String opinion) {
-		Task task = effects.queued("Task", participant.taskId()).map(Task.class::cast).orElseGet(() -> daoRegistry
-				.getResourceDao(Task.class).read(new IdType("Task", participant.taskId()), new SystemRequestDetails()));
+		Task task;
+		try {
+			task = effects.queued("Task", participant.taskId()).map(Task.class::cast).orElseGet(() -> daoRegistry
+					.getResourceDao(Task.class).read(new IdType("Task", participant.taskId()), new SystemRequestDetails()));
+		} catch (ca.uhn.fhir.rest.server.exceptions.ResourceGoneException | ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException e) {
+			return;
+		}
 		task.setStatus(Task.TaskStatus.fromCode(participant.state().taskStatus()));
 		task.setLastModified(Date.from(clock.instant()));
 		if (opinion != null) {

@@ -85,8 +85,9 @@ public class PriorExamConfiguration {
 
 	@Bean
 	public FhirServerContribution priorExamOperations(DuplicateExamCheck check, PersonResolver persons,
-			PriorExamIndex index, ExamTerminology terminology, RegionDirectory directory, DaoRegistry daoRegistry, Clock clock) {
+			PriorExamIndex index, ExamTerminology terminology, RegionDirectory directory, DaoRegistry daoRegistry, Clock clock,
+			org.onetrip.server.security.CareRelationships care) {
 		return FhirServerContribution.provider(new PriorExamOperations(check, persons, index, terminology, directory,
-				daoRegistry.getResourceDao(org.hl7.fhir.r4.model.ServiceRequest.class), clock));
+				daoRegistry.getResourceDao(org.hl7.fhir.r4.model.ServiceRequest.class), clock, care));
 	}
 }

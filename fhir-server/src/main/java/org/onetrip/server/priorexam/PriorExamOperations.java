@@ -7,6 +7,7 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import org.onetrip.server.security.FhirAccessInterceptor;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.time.Clock;
@@ -53,10 +54,12 @@ public class PriorExamOperations {
 	private final FindingText text;
 	private final IFhirResourceDao<ServiceRequest> serviceRequests;
 	private final Clock clock;
+	private final org.onetrip.server.security.CareRelationships care;
 
 	public PriorExamOperations(DuplicateExamCheck check, PersonResolver persons, PriorExamIndex index,
 			ExamTerminology terminology, RegionDirectory directory, IFhirResourceDao<ServiceRequest> serviceRequests,
-			Clock clock) {
+			Clock clock, org.onetrip.server.security.CareRelationships care) {
+		this.care = care;
 		this.serviceRequests = serviceRequests;
 		this.clock = clock;
 		this.check = check;
@@ -92,6 +95,7 @@ public class PriorExamOperations {
 		for (ServiceRequest request : requests) {
 			person.addAll(personOfSubject(request.getSubject()));
 		}
+		care.requireGrounds(FhirAccessInterceptor.judgedCaller(requestDetails), person, "$duplicate-check");
 		return answer(check.check(person, requests, null, clock.instant()), requestDetails);
 	}
 
@@ -100,6 +104,7 @@ public class PriorExamOperations {
 	public Parameters duplicateCheckStored(@IdParam IdType id, RequestDetails requestDetails) {
 		ServiceRequest order = serviceRequests.read(id.toUnqualifiedVersionless(), new SystemRequestDetails());
 		Set<String> person = personOfSubject(order.getSubject());
+		care.requireGrounds(FhirAccessInterceptor.judgedCaller(requestDetails), person, "$duplicate-check");
 		return answer(check.check(person, List.of(order), null, clock.instant()), requestDetails);
 	}
 
@@ -123,11 +128,12 @@ public class PriorExamOperations {
 	public Parameters priorExams(
 			@IdParam IdType patientId,
 			@OperationParam(name = "since", max = 1) DateType since,
-			@OperationParam(name = "code", max = 1) ca.uhn.fhir.rest.param.TokenParam code) {
+			@OperationParam(name = "code", max = 1) ca.uhn.fhir.rest.param.TokenParam code, RequestDetails requestDetails) {
 		Set<String> person = persons.byPatientId(patientId.getIdPart());
 		if (person.isEmpty()) {
 			throw new ResourceNotFoundException("Patient/" + patientId.getIdPart() + " does not exist");
 		}
+		care.requireGrounds(FhirAccessInterceptor.judgedCaller(requestDetails), person, "$prior-exams");
 		Instant from = since != null && since.getValue() != null ? since.getValue().toInstant()
 				: clock.instant().minus(365, ChronoUnit.DAYS);
 		List<PriorExam> exams = index.findByPatients(person, from);

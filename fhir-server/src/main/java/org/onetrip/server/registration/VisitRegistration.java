@@ -76,9 +76,15 @@ public class VisitRegistration implements WorkflowHandler {
 	@Override
 	public void written(Write write, WorkflowEffects effects) {
 		if (!write.deleted() && write.resource() instanceof Appointment appointment
-				&& AppointmentTerms.status(appointment).patientCame()) {
+				&& AppointmentTerms.status(appointment).patientCame() && !isConsultMeeting(appointment)) {
 			register(appointment, effects);
 		}
+	}
+
+	/** A consult's video meeting (on a consultation slot) is no visit of the patient at the consulting hospital. */
+	private static boolean isConsultMeeting(Appointment appointment) {
+		return appointment.getSlot().stream().anyMatch(s -> org.onetrip.server.scheduling.ConsultationSlots
+				.isConsultationSlot(s.getReferenceElement().getIdPart()));
 	}
 
 	private void register(Appointment appointment, WorkflowEffects effects) {

@@ -13,8 +13,10 @@ import org.springframework.jdbc.core.JdbcTemplate;
 /**
  * On what grounds a practitioner reads another hospital's records of a person. A practitioner's own sign-in (a token
  * naming a Practitioner) reads across hospitals when their hospital has a part in the person's care: it keeps a record
- * of the person, registered a visit of theirs, sent or received a referral of theirs, or asked a consult about them;
- * or when the practitioner took an open consult about the person (accepted, not yet closed). Nothing else opens it:
+ * of the person, registered a visit of theirs, or received a referral of theirs that it did not reject (and was not
+ * withdrawn); or when the practitioner took an open consult about the person (accepted, not yet closed). Asking for a
+ * consult or sending a referral gives the asking hospital nothing: it asks about people in its care already
+ * ({@link #caresFor}, checked when a consult is asked). Nothing else opens it:
  * a colleague of a consultant gains nothing, nor the consultant once the consult closes. A hospital's system (a token
  * naming no practitioner) and the region's services read as before: they act for the whole hospital or region.
  */
@@ -54,22 +56,38 @@ public class CareRelationships {
 		return openConsultTakenBy.apply(caller.practitionerId(), records).map(id -> new Basis(Basis.Kind.CONSULT, id)).orElse(Basis.NONE);
 	}
 
+	/**
+	 * For an operation that answers about a person (their prior exams, a duplicate check): a practitioner's own sign-in
+	 * needs grounds for one of these records of the person; anyone else passes.
+	 */
+	public void requireGrounds(java.util.Optional<Caller> caller, Collection<String> patientIds, String operation) {
+		if (caller.isEmpty() || caller.get().practitionerId() == null || caller.get().hospital() == null || patientIds.isEmpty()) {
+			return;
+		}
+		if (!of(caller.get(), patientIds.iterator().next()).allows()) {
+			throw new ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException(operation + ": Practitioner/"
+					+ caller.get().practitionerId() + " has no part in this person's care (a record, visit or referral at their "
+					+ "hospital, or an open consult they took)");
+		}
+	}
+
+	/** Whether this hospital has a part in the care of the person this Patient record is of. */
+	public boolean caresFor(String hospital, String patientId) {
+		Set<String> records = new LinkedHashSet<>(persons.byPatientId(patientId));
+		records.add(patientId);
+		return caresFor(hospital, records);
+	}
+
 	private boolean caresFor(String hospital, Collection<String> records) {
 		String in = String.join(",", Collections.nCopies(records.size(), "?"));
 		List<Object> args = new java.util.ArrayList<>();
-		args.add(hospital);
-		args.addAll(records);
-		args.add(hospital);
-		args.addAll(records);
-		args.add(hospital);
-		args.add(hospital);
-		args.addAll(records);
-		args.add(hospital);
-		args.addAll(records);
+		for (int i = 0; i < 3; i++) {
+			args.add(hospital);
+			args.addAll(records);
+		}
 		return !jdbc.queryForList("SELECT 1 FROM OT_PERSON_RECORD WHERE HOSPITAL = ? AND PATIENT_ID IN (" + in + ") "
 				+ "UNION ALL SELECT 1 FROM OT_REGISTRATION WHERE HOSPITAL = ? AND PATIENT_ID IN (" + in + ") "
-				+ "UNION ALL SELECT 1 FROM OT_REFERRAL WHERE (REQUESTER_HOSPITAL = ? OR PERFORMER_HOSPITAL = ?) AND PATIENT_ID IN (" + in + ") "
-				+ "UNION ALL SELECT 1 FROM OT_CONSULT WHERE REQUESTER_HOSPITAL = ? AND PATIENT_ID IN (" + in + ") LIMIT 1",
-				Integer.class, args.toArray()).isEmpty();
+				+ "UNION ALL SELECT 1 FROM OT_REFERRAL WHERE PERFORMER_HOSPITAL = ? AND STATE NOT IN ('REJECTED', 'CANCELLED') "
+				+ "AND PATIENT_ID IN (" + in + ") LIMIT 1", Integer.class, args.toArray()).isEmpty();
 	}
 }

@@ -120,16 +120,19 @@ public class EndpointAccessFilter extends OncePerRequestFilter {
 
 	/**
 	 * Null when a practitioner's own sign-in may open this DICOMweb path: a study (by UID) of a person in their hospital's
-	 * care or of an open consult they took, as for FHIR ({@link CareRelationships}); searches answer as for the hospital.
+	 * care or of an open consult they took, as for FHIR ({@link CareRelationships}); a search by their hospital's PatientID
+	 * (QIDO-RS answers those under the hospital's own issuer: its own patients). Searches by anything else would list
+	 * other hospitals' patients' studies.
 	 */
 	private String practitionerStudyRefusal(Caller caller, HttpServletRequest request, String path) {
 		java.util.regex.Matcher study = STUDY_PATH.matcher(path);
 		if (!study.matches()) {
-			return null;
+			boolean byPatient = request.getParameter("PatientID") != null || request.getParameter("00100020") != null;
+			return byPatient ? null : "a practitioner searches studies by their hospital's PatientID, or opens a study by its UID";
 		}
 		java.util.Optional<String> subject = subjectOfStudy.apply(study.group(1));
 		if (subject.isEmpty()) {
-			return null; // not yet in FHIR: the study is answered (or not found) as for the hospital
+			return "study " + study.group(1) + " is not in the region's record yet (its ImagingStudy): try again in a moment";
 		}
 		CareRelationships.Basis basis = care.of(caller, subject.get());
 		if (basis.kind() == CareRelationships.Basis.Kind.CONSULT) {

@@ -239,18 +239,21 @@ public class FhirAccessInterceptor {
 				}
 			} else if (who.hospital() != null && isClinical(resource)) {
 				Set<String> keepers = ownership.keepers(resource);
-				if (!keepers.isEmpty() && !keepers.contains(who.hospital())) {
+				if (keepers.isEmpty() && who.practitionerId() != null) {
+					// Kept by no hospital (an ImagingStudy the DICOM sync wrote): a practitioner reads it on the same grounds.
+					CareRelationships.Basis basis = careBasis(who, request, resource);
+					if (!basis.allows()) {
+						refuseOrWithhold(who, request, shown, i);
+					} else if (basis.kind() == CareRelationships.Basis.Kind.CONSULT) {
+						listIn(request, CONSULT_ACCESS).add("ServiceRequest/" + basis.consult());
+						listIn(request, CROSS_HOSPITAL_READS).add(reference(resource));
+						notePatients(resource, request);
+					}
+				} else if (!keepers.isEmpty() && !keepers.contains(who.hospital())) {
 					if (who.practitionerId() != null) {
 						CareRelationships.Basis basis = careBasis(who, request, resource);
 						if (!basis.allows()) {
-							if (request.getRestOperationType() == RestOperationTypeEnum.READ
-									|| request.getRestOperationType() == RestOperationTypeEnum.VREAD) {
-								throw new ForbiddenOperationException("Practitioner/" + who.practitionerId() + " of "
-										+ directory.hospitalName(who.hospital()) + " has no part in this person's care: another hospital's "
-										+ "records open to a practitioner whose hospital keeps a record of the person, registered their "
-										+ "visit, sent or received their referral or asked a consult about them, or who took an open consult about them");
-							}
-							shown.setResource(i, null);
+							refuseOrWithhold(who, request, shown, i);
 							continue;
 						}
 						if (basis.kind() == CareRelationships.Basis.Kind.CONSULT) {
@@ -262,6 +265,16 @@ public class FhirAccessInterceptor {
 				}
 			}
 		}
+	}
+
+	/** A read of one record without grounds is refused (403, audited); a search leaves the record out. */
+	private void refuseOrWithhold(Caller who, RequestDetails request, IPreResourceShowDetails shown, int i) {
+		if (request.getRestOperationType() == RestOperationTypeEnum.READ || request.getRestOperationType() == RestOperationTypeEnum.VREAD) {
+			throw new ForbiddenOperationException("Practitioner/" + who.practitionerId() + " of " + directory.hospitalName(who.hospital())
+					+ " has no part in this person's care: other hospitals' records open to a practitioner whose hospital keeps a "
+					+ "record of the person, registered their visit or received their referral, or who took an open consult about them");
+		}
+		shown.setResource(i, null);
 	}
 
 	/** The best grounds among the resource's patients (usually one), each person's worked out once per request. */

@@ -31,7 +31,7 @@ public enum Topic {
 			(before, now) -> status(now) == Appointment.AppointmentStatus.CANCELLED && before != null
 					&& status(before) != Appointment.AppointmentStatus.CANCELLED),
 	REFERRAL_TASK_CHANGED("referral-task-changed", "Task",
-			"A referral's Task was opened or changed its status, business status or owner",
+			"A referral's or a consult's Task was opened or changed its status, business status or owner",
 			(before, now) -> isReferralTask(now) && (before == null || changed((Task) before, (Task) now))),
 	CONSULTATION_OPINION("consultation-opinion", "DiagnosticReport",
 			"A consultant's opinion on a consult became final (or was amended): the answer the requesting hospital waits for",

@@ -165,6 +165,9 @@ class ConsultationTest extends ServerTest {
 		FhirHttp.Response nobodyNamed = hospitalA.put("/Task/" + task.getIdElement().getIdPart(), accepted(task));
 		assertThat(nobodyNamed.status()).isEqualTo(422);
 		assertThat(nobodyNamed.body()).contains("names who takes it");
+		FhirHttp.Response forAColleague = liNa.put("/Task/" + task.getIdElement().getIdPart(),
+				accepted(task).setOwner(new Reference("PractitionerRole/hospital-a-zhang-min-role")));
+		assertThat(forAColleague.status()).as("a practitioner accepts for themselves").isEqualTo(403);
 		Task byLiNa = accepted(task).setOwner(new Reference("PractitionerRole/hospital-a-li-na-role"));
 		assertThat(hospitalA.put("/Task/" + task.getIdElement().getIdPart(), byLiNa).status()).isEqualTo(200);
 
@@ -192,6 +195,13 @@ class ConsultationTest extends ServerTest {
 		onAVisitSlot.addSlot(new Reference("Slot/" + BookingRace.slot(fhir, 3, java.time.Duration.ofDays(2))));
 		assertThat(hospitalB.post("/Appointment", onAVisitSlot).status()).as("a consult on a visit slot").isEqualTo(422);
 
+		Appointment elsewhere = meeting(proposed, patient);
+		elsewhere.getSlot().clear();
+		String imagingSlot = fhir.get("/Slot?schedule=Schedule/schedule-consultation-imaging-d-radiology&_count=1").bundle()
+				.getEntryFirstRep().getResource().getIdElement().getIdPart();
+		elsewhere.addSlot(new Reference("Slot/" + imagingSlot));
+		assertThat(hospitalB.post("/Appointment", elsewhere).status()).as("another department's consultation slot").isEqualTo(422);
+
 		FhirHttp.Response booked = hospitalB.post("/Appointment", meeting(proposed, patient));
 		assertThat(booked.status()).as(booked.toString()).isEqualTo(201);
 		assertThat(ConsultationWorkflow.joinLink(booked.as(Appointment.class))).isEqualTo("https://video.hospital-b.example/rooms/" + consult);
@@ -199,6 +209,14 @@ class ConsultationTest extends ServerTest {
 				.as("the booked time is taken").noneMatch(e -> ((Appointment) e.getResource()).getStart().equals(proposed.getStart()));
 
 		assertThat(liNa.get("/Patient/" + patient).status()).as("the consultant reads the patient's record").isEqualTo(200);
+		Appointment held = booked.as(Appointment.class).setStatus(Appointment.AppointmentStatus.FULFILLED);
+		assertThat(hospitalB.put("/Appointment/" + held.getIdElement().getIdPart(), held).status()).isEqualTo(200);
+		assertThat(fhir.getFresh("/Encounter?patient=Patient/" + patient).bundle().getEntry())
+				.as("the meeting is no visit at the consulting hospital: nothing registered or charged").isEmpty();
+		ServiceRequest closedByTheConsultant = hospitalB.get("/ServiceRequest/" + consult).as(ServiceRequest.class)
+				.setStatus(ServiceRequest.ServiceRequestStatus.COMPLETED);
+		assertThat(hospitalA.put("/ServiceRequest/" + consult, closedByTheConsultant).status()).as("only the requester closes")
+				.isEqualTo(403);
 		ServiceRequest revoked = hospitalB.get("/ServiceRequest/" + consult).as(ServiceRequest.class)
 				.setStatus(ServiceRequest.ServiceRequestStatus.REVOKED);
 		assertThat(hospitalB.put("/ServiceRequest/" + consult, revoked).status()).isEqualTo(200);
@@ -283,6 +301,14 @@ class ConsultationTest extends ServerTest {
 				accepted(task).setStatus(Task.TaskStatus.COMPLETED));
 		assertThat(completedByHand.status()).isEqualTo(422);
 		assertThat(completedByHand.body()).contains("completed by the participant's opinion");
+		assertThat(hospital("imaging-d").delete("/Task/" + task.getIdElement().getIdPart()).status()).as("a consult's Task is kept")
+				.isEqualTo(409);
+		assertThat(clinic.delete("/ServiceRequest/" + consult).status()).isEqualTo(409);
+
+		FhirHttp.Response notInItsCare = hospital("hospital-b").post("/ServiceRequest", consult(patient, "Organization/hospital-b",
+				ConsultationMode.ASYNCHRONOUS, "PractitionerRole/" + ZHAO + "-role"));
+		assertThat(notInItsCare.status()).as("a consult about someone the hospital does not care for").isEqualTo(403);
+		assertThat(notInItsCare.body()).contains("asks consults about people in its care");
 	}
 
 	// --- helpers ---------------------------------------------------------------------------------------

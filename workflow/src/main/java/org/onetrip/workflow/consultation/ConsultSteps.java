@@ -74,6 +74,11 @@ public final class ConsultSteps {
 			return new Refusal(Refusal.Kind.CONFLICT, "Task/" + participant.taskId() + " is " + participant.state().taskStatus()
 					+ ": only a requested consult is accepted");
 		}
+		if (participant.practitionerId() == null && callerPractitioner != null && ownerPractitioner != null
+				&& !ownerPractitioner.equals(callerPractitioner)) {
+			return new Refusal(Refusal.Kind.FORBIDDEN, "Practitioner/" + callerPractitioner + " accepts a consult for themselves, "
+					+ "not for Practitioner/" + ownerPractitioner + ": a colleague accepts with their own sign-in");
+		}
 		String who = participant.practitionerId() != null ? participant.practitionerId()
 				: ownerPractitioner != null ? ownerPractitioner : callerPractitioner;
 		if (who == null) {

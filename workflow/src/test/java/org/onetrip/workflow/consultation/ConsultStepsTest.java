@@ -61,6 +61,8 @@ class ConsultStepsTest {
 				.isInstanceOfSatisfying(Step.class, s -> assertThat(s.participant().practitionerId()).isEqualTo("hospital-a-chen-wei"));
 		assertThat(STEPS.taskWritten(open, radiology, "accepted", false, null, "hospital-a-li-na"))
 				.isInstanceOfSatisfying(Step.class, s -> assertThat(s.participant().practitionerId()).isEqualTo("hospital-a-li-na"));
+		assertThat(STEPS.taskWritten(open, radiology, "accepted", false, "hospital-a-chen-wei", "hospital-a-li-na"))
+				.as("not for a colleague").isInstanceOfSatisfying(Refusal.class, r -> assertThat(r.kind()).isEqualTo(Refusal.Kind.FORBIDDEN));
 	}
 
 	@Test
