@@ -20,8 +20,10 @@ public class WorkflowConfiguration {
 	}
 
 	@Bean
-	public WorkflowPipeline workflowPipeline(List<WorkflowHandler> handlers, DaoRegistry daos, IInterceptorService storageInterceptors) {
-		WorkflowPipeline pipeline = new WorkflowPipeline(handlers, daos);
+	public WorkflowPipeline workflowPipeline(List<WorkflowHandler> handlers, DaoRegistry daos, IInterceptorService storageInterceptors,
+			jakarta.persistence.EntityManagerFactory entityManagers) {
+		WorkflowPipeline pipeline = new WorkflowPipeline(handlers, daos,
+				org.springframework.orm.jpa.SharedEntityManagerCreator.createSharedEntityManager(entityManagers));
 		storageInterceptors.registerInterceptor(pipeline);
 		return pipeline;
 	}

@@ -63,7 +63,12 @@ public final class WorkflowEffects {
 		return writes.isEmpty() && afterCommit.isEmpty();
 	}
 
-	void apply(DaoRegistry daos) {
+	/**
+	 * Each write is flushed before the next: inside a transaction Bundle HAPI keeps its writes in the persistence context
+	 * until commit (flush mode COMMIT), so a later effect naming an earlier one (a ChargeItem its visit's new Account) would
+	 * not find it when HAPI checks the reference with a query.
+	 */
+	void apply(DaoRegistry daos, jakarta.persistence.EntityManager entityManager) {
 		for (IBaseResource resource : writes) {
 			var dao = daos.getResourceDao(resource.fhirType());
 			if (resource.getIdElement().hasIdPart()) {
@@ -71,6 +76,7 @@ public final class WorkflowEffects {
 			} else {
 				dao.create(resource, new SystemRequestDetails());
 			}
+			entityManager.flush();
 		}
 		for (Runnable action : afterCommit) {
 			runAfterCommit(action);

@@ -23,9 +23,12 @@ public final class WorkflowPipeline {
 
 	private final Map<String, List<WorkflowHandler>> handlersByType;
 	private final DaoRegistry daos;
+	/** The transaction's persistence context: effects are flushed as they are written (see {@link WorkflowEffects#apply}). */
+	private final jakarta.persistence.EntityManager entityManager;
 
-	public WorkflowPipeline(List<WorkflowHandler> handlers, DaoRegistry daos) {
+	public WorkflowPipeline(List<WorkflowHandler> handlers, DaoRegistry daos, jakarta.persistence.EntityManager entityManager) {
 		this.daos = daos;
+		this.entityManager = entityManager;
 		Map<String, List<WorkflowHandler>> byType = new HashMap<>();
 		handlers.stream().sorted(Comparator.comparing(WorkflowHandler::stage)).forEach(handler ->
 				handler.resourceTypes().forEach(type -> byType.computeIfAbsent(type, t -> new java.util.ArrayList<>()).add(handler)));
@@ -77,7 +80,7 @@ public final class WorkflowPipeline {
 			handler.written(write, effects);
 		}
 		if (!effects.isEmpty()) {
-			effects.apply(daos);
+			effects.apply(daos, entityManager);
 		}
 	}
 }
