@@ -154,7 +154,7 @@ public final class PagesBench {
 			report.append(patientSearch.row("HTTP alone: Patient?identifier=citizen ID (the page's first lookup)")).append('\n');
 			report.append(personOperation.row("HTTP alone: Patient/[id]/$person (the page's second lookup)")).append('\n');
 			report.append(firstImage.row("viewer: Open images → first 512x512 CT frame drawn")).append('\n');
-			report.append(nextImage.row("viewer: next image drawn (rendered by OneTrip)")).append('\n');
+			report.append(nextImage.row("viewer: next image drawn (Cornerstone3D: frame fetched, decoded, drawn)")).append('\n');
 			report.append('\n').append(String.format(Locale.ROOT, "Targets: first render ≤ 1000 ms, timeline ≤ 500 ms, first image ≤ 2000 ms. Server start-up %.1f s, "
 					+ "RSS at the end %d MiB.%n", process.startupSeconds(), process.rssMiB()));
 			System.out.println(report);
