@@ -46,12 +46,27 @@ public class DicomGatewayConfiguration {
 	@Bean(destroyMethod = "close")
 	public GatewayAssembly dicomGateway(GatewaySettings settings, Region region, ExamTerminology terminology,
 			DaoRegistry daoRegistry, PersonResolver persons, JdbcTemplate jdbc, OneTripProperties properties,
-			MeterRegistry meters, AuditTrail audit) throws IOException {
+			MeterRegistry meters, AuditTrail audit, DicomNodes nodes) throws IOException {
+		org.onetrip.dicom.AssociationAudit audited = AssociationAudits.intoAuditTrail(audit, region);
 		GatewayAssembly gateway = GatewayAssembly.assemble(settings, new GatewayAssembly.Host(region, terminology,
 				new DaoFhirStore(daoRegistry), persons, jdbc.getDataSource(), properties.dataDirectory().resolve("dicom"),
-				DicomWebEndpoint.ID, meters, AssociationAudits.intoAuditTrail(audit, region)));
+				DicomWebEndpoint.ID, meters, association -> {
+					audited.associationEnded(association);
+					nodes.seen(association);
+				}));
 		gateway.start();
 		return gateway;
+	}
+
+	/** The region's DICOM nodes for the console: addresses, a C-ECHO now, what each last sent ($dicom-nodes). */
+	@Bean
+	public DicomNodes dicomNodes(JdbcTemplate jdbc, Region region, GatewaySettings settings, java.time.Clock clock) {
+		return new DicomNodes(jdbc, region, settings.destinations(), settings.aeTitle(), clock);
+	}
+
+	@Bean
+	public org.onetrip.server.hapi.FhirServerContribution dicomNodesOperation(DicomNodes nodes) {
+		return org.onetrip.server.hapi.FhirServerContribution.provider(nodes);
 	}
 
 	// The parts the rest of the server uses; the assembly closes them (so no destroy method of their own).

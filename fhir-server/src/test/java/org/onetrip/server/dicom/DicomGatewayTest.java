@@ -319,6 +319,58 @@ class DicomGatewayTest extends ServerTest {
 	}
 
 	@Test
+	void theConsoleSeesWhichNodesAnswerAnEchoAndWhatEachLastSent() throws Exception {
+		Path received = Files.createTempDirectory("echoed");
+		// Hospital A's workstation is up (dcmtk's storescp answers C-ECHO); hospital B's address has nobody listening.
+		Process workstation = new ProcessBuilder("storescp", "-aet", "HOSP_A", "-od", received.toString(),
+				Integer.toString(HOSP_A_MOVE_PORT)).redirectErrorStream(true).redirectOutput(received.resolve("storescp.log").toFile()).start();
+		try {
+			long deadline = System.currentTimeMillis() + 10_000;
+			while (!listening(HOSP_A_MOVE_PORT)) {
+				assertThat(System.currentTimeMillis()).as("storescp listening").isLessThan(deadline);
+				Thread.sleep(50);
+			}
+			TestInstances.Study study = TestInstances.Study.ct(unique("N"));
+			assertThat(storescu("HOSP_B", study(study, 1, 1)).exit()).isZero();
+
+			// The association is counted when it ends, a moment after storescu has its answers.
+			java.util.Map<String, java.util.Map<String, String>> byAe = dicomNodes();
+			for (long until = System.currentTimeMillis() + 10_000; !study.studyUid().equals(byAe.get("HOSP_B").get("last-study"))
+					&& System.currentTimeMillis() < until; byAe = dicomNodes()) {
+				Thread.sleep(200);
+			}
+			assertThat(byAe.get("HOSP_A")).containsEntry("echo", "answered").containsEntry("address", "127.0.0.1:" + HOSP_A_MOVE_PORT);
+			assertThat(byAe.get("HOSP_B")).containsEntry("echo", "failed").containsKey("echo-failure");
+			assertThat(byAe.get("HOSP_B")).containsEntry("last-study", study.studyUid());
+			assertThat(Integer.parseInt(byAe.get("HOSP_B").get("studies-stored"))).isPositive();
+			assertThat(byAe.get("CLINIC_C")).containsEntry("echo", "no address");
+		} finally {
+			workstation.destroy();
+			workstation.waitFor(10, TimeUnit.SECONDS);
+		}
+	}
+
+	/** $dicom-nodes as AE title -> its parts. */
+	private java.util.Map<String, java.util.Map<String, String>> dicomNodes() {
+		org.hl7.fhir.r4.model.Parameters nodes = fhir.get("/$dicom-nodes").as(org.hl7.fhir.r4.model.Parameters.class);
+		java.util.Map<String, java.util.Map<String, String>> byAe = new java.util.HashMap<>();
+		nodes.getParameter().stream().filter(p -> "node".equals(p.getName())).forEach(p -> {
+			java.util.Map<String, String> parts = new java.util.HashMap<>();
+			p.getPart().forEach(part -> parts.put(part.getName(), part.getValue().primitiveValue()));
+			byAe.put(parts.get("ae-title"), parts);
+		});
+		return byAe;
+	}
+
+	private static boolean listening(int port) {
+		try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+			return true;
+		} catch (java.io.IOException e) {
+			return false;
+		}
+	}
+
+	@Test
 	void cMoveSendsAStudyToTheCallersOwnWorkstationAndRefusesOtherDestinations() throws Exception {
 		TestInstances.Study study = TestInstances.Study.ct(unique("M"));
 		List<Path> sent = study(study, 2, 2);

@@ -257,6 +257,10 @@ class WebAppTest extends BrowserTest {
 			page.waitForSelector("#attempted");
 			BrowserSession.screenshot(page, "region-console");
 			assertThat(page.textContent("#attempted")).matches("\\d+");
+			// The region's DICOM nodes, each echoed now: hospital B's address has nobody listening in the tests.
+			page.waitForSelector("#dicom-nodes tr[data-ae='HOSP_B']");
+			assertThat(page.getAttribute("#dicom-nodes tr[data-ae='HOSP_B']", "data-echo")).isEqualTo("failed");
+			assertThat(page.getAttribute("#dicom-nodes tr[data-ae='CLINIC_C']", "data-echo")).isEqualTo("no address");
 			// A hospital's receiver that is down: its subscription shows as failing, with OneTrip's reason.
 			page.waitForSelector("#subscriptions tr[data-status='error']");
 			assertThat(page.locator("#subscriptions tr[data-status='error']").allTextContents())
