@@ -30,14 +30,18 @@ public class ReferralLedger {
 		// person (security/CareRelationships). Referrals opened before it have none and give no such part.
 		jdbc.execute("ALTER TABLE OT_REFERRAL ADD COLUMN IF NOT EXISTS PATIENT_ID VARCHAR(128)");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_REFERRAL_PATIENT ON OT_REFERRAL (PATIENT_ID)");
+		// Added with the console's trends: when it was opened (referrals of before have none and count by their last step).
+		jdbc.execute("ALTER TABLE OT_REFERRAL ADD COLUMN IF NOT EXISTS OPENED_AT BIGINT");
+		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_REFERRAL_OPENED ON OT_REFERRAL (OPENED_AT)");
 	}
 
 	/** @param patientId the Patient the referral is for (its ServiceRequest's subject), or null */
 	public void open(Referral referral, String patientId, Instant now) {
 		jdbc.update("INSERT INTO OT_REFERRAL (SERVICE_REQUEST_ID, TASK_ID, REQUESTER_HOSPITAL, PERFORMER_HOSPITAL, CATEGORY, "
-						+ "STATE, APPOINTMENT_ID, UPDATED_AT, PATIENT_ID) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+						+ "STATE, APPOINTMENT_ID, UPDATED_AT, PATIENT_ID, OPENED_AT) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 				referral.serviceRequestId(), referral.taskId(), referral.requesterHospital(), referral.performerHospital(),
-				referral.category().name(), referral.state().name(), referral.appointmentId(), now.toEpochMilli(), patientId);
+				referral.category().name(), referral.state().name(), referral.appointmentId(), now.toEpochMilli(), patientId,
+				now.toEpochMilli());
 	}
 
 	/** The referral behind this ServiceRequest, its row locked until the caller's transaction ends. */

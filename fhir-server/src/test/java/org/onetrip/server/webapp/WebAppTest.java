@@ -255,12 +255,29 @@ class WebAppTest extends BrowserTest {
 			page.waitForSelector("#hospitals li");
 			assertThat(page.textContent("#hospitals")).contains("City Central Hospital");
 			page.waitForSelector("#attempted");
-			BrowserSession.screenshot(page, "region-console");
 			assertThat(page.textContent("#attempted")).matches("\\d+");
+			// The trends: today's appointment attempts go up by one when someone books.
+			String todays = "() => { const l = document.querySelector(\"#trend-bookings polyline[data-series='attempted']\");"
+					+ " return l ? Number(l.dataset.values.split(',').pop()) : -1; }";
+			try {
+				page.waitForSelector("#trend-bookings polyline[data-series='attempted']", new Page.WaitForSelectorOptions()
+						.setState(com.microsoft.playwright.options.WaitForSelectorState.ATTACHED).setTimeout(15_000));
+			} catch (com.microsoft.playwright.PlaywrightException e) {
+				throw new AssertionError("the trends were not drawn; the page's errors: " + errors, e);
+			}
+			int before = ((Number) page.evaluate(todays)).intValue();
+			String slot = org.onetrip.server.scheduling.BookingRace.slot(fhir, 5, java.time.Duration.ofDays(2));
+			assertThat(fhir.post("/Appointment", org.onetrip.server.scheduling.BookingRace.booked(slot)).status()).isEqualTo(201);
+			page.selectOption("#trend-hospital", "hospital-a");
+			page.waitForSelector("#trends:not([data-loading])", new Page.WaitForSelectorOptions()
+					.setState(com.microsoft.playwright.options.WaitForSelectorState.ATTACHED));
+			page.selectOption("#trend-hospital", "");
+			page.waitForFunction("(before) => (" + todays + ")() > before", before);
 			// The region's DICOM nodes, each echoed now: hospital B's address has nobody listening in the tests.
 			page.waitForSelector("#dicom-nodes tr[data-ae='HOSP_B']");
 			assertThat(page.getAttribute("#dicom-nodes tr[data-ae='HOSP_B']", "data-echo")).isEqualTo("failed");
 			assertThat(page.getAttribute("#dicom-nodes tr[data-ae='CLINIC_C']", "data-echo")).isEqualTo("no address");
+			BrowserSession.screenshot(page, "region-console");
 			// A hospital's receiver that is down: its subscription shows as failing, with OneTrip's reason.
 			page.waitForSelector("#subscriptions tr[data-status='error']");
 			assertThat(page.locator("#subscriptions tr[data-status='error']").allTextContents())

@@ -1,0 +1,21 @@
+package org.onetrip.server.figures;
+
+import java.time.Clock;
+import org.onetrip.server.hapi.FhirServerContribution;
+import org.onetrip.server.scheduling.AppointmentAttempts;
+import org.onetrip.server.scheduling.Rosters;
+import org.onetrip.server.scheduling.SlotLedger;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/** The region's figures over time, for the console's charts. */
+@Configuration
+public class FiguresConfiguration {
+
+	@Bean
+	public FhirServerContribution regionTrends(AppointmentAttempts attempts, SlotLedger slots, JdbcTemplate jdbc, Rosters rosters,
+			Clock clock) {
+		return FhirServerContribution.provider(new RegionTrends(attempts, slots, jdbc, rosters.zone(), clock));
+	}
+}
