@@ -14,6 +14,12 @@ import org.springframework.jdbc.core.JdbcTemplate;
 public class FiguresConfiguration {
 
 	@Bean
+	public FhirServerContribution backgroundWork(org.onetrip.server.priorexam.PriorExamReindex reindex,
+			org.onetrip.server.identity.PersonRelink relink, ca.uhn.fhir.batch2.api.IJobCoordinator jobs, JdbcTemplate jdbc) {
+		return FhirServerContribution.provider(new BackgroundWork(reindex, relink, jobs, jdbc));
+	}
+
+	@Bean
 	public FhirServerContribution regionTrends(AppointmentAttempts attempts, SlotLedger slots, JdbcTemplate jdbc, Rosters rosters,
 			Clock clock) {
 		return FhirServerContribution.provider(new RegionTrends(attempts, slots, jdbc, rosters.zone(), clock));

@@ -110,6 +110,22 @@ class BulkExportTest extends ServerTest {
 	}
 
 	@Test
+	void theRegionsOperatorsSeeEveryExportInTheBackgroundWorkAndHospitalsDoNot() throws Exception {
+		String status = kickOff(backendA, "/Patient/$export?_type=Patient");
+		String jobId = status.substring(status.indexOf("_jobId=") + "_jobId=".length());
+		manifest(backendA, status);
+		org.hl7.fhir.r4.model.Parameters work = fhir.get("/$background-work").as(org.hl7.fhir.r4.model.Parameters.class);
+		assertThat(work.getParameter()).filteredOn(p -> "export".equals(p.getName()))
+				.anySatisfy(p -> {
+					assertThat(p.getPart()).anyMatch(part -> "id".equals(part.getName()) && jobId.equals(part.getValue().primitiveValue()));
+					assertThat(p.getPart()).anyMatch(part -> "percent".equals(part.getName()) && "100".equals(part.getValue().primitiveValue()));
+				});
+		assertThat(work.getParameter()).filteredOn(p -> "task".equals(p.getName())).hasSize(2);
+		assertThat(work.getParameter()).anyMatch(p -> "subscription-deliveries".equals(p.getName()));
+		assertThat(backendA.get("/$background-work").status()).as("a hospital's system").isEqualTo(403);
+	}
+
+	@Test
 	void aHospitalExportsItsOwnPeopleWithWhatOtherHospitalsRecordedAboutThem() throws Exception {
 		Map<String, Set<String>> exportedByA = export(backendA, "/$export?" + thisRun());
 		// X is hospital A's patient: both hospitals' records of X, and B's Observation of X. Y never was A's patient.
