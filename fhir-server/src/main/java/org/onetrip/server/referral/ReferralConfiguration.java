@@ -25,6 +25,11 @@ public class ReferralConfiguration {
 	}
 
 	@Bean
+	public org.onetrip.server.hapi.FhirServerContribution referralStatistics(ReferralLedger ledger, RegionDirectory directory) {
+		return org.onetrip.server.hapi.FhirServerContribution.provider(new ReferralStatistics(ledger, directory));
+	}
+
+	@Bean
 	public ReferralFigures referralFigures(ReferralLedger ledger, RegionDirectory directory, MeterRegistry meters,
 			@org.springframework.beans.factory.annotation.Value("${onetrip.figures.refresh:PT30S}") java.time.Duration refresh) {
 		return new ReferralFigures(ledger, directory, meters, refresh);

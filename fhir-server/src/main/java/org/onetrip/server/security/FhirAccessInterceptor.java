@@ -55,7 +55,7 @@ public class FhirAccessInterceptor {
 	/** Operations that only read, whatever their HTTP method: they need the read scope of their type. */
 	static final Set<String> READING_OPERATIONS = Set.of("$everything", "$find", "$prior-exams", "$duplicate-check",
 			"$translate", "$lookup", "$validate-code", "$expand", "$health-card-resolve", "$duplicate-exam-statistics", "$appointment-statistics",
-			"$ihe-pix", "$match", "$settlement-report", "$follow-up-adherence", "$consultation-statistics", "$dicom-nodes", "$region-trends", "$background-work", "$smart-launch", "$person", "$person-matches", "$person-relink-status", "$meta", "$validate", "$subsumes", "$closure");
+			"$ihe-pix", "$match", "$settlement-report", "$follow-up-adherence", "$consultation-statistics", "$dicom-nodes", "$region-trends", "$background-work", "$referral-statistics", "$smart-launch", "$person", "$person-matches", "$person-relink-status", "$meta", "$validate", "$subsumes", "$closure");
 
 	/**
 	 * Bulk Data export (kick-off, status, cancel): they need the read scope of their type, and each is audited (an export

@@ -277,6 +277,9 @@ class WebAppTest extends BrowserTest {
 			page.waitForSelector("#dicom-nodes tr[data-ae='HOSP_B']");
 			assertThat(page.getAttribute("#dicom-nodes tr[data-ae='HOSP_B']", "data-echo")).isEqualTo("failed");
 			assertThat(page.getAttribute("#dicom-nodes tr[data-ae='CLINIC_C']", "data-echo")).isEqualTo("no address");
+			// The reports: referrals by the hospitals' levels and state, today's pay-once figures per hospital.
+			page.waitForSelector("#referral-figures");
+			page.waitForSelector("#settlement-figures tr[data-hospital='hospital-a']");
 			// Background work: the index rebuild and the relink (idle here), the subscription deliveries waiting.
 			page.waitForSelector("#background-tasks tr[data-task='prior-exam-reindex']");
 			assertThat(page.getAttribute("#subscription-queue", "data-queued")).matches("\\d+");
