@@ -39,9 +39,11 @@ public class HealthCardOperations {
 	private final RegionDirectory directory;
 	private final DaoRegistry daoRegistry;
 	private final int defaultValidDays;
+	private final org.onetrip.server.security.CareRelationships care;
 
 	public HealthCardOperations(HealthCards cards, PersonResolver persons, RegionDirectory directory, DaoRegistry daoRegistry,
-			int defaultValidDays) {
+			int defaultValidDays, org.onetrip.server.security.CareRelationships care) {
+		this.care = care;
 		this.cards = cards;
 		this.persons = persons;
 		this.directory = directory;
@@ -82,7 +84,11 @@ public class HealthCardOperations {
 					"$health-card-resolve: 'organization' " + organization.getValue() + " is not a hospital of the region"));
 		}
 		Bundle out = new Bundle().setType(Bundle.BundleType.SEARCHSET);
-		for (Patient patient : personPatients(cards, persons, token == null ? null : token.getValue())) {
+		List<Patient> person = personPatients(cards, persons, token == null ? null : token.getValue());
+		// The card shown at a hospital (its desk, kiosk or doctor scanned it): the person's records open to its practitioners.
+		org.onetrip.server.security.FhirAccessInterceptor.judgedCaller(request).filter(c -> c.hospital() != null && !c.isPatient())
+				.ifPresent(c -> care.cardPresented(c.hospital(), person.stream().map(p -> p.getIdElement().getIdPart()).toList(), Instant.now()));
+		for (Patient patient : person) {
 			if (hospital == null || directory.hospitalOfPatient(patient).map(h -> h.key()).orElse("").equals(hospital)) {
 				out.addEntry().setFullUrl("Patient/" + patient.getIdElement().getIdPart()).setResource(patient);
 			}

@@ -74,7 +74,8 @@ public class IdentityConfiguration {
 
 	@Bean
 	public FhirServerContribution healthCardOperations(HealthCards cards, PersonResolver persons, RegionDirectory directory,
-			DaoRegistry daoRegistry, @Value("${onetrip.health-card.valid-days:365}") int validDays) {
-		return FhirServerContribution.provider(new HealthCardOperations(cards, persons, directory, daoRegistry, validDays));
+			DaoRegistry daoRegistry, @Value("${onetrip.health-card.valid-days:365}") int validDays,
+			org.onetrip.server.security.CareRelationships care) {
+		return FhirServerContribution.provider(new HealthCardOperations(cards, persons, directory, daoRegistry, validDays, care));
 	}
 }

@@ -13,8 +13,10 @@ import org.springframework.jdbc.core.JdbcTemplate;
 /**
  * On what grounds a practitioner reads another hospital's records of a person. A practitioner's own sign-in (a token
  * naming a Practitioner) reads across hospitals when their hospital has a part in the person's care: it keeps a record
- * of the person, registered a visit of theirs, or received a referral of theirs that it did not reject (and was not
- * withdrawn); or when the practitioner took an open consult about the person (accepted, not yet closed). Asking for a
+ * of the person, registered a visit of theirs, received a referral of theirs that it did not reject (and was not
+ * withdrawn), or was shown the person's health card in the last {@link #CARD_PRESENTED_FOR} (seed 001: the doctor who
+ * scans the card sees the records of other hospitals); or when the practitioner took an open consult about the person
+ * (accepted, not yet closed). Asking for a
  * consult or sending a referral gives the asking hospital nothing: it asks about people in its care already
  * ({@link #caresFor}, checked when a consult is asked). Nothing else opens it:
  * a colleague of a consultant gains nothing, nor the consultant once the consult closes. A hospital's system (a token
@@ -41,6 +43,8 @@ public class CareRelationships {
 	/** @param openConsultTakenBy (practitioner id, one person's Patient ids) -> an open consult about them that they took */
 	public CareRelationships(JdbcTemplate jdbc, PersonResolver persons,
 			BiFunction<String, Collection<String>, Optional<String>> openConsultTakenBy) {
+		jdbc.execute("CREATE TABLE IF NOT EXISTS OT_CARD_PRESENTED (HOSPITAL VARCHAR(128) NOT NULL, PATIENT_ID VARCHAR(128) NOT NULL, "
+				+ "UNTIL BIGINT NOT NULL, PRIMARY KEY (HOSPITAL, PATIENT_ID))");
 		this.jdbc = jdbc;
 		this.persons = persons;
 		this.openConsultTakenBy = openConsultTakenBy;
@@ -71,6 +75,19 @@ public class CareRelationships {
 		}
 	}
 
+	/** How long a health card shown at a hospital opens the person's records to its practitioners: a visit's days. */
+	public static final java.time.Duration CARD_PRESENTED_FOR = java.time.Duration.ofDays(3);
+
+	/** The person's health card was shown at this hospital (resolved by its desk, kiosk or doctor): their records open to it. */
+	public void cardPresented(String hospital, Collection<String> patientIds, java.time.Instant now) {
+		long until = now.plus(CARD_PRESENTED_FOR).toEpochMilli();
+		for (String patientId : patientIds) {
+			jdbc.update("INSERT INTO OT_CARD_PRESENTED (HOSPITAL, PATIENT_ID, UNTIL) VALUES (?, ?, ?) "
+					+ "ON CONFLICT (HOSPITAL, PATIENT_ID) DO UPDATE SET UNTIL = GREATEST(OT_CARD_PRESENTED.UNTIL, EXCLUDED.UNTIL)",
+					hospital, patientId, until);
+		}
+	}
+
 	/** Whether this hospital has a part in the care of the person this Patient record is of. */
 	public boolean caresFor(String hospital, String patientId) {
 		Set<String> records = new LinkedHashSet<>(persons.byPatientId(patientId));
@@ -85,9 +102,14 @@ public class CareRelationships {
 			args.add(hospital);
 			args.addAll(records);
 		}
+		args.add(hospital);
+		args.add(System.currentTimeMillis());
+		args.addAll(records);
 		return !jdbc.queryForList("SELECT 1 FROM OT_PERSON_RECORD WHERE HOSPITAL = ? AND PATIENT_ID IN (" + in + ") "
 				+ "UNION ALL SELECT 1 FROM OT_REGISTRATION WHERE HOSPITAL = ? AND PATIENT_ID IN (" + in + ") "
 				+ "UNION ALL SELECT 1 FROM OT_REFERRAL WHERE PERFORMER_HOSPITAL = ? AND STATE NOT IN ('REJECTED', 'CANCELLED') "
-				+ "AND PATIENT_ID IN (" + in + ") LIMIT 1", Integer.class, args.toArray()).isEmpty();
+				+ "AND PATIENT_ID IN (" + in + ") "
+				+ "UNION ALL SELECT 1 FROM OT_CARD_PRESENTED WHERE HOSPITAL = ? AND UNTIL > ? AND PATIENT_ID IN (" + in + ") LIMIT 1",
+				Integer.class, args.toArray()).isEmpty();
 	}
 }

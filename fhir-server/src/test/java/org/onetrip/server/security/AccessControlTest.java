@@ -102,6 +102,31 @@ class AccessControlTest extends ServerTest {
 	}
 
 	@Test
+	void aPractitionerReadsAnotherHospitalsRecordsOfAPersonOnlyOnGroundsAndAScannedCardIsOne() {
+		Patient patient = new Patient();
+		patient.addIdentifier().setSystem("urn:onetrip:mrn:hospital-a").setValue(unique("A"));
+		patient.addName().setFamily(unique("Carded"));
+		String patientId = hospitalA().post("/Patient", patient).as(Patient.class).getIdElement().getIdPart();
+		String observation = observation(patientId);
+		FhirHttp drWang = fhir.as(TestTokens.practitioner("hospital-b", "hospital-b-wang-fang", "user/*.rs"));
+		FhirHttp.Response refused = drWang.get("/Observation/" + observation);
+		assertThat(refused.status()).as("no part in the person's care").isEqualTo(403);
+		assertThat(refused.body()).contains("no part in this person's care");
+		awaitAudit("entity=Observation/" + observation + "&outcome=4");
+		assertThat(drWang.get("/Observation?patient=Patient/" + patientId).bundle().getEntry()).as("a search leaves it out").isEmpty();
+		assertThat(fhir.as(TestTokens.hospital("hospital-b", "user/*.rs")).get("/Observation/" + observation).status())
+				.as("hospital B's system acts for the hospital").isEqualTo(200);
+
+		// The person shows their health card at hospital B: B's practitioners see their records from then on.
+		String token = fhir.post("/Patient/" + patientId + "/$health-card", new org.hl7.fhir.r4.model.Parameters())
+				.as(org.hl7.fhir.r4.model.Parameters.class).getParameter("token").getValue().primitiveValue();
+		FhirHttp.Response scanned = drWang.post("/Patient/$health-card-resolve", new org.hl7.fhir.r4.model.Parameters().addParameter("token", token));
+		assertThat(scanned.status()).as(scanned.body()).isEqualTo(200);
+		assertThat(scanned.bundle().getEntry()).extracting(e -> e.getResource().getIdElement().getIdPart()).contains(patientId);
+		assertThat(drWang.get("/Observation/" + observation).status()).isEqualTo(200);
+	}
+
+	@Test
 	void aHospitalCannotWriteInAnotherHospitalsName() {
 		DiagnosticReport report = new DiagnosticReport();
 		report.setStatus(DiagnosticReport.DiagnosticReportStatus.FINAL);

@@ -400,7 +400,10 @@ class WebAppTest extends BrowserTest {
 			Page page = context.newPage();
 			List<String> errors = watchForErrors(page);
 			signInToTheApp(page, login, code, "doctor", "/app/doctor");
-			page.fill("#identifier", CITIZEN + "|" + citizenId);
+			// The patient shows their health card: the doctor scans (pastes) its token.
+			String card = fhir.post("/Patient/" + atA + "/$health-card", new Parameters()).as(Parameters.class)
+					.getParameter("token").getValue().primitiveValue();
+			page.fill("#identifier", card);
 			page.click("#find");
 			page.waitForSelector("#timeline li[data-consultation][data-type='DiagnosticReport']");
 			assertThat(page.textContent("#timeline li[data-consultation][data-type='DiagnosticReport']"))
