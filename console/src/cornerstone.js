@@ -3,7 +3,7 @@
 // web worker; compressed syntaxes by its WebAssembly codecs) with the instances' DICOM JSON metadata, under the
 // session's token; Cornerstone draws them (WebGL when the machine has it, else on the CPU).
 
-import { Enums, RenderingEngine, init as initCore } from '@cornerstonejs/core'
+import { Enums, RenderingEngine, cache, init as initCore } from '@cornerstonejs/core'
 import { init as initLoader, wadors } from '@cornerstonejs/dicom-image-loader'
 import { currentSession } from './auth.js'
 
@@ -36,6 +36,18 @@ export function imageIdsOf(studyUid, seriesUid, metadata) {
       wadors.metaDataManager.add(imageId, dataset)
       return imageId
     })
+}
+
+/** The loader's metadata of a series no longer shown, and its images in Cornerstone's cache: a viewer session stays small. */
+export function forget(imageIds) {
+  for (const imageId of imageIds) {
+    wadors.metaDataManager.remove(imageId)
+    try {
+      if (cache.getImageLoadObject(imageId)) cache.removeImageLoadObject(imageId, { force: true })
+    } catch {
+      // still loading, or already evicted: the cache lets it go by itself
+    }
+  }
 }
 
 /** One stack viewport on an element: show an image of the stack, window it by hand, report each rendered image. */

@@ -14,4 +14,9 @@ public final class AssociationSockets {
 	public static void setTcpNoDelay(Association association) throws SocketException {
 		association.socket.setTcpNoDelay(true);
 	}
+
+	/** A read that waits longer than this fails (PixelMed sets none: a peer that never answers would hold its thread). */
+	public static void setReadTimeout(Association association, int millis) throws SocketException {
+		association.socket.setSoTimeout(millis);
+	}
 }

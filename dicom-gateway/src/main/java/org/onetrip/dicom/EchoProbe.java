@@ -28,14 +28,24 @@ public final class EchoProbe {
 
 	private EchoProbe() {}
 
+	/** How long a probe waits to connect, and then for each answer: a node that does not answer in this is down. */
+	public static final int TIMEOUT_MILLIS = 3000;
+
 	public static Result echo(String host, int port, String calledAe, String callingAe) {
 		long started = System.nanoTime();
 		Association association = null;
+		// PixelMed connects without a timeout: a host that drops packets would hold the thread for minutes. Try first.
+		try (java.net.Socket probe = new java.net.Socket()) {
+			probe.connect(new java.net.InetSocketAddress(host, port), TIMEOUT_MILLIS);
+		} catch (IOException e) {
+			return new Result(false, (System.nanoTime() - started) / 1_000_000, "cannot connect: " + e.getMessage());
+		}
 		try {
 			LinkedList<PresentationContext> contexts = new LinkedList<>();
 			contexts.add(new PresentationContext((byte) 1, SOPClass.Verification, TransferSyntax.ImplicitVRLittleEndian));
 			association = AssociationFactory.createNewAssociation(host, port, calledAe, callingAe, contexts, null, false);
 			AssociationSockets.setTcpNoDelay(association);
+			AssociationSockets.setReadTimeout(association, TIMEOUT_MILLIS);
 			byte context = association.getSuitablePresentationContextID(SOPClass.Verification);
 			EchoResponse response = new EchoResponse();
 			association.setReceivedDataHandler(response);

@@ -43,7 +43,10 @@ public class ConsultationStatistics {
 	/** @param start from (default 30 days before end); @param end until, exclusive (default now) */
 	@Operation(name = "$consultation-statistics", idempotent = true)
 	public Parameters statistics(@OperationParam(name = "start", max = 1) DateTimeType start,
-			@OperationParam(name = "end", max = 1) DateTimeType end) {
+			@OperationParam(name = "end", max = 1) DateTimeType end, ca.uhn.fhir.rest.api.server.RequestDetails request) {
+		if (org.onetrip.server.security.FhirAccessInterceptor.judgedCaller(request).map(c -> c.isPatient()).orElse(false)) {
+			throw new ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException("$consultation-statistics is for the region's and hospitals' staff");
+		}
 		Instant to = end != null && end.getValue() != null ? end.getValue().toInstant() : clock.instant();
 		Instant from = start != null && start.getValue() != null ? start.getValue().toInstant() : to.minus(Duration.ofDays(30));
 		if (!from.isBefore(to)) {

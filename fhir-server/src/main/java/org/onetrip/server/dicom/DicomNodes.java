@@ -42,11 +42,14 @@ public class DicomNodes implements DisposableBean {
 	private final MoveDestinations addresses;
 	private final String ownAeTitle;
 	private final Clock clock;
-	private final ExecutorService echoes = Executors.newCachedThreadPool(runnable -> {
+	private final ExecutorService echoes = Executors.newFixedThreadPool(4, runnable -> {
 		Thread thread = new Thread(runnable, "onetrip-dicom-echo");
 		thread.setDaemon(true);
 		return thread;
 	});
+	/** A probe still running for a node is answered again, not started twice: a node that hangs costs one thread. */
+	private final java.util.concurrent.ConcurrentMap<String, CompletableFuture<EchoProbe.Result>> running =
+			new java.util.concurrent.ConcurrentHashMap<>();
 
 	public DicomNodes(JdbcTemplate jdbc, Region region, Map<String, String> addressOverrides, String ownAeTitle, Clock clock) {
 		this.jdbc = jdbc;
@@ -84,7 +87,11 @@ public class DicomNodes implements DisposableBean {
 
 	/** Every region AE title: hospital, address, a C-ECHO now, and its association figures. */
 	@Operation(name = "$dicom-nodes", idempotent = true)
-	public Parameters nodes() {
+	public Parameters nodes(ca.uhn.fhir.rest.api.server.RequestDetails request) {
+		if (org.onetrip.server.security.FhirAccessInterceptor.judgedCaller(request).map(c -> !c.isRegion()).orElse(false)) {
+			throw new ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException("$dicom-nodes is the region operators' view "
+					+ "(every hospital's PACS addresses)");
+		}
 		record Node(Hospital hospital, String aeTitle, Optional<MoveDestinations.Destination> address,
 				CompletableFuture<EchoProbe.Result> echo) {}
 		List<Node> nodes = new ArrayList<>();
@@ -92,8 +99,7 @@ public class DicomNodes implements DisposableBean {
 			for (String ae : hospital.aeTitles()) {
 				Optional<MoveDestinations.Destination> address = addresses.destination(ae.toUpperCase(Locale.ROOT))
 						.filter(d -> d.host() != null && d.port() > 0);
-				CompletableFuture<EchoProbe.Result> echo = address.map(d -> CompletableFuture.supplyAsync(
-						() -> EchoProbe.echo(d.host(), d.port(), d.aeTitle(), ownAeTitle), echoes)).orElse(null);
+				CompletableFuture<EchoProbe.Result> echo = address.map(d -> probe(d)).orElse(null);
 				nodes.add(new Node(hospital, ae, address, echo));
 			}
 		}
@@ -133,6 +139,12 @@ public class DicomNodes implements DisposableBean {
 			}
 		}
 		return out;
+	}
+
+	private CompletableFuture<EchoProbe.Result> probe(MoveDestinations.Destination node) {
+		String key = node.aeTitle().toUpperCase(Locale.ROOT);
+		return running.compute(key, (ae, previous) -> previous != null && !previous.isDone() ? previous
+				: CompletableFuture.supplyAsync(() -> EchoProbe.echo(node.host(), node.port(), node.aeTitle(), ownAeTitle), echoes));
 	}
 
 	private static EchoProbe.Result waitFor(CompletableFuture<EchoProbe.Result> echo, Instant deadline) {

@@ -113,6 +113,17 @@ final class DicomJson {
 		return dataSet(header);
 	}
 
+	/**
+	 * The syntax the instance is stored in (Available Transfer Syntax UID, 0008,3002): a viewer knows before asking for
+	 * frames whether they come as raw pixels (/frames) or only as pictures (/rendered).
+	 */
+	ObjectNode withAvailableTransferSyntax(ObjectNode metadata, String transferSyntaxUid) {
+		if (transferSyntaxUid != null && !transferSyntaxUid.isBlank()) {
+			putString(metadata, "00083002", "UI", transferSyntaxUid);
+		}
+		return metadata;
+	}
+
 	/** A STOW-RS Referenced SOP Sequence item: an instance stored, and where to retrieve it. */
 	ObjectNode referencedInstance(String sopClass, String sopInstance, String retrieveUrl) {
 		ObjectNode item = json.createObjectNode();

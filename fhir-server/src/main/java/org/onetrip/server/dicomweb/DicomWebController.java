@@ -333,7 +333,8 @@ public class DicomWebController {
 		ArrayNode array = dicomJson.newArray();
 		for (StoredInstance instance : instances) {
 			try {
-				array.add(dicomJson.metadata(storage.files().resolve(instance.relativePath())));
+				array.add(dicomJson.withAvailableTransferSyntax(dicomJson.metadata(storage.files().resolve(instance.relativePath())),
+						instance.transferSyntaxUid()));
 			} catch (IOException | DicomException e) {
 				log.warn("stored instance {} could not be read: {}", instance.sopInstanceUid(), e.getMessage());
 				return error(HttpStatus.INTERNAL_SERVER_ERROR, "instance " + instance.sopInstanceUid() + " could not be read");

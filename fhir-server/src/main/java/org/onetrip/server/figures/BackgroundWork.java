@@ -7,6 +7,7 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.util.Batch2JobDefinitionConstants;
 import java.util.Date;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.hl7.fhir.r4.model.DateTimeType;
@@ -22,7 +23,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 /**
  * {@code GET [base]/$background-work}: what OneTrip is doing in the background, for the region's operators: the
  * prior-exam index rebuild and the person relink (this instance's runs: done out of total), the Bulk Data exports (every
- * instance's, from HAPI's job store: state, percent, resources, the hospital's system that asked), and the subscription
+ * instance's, the newest first, from HAPI's job store: state, percent, resources), and the subscription
  * deliveries waiting to be sent (queued, being retried, the oldest).
  */
 public class BackgroundWork {
@@ -50,8 +51,12 @@ public class BackgroundWork {
 		PriorExamReindex.Progress index = reindex.progress();
 		task(out, "prior-exam-reindex", index.state().name(), index.total(), index.done(), index.started(), index.finished(), index.failure());
 		PersonRelink.Progress persons = relink.progress();
-		task(out, "person-relink", persons.state().name(), persons.total(), persons.done(), persons.started(), persons.finished(), null);
-		for (JobInstance job : jobs.getJobInstancesByJobDefinitionId(Batch2JobDefinitionConstants.BULK_EXPORT, EXPORTS_SHOWN, 0)) {
+		task(out, "person-relink", persons.state().name(), persons.total(), persons.done(), persons.started(), persons.finished(), persons.failure());
+		// The newest exports (HAPI pages its job store oldest first): their ids from its table, each job from HAPI.
+		List<String> newest = jdbc.queryForList("SELECT ID FROM BT2_JOB_INSTANCE WHERE DEFINITION_ID = ? ORDER BY CREATE_TIME DESC LIMIT ?",
+				String.class, Batch2JobDefinitionConstants.BULK_EXPORT, EXPORTS_SHOWN);
+		for (String id : newest) {
+			JobInstance job = jobs.getInstance(id);
 			Parameters.ParametersParameterComponent export = out.addParameter().setName("export");
 			export.addPart().setName("id").setValue(new StringType(job.getInstanceId()));
 			export.addPart().setName("state").setValue(new StringType(job.getStatus().name().toLowerCase(Locale.ROOT)));

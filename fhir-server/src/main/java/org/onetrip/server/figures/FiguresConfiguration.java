@@ -21,7 +21,9 @@ public class FiguresConfiguration {
 
 	@Bean
 	public FhirServerContribution regionTrends(AppointmentAttempts attempts, SlotLedger slots, JdbcTemplate jdbc, Rosters rosters,
-			Clock clock) {
-		return FhirServerContribution.provider(new RegionTrends(attempts, slots, jdbc, rosters.zone(), clock));
+			Clock clock, org.onetrip.server.region.RegionDirectory directory) {
+		return FhirServerContribution.provider(new RegionTrends(attempts, slots, jdbc, rosters.zone(), clock,
+				directory.region().hospitals().stream().map(org.onetrip.terminology.region.Hospital::key)
+						.collect(java.util.stream.Collectors.toSet())));
 	}
 }

@@ -37,8 +37,11 @@ public class RegionTrends {
 	private final JdbcTemplate jdbc;
 	private final ZoneId zone;
 	private final Clock clock;
+	private final java.util.Set<String> regionHospitals;
 
-	public RegionTrends(AppointmentAttempts attempts, SlotLedger slots, JdbcTemplate jdbc, ZoneId zone, Clock clock) {
+	public RegionTrends(AppointmentAttempts attempts, SlotLedger slots, JdbcTemplate jdbc, ZoneId zone, Clock clock,
+			java.util.Set<String> regionHospitals) {
+		this.regionHospitals = regionHospitals;
 		this.attempts = attempts;
 		this.slots = slots;
 		this.jdbc = jdbc;
@@ -49,12 +52,18 @@ public class RegionTrends {
 	/** @param days how many days up to today (default 14, at most 92); @param hospital a hospital key to see only it */
 	@Operation(name = "$region-trends", idempotent = true)
 	public Parameters trends(@OperationParam(name = "days", max = 1) IntegerType days,
-			@OperationParam(name = "hospital", max = 1) StringType hospital) {
+			@OperationParam(name = "hospital", max = 1) StringType hospital, ca.uhn.fhir.rest.api.server.RequestDetails request) {
+		if (org.onetrip.server.security.FhirAccessInterceptor.judgedCaller(request).map(c -> c.isPatient()).orElse(false)) {
+			throw new ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException("$region-trends is for the region's and hospitals' staff");
+		}
 		int count = days == null || days.getValue() == null ? 14 : days.getValue();
 		if (count < 1 || count > MAX_DAYS) {
 			throw new InvalidRequestException("$region-trends: 'days' is 1 to " + MAX_DAYS + ", was " + count);
 		}
 		String only = hospital == null || hospital.isEmpty() ? null : hospital.getValue();
+		if (only != null && regionHospitals != null && !regionHospitals.contains(only)) {
+			throw new InvalidRequestException("$region-trends: 'hospital' " + only + " is not a hospital of the region");
+		}
 		LocalDate today = clock.instant().atZone(zone).toLocalDate();
 		Parameters out = new Parameters();
 		if (only != null) {

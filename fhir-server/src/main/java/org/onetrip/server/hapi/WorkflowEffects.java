@@ -76,7 +76,15 @@ public final class WorkflowEffects {
 			} else {
 				dao.create(resource, new SystemRequestDetails());
 			}
-			entityManager.flush();
+			try {
+				entityManager.flush();
+			} catch (jakarta.persistence.PersistenceException e) {
+				// What HAPI's own flushes make of it: a unique-constraint race is a 409 the client may retry, not a 500.
+				throw e.getCause() instanceof org.hibernate.exception.ConstraintViolationException
+						? new ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException("A concurrent write took "
+								+ resource.fhirType() + "/" + resource.getIdElement().getIdPart() + " first: " + e.getCause().getMessage())
+						: e;
+			}
 		}
 		for (Runnable action : afterCommit) {
 			runAfterCommit(action);

@@ -23,7 +23,10 @@ public class ReferralStatistics {
 	}
 
 	@Operation(name = "$referral-statistics", idempotent = true)
-	public Parameters statistics() {
+	public Parameters statistics(ca.uhn.fhir.rest.api.server.RequestDetails request) {
+		if (org.onetrip.server.security.FhirAccessInterceptor.judgedCaller(request).map(c -> c.isPatient()).orElse(false)) {
+			throw new ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException("$referral-statistics is for the region's and hospitals' staff");
+		}
 		Parameters out = new Parameters();
 		long total = 0;
 		for (Object[] row : ledger.countsByHospitalAndState()) {

@@ -127,8 +127,11 @@ public class EndpointAccessFilter extends OncePerRequestFilter {
 	private String practitionerStudyRefusal(Caller caller, HttpServletRequest request, String path) {
 		java.util.regex.Matcher study = STUDY_PATH.matcher(path);
 		if (!study.matches()) {
-			boolean byPatient = request.getParameter("PatientID") != null || request.getParameter("00100020") != null;
-			return byPatient ? null : "a practitioner searches studies by their hospital's PatientID, or opens a study by its UID";
+			String patientId = request.getParameter("PatientID") != null ? request.getParameter("PatientID") : request.getParameter("00100020");
+			boolean exact = patientId != null && !patientId.isBlank() && patientId.chars().noneMatch(c -> c == '*' || c == '?');
+			boolean ownIssuer = request.getParameter("IssuerOfPatientID") == null && request.getParameter("00100021") == null;
+			return exact && ownIssuer ? null : "a practitioner searches studies by one exact PatientID of their own hospital (no "
+					+ "wildcard, no other issuer), or opens a study by its UID";
 		}
 		java.util.Optional<String> subject = subjectOfStudy.apply(study.group(1));
 		if (subject.isEmpty()) {

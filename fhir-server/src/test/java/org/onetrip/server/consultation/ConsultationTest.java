@@ -63,6 +63,11 @@ class ConsultationTest extends ServerTest {
 		FhirHttp colleague = practitioner("imaging-d", "imaging-d-wu-xia");
 		assertThat(zhao.get("/DiagnosticReport/" + priorReport).status()).as("no part in the person's care yet").isEqualTo(403);
 		assertThat(zhao.get(images, "application/dicom+json").status()).as("nor the images").isEqualTo(403);
+		String qido = "http://127.0.0.1:" + port + "/dicomweb/studies?PatientID=";
+		assertThat(zhao.get(qido, "application/dicom+json").status()).as("a search by no one lists the region").isEqualTo(403);
+		assertThat(zhao.get(qido + "*", "application/dicom+json").status()).as("nor by a wildcard").isEqualTo(403);
+		assertThat(zhao.get(qido + mrn + "&IssuerOfPatientID=clinic-c", "application/dicom+json").status())
+				.as("nor under another hospital's issuer").isEqualTo(403);
 
 		ServiceRequest request = consult(patient, "PractitionerRole/clinic-c-xu-jing-role", ConsultationMode.ASYNCHRONOUS,
 				"PractitionerRole/" + ZHAO + "-role");

@@ -344,6 +344,8 @@ class DicomGatewayTest extends ServerTest {
 			assertThat(byAe.get("HOSP_B")).containsEntry("last-study", study.studyUid());
 			assertThat(Integer.parseInt(byAe.get("HOSP_B").get("studies-stored"))).isPositive();
 			assertThat(byAe.get("CLINIC_C")).containsEntry("echo", "no address");
+			assertThat(fhir.as(org.onetrip.server.TestTokens.hospital("hospital-a", "user/*.rs")).get("/$dicom-nodes").status())
+					.as("the region operators' view").isEqualTo(403);
 		} finally {
 			workstation.destroy();
 			workstation.waitFor(10, TimeUnit.SECONDS);
