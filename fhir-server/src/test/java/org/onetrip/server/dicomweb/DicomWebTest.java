@@ -137,6 +137,7 @@ class DicomWebTest extends ServerTest {
 		assertThat(metadata).hasSize(3);
 		assertThat(first(metadata.get(0), "00100010")).isEqualTo("TEST^PATIENT");
 		assertThat(metadata.get(0).has("7FE00010")).as("no bulk data in metadata").isFalse();
+		assertThat(first(metadata.get(0), "00083002")).as("the stored syntax, for viewers").isEqualTo("1.2.840.10008.1.2.1");
 
 		// The ImagingStudy points at the DICOMweb Endpoint.
 		ImagingStudy imagingStudy = TestInstances.awaitImagingStudy(fhir, study.studyUid(), 3);
