@@ -379,19 +379,30 @@ class WebAppTest extends BrowserTest {
 		FhirHttp.Response asked = fhir.as(TestTokens.hospital("hospital-a", "user/*.cruds")).post("/ServiceRequest", request);
 		assertThat(asked.status()).as(asked.body()).isEqualTo(201);
 		String consult = asked.as(org.hl7.fhir.r4.model.ServiceRequest.class).getIdElement().getIdPart();
-		FhirHttp zhao = fhir.as(TestTokens.practitioner("imaging-d", "imaging-d-zhao-qiang", "user/*.cruds"));
-		org.hl7.fhir.r4.model.Task task = (org.hl7.fhir.r4.model.Task) fhir.getFresh("/Task?focus=ServiceRequest/" + consult).bundle()
-				.getEntryFirstRep().getResource();
-		task.setStatus(org.hl7.fhir.r4.model.Task.TaskStatus.ACCEPTED);
-		assertThat(zhao.put("/Task/" + task.getIdElement().getIdPart(), task).status()).isEqualTo(200);
-		DiagnosticReport opinion = new DiagnosticReport();
-		opinion.setStatus(DiagnosticReport.DiagnosticReportStatus.FINAL);
-		opinion.setCode(new CodeableConcept(new Coding("http://loinc.org", "11488-4", "Consult note")));
-		opinion.setSubject(new Reference("Patient/" + atA));
-		opinion.addBasedOn(new Reference("ServiceRequest/" + consult));
-		opinion.addPerformer(new Reference("PractitionerRole/imaging-d-zhao-qiang-role"));
-		opinion.setConclusion("Calcified granuloma; no follow-up needed");
-		assertThat(zhao.post("/DiagnosticReport", opinion).status()).isEqualTo(201);
+		String taskId = fhir.getFresh("/Task?focus=ServiceRequest/" + consult).bundle().getEntryFirstRep().getResource()
+				.getIdElement().getIdPart();
+		// Dr Zhao takes it in his consult inbox and gives his opinion there.
+		String zhaoLogin = unique("dr-zhao");
+		String zhaoCode = activation(fhir.as(TestTokens.hospital("imaging-d", "user/*.cruds")),
+				"/PractitionerRole/imaging-d-zhao-qiang-role/$account-activation", new Parameters().addParameter("login", zhaoLogin));
+		try (BrowserContext context = browser.phone("en-GB")) {
+			Page page = context.newPage();
+			List<String> errors = watchForErrors(page);
+			signInToTheApp(page, zhaoLogin, zhaoCode, "doctor", "/app/doctor");
+			page.click("#tab-consults");
+			String item = "#consults li[data-task='" + taskId + "']";
+			page.waitForSelector(item);
+			assertThat(page.textContent(item)).contains("Review of a chest CT");
+			page.click(item + " button.accept");
+			page.waitForSelector(item + "[data-status='accepted']");
+			page.fill(item + " textarea.opinion", "Calcified granuloma; no follow-up needed");
+			page.click(item + " button.send-opinion");
+			page.waitForFunction("() => document.querySelector('#consult-notice').textContent.includes('Opinion sent')");
+			page.waitForSelector(item, new Page.WaitForSelectorOptions().setState(com.microsoft.playwright.options.WaitForSelectorState.DETACHED));
+			assertThat(errors).as("errors in the browser console").isEmpty();
+		}
+		assertThat(fhir.getFresh("/Task/" + taskId).as(org.hl7.fhir.r4.model.Task.class).getStatus())
+				.isEqualTo(org.hl7.fhir.r4.model.Task.TaskStatus.COMPLETED);
 
 		String login = unique("dr-li");
 		String code = activation(fhir.as(TestTokens.hospital("hospital-a", "user/*.cruds")),
