@@ -53,6 +53,22 @@ export async function searchAll(path, limit = 1000) {
   return resources
 }
 
+/**
+ * A Parameters parameter's value, whatever its type (valueString, valueInteger, ...): a primitive as it is; a Coding,
+ * Reference or Money as what a person reads (display, code, reference, amount). Undefined when it has none.
+ */
+export function parameterValue(parameter) {
+  const key = Object.keys(parameter).find((k) => k.startsWith('value'))
+  const value = key ? parameter[key] : undefined
+  if (value && typeof value === 'object') return value.display || value.code || value.reference || (value.value ?? '')
+  return value
+}
+
+/** A Parameters group's parts by name (an operation's rows: a node, a day, a hospital). */
+export function partsOf(parameter) {
+  return Object.fromEntries((parameter.part || []).map((part) => [part.name, parameterValue(part)]))
+}
+
 /** The hospital that keeps a resource: its owner tag (hospital key), else null. */
 export function ownerOf(resource) {
   return resource.meta?.tag?.find((tag) => tag.system === 'urn:onetrip:owner')?.code || null

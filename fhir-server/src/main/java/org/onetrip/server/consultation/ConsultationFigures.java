@@ -45,7 +45,7 @@ public class ConsultationFigures implements DisposableBean {
 	}
 
 	private String level(String hospital) {
-		return directory.region().hospital(hospital).map(h -> h.level().name().toLowerCase(Locale.ROOT)).orElse("unknown");
+		return directory.levelName(hospital);
 	}
 
 	@Override

@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.hl7.fhir.r4.model.DateTimeType;
@@ -44,9 +43,7 @@ public class ConsultationStatistics {
 	@Operation(name = "$consultation-statistics", idempotent = true)
 	public Parameters statistics(@OperationParam(name = "start", max = 1) DateTimeType start,
 			@OperationParam(name = "end", max = 1) DateTimeType end, ca.uhn.fhir.rest.api.server.RequestDetails request) {
-		if (org.onetrip.server.security.FhirAccessInterceptor.judgedCaller(request).map(c -> c.isPatient()).orElse(false)) {
-			throw new ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException("$consultation-statistics is for the region's and hospitals' staff");
-		}
+		org.onetrip.server.security.FhirAccessInterceptor.refusePatients(request, "$consultation-statistics");
 		Instant to = end != null && end.getValue() != null ? end.getValue().toInstant() : clock.instant();
 		Instant from = start != null && start.getValue() != null ? start.getValue().toInstant() : to.minus(Duration.ofDays(30));
 		if (!from.isBefore(to)) {
@@ -90,6 +87,6 @@ public class ConsultationStatistics {
 	}
 
 	private String level(String hospital) {
-		return directory.region().hospital(hospital).map(h -> h.level().name().toLowerCase(Locale.ROOT)).orElse("unknown");
+		return directory.levelName(hospital);
 	}
 }

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -473,7 +472,7 @@ public class ConsultationWorkflow implements WorkflowHandler {
 	}
 
 	private String level(String hospital) {
-		return directory.region().hospital(hospital).map(h -> h.level().name().toLowerCase(Locale.ROOT)).orElse("unknown");
+		return directory.levelName(hospital);
 	}
 
 	/** A refusal becomes the write's 403, 409 or 422; any other outcome is returned as it is. */

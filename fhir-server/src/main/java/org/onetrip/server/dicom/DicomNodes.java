@@ -88,10 +88,7 @@ public class DicomNodes implements DisposableBean {
 	/** Every region AE title: hospital, address, a C-ECHO now, and its association figures. */
 	@Operation(name = "$dicom-nodes", idempotent = true)
 	public Parameters nodes(ca.uhn.fhir.rest.api.server.RequestDetails request) {
-		if (org.onetrip.server.security.FhirAccessInterceptor.judgedCaller(request).map(c -> !c.isRegion()).orElse(false)) {
-			throw new ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException("$dicom-nodes is the region operators' view "
-					+ "(every hospital's PACS addresses)");
-		}
+		org.onetrip.server.security.FhirAccessInterceptor.requireRegion(request, "$dicom-nodes", "every hospital's PACS addresses");
 		record Node(Hospital hospital, String aeTitle, Optional<MoveDestinations.Destination> address,
 				CompletableFuture<EchoProbe.Result> echo) {}
 		List<Node> nodes = new ArrayList<>();

@@ -4,7 +4,6 @@ import ca.uhn.fhir.batch2.api.IJobCoordinator;
 import ca.uhn.fhir.batch2.model.JobInstance;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
-import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.util.Batch2JobDefinitionConstants;
 import java.util.Date;
 import java.util.List;
@@ -44,9 +43,7 @@ public class BackgroundWork {
 
 	@Operation(name = "$background-work", idempotent = true)
 	public Parameters work(RequestDetails request) {
-		if (FhirAccessInterceptor.judgedCaller(request).map(c -> !c.isRegion()).orElse(false)) {
-			throw new ForbiddenOperationException("$background-work is the region operators' view (every hospital's exports)");
-		}
+		FhirAccessInterceptor.requireRegion(request, "$background-work", "every hospital's exports");
 		Parameters out = new Parameters();
 		PriorExamReindex.Progress index = reindex.progress();
 		task(out, "prior-exam-reindex", index.state().name(), index.total(), index.done(), index.started(), index.finished(), index.failure());

@@ -53,9 +53,7 @@ public class RegionTrends {
 	@Operation(name = "$region-trends", idempotent = true)
 	public Parameters trends(@OperationParam(name = "days", max = 1) IntegerType days,
 			@OperationParam(name = "hospital", max = 1) StringType hospital, ca.uhn.fhir.rest.api.server.RequestDetails request) {
-		if (org.onetrip.server.security.FhirAccessInterceptor.judgedCaller(request).map(c -> c.isPatient()).orElse(false)) {
-			throw new ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException("$region-trends is for the region's and hospitals' staff");
-		}
+		org.onetrip.server.security.FhirAccessInterceptor.refusePatients(request, "$region-trends");
 		int count = days == null || days.getValue() == null ? 14 : days.getValue();
 		if (count < 1 || count > MAX_DAYS) {
 			throw new InvalidRequestException("$region-trends: 'days' is 1 to " + MAX_DAYS + ", was " + count);

@@ -48,7 +48,7 @@ public class ReferralFigures implements DisposableBean {
 	}
 
 	private String level(String hospitalKey) {
-		return directory.region().hospital(hospitalKey).map(h -> h.level().name().toLowerCase(Locale.ROOT)).orElse("unknown");
+		return directory.levelName(hospitalKey);
 	}
 
 	@Override

@@ -24,9 +24,7 @@ public class ReferralStatistics {
 
 	@Operation(name = "$referral-statistics", idempotent = true)
 	public Parameters statistics(ca.uhn.fhir.rest.api.server.RequestDetails request) {
-		if (org.onetrip.server.security.FhirAccessInterceptor.judgedCaller(request).map(c -> c.isPatient()).orElse(false)) {
-			throw new ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException("$referral-statistics is for the region's and hospitals' staff");
-		}
+		org.onetrip.server.security.FhirAccessInterceptor.refusePatients(request, "$referral-statistics");
 		Parameters out = new Parameters();
 		long total = 0;
 		for (Object[] row : ledger.countsByHospitalAndState()) {
@@ -45,6 +43,6 @@ public class ReferralStatistics {
 	}
 
 	private String level(String hospital) {
-		return directory.region().hospital(hospital).map(h -> h.level().name().toLowerCase(Locale.ROOT)).orElse("unknown");
+		return directory.levelName(hospital);
 	}
 }

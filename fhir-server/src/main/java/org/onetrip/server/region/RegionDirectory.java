@@ -86,6 +86,12 @@ public class RegionDirectory {
 				.map(i -> region.hospitalByMrnSystem(i.getSystem())).flatMap(Optional::stream).findFirst();
 	}
 
+	/** A hospital's level as the figures name it ("primary", "secondary", "tertiary"), "unknown" for a key not in the region. */
+	public String levelName(String hospitalKey) {
+		return hospitalKey == null ? "unknown"
+				: region.hospital(hospitalKey).map(h -> h.level().name().toLowerCase(java.util.Locale.ROOT)).orElse("unknown");
+	}
+
 	public String hospitalName(String hospitalKey) {
 		return hospitalKey == null ? null : region.hospital(hospitalKey).map(Hospital::name).orElse(hospitalKey);
 	}

@@ -295,6 +295,20 @@ public class FhirAccessInterceptor {
 		return best;
 	}
 
+	/** For figures over many people (trends, statistics): staff of the region or a hospital, never a patient's app. */
+	public static void refusePatients(RequestDetails request, String operation) {
+		if (judgedCaller(request).map(Caller::isPatient).orElse(false)) {
+			throw new ForbiddenOperationException(operation + " is for the region's and hospitals' staff");
+		}
+	}
+
+	/** For the region operators' views (every hospital's exports, every PACS's address): region-level callers only. */
+	public static void requireRegion(RequestDetails request, String operation, String why) {
+		if (judgedCaller(request).map(c -> !c.isRegion()).orElse(false)) {
+			throw new ForbiddenOperationException(operation + " is the region operators' view (" + why + ")");
+		}
+	}
+
 	/** The caller this request was judged as (set when it arrived); empty for OneTrip's own requests. */
 	public static Optional<Caller> judgedCaller(RequestDetails request) {
 		return request == null ? Optional.empty()
