@@ -23,8 +23,8 @@ public class ConsultationConfiguration {
 	/** A workflow handler: a consult moves with every write that moves it, by whatever door it came. */
 	@Bean
 	public ConsultationWorkflow consultationWorkflow(ConsultationLedger ledger, DaoRegistry daoRegistry, RegionDirectory directory,
-			MeterRegistry meters, Clock clock, org.onetrip.server.security.CareRelationships care) {
-		return new ConsultationWorkflow(ledger, daoRegistry, directory, meters, clock, care);
+			MeterRegistry meters, Clock clock, org.onetrip.server.security.CareRelationships care, ConsultationScheduling scheduling) {
+		return new ConsultationWorkflow(ledger, daoRegistry, directory, meters, clock, care, scheduling);
 	}
 
 	/** What Appointment/$find asks for a consult's times. */

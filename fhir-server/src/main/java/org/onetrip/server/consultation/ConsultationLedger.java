@@ -65,6 +65,11 @@ public class ConsultationLedger {
 				.stream().findFirst();
 	}
 
+	/** A consultant's bookings are decided one at a time (until this transaction ends), on one instance or several. */
+	public void lockConsultant(String practitionerId) {
+		org.onetrip.server.sql.NamedLocks.lockUntilCommit(jdbc, "consultant|" + practitionerId);
+	}
+
 	/** The consult a participant's Task belongs to. */
 	public Optional<String> consultOfTask(String taskId) {
 		return jdbc.queryForList("SELECT SERVICE_REQUEST_ID FROM OT_CONSULT_PARTICIPANT WHERE TASK_ID = ?", String.class, taskId)

@@ -78,6 +78,27 @@ public class ConsultationScheduling implements ConsultationTimes {
 		return new Plan("ServiceRequest/" + consult.serviceRequestId(), List.copyOf(services), participants, busyOfEach);
 	}
 
+	/**
+	 * An Appointment of this consultant (other than {@code except}) that overlaps [start, end), if any: asked when a
+	 * consult is booked, under the consultant's lock, so two consults never book one consultant at one time.
+	 */
+	public java.util.Optional<String> clash(String practitionerId, java.time.Instant start, java.time.Instant end, String except) {
+		List<String> actors = new ArrayList<>(List.of("Practitioner/" + practitionerId));
+		directory.clinician("Practitioner/" + practitionerId).ifPresent(c -> actors.add("PractitionerRole/" + c.roleId()));
+		ReferenceOrListParam anyOf = new ReferenceOrListParam();
+		actors.forEach(a -> anyOf.addOr(new ReferenceParam(a)));
+		SearchParameterMap search = SearchParameterMap.newSynchronous().add(Appointment.SP_ACTOR, anyOf)
+				.add(Appointment.SP_DATE, new DateParam(ParamPrefixEnum.GREATERTHAN_OR_EQUALS, Date.from(start.minus(Duration.ofDays(1)))))
+				.add(Appointment.SP_DATE, new DateParam(ParamPrefixEnum.LESSTHAN, Date.from(end)));
+		Interval wanted = new Interval(start, end);
+		return daoRegistry.getResourceDao(Appointment.class).searchForResources(search, new SystemRequestDetails()).stream()
+				.map(Appointment.class::cast)
+				.filter(a -> !a.getIdElement().getIdPart().equals(except) && !NOT_TAKING_TIME.contains(a.getStatus()))
+				.filter(a -> a.hasStart() && a.hasEnd() && a.getStart().before(a.getEnd())
+						&& new Interval(a.getStart().toInstant(), a.getEnd().toInstant()).overlaps(wanted))
+				.map(a -> "Appointment/" + a.getIdElement().getIdPart()).findFirst();
+	}
+
 	/** The times these actors (one person's Practitioner and role) are booked in, around [from, to). */
 	private List<Interval> booked(List<String> actors, Instant from, Instant to) {
 		ReferenceOrListParam anyOf = new ReferenceOrListParam();

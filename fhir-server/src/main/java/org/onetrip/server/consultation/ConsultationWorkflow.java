@@ -77,10 +77,12 @@ public class ConsultationWorkflow implements WorkflowHandler {
 	private final Clock clock;
 	private final ConsultSteps steps;
 	private final CareRelationships care;
+	private final ConsultationScheduling scheduling;
 
 	public ConsultationWorkflow(ConsultationLedger ledger, DaoRegistry daoRegistry, RegionDirectory directory, MeterRegistry meters,
-			Clock clock, CareRelationships care) {
+			Clock clock, CareRelationships care, ConsultationScheduling scheduling) {
 		this.care = care;
+		this.scheduling = scheduling;
 		this.ledger = ledger;
 		this.daoRegistry = daoRegistry;
 		this.directory = directory;
@@ -322,12 +324,33 @@ public class ConsultationWorkflow implements WorkflowHandler {
 					+ "accepted it (" + String.join(", ", departments.stream().map(d -> d + "...").toList())
 					+ "; Appointment/$find?consultation=ServiceRequest/" + consult.get().serviceRequestId() + " offers them)");
 		}
+		requireConsultantsFree(consult.get(), appointment);
 		if (appointment.getStatus() == Appointment.AppointmentStatus.BOOKED) {
 			String link = joinLink(appointment);
 			if (link == null || !(link.startsWith("https://") || link.startsWith("http://"))) {
 				throw new UnprocessableEntityException("A video consult carries its meeting's join link: extension " + VIRTUAL_SERVICE
 						+ " with an 'address' (valueUrl, http or https) from the hospital's video system");
 			}
+		}
+	}
+
+	/**
+	 * Everyone who took the consult is free then: each consultant's lock, in id order (two consults sharing consultants
+	 * take them in the same order), then their other Appointments. What $find offered may have been taken meanwhile.
+	 */
+	private void requireConsultantsFree(Consult consult, Appointment appointment) {
+		if (!appointment.hasStart() || !appointment.hasEnd() || !appointment.getStart().before(appointment.getEnd())) {
+			throw new UnprocessableEntityException("A consult's booking says when it is: Appointment.start and end (as $find proposes them)");
+		}
+		List<String> consultants = consult.accepted().stream().map(Consult.Participant::practitionerId)
+				.filter(java.util.Objects::nonNull).distinct().sorted().toList();
+		consultants.forEach(ledger::lockConsultant);
+		for (String practitioner : consultants) {
+			scheduling.clash(practitioner, appointment.getStart().toInstant(), appointment.getEnd().toInstant(),
+					appointment.getIdElement().getIdPart()).ifPresent(other -> {
+						throw Conflict.of("Practitioner/" + practitioner + " is booked then (" + other + "): "
+								+ "Appointment/$find?consultation=ServiceRequest/" + consult.serviceRequestId() + " offers the times everyone is free");
+					});
 		}
 	}
 

@@ -272,6 +272,10 @@ class ConsultationTest extends ServerTest {
 		assertThat(fhir.get("/Appointment/$find?consultation=ServiceRequest/" + consult + "&_count=500").bundle().getEntry())
 				.as("Dr Chen is busy then").noneMatch(e -> ((Appointment) e.getResource()).getStart().equals(first.getStart()))
 				.hasSizeLessThan(times.getEntry().size());
+		// The time $find offered before Dr Chen's visit was booked: taken meanwhile, so the consult cannot have it.
+		FhirHttp.Response meanwhile = clinic.post("/Appointment", meeting(first, patient));
+		assertThat(meanwhile.status()).isEqualTo(409);
+		assertThat(meanwhile.body()).contains("Practitioner/hospital-a-chen-wei is booked then");
 	}
 
 	@Test
