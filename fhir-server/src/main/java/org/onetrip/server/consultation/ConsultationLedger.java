@@ -107,10 +107,13 @@ public class ConsultationLedger {
 		for (String id : patientIds) {
 			args[i++] = id;
 		}
-		return jdbc.queryForList("SELECT c.SERVICE_REQUEST_ID FROM OT_CONSULT c JOIN OT_CONSULT_PARTICIPANT p "
-				+ "ON p.SERVICE_REQUEST_ID = c.SERVICE_REQUEST_ID WHERE p.PRACTITIONER_ID = ? AND p.STATE IN ('ACCEPTED', 'COMPLETED') "
-				+ "AND c.STATE <> 'CLOSED' AND c.PATIENT_ID IN (" + marks + ") ORDER BY c.REQUESTED_AT LIMIT 1", String.class, args)
-				.stream().findFirst();
+		// The practitioner's consults about the person that are not closed; whether one opens the record is the rule's.
+		return jdbc.queryForList("SELECT DISTINCT c.SERVICE_REQUEST_ID, c.REQUESTED_AT FROM OT_CONSULT c JOIN OT_CONSULT_PARTICIPANT p "
+				+ "ON p.SERVICE_REQUEST_ID = c.SERVICE_REQUEST_ID WHERE p.PRACTITIONER_ID = ? AND c.STATE <> 'CLOSED' "
+				+ "AND c.PATIENT_ID IN (" + marks + ") ORDER BY c.REQUESTED_AT", args).stream()
+				.map(row -> (String) row.get("service_request_id")).map(this::find).flatMap(Optional::stream)
+				.filter(consult -> org.onetrip.workflow.consultation.ConsultSteps.grantsAccess(consult, practitionerId))
+				.map(Consult::serviceRequestId).findFirst();
 	}
 
 	/** One consult's figures row: who asked whom, when it was asked, answered and closed. */

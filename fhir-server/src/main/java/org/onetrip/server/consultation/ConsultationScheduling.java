@@ -33,7 +33,8 @@ import org.onetrip.workflow.consultation.ConsultSteps;
  */
 public class ConsultationScheduling implements ConsultationTimes {
 
-	private static final Set<Appointment.AppointmentStatus> NOT_TAKING_TIME = Set.of(Appointment.AppointmentStatus.CANCELLED,
+	/** Appointments that take no one's time (also a consult booking's statuses that take none: ConsultationWorkflow). */
+	static final Set<Appointment.AppointmentStatus> NOT_TAKING_TIME = Set.of(Appointment.AppointmentStatus.CANCELLED,
 			Appointment.AppointmentStatus.NOSHOW, Appointment.AppointmentStatus.ENTEREDINERROR);
 
 	private final ConsultationLedger ledger;
@@ -71,9 +72,7 @@ public class ConsultationScheduling implements ConsultationTimes {
 				services.add("HealthcareService/" + service);
 			}
 			participants.add(new Reference("Practitioner/" + p.practitionerId()));
-			List<String> actors = new ArrayList<>(List.of("Practitioner/" + p.practitionerId()));
-			clinician.ifPresent(c -> actors.add("PractitionerRole/" + c.roleId()));
-			busyOfEach.add(booked(actors, from, to));
+			busyOfEach.add(appointmentsOf(p.practitionerId(), from, to).stream().map(ConsultationScheduling::interval).toList());
 		}
 		return new Plan("ServiceRequest/" + consult.serviceRequestId(), List.copyOf(services), participants, busyOfEach);
 	}
@@ -82,35 +81,29 @@ public class ConsultationScheduling implements ConsultationTimes {
 	 * An Appointment of this consultant (other than {@code except}) that overlaps [start, end), if any: asked when a
 	 * consult is booked, under the consultant's lock, so two consults never book one consultant at one time.
 	 */
-	public java.util.Optional<String> clash(String practitionerId, java.time.Instant start, java.time.Instant end, String except) {
-		List<String> actors = new ArrayList<>(List.of("Practitioner/" + practitionerId));
-		directory.clinician("Practitioner/" + practitionerId).ifPresent(c -> actors.add("PractitionerRole/" + c.roleId()));
-		ReferenceOrListParam anyOf = new ReferenceOrListParam();
-		actors.forEach(a -> anyOf.addOr(new ReferenceParam(a)));
-		SearchParameterMap search = SearchParameterMap.newSynchronous().add(Appointment.SP_ACTOR, anyOf)
-				.add(Appointment.SP_DATE, new DateParam(ParamPrefixEnum.GREATERTHAN_OR_EQUALS, Date.from(start.minus(Duration.ofDays(1)))))
-				.add(Appointment.SP_DATE, new DateParam(ParamPrefixEnum.LESSTHAN, Date.from(end)));
+	public java.util.Optional<String> clash(String practitionerId, Instant start, Instant end, String except) {
 		Interval wanted = new Interval(start, end);
-		return daoRegistry.getResourceDao(Appointment.class).searchForResources(search, new SystemRequestDetails()).stream()
-				.map(Appointment.class::cast)
-				.filter(a -> !a.getIdElement().getIdPart().equals(except) && !NOT_TAKING_TIME.contains(a.getStatus()))
-				.filter(a -> a.hasStart() && a.hasEnd() && a.getStart().before(a.getEnd())
-						&& new Interval(a.getStart().toInstant(), a.getEnd().toInstant()).overlaps(wanted))
+		return appointmentsOf(practitionerId, start, end).stream()
+				.filter(a -> !a.getIdElement().getIdPart().equals(except) && interval(a).overlaps(wanted))
 				.map(a -> "Appointment/" + a.getIdElement().getIdPart()).findFirst();
 	}
 
-	/** The times these actors (one person's Practitioner and role) are booked in, around [from, to). */
-	private List<Interval> booked(List<String> actors, Instant from, Instant to) {
+	/** The Appointments that take this consultant's time (as their Practitioner or PractitionerRole), around [from, to). */
+	private List<Appointment> appointmentsOf(String practitionerId, Instant from, Instant to) {
 		ReferenceOrListParam anyOf = new ReferenceOrListParam();
-		actors.forEach(a -> anyOf.addOr(new ReferenceParam(a)));
+		anyOf.addOr(new ReferenceParam("Practitioner/" + practitionerId));
+		directory.clinician("Practitioner/" + practitionerId).ifPresent(c -> anyOf.addOr(new ReferenceParam("PractitionerRole/" + c.roleId())));
 		SearchParameterMap search = SearchParameterMap.newSynchronous().add(Appointment.SP_ACTOR, anyOf)
 				.add(Appointment.SP_DATE, new DateParam(ParamPrefixEnum.GREATERTHAN_OR_EQUALS, Date.from(from.minus(Duration.ofDays(1)))))
 				.add(Appointment.SP_DATE, new DateParam(ParamPrefixEnum.LESSTHAN, Date.from(to.plus(Duration.ofDays(1)))));
-		List<Interval> busy = new ArrayList<>();
-		daoRegistry.getResourceDao(Appointment.class).searchForResources(search, new SystemRequestDetails()).stream()
+		return daoRegistry.getResourceDao(Appointment.class).searchForResources(search, new SystemRequestDetails()).stream()
 				.map(Appointment.class::cast)
 				.filter(a -> !NOT_TAKING_TIME.contains(a.getStatus()) && a.hasStart() && a.hasEnd() && a.getStart().before(a.getEnd()))
-				.forEach(a -> busy.add(new Interval(a.getStart().toInstant(), a.getEnd().toInstant())));
-		return busy;
+				.toList();
 	}
+
+	private static Interval interval(Appointment appointment) {
+		return new Interval(appointment.getStart().toInstant(), appointment.getEnd().toInstant());
+	}
+
 }

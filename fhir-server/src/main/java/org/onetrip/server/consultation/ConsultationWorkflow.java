@@ -67,8 +67,6 @@ public class ConsultationWorkflow implements WorkflowHandler {
 			DiagnosticReport.DiagnosticReportStatus.APPENDED);
 	private static final Set<ServiceRequest.ServiceRequestStatus> CLOSING = Set.of(ServiceRequest.ServiceRequestStatus.COMPLETED,
 			ServiceRequest.ServiceRequestStatus.REVOKED, ServiceRequest.ServiceRequestStatus.ENTEREDINERROR);
-	private static final Set<Appointment.AppointmentStatus> NOT_TAKING_TIME = Set.of(Appointment.AppointmentStatus.CANCELLED,
-			Appointment.AppointmentStatus.NOSHOW, Appointment.AppointmentStatus.ENTEREDINERROR);
 
 	private final ConsultationLedger ledger;
 	private final DaoRegistry daoRegistry;
@@ -305,13 +303,13 @@ public class ConsultationWorkflow implements WorkflowHandler {
 				.anyMatch(s -> ConsultationSlots.isConsultationSlot(s.getReferenceElement().getIdPart()));
 		Optional<Consult> consult = consults.stream().map(ledger::lock).flatMap(Optional::stream).findFirst();
 		if (consult.isEmpty()) {
-			if (onConsultationSlot && !NOT_TAKING_TIME.contains(appointment.getStatus())) {
+			if (onConsultationSlot && !ConsultationScheduling.NOT_TAKING_TIME.contains(appointment.getStatus())) {
 				throw new UnprocessableEntityException("A consultation slot is booked for a consult: Appointment.basedOn names the "
 						+ "consultation's ServiceRequest");
 			}
 			return;
 		}
-		if (NOT_TAKING_TIME.contains(appointment.getStatus()) || before != null && sameTime(before, appointment)) {
+		if (ConsultationScheduling.NOT_TAKING_TIME.contains(appointment.getStatus()) || before != null && sameTime(before, appointment)) {
 			return; // cancelled, or the booked meeting moving on (arrived, fulfilled): no new time is taken
 		}
 		refused(steps.booking(consult.get()));
@@ -355,7 +353,7 @@ public class ConsultationWorkflow implements WorkflowHandler {
 	}
 
 	private static boolean sameTime(Appointment before, Appointment now) {
-		return NOT_TAKING_TIME.contains(before.getStatus()) == NOT_TAKING_TIME.contains(now.getStatus())
+		return ConsultationScheduling.NOT_TAKING_TIME.contains(before.getStatus()) == ConsultationScheduling.NOT_TAKING_TIME.contains(now.getStatus())
 				&& java.util.Objects.equals(before.getStart(), now.getStart())
 				&& before.getSlot().stream().map(Reference::getReference).toList().equals(now.getSlot().stream().map(Reference::getReference).toList());
 	}
