@@ -37,18 +37,26 @@ public final class ServerProcess implements AutoCloseable {
 	/** @param jvmOptions more JVM options for the server, e.g. a GC log the benchmark reads */
 	public static ServerProcess start(Path app, Path dataDir, int port, String heap, Path log, List<String> extraArgs,
 			List<String> jvmOptions) throws IOException, InterruptedException {
+		// More JVM options for the server only, e.g. a flight recording while profiling, or another collector for an A/B:
+		// BENCH_SERVER_JVM_OPTS="-XX:StartFlightRecording=filename=/tmp/jfr/,settings=profile" (a directory: one file per
+		// server process), BENCH_SERVER_JVM_OPTS="-XX:+UseParallelGC".
+		String environmentOptions = System.getenv().getOrDefault("BENCH_SERVER_JVM_OPTS", "").trim();
+		List<String> moreOptions = environmentOptions.isEmpty() ? List.of() : List.of(environmentOptions.split("\\s+"));
 		List<String> command = new ArrayList<>(List.of(
 				Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-				// Same collector as ./onetrip run. ParallelGC ingested ~60 % faster in a short A/B but ran out of
-				// memory at this heap on the full 200-patient load (see bench/RESULTS.md), so G1 stays.
-				"-Xmx" + heap, "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError"));
-		// More JVM options for the server only, e.g. a flight recording while profiling:
-		// BENCH_SERVER_JVM_OPTS="-XX:StartFlightRecording=filename=/tmp/ingest.jfr,settings=profile"
-		String environmentOptions = System.getenv().getOrDefault("BENCH_SERVER_JVM_OPTS", "").trim();
-		if (!environmentOptions.isEmpty()) {
-			command.addAll(List.of(environmentOptions.split("\\s+")));
+				"-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError"));
+		// Same collector as ./onetrip run unless the options name another (the JVM refuses two).
+		if (moreOptions.stream().noneMatch(o -> o.matches("-XX:\\+Use\\w+GC"))) {
+			command.add("-XX:+UseG1GC");
 		}
+		command.addAll(moreOptions);
 		command.addAll(jvmOptions);
+		// The class-data sharing archive ./onetrip makes beside the server jar (ensure_class_archive): a benchmark's server
+		// starts as ./onetrip run starts it.
+		Path classArchive = app.resolveSibling("onetrip-classes.jsa");
+		if (Files.isRegularFile(classArchive)) {
+			command.addAll(List.of("-XX:SharedArchiveFile=" + classArchive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"));
+		}
 		command.addAll(List.of(
 				"-jar", app.toString(),
 				"--spring.config.additional-location=optional:file:config/",

@@ -27,8 +27,27 @@ public class FhirEndpointConfiguration {
 
 	public static final String FHIR_PATH = "/fhir";
 
+	/**
+	 * HAPI's RestfulServer, built once every singleton exists (see {@link DeferredServlet} for why not earlier): hence
+	 * its parts come as providers, and the servlet bean is the deferred one that stands for it.
+	 */
 	@Bean
-	public RestfulServer fhirRestfulServer(
+	public DeferredServlet fhirRestfulServer(
+			ObjectProvider<IFhirSystemDao<?, ?>> systemDao,
+			ObjectProvider<ResourceProviderFactory> resourceProviders,
+			ObjectProvider<IJpaSystemProvider> systemProvider,
+			ObjectProvider<ValueSetOperationProvider> valueSetOperations,
+			ObjectProvider<JpaStorageSettings> storageSettings,
+			ObjectProvider<ISearchParamRegistry> searchParamRegistry,
+			ObjectProvider<IValidationSupport> validationSupport,
+			ObjectProvider<DatabaseBackedPagingProvider> pagingProvider,
+			ObjectProvider<FhirServerContribution> contributions) {
+		return new DeferredServlet(() -> restfulServer(systemDao.getObject(), resourceProviders.getObject(),
+				systemProvider.getObject(), valueSetOperations.getObject(), storageSettings.getObject(),
+				searchParamRegistry.getObject(), validationSupport.getObject(), pagingProvider.getObject(), contributions));
+	}
+
+	private static RestfulServer restfulServer(
 			IFhirSystemDao<?, ?> systemDao,
 			ResourceProviderFactory resourceProviders,
 			IJpaSystemProvider systemProvider,
@@ -70,8 +89,8 @@ public class FhirEndpointConfiguration {
 	}
 
 	@Bean
-	public ServletRegistrationBean<RestfulServer> fhirServlet(RestfulServer fhirRestfulServer) {
-		ServletRegistrationBean<RestfulServer> registration =
+	public ServletRegistrationBean<DeferredServlet> fhirServlet(DeferredServlet fhirRestfulServer) {
+		ServletRegistrationBean<DeferredServlet> registration =
 				new ServletRegistrationBean<>(fhirRestfulServer, FHIR_PATH + "/*");
 		registration.setName("fhir");
 		registration.setLoadOnStartup(1);

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import org.hl7.fhir.r4.model.OperationOutcome;
+import org.onetrip.server.hapi.DeferredFilter;
 import org.onetrip.server.OneTripProperties;
 import org.onetrip.server.audit.AuditRecord;
 import org.onetrip.server.audit.AuditTrail;
@@ -20,6 +21,7 @@ import org.onetrip.server.region.RegionDirectory;
 import org.onetrip.server.signin.SmartConfigurationEndpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.annotation.Bean;
@@ -143,23 +145,29 @@ public class SecurityConfiguration {
 		};
 	}
 
-	/** After Spring Security: DICOMweb and CDS Hooks under the same scopes, hospital and audit as FHIR. */
+	/**
+	 * After Spring Security: DICOMweb and CDS Hooks under the same scopes, hospital and audit as FHIR. Built on the first
+	 * request ({@link DeferredFilter}): its parts reach into HAPI's storage, which is not to be built while Tomcat starts.
+	 */
 	@Bean
-	public org.springframework.boot.web.servlet.FilterRegistrationBean<EndpointAccessFilter> endpointAccessFilter(FhirContext fhirContext,
-			RegionDirectory directory, AuditTrail audit, @Value("${onetrip.security.open:false}") boolean open, DaoRegistry daoRegistry,
-			PersonResolver persons, CareRelationships care) {
+	public org.springframework.boot.web.servlet.FilterRegistrationBean<DeferredFilter> endpointAccessFilter(
+			ObjectProvider<FhirContext> fhirContext, ObjectProvider<RegionDirectory> directory, ObjectProvider<AuditTrail> audit,
+			@Value("${onetrip.security.open:false}") boolean open, ObjectProvider<DaoRegistry> daoRegistry,
+			ObjectProvider<PersonResolver> persons, ObjectProvider<CareRelationships> care) {
 		// An ImagingStudy's id is its Study Instance UID; its subject is the Patient the study was filed under.
 		java.util.function.Function<String, java.util.Optional<String>> subjectOfStudy = uid -> {
 			try {
-				var study = daoRegistry.getResourceDao(org.hl7.fhir.r4.model.ImagingStudy.class)
+				var study = daoRegistry.getObject().getResourceDao(org.hl7.fhir.r4.model.ImagingStudy.class)
 						.read(new org.hl7.fhir.r4.model.IdType("ImagingStudy", uid), new ca.uhn.fhir.rest.api.server.SystemRequestDetails());
 				return java.util.Optional.ofNullable(study.getSubject().getReferenceElement().getIdPart());
 			} catch (ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException | ca.uhn.fhir.rest.server.exceptions.ResourceGoneException e) {
 				return java.util.Optional.empty();
 			}
 		};
-		var registration = new org.springframework.boot.web.servlet.FilterRegistrationBean<>(
-				new EndpointAccessFilter(fhirContext, directory, audit, open, subjectOfStudy, persons, care));
+		var registration = new org.springframework.boot.web.servlet.FilterRegistrationBean<>(new DeferredFilter(
+				() -> new EndpointAccessFilter(fhirContext.getObject(), directory.getObject(), audit.getObject(), open,
+						subjectOfStudy, persons.getObject(), care.getObject())));
+		registration.setName("endpointAccessFilter");
 		registration.addUrlPatterns("/dicomweb/*", "/cds-services/*", "/cds-services");
 		registration.setOrder(org.springframework.core.Ordered.LOWEST_PRECEDENCE - 10);
 		return registration;
