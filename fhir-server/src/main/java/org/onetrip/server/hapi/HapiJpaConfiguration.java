@@ -79,6 +79,12 @@ public class HapiJpaConfiguration {
 		return settings;
 	}
 
+	/** HAPI's repositories made on first use, not at start-up (see {@link LazyRepositories}). */
+	@Bean
+	public static LazyRepositories lazyRepositories() {
+		return new LazyRepositories();
+	}
+
 	/** One partition: the region shares one patient index; hospitals are told apart by identifiers, not partitions. */
 	@Bean
 	public PartitionSettings partitionSettings() {
