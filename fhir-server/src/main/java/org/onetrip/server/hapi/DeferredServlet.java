@@ -17,8 +17,8 @@ import org.springframework.beans.factory.SmartInitializingSingleton;
  * configuration, and creates every registered servlet and filter (and everything they depend on) right then. Without the
  * frozen configuration each lookup by type walks all ~2,000 bean definitions; HAPI's DAOs do thousands of them. Measured:
  * two thirds of the start-up's main thread went to building HAPI that way (bench/HISTORY.md, 2026-12-03). Registered
- * through this class, the real servlet is an ordinary singleton built with the others, and initialised with Tomcat's
- * ServletConfig as soon as every singleton exists, before Tomcat takes its first request.
+ * through this class, the real servlet is built from its parts once every singleton exists (the parts then made with
+ * the frozen, cached configuration) and initialised with Tomcat's ServletConfig, before Tomcat takes its first request.
  */
 public final class DeferredServlet extends HttpServlet implements SmartInitializingSingleton {
 
