@@ -82,6 +82,15 @@ public class FhirEndpointConfiguration {
 		return server;
 	}
 
+	/** Every write's reference targets found in one statement, not one Hibernate query each (see the class). */
+	@Bean
+	public ReferenceTargetPrefetch referenceTargetPrefetch(ca.uhn.fhir.context.FhirContext fhirContext,
+			org.springframework.jdbc.core.JdbcTemplate jdbc, ca.uhn.fhir.interceptor.api.IInterceptorService storageInterceptors) {
+		ReferenceTargetPrefetch prefetch = new ReferenceTargetPrefetch(fhirContext, jdbc);
+		storageInterceptors.registerInterceptor(prefetch);
+		return prefetch;
+	}
+
 	/** HAPI's storage hooks without its global lock per hook call (see {@link CachedHookInvokers}). */
 	@Bean
 	public static org.springframework.beans.factory.config.BeanPostProcessor cachedStorageHookInvokers() {

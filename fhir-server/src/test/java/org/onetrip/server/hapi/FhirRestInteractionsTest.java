@@ -152,6 +152,31 @@ class FhirRestInteractionsTest extends ServerTest {
 		assertThat(result.getEntry().get(1).getResponse().getStatus()).startsWith("404");
 	}
 
+	/** The targets of a single write's references are found ahead of HAPI's indexing (ReferenceTargetPrefetch). */
+	@Test
+	void referencesToStoredResourcesAreLinkedAndToDeletedOrMissingOnesRefused() {
+		String living = fhir.post("/Patient", new Patient()).as(Patient.class).getIdElement().getIdPart();
+		String gone = fhir.post("/Patient", new Patient()).as(Patient.class).getIdElement().getIdPart();
+		assertThat(fhir.delete("/Patient/" + gone).status()).isEqualTo(200);
+
+		Observation linked = new Observation().setStatus(Observation.ObservationStatus.FINAL);
+		linked.getCode().setText("weight");
+		linked.setSubject(new Reference("Patient/" + living)).addPerformer(new Reference("Organization/hospital-a"));
+		String observation = fhir.post("/Observation", linked).as(Observation.class).getIdElement().getIdPart();
+		assertThat(fhir.get("/Observation?subject=Patient/" + living).bundle().getEntry())
+				.extracting(e -> e.getResource().getIdElement().getIdPart()).containsExactly(observation);
+		assertThat(fhir.get("/Observation?performer=Organization/hospital-a&_id=" + observation).bundle().getEntry()).hasSize(1);
+
+		for (String target : new String[] {"Patient/" + gone, "Patient/" + unique("never")}) {
+			Observation dangling = new Observation().setStatus(Observation.ObservationStatus.FINAL);
+			dangling.getCode().setText("weight");
+			dangling.setSubject(new Reference(target)).addPerformer(new Reference("Organization/hospital-a"));
+			Response refused = fhir.post("/Observation", dangling);
+			assertThat(refused.status()).as(target).isIn(400, 404, 409, 410, 422);
+			assertThat(refused.body()).contains("OperationOutcome").contains(target);
+		}
+	}
+
 	@Test
 	void revincludeAndPagingWalkAPatientsObservations() {
 		Patient patient = new Patient();
