@@ -91,20 +91,32 @@ public class AppointmentLedgerGuard implements WorkflowHandler {
 	/**
 	 * A new Appointment for a slot that cannot take it is refused before HAPI indexes and inserts it: in a booking
 	 * storm most attempts are for full slots, and a refusal after a whole create and rollback costs many times more.
-	 * This look is unlocked and only ever refuses; the claim under the slot's row lock at pre-commit stays the
-	 * authority for every appointment that gets past it.
+	 * A plain REST create was already looked at when the request arrived ({@link BookingDoor}); this look serves
+	 * every other door (transactions, operations).
 	 */
 	@Override
 	public void beforeStorage(Write write) {
 		if (write.kind() != Write.Kind.CREATED || !(write.resource() instanceof Appointment appointment)
-				|| !AppointmentTerms.status(appointment).takesPlace() || !appointment.hasSlot()) {
+				|| BookingDoor.lookedAt(write.request(), appointment)) {
+			return;
+		}
+		refuseWhenASlotIsFull(appointment);
+	}
+
+	/**
+	 * Refuses (409, counted and recorded as an attempt) a new appointment that takes a place when one of its slots
+	 * cannot take it now. The look is unlocked and only ever refuses: the claim under the slot's row lock at
+	 * pre-commit stays the authority for every appointment that gets past it.
+	 */
+	void refuseWhenASlotIsFull(Appointment appointment) {
+		if (!AppointmentTerms.status(appointment).takesPlace() || !appointment.hasSlot()) {
 			return;
 		}
 		Instant now = clock.instant();
 		boolean referral = carriesPrimaryReferral(appointment);
 		for (Reference slotReference : appointment.getSlot()) {
 			String slotId = slotReference.getReferenceElement().getIdPart();
-			var known = ledger.availability(slotId, now);
+			var known = slotId == null ? Optional.<SlotLedger.Availability>empty() : ledger.availability(slotId, now);
 			if (known.isEmpty()) {
 				continue; // a slot the ledger does not know yet: the claim defines and decides it
 			}

@@ -72,21 +72,31 @@ public class RelationalSlotLedger implements SlotLedger {
 			if (slot.isEmpty()) {
 				return new SlotRule.Refused(SlotRule.RefusalKind.UNKNOWN_SLOT, "there is no slot " + slotId);
 			}
-			List<Object[]> existing = jdbc.query(
-					"SELECT SEAT, EXPIRES_AT FROM OT_SLOT_CLAIM WHERE APPOINTMENT_ID = ? AND SLOT_ID = ?",
-					(rs, i) -> new Object[] {rs.getString(1), rs.getObject(2)}, appointmentId, slotId);
-			if (!existing.isEmpty()) {
-				Object held = existing.get(0)[1];
-				if (held == null || ((Number) held).longValue() > now.toEpochMilli()) {
+			// The slot's live claims and this appointment's own (live or lapsed), in one statement.
+			long nowMillis = now.toEpochMilli();
+			Object[] own = null;
+			int[] taken = new int[2];
+			for (Object[] claim : jdbc.query("SELECT APPOINTMENT_ID, SEAT, EXPIRES_AT FROM OT_SLOT_CLAIM WHERE SLOT_ID = ? "
+							+ "AND (APPOINTMENT_ID = ? OR EXPIRES_AT IS NULL OR EXPIRES_AT > ?)",
+					(rs, i) -> new Object[] {rs.getString(1), rs.getString(2), rs.getObject(3)}, slotId, appointmentId, nowMillis)) {
+				if (appointmentId.equals(claim[0])) {
+					own = claim;
+				} else if (claim[2] == null || ((Number) claim[2]).longValue() > nowMillis) {
+					taken[0]++;
+					taken[1] += SlotRule.Seat.RESERVED.name().equals(claim[1]) ? 1 : 0;
+				}
+			}
+			if (own != null) {
+				Object held = own[2];
+				if (held == null || ((Number) held).longValue() > nowMillis) {
 					// The same appointment again (a hold being booked, an update): it keeps its place.
 					jdbc.update("UPDATE OT_SLOT_CLAIM SET EXPIRES_AT = ? WHERE APPOINTMENT_ID = ? AND SLOT_ID = ?",
 							expires, appointmentId, slotId);
-					return new SlotRule.Granted(SlotRule.Seat.valueOf((String) existing.get(0)[0]));
+					return new SlotRule.Granted(SlotRule.Seat.valueOf((String) own[1]));
 				}
 				// Its hold lapsed: the place was free for others; it competes again like any new claim.
 				jdbc.update("DELETE FROM OT_SLOT_CLAIM WHERE APPOINTMENT_ID = ? AND SLOT_ID = ?", appointmentId, slotId);
 			}
-			int[] taken = counts(slotId, now);
 			SlotRule.Decision decision = SlotRule.decide(slot.get(), taken[0], taken[1], referral, now);
 			if (decision instanceof SlotRule.Granted granted) {
 				jdbc.update("INSERT INTO OT_SLOT_CLAIM (APPOINTMENT_ID, SLOT_ID, SEAT, EXPIRES_AT, CLAIMED_AT) VALUES (?, ?, ?, ?, ?)",
@@ -146,21 +156,18 @@ public class RelationalSlotLedger implements SlotLedger {
 		return byHospital;
 	}
 
+	/** One statement (the slot and its live claims counted beside it): the look every booking attempt makes first. */
 	@Override
 	public Optional<Availability> availability(String slotId, Instant now) {
-		return read(slotId).map(slot -> {
-			int[] taken = counts(slotId, now);
-			return new Availability(slot, taken[0], taken[1]);
-		});
+		return jdbc.query("SELECT s.SLOT_ID, s.STARTS_AT, s.CAPACITY, s.RESERVED, s.RESERVED_UNTIL, s.HOSPITAL, s.DEPARTMENT, "
+						+ "COUNT(c.SLOT_ID), COALESCE(SUM(CASE WHEN c.SEAT = 'RESERVED' THEN 1 ELSE 0 END), 0) "
+						+ "FROM OT_SLOT s LEFT JOIN OT_SLOT_CLAIM c ON c.SLOT_ID = s.SLOT_ID AND (c.EXPIRES_AT IS NULL OR c.EXPIRES_AT > ?) "
+						+ "WHERE s.SLOT_ID = ? GROUP BY s.SLOT_ID, s.STARTS_AT, s.CAPACITY, s.RESERVED, s.RESERVED_UNTIL, s.HOSPITAL, s.DEPARTMENT",
+				(rs, i) -> new Availability(capacity(rs), rs.getInt(8), rs.getInt(9)), now.toEpochMilli(), slotId).stream().findFirst();
 	}
 
 	private Optional<SlotCapacity> lock(String slotId) {
 		return jdbc.query("SELECT SLOT_ID, STARTS_AT, CAPACITY, RESERVED, RESERVED_UNTIL, HOSPITAL, DEPARTMENT FROM OT_SLOT WHERE SLOT_ID = ? FOR UPDATE",
-				(rs, i) -> capacity(rs), slotId).stream().findFirst();
-	}
-
-	private Optional<SlotCapacity> read(String slotId) {
-		return jdbc.query("SELECT SLOT_ID, STARTS_AT, CAPACITY, RESERVED, RESERVED_UNTIL, HOSPITAL, DEPARTMENT FROM OT_SLOT WHERE SLOT_ID = ?",
 				(rs, i) -> capacity(rs), slotId).stream().findFirst();
 	}
 

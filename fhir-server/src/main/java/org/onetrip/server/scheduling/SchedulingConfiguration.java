@@ -41,6 +41,13 @@ public class SchedulingConfiguration {
 				attempts, clock);
 	}
 
+	/** A plain REST booking for a full slot is refused before HAPI's create does any work. */
+	@Bean
+	public FhirServerContribution bookingDoor(AppointmentLedgerGuard guard,
+			org.onetrip.server.security.FhirAccessInterceptor access) {
+		return FhirServerContribution.interceptor(new BookingDoor(guard, access));
+	}
+
 	@Bean
 	public SlotStatusSync slotStatusSync(SlotLedger ledger, DaoRegistry daoRegistry,
 			@Value("${onetrip.scheduling.slot-status-interval:PT1S}") Duration interval, Clock clock) {

@@ -130,24 +130,40 @@ public class FhirAccessInterceptor {
 			return;
 		}
 		Caller who = caller.get();
+		refuseCreation(who, request, resource);
+		if (isSubscription(resource)) {
+			// A patient's app subscribes to its own person's records (the delivery keeps to them); only a patient's own
+			// token makes a subscription a patient's.
+			Ownership.stampSubscriberPatient(resource, who.isPatient() ? who.patientId() : null);
+		}
+		if (!who.isPatient() && !who.isRegion()) {
+			Ownership.stamp(resource, who.hospital());
+		}
+		// The region may create on any hospital's behalf, and say so with the owner tag.
+	}
+
+	/**
+	 * Refuses (403) a resource the request's caller may not create, as the create's storage hook will; for a check made
+	 * before HAPI stores anything (a booking refused at the door must not tell a caller who may not make it that the
+	 * slot is full). OneTrip's own requests pass.
+	 */
+	public void refuseCreationByCaller(RequestDetails request, IBaseResource resource) {
+		callerOf(request).ifPresent(who -> refuseCreation(who, request, resource));
+	}
+
+	private void refuseCreation(Caller who, RequestDetails request, IBaseResource resource) {
 		String type = resource.fhirType();
 		require(who, Interaction.CREATE, type);
 		refuseAuditEventWrites(type);
 		if (who.isPatient()) {
 			refuseTaskWritesByPatients(type);
-			if (isSubscription(resource)) {
-				// A patient's app subscribes to its own person's records (the delivery keeps to them).
-				Ownership.stampSubscriberPatient(resource, who.patientId());
-				return;
+			if (!isSubscription(resource)) {
+				requireInCompartment(who, request, resource, "create");
 			}
-			requireInCompartment(who, request, resource, "create");
 			return;
 		}
-		if (isSubscription(resource)) {
-			Ownership.stampSubscriberPatient(resource, null); // only a patient's own token makes a subscription a patient's
-		}
 		if (who.isRegion()) {
-			return; // the region may create on any hospital's behalf, and say so with the owner tag
+			return;
 		}
 		refuseLinkChangesByHospitals(who, null, resource);
 		Set<String> authors = ownership.authors(resource);
@@ -156,7 +172,6 @@ public class FhirAccessInterceptor {
 					+ " that belongs to " + String.join(", ", authors.stream().map(directory::hospitalName).toList())
 					+ ": a hospital writes only its own records");
 		}
-		Ownership.stamp(resource, who.hospital());
 	}
 
 	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)

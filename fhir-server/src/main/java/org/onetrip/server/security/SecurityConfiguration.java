@@ -194,9 +194,14 @@ public class SecurityConfiguration {
 	}
 
 	@Bean
-	public FhirServerContribution fhirAccess(FhirContext fhirContext, Ownership ownership, RegionDirectory directory,
+	public FhirAccessInterceptor fhirAccessInterceptor(FhirContext fhirContext, Ownership ownership, RegionDirectory directory,
 			PersonResolver persons, CareRelationships care, @Value("${onetrip.security.open:false}") boolean open) {
-		return FhirServerContribution.interceptor(new FhirAccessInterceptor(fhirContext, ownership, directory, persons, care, open));
+		return new FhirAccessInterceptor(fhirContext, ownership, directory, persons, care, open);
+	}
+
+	@Bean
+	public FhirServerContribution fhirAccess(FhirAccessInterceptor fhirAccessInterceptor) {
+		return FhirServerContribution.interceptor(fhirAccessInterceptor);
 	}
 
 	/** What a practitioner reads of other hospitals: their hospital's part in the person's care, or a consult they took. */

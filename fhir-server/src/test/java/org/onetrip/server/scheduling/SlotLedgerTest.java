@@ -45,6 +45,32 @@ class SlotLedgerTest extends ServerTest {
 	}
 
 	@Test
+	void aBookingRefusedAtTheDoorIsStillJudgedAsTheCallersCreateFirst() {
+		String slot = BookingRace.slot(fhir, 1, Duration.ofDays(2));
+		String mine = fhir.post("/Patient", new org.hl7.fhir.r4.model.Patient()).as(org.hl7.fhir.r4.model.Patient.class).getIdElement().getIdPart();
+		String theirs = fhir.post("/Patient", new org.hl7.fhir.r4.model.Patient()).as(org.hl7.fhir.r4.model.Patient.class).getIdElement().getIdPart();
+		assertThat(fhir.post("/Appointment", forPatient(BookingRace.booked(slot), theirs)).status()).isEqualTo(201);
+		FhirHttp me = fhir.as(org.onetrip.server.TestTokens.patient(mine, "patient/*.cruds"));
+
+		FhirHttp.Response someoneElses = me.post("/Appointment", forPatient(BookingRace.booked(slot), theirs));
+		assertThat(someoneElses.status()).as("not whether the slot is full: whether this caller may make the booking")
+				.isEqualTo(403);
+		FhirHttp.Response own = me.post("/Appointment", forPatient(BookingRace.booked(slot), mine));
+		assertThat(own.status()).isEqualTo(409);
+		assertThat(own.body()).contains("is full").contains("OperationOutcome");
+		// A conditional create that finds the booking already made takes no place: the door leaves it to the create.
+		Appointment again = forPatient(BookingRace.booked(slot), theirs);
+		FhirHttp.Response conditional = fhir.post("/Appointment", fhir.json(again), java.util.Map.of("If-None-Exist", "slot=Slot/" + slot));
+		assertThat(conditional.status()).isEqualTo(200);
+		assertThat(fhir.get("/Appointment?slot=Slot/" + slot).bundle().getEntry()).hasSize(1);
+	}
+
+	private static Appointment forPatient(Appointment appointment, String patientId) {
+		appointment.addParticipant().setStatus(Appointment.ParticipationStatus.ACCEPTED).setActor(new Reference("Patient/" + patientId));
+		return appointment;
+	}
+
+	@Test
 	void aHoldKeepsThePlaceUntilItExpiresAndThenOthersMayTakeIt() {
 		String slot = BookingRace.slot(fhir, 1, Duration.ofDays(2));
 		Appointment hold = BookingRace.booked(slot).setStatus(Appointment.AppointmentStatus.PENDING);
