@@ -54,4 +54,17 @@ class RegionLoadingTest extends ServerTest {
 		assertThat(after).isEqualTo(before);
 		assertThat(fhir.get("/Organization?identifier=urn:onetrip:organization|hospital-a").bundle().getTotal()).isEqualTo(1);
 	}
+
+	@Test
+	void aRegionResourceChangedThroughTheApiIsPutBackByTheNextLoad() {
+		Organization configured = fhir.get("/Organization/hospital-b").as(Organization.class);
+		Organization changed = configured.copy().setName("Renamed by hand");
+		assertThat(fhir.put("/Organization/hospital-b", changed).status()).isEqualTo(200);
+
+		regionLoader.run(new DefaultApplicationArguments());
+		Organization after = fhir.get("/Organization/hospital-b").as(Organization.class);
+		assertThat(after.getName()).isEqualTo(configured.getName());
+		assertThat(Integer.parseInt(after.getMeta().getVersionId()))
+				.isEqualTo(Integer.parseInt(configured.getMeta().getVersionId()) + 2);
+	}
 }
