@@ -2,11 +2,9 @@ package org.onetrip.server.followup;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
-import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import org.hl7.fhir.r4.model.Bundle;
 import org.onetrip.server.hapi.FhirServerContribution;
 import org.onetrip.server.identity.PersonLedger;
 import org.onetrip.server.priorexam.PriorExamIndex;
@@ -33,8 +31,8 @@ public class FollowUpConfiguration {
 	@Bean
 	@Order(22)
 	public FollowUpPlans followUpPlans(FhirContext fhirContext, @Value("${onetrip.follow-up-plans:config/followup}") String dir,
-			ExamTerminology terminology, IFhirSystemDao<Bundle, ?> systemDao) {
-		return new FollowUpPlans(fhirContext, Path.of(dir), terminology, systemDao);
+			ExamTerminology terminology, org.onetrip.server.hapi.ConfigPublication publication) {
+		return new FollowUpPlans(fhirContext, Path.of(dir), terminology, publication);
 	}
 
 	@Bean

@@ -1,8 +1,6 @@
 package org.onetrip.server.followup;
 
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import java.io.IOException;
 import java.io.Reader;
@@ -14,12 +12,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.PlanDefinition;
 import org.hl7.fhir.r4.model.Timing;
-import org.onetrip.server.hapi.PutTransaction;
+import org.onetrip.server.hapi.ConfigPublication;
 import org.onetrip.terminology.exam.ExamTerminology;
 import org.onetrip.terminology.exam.ExamType;
 import org.slf4j.Logger;
@@ -28,8 +25,9 @@ import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
 
 /**
- * The region's follow-up plans: PlanDefinitions in config/followup/ (published at every start; the region may change
- * them through FHIR), read by OneTrip's own {@code $apply}. A plan names its condition (useContext focus) and its
+ * The region's follow-up plans: PlanDefinitions in config/followup/ (published at start when they or the stored ones
+ * changed; the region may change them through FHIR, and the next start puts the file's back), read by OneTrip's own
+ * {@code $apply}. A plan names its condition (useContext focus) and its
  * actions: each a visit (SNOMED 185389009) or an exam of the region's catalogue, repeated {@code count} times every
  * {@code period} (timingTiming.repeat).
  */
@@ -44,15 +42,15 @@ public class FollowUpPlans implements ApplicationRunner {
 	private final FhirContext fhir;
 	private final Path dir;
 	private final ExamTerminology terminology;
-	private final IFhirSystemDao<Bundle, ?> systemDao;
+	private final ConfigPublication publication;
 	/** The published plans by the conditions they are for: what a diagnosis applies by itself. */
 	private volatile List<PlanDefinition> published = List.of();
 
-	public FollowUpPlans(FhirContext fhir, Path dir, ExamTerminology terminology, IFhirSystemDao<Bundle, ?> systemDao) {
+	public FollowUpPlans(FhirContext fhir, Path dir, ExamTerminology terminology, ConfigPublication publication) {
 		this.fhir = fhir;
 		this.dir = dir;
 		this.terminology = terminology;
-		this.systemDao = systemDao;
+		this.publication = publication;
 	}
 
 	/** Publishes the plans of config/followup/ (each checked first: a plan OneTrip cannot apply does not start the server). */
@@ -77,9 +75,9 @@ public class FollowUpPlans implements ApplicationRunner {
 		} catch (IOException e) {
 			throw new UncheckedIOException("cannot read the follow-up plans in " + dir + ": " + e.getMessage(), e);
 		}
-		systemDao.transaction(new SystemRequestDetails(), PutTransaction.of(plans));
+		boolean written = publication.publish("follow-up-plans", plans).isPresent();
 		published = List.copyOf(plans);
-		log.info("Follow-up plans published: {}", plans.size());
+		log.info("Follow-up plans {}: {}", written ? "published" : "unchanged since the last start", plans.size());
 	}
 
 	/**

@@ -82,6 +82,12 @@ public class FhirEndpointConfiguration {
 		return server;
 	}
 
+	@Bean
+	public ConfigPublication configPublication(ca.uhn.fhir.jpa.api.dao.IFhirSystemDao<org.hl7.fhir.r4.model.Bundle, ?> systemDao,
+			org.springframework.jdbc.core.JdbcTemplate jdbc, org.onetrip.server.terminology.ConfigFileLedger ledger) {
+		return new ConfigPublication(systemDao, jdbc, ledger);
+	}
+
 	/** Every write's reference targets found in one statement, not one Hibernate query each (see the class). */
 	@Bean
 	public ReferenceTargetPrefetch referenceTargetPrefetch(ca.uhn.fhir.context.FhirContext fhirContext,

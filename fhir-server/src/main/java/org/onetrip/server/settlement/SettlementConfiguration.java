@@ -80,7 +80,7 @@ public class SettlementConfiguration {
 	/** After the region (Order 20): the price lists name its hospitals. */
 	@Bean
 	@Order(21)
-	PriceListPublisher priceListPublisher(PriceList prices, IFhirSystemDao<Bundle, ?> systemDao) {
-		return new PriceListPublisher(prices, systemDao);
+	PriceListPublisher priceListPublisher(PriceList prices, org.onetrip.server.hapi.ConfigPublication publication) {
+		return new PriceListPublisher(prices, publication);
 	}
 }
