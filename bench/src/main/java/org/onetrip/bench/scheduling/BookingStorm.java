@@ -36,6 +36,11 @@ public final class BookingStorm {
 
 	private static final ObjectMapper JSON = new ObjectMapper();
 	private final HttpClient http = Clients.http("storm-http");
+	private final org.onetrip.bench.ProcessTreeCpu cpu;
+
+	BookingStorm() throws Exception {
+		cpu = new org.onetrip.bench.ProcessTreeCpu();
+	}
 
 	record SlotSpec(String id, int capacity) {}
 
@@ -62,16 +67,15 @@ public final class BookingStorm {
 		{
 			List<ServerProcess> servers = ServerProcess.onOnePostgres(app, work, "storm", stamp, instances, 18090, heap, List.of());
 			try {
-				List<String> bases = servers.stream().map(s -> s.fhirBase().toString()).toList();
 				Shape storm = new Shape(hotSlots, hotCapacity, coldSlots, coldCapacity, hotShare);
 				// A round of the same shape on slots of its own, right after start: what a cold server does, and the JIT
 				// warm-up the measured rounds do not pay (a region's server runs for months).
-				Round cold = round("warm-up", bases, storm, warmUp, clients, random);
-				Round hotRun = round("hot slots", bases, storm, attempts, clients, random);
+				Round cold = round("warm-up", servers, storm, warmUp, clients, random);
+				Round hotRun = round("hot slots", servers, storm, attempts, clients, random);
 				// Every attempt has a place: the rate of bookings themselves, not of refusals.
 				int placesEach = 4;
 				Shape roomy = new Shape(0, 0, (attempts + placesEach - 1) / placesEach, placesEach, 0);
-				Round roomyRun = round("a place for every attempt", bases, roomy, attempts, clients, random);
+				Round roomyRun = round("a place for every attempt", servers, roomy, attempts, clients, random);
 
 				StringBuilder report = new StringBuilder();
 				report.append(String.format(Locale.ROOT, "### Booking storm: %d clients through %d instance(s) on one PostgreSQL%n%n",
@@ -90,6 +94,10 @@ public final class BookingStorm {
 						r.hotFullAfter()), hotRun, roomyRun, cold));
 				report.append(row("appointments stored afterwards", r -> String.format(Locale.ROOT, "%,d", r.stored()), hotRun, roomyRun, cold));
 				report.append(row("**slots over capacity**", r -> "**" + r.overbooked() + "**", hotRun, roomyRun, cold));
+				report.append(row("server CPU ms per attempt (JVMs and PostgreSQL)", r -> String.format(Locale.ROOT, "%.2f",
+						r.serverCpuMillis() / (double) r.attempts()), hotRun, roomyRun, cold));
+				report.append(row("load generator CPU ms per attempt", r -> String.format(Locale.ROOT, "%.2f",
+						r.clientCpuMillis() / (double) r.attempts()), hotRun, roomyRun, cold));
 				report.append(row("request p50 / p99 ms", r -> String.format(Locale.ROOT, "%.1f / %.1f", r.latencies().percentile(50),
 						r.latencies().percentile(99)), hotRun, roomyRun, cold));
 				for (Round r : List.of(hotRun, roomyRun, cold)) {
@@ -113,7 +121,11 @@ public final class BookingStorm {
 
 	/** @param hotFullAfter seconds from the round's start to the last booking of a hot slot; -1 without hot slots */
 	record Round(String label, double seconds, java.util.Map<Integer, AtomicInteger> statuses, Latencies latencies,
-			double hotFullAfter, long stored, int overbooked) {
+			double hotFullAfter, long stored, int overbooked, long serverCpuMillis, long clientCpuMillis) {
+		int attempts() {
+			return statuses.values().stream().mapToInt(AtomicInteger::get).sum();
+		}
+
 		int count(int status) {
 			return statuses.getOrDefault(status, new AtomicInteger()).get();
 		}
@@ -131,7 +143,7 @@ public final class BookingStorm {
 		}
 
 		double attemptsPerSecond() {
-			return statuses.values().stream().mapToInt(AtomicInteger::get).sum() / seconds;
+			return attempts() / seconds;
 		}
 	}
 
@@ -144,7 +156,8 @@ public final class BookingStorm {
 	}
 
 	/** One round on fresh slots: the clients share the attempts, each sending to its instance; then the slots are counted. */
-	private Round round(String label, List<String> bases, Shape shape, int attempts, int clients, Random random) throws Exception {
+	private Round round(String label, List<ServerProcess> servers, Shape shape, int attempts, int clients, Random random) throws Exception {
+		List<String> bases = servers.stream().map(s -> s.fhirBase().toString()).toList();
 		List<SlotSpec> hot = shape.hotSlots() == 0 ? List.of() : slots(bases.get(0), "hot", shape.hotSlots(), shape.hotCapacity());
 		List<SlotSpec> cold = shape.coldSlots() == 0 ? List.of() : slots(bases.get(0), "cold", shape.coldSlots(), shape.coldCapacity());
 		java.util.Set<String> hotIds = new java.util.HashSet<>();
@@ -157,6 +170,9 @@ public final class BookingStorm {
 		Collections.shuffle(targets, random);
 
 		java.util.concurrent.atomic.AtomicLong lastHotBooking = new java.util.concurrent.atomic.AtomicLong(-1);
+		long serverCpuBefore = serverCpuMillis(servers);
+		// The benchmark's own process tree holds the servers it started: the load generator is the rest of it.
+		long clientCpuBefore = cpu.millis(ProcessHandle.current().pid()) - serverCpuBefore;
 		long t0 = System.nanoTime();
 		Clients.Run run = Clients.run(label, attempts, clients, bases, (i, base) -> {
 			int status = post(base + "/Appointment", appointment(targets.get(i).id()));
@@ -165,6 +181,9 @@ public final class BookingStorm {
 			}
 			return status;
 		});
+		long serverCpuAfter = serverCpuMillis(servers);
+		long serverCpu = serverCpuAfter - serverCpuBefore;
+		long clientCpu = cpu.millis(ProcessHandle.current().pid()) - serverCpuAfter - clientCpuBefore;
 		long stored = 0;
 		int overbooked = 0;
 		List<SlotSpec> all = new ArrayList<>(hot);
@@ -176,7 +195,20 @@ public final class BookingStorm {
 				overbooked++;
 			}
 		}
-		return new Round(label, run.seconds(), run.statuses(), run.latencies(), hot.isEmpty() ? -1 : lastHotBooking.get() / 1e9, stored, overbooked);
+		return new Round(label, run.seconds(), run.statuses(), run.latencies(), hot.isEmpty() ? -1 : lastHotBooking.get() / 1e9, stored,
+				overbooked, serverCpu, clientCpu);
+	}
+
+	/**
+	 * CPU the servers used, each JVM with its process tree (the first instance's runs the PostgreSQL all of them share):
+	 * a figure the machine's pace moves less than the rates, which share two cores with the load generator.
+	 */
+	private long serverCpuMillis(List<ServerProcess> servers) throws java.io.IOException {
+		long millis = 0;
+		for (ServerProcess server : servers) {
+			millis += cpu.millis(server.pid());
+		}
+		return millis;
 	}
 
 	/** Slots two days ahead on one schedule of hospital A radiology, written in one transaction. */
