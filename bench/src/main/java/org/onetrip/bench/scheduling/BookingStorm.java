@@ -94,8 +94,9 @@ public final class BookingStorm {
 						r.hotFullAfter()), hotRun, roomyRun, cold));
 				report.append(row("appointments stored afterwards", r -> String.format(Locale.ROOT, "%,d", r.stored()), hotRun, roomyRun, cold));
 				report.append(row("**slots over capacity**", r -> "**" + r.overbooked() + "**", hotRun, roomyRun, cold));
-				report.append(row("server CPU ms per attempt (JVMs and PostgreSQL)", r -> String.format(Locale.ROOT, "%.2f",
-						r.serverCpuMillis() / (double) r.attempts()), hotRun, roomyRun, cold));
+				report.append(row("server CPU ms per attempt: all (JVMs / PostgreSQL)", r -> String.format(Locale.ROOT, "%.2f (%.2f / %.2f)",
+						r.serverCpuMillis() / (double) r.attempts(), r.jvmCpuMillis() / (double) r.attempts(),
+						(r.serverCpuMillis() - r.jvmCpuMillis()) / (double) r.attempts()), hotRun, roomyRun, cold));
 				report.append(row("load generator CPU ms per attempt", r -> String.format(Locale.ROOT, "%.2f",
 						r.clientCpuMillis() / (double) r.attempts()), hotRun, roomyRun, cold));
 				report.append(row("request p50 / p99 ms", r -> String.format(Locale.ROOT, "%.1f / %.1f", r.latencies().percentile(50),
@@ -121,7 +122,7 @@ public final class BookingStorm {
 
 	/** @param hotFullAfter seconds from the round's start to the last booking of a hot slot; -1 without hot slots */
 	record Round(String label, double seconds, java.util.Map<Integer, AtomicInteger> statuses, Latencies latencies,
-			double hotFullAfter, long stored, int overbooked, long serverCpuMillis, long clientCpuMillis) {
+			double hotFullAfter, long stored, int overbooked, long serverCpuMillis, long jvmCpuMillis, long clientCpuMillis) {
 		int attempts() {
 			return statuses.values().stream().mapToInt(AtomicInteger::get).sum();
 		}
@@ -171,6 +172,7 @@ public final class BookingStorm {
 
 		java.util.concurrent.atomic.AtomicLong lastHotBooking = new java.util.concurrent.atomic.AtomicLong(-1);
 		long serverCpuBefore = serverCpuMillis(servers);
+		long jvmCpuBefore = jvmCpuMillis(servers);
 		// The benchmark's own process tree holds the servers it started: the load generator is the rest of it.
 		long clientCpuBefore = cpu.millis(ProcessHandle.current().pid()) - serverCpuBefore;
 		long t0 = System.nanoTime();
@@ -183,6 +185,7 @@ public final class BookingStorm {
 		});
 		long serverCpuAfter = serverCpuMillis(servers);
 		long serverCpu = serverCpuAfter - serverCpuBefore;
+		long jvmCpu = jvmCpuMillis(servers) - jvmCpuBefore;
 		long clientCpu = cpu.millis(ProcessHandle.current().pid()) - serverCpuAfter - clientCpuBefore;
 		long stored = 0;
 		int overbooked = 0;
@@ -196,13 +199,21 @@ public final class BookingStorm {
 			}
 		}
 		return new Round(label, run.seconds(), run.statuses(), run.latencies(), hot.isEmpty() ? -1 : lastHotBooking.get() / 1e9, stored,
-				overbooked, serverCpu, clientCpu);
+				overbooked, serverCpu, jvmCpu, clientCpu);
 	}
 
 	/**
 	 * CPU the servers used, each JVM with its process tree (the first instance's runs the PostgreSQL all of them share):
 	 * a figure the machine's pace moves less than the rates, which share two cores with the load generator.
 	 */
+	private long jvmCpuMillis(List<ServerProcess> servers) throws java.io.IOException {
+		long millis = 0;
+		for (ServerProcess server : servers) {
+			millis += cpu.processMillis(server.pid());
+		}
+		return millis;
+	}
+
 	private long serverCpuMillis(List<ServerProcess> servers) throws java.io.IOException {
 		long millis = 0;
 		for (ServerProcess server : servers) {
