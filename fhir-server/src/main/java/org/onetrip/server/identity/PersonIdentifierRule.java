@@ -59,16 +59,22 @@ public class PersonIdentifierRule implements ApplicationRunner {
 	public void run(ApplicationArguments args) {
 		IFhirResourceDao<SearchParameter> dao = daoRegistry.getResourceDao(SearchParameter.class);
 		SystemRequestDetails request = new SystemRequestDetails();
-		dao.update(personIdentifierParameter(region), request);
+		boolean changed = !dao.update(personIdentifierParameter(region), request).isNop();
 		try {
 			dao.read(new IdType("SearchParameter", RETIRED_UNIQUE_PARAM_ID), request);
 			dao.delete(new IdType("SearchParameter", RETIRED_UNIQUE_PARAM_ID), request);
 			int rows = jdbc.update("DELETE FROM HFJ_IDX_CMP_STRING_UNIQ WHERE IDX_STRING LIKE 'Patient?person-identifier=%'");
 			log.info("Removed the old region-wide unique person identifier rule ({} index rows)", rows);
+			changed = true;
 		} catch (ResourceNotFoundException | ResourceGoneException alreadyGone) {
 			// a database made after the person ledger: nothing to remove
 		}
-		searchParamRegistry.forceRefresh();
+		if (changed) {
+			// HAPI reloads its search parameters by itself only every so often; the writes after this runner need the new
+			// rule at once. Unchanged (every later start), the registry HAPI loads from the database already holds it:
+			// the forced reload was ~1 s of each start.
+			searchParamRegistry.forceRefresh();
+		}
 		if (relink.needed()) {
 			log.info("Patients stored before the person ledger: relinking them in the background (see $person-relink-status)");
 			relink.start();

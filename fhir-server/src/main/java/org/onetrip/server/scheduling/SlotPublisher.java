@@ -1,24 +1,19 @@
 package org.onetrip.server.scheduling;
 
-import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
-import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
-import ca.uhn.fhir.rest.param.DateParam;
-import ca.uhn.fhir.rest.param.ParamPrefixEnum;
-import ca.uhn.fhir.rest.param.ReferenceParam;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.IntegerType;
@@ -28,6 +23,7 @@ import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Schedule;
 import org.hl7.fhir.r4.model.Slot;
+import org.onetrip.server.hapi.ConfigPublication;
 import org.onetrip.server.hapi.PutTransaction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,11 +31,13 @@ import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.core.annotation.Order;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Publishes each roster as a Schedule and its Slots for the days ahead, at start and every hour after
- * (so the window moves with the calendar). Only missing slots are written; a slot's id names its
- * department and start, so running twice, or on two instances, creates nothing twice.
+ * (so the window moves with the calendar). Only missing slots are written, and the Schedules only when they changed
+ * ({@link ConfigPublication}); a slot's id names its department and start, so running twice, or on two instances,
+ * creates nothing twice.
  */
 @Order(40)
 public class SlotPublisher implements ApplicationRunner, DisposableBean {
@@ -49,17 +47,19 @@ public class SlotPublisher implements ApplicationRunner, DisposableBean {
 
 	private final Rosters rosters;
 	private final IFhirSystemDao<Bundle, ?> systemDao;
-	private final DaoRegistry daoRegistry;
+	private final ConfigPublication publication;
+	private final JdbcTemplate jdbc;
 	private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
 		Thread t = new Thread(r, "onetrip-slot-publisher");
 		t.setDaemon(true);
 		return t;
 	});
 
-	public SlotPublisher(Rosters rosters, IFhirSystemDao<Bundle, ?> systemDao, DaoRegistry daoRegistry) {
+	public SlotPublisher(Rosters rosters, IFhirSystemDao<Bundle, ?> systemDao, ConfigPublication publication, JdbcTemplate jdbc) {
 		this.rosters = rosters;
 		this.systemDao = systemDao;
-		this.daoRegistry = daoRegistry;
+		this.publication = publication;
+		this.jdbc = jdbc;
 	}
 
 	public static String scheduleId(String serviceId) {
@@ -85,8 +85,8 @@ public class SlotPublisher implements ApplicationRunner, DisposableBean {
 	public int publish() {
 		LocalDate today = LocalDate.now(rosters.zone());
 		Instant now = Instant.now();
-		List<Resource> resources = new ArrayList<>();
-		int created = 0;
+		List<Resource> schedules = new ArrayList<>();
+		Map<String, Slot> wanted = new LinkedHashMap<>();
 		for (Rosters.Roster roster : rosters.rosters()) {
 			Schedule schedule = new Schedule();
 			schedule.setId(roster.consultation() ? ConsultationSlots.scheduleId(roster.serviceId()) : scheduleId(roster.serviceId()));
@@ -95,32 +95,35 @@ public class SlotPublisher implements ApplicationRunner, DisposableBean {
 			if (roster.consultation()) {
 				schedule.addServiceType(new CodeableConcept(ConsultationSlots.serviceType()));
 			}
-			resources.add(schedule);
-			Set<String> existing = existingSlotIds(schedule.getIdPart(), today);
+			schedules.add(schedule);
 			for (int d = 0; d < rosters.daysAhead(); d++) {
 				for (ZonedDateTime start : roster.slotStarts(today.plusDays(d), rosters.zone())) {
 					String id = (roster.consultation() ? ConsultationSlots.SLOT_ID_PREFIX : "") + roster.serviceId() + "-" + SLOT_ID_TIME.format(start);
-					if (existing.contains(id) || !start.toInstant().isAfter(now)) {
-						continue;
+					if (start.toInstant().isAfter(now)) {
+						wanted.put(id, slot(id, schedule.getIdPart(), roster, start));
 					}
-					resources.add(slot(id, schedule.getIdPart(), roster, start));
-					created++;
 				}
 			}
 		}
-		systemDao.transaction(new SystemRequestDetails(), PutTransaction.of(resources));
-		log.info("Slots published: {} new for the next {} days of {} rosters", created, rosters.daysAhead(),
+		// Schedules first, in a transaction of their own (skipped when unchanged): the new slots name them.
+		publication.publish("schedules", schedules);
+		storedSlotIds(wanted.keySet()).forEach(wanted::remove);
+		if (!wanted.isEmpty()) {
+			systemDao.transaction(new SystemRequestDetails(), PutTransaction.of(List.copyOf(wanted.values())));
+		}
+		log.info("Slots published: {} new for the next {} days of {} rosters", wanted.size(), rosters.daysAhead(),
 				rosters.rosters().size());
-		return created;
+		return wanted.size();
 	}
 
-	private Set<String> existingSlotIds(String scheduleId, LocalDate today) {
-		SearchParameterMap search = SearchParameterMap.newSynchronous()
-				.add(Slot.SP_SCHEDULE, new ReferenceParam("Schedule/" + scheduleId))
-				.add(Slot.SP_START, new DateParam(ParamPrefixEnum.GREATERTHAN_OR_EQUALS,
-						Date.from(today.atStartOfDay(rosters.zone()).toInstant())));
-		return daoRegistry.getResourceDao(Slot.class).searchForResources(search, new SystemRequestDetails()).stream()
-				.map(r -> r.getIdElement().getIdPart()).collect(Collectors.toSet());
+	/** Which of these Slot ids are stored and not deleted: one statement, not a search per schedule. */
+	private List<String> storedSlotIds(java.util.Collection<String> ids) {
+		if (ids.isEmpty()) {
+			return List.of();
+		}
+		String marks = String.join(", ", java.util.Collections.nCopies(ids.size(), "?"));
+		return jdbc.queryForList("SELECT FHIR_ID FROM HFJ_RESOURCE WHERE RES_TYPE = 'Slot' AND RES_DELETED_AT IS NULL AND FHIR_ID IN ("
+				+ marks + ")", String.class, ids.toArray());
 	}
 
 	private Slot slot(String id, String scheduleId, Rosters.Roster roster, ZonedDateTime start) {
