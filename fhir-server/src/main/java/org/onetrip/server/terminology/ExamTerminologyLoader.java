@@ -8,6 +8,7 @@ import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import java.util.ArrayList;
 import java.util.List;
 import org.hl7.fhir.r4.model.Bundle;
+import org.onetrip.server.hapi.ConfigPublication;
 import org.onetrip.server.hapi.PutTransaction;
 import org.hl7.fhir.r4.model.ConceptMap;
 import org.hl7.fhir.r4.model.Resource;
@@ -40,22 +41,25 @@ public class ExamTerminologyLoader implements ApplicationRunner {
 	private final DaoRegistry daoRegistry;
 	private final LiveCodeMaps liveCodeMaps;
 	private final ConfigFileLedger ledger;
+	private final ConfigPublication publication;
 
 	public ExamTerminologyLoader(ExamTerminology terminology, Region region, IFhirSystemDao<Bundle, ?> systemDao,
-			DaoRegistry daoRegistry, LiveCodeMaps liveCodeMaps, ConfigFileLedger ledger) {
+			DaoRegistry daoRegistry, LiveCodeMaps liveCodeMaps, ConfigFileLedger ledger, ConfigPublication publication) {
 		this.terminology = terminology;
 		this.region = region;
 		this.systemDao = systemDao;
 		this.daoRegistry = daoRegistry;
 		this.liveCodeMaps = liveCodeMaps;
 		this.ledger = ledger;
+		this.publication = publication;
 	}
 
 	@Override
 	public void run(ApplicationArguments args) {
+		// The catalogue (CodeSystem and ValueSet) is written when it or the stored one changed since the last start.
+		publication.publish("exam-catalogue", List.of(ExamTerminologyResources.catalogue(terminology),
+				ExamTerminologyResources.catalogueValueSet(terminology)));
 		List<Resource> resources = new ArrayList<>();
-		resources.add(ExamTerminologyResources.catalogue(terminology));
-		resources.add(ExamTerminologyResources.catalogueValueSet(terminology));
 		List<HospitalExamCodes> changed = new ArrayList<>();
 		for (HospitalExamCodes codes : terminology.codeMaps()) {
 			Hospital hospital = region.hospital(codes.hospitalKey()).orElseThrow();
@@ -65,7 +69,9 @@ public class ExamTerminologyLoader implements ApplicationRunner {
 				changed.add(codes);
 			}
 		}
-		systemDao.transaction(new SystemRequestDetails(), PutTransaction.of(resources));
+		if (!resources.isEmpty()) {
+			systemDao.transaction(new SystemRequestDetails(), PutTransaction.of(resources));
+		}
 		changed.forEach(codes -> ledger.recordLoaded(ledgerName(codes), codes.toString()));
 
 		// The store decides what is live: a map edited through FHIR wins over the unchanged file it came from,
