@@ -31,10 +31,6 @@ public final class ProcessTreeCpu {
 		ticksPerSecond = Long.parseLong(output);
 	}
 
-	/**
-	 * CPU milliseconds used so far by {@code pid} and all its descendants. A process that ends during the scan may be
-	 * missed or counted twice (itself, then in its parent): a tick or two against the seconds of a measured run.
-	 */
 	/** CPU milliseconds used so far by the process {@code pid} itself (all its threads), without its children. */
 	public long processMillis(long pid) throws IOException {
 		String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.ISO_8859_1);
@@ -42,6 +38,10 @@ public final class ProcessTreeCpu {
 		return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 1000 / ticksPerSecond;
 	}
 
+	/**
+	 * CPU milliseconds used so far by {@code pid} and all its descendants. A process that ends during the scan may be
+	 * missed or counted twice (itself, then in its parent): a tick or two against the seconds of a measured run.
+	 */
 	public long millis(long pid) throws IOException {
 		Map<Long, List<Long>> children = new HashMap<>();
 		Map<Long, Long> ticks = new HashMap<>();

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Resource;
 import org.onetrip.server.terminology.ConfigFileLedger;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -38,25 +39,36 @@ public class ConfigPublication {
 			return Optional.empty();
 		}
 		Bundle response = systemDao.transaction(new SystemRequestDetails(), transaction);
-		// Two instances starting together may both publish; the ledger says the same either way.
-		ledger.recordLoaded(name, published + storedVersions(resources));
+		// The versions this transaction left, from its own response: a write by someone else just after it is then not
+		// taken for part of the publication. Two instances starting together may both publish; either record is right.
+		List<String> written = new ArrayList<>();
+		response.getEntry().forEach(entry -> {
+			IdType location = new IdType(entry.getResponse().getLocation());
+			written.add(location.getResourceType() + "/" + location.getIdPart() + "/" + location.getVersionIdPart());
+		});
+		ledger.recordLoaded(name, published + versions(written));
 		return Optional.of(response);
 	}
 
-	/** Each resource's stored version, in order ("" when there are none; a deleted or missing one is left out). */
+	/** Each resource's stored version (a deleted or missing one is left out). */
 	private String storedVersions(List<? extends Resource> resources) {
 		if (resources.isEmpty()) {
-			return "";
+			return versions(List.of());
 		}
-		StringBuilder sql = new StringBuilder("SELECT RES_TYPE || '/' || FHIR_ID || '/' || RES_VER FROM HFJ_RESOURCE "
-				+ "WHERE RES_DELETED_AT IS NULL AND (");
-		List<Object> arguments = new ArrayList<>();
-		for (Resource resource : resources) {
-			sql.append(arguments.isEmpty() ? "" : " OR ").append("(RES_TYPE = ? AND FHIR_ID = ?)");
-			arguments.add(resource.fhirType());
-			arguments.add(resource.getIdElement().getIdPart());
-		}
-		sql.append(") ORDER BY 1");
-		return "\n" + String.join("\n", jdbc.queryForList(sql.toString(), String.class, arguments.toArray()));
+		String[] types = resources.stream().map(Resource::fhirType).toArray(String[]::new);
+		String[] ids = resources.stream().map(r -> r.getIdElement().getIdPart()).toArray(String[]::new);
+		// Two array parameters, not two per resource: a large price list must not outgrow what a statement may bind.
+		return versions(jdbc.query(connection -> {
+			var statement = connection.prepareStatement("SELECT RES_TYPE || '/' || FHIR_ID || '/' || RES_VER FROM HFJ_RESOURCE "
+					+ "WHERE RES_DELETED_AT IS NULL AND (RES_TYPE, FHIR_ID) IN (SELECT * FROM unnest(?::text[], ?::text[]))");
+			statement.setArray(1, connection.createArrayOf("text", types));
+			statement.setArray(2, connection.createArrayOf("text", ids));
+			return statement;
+		}, (rs, i) -> rs.getString(1)));
+	}
+
+	/** "Type/id/version" lines in one order (Java's, whatever the database's collation). */
+	private static String versions(List<String> typeIdVersions) {
+		return "\n" + String.join("\n", typeIdVersions.stream().sorted().toList());
 	}
 }

@@ -59,7 +59,8 @@ public class PersonIdentifierRule implements ApplicationRunner {
 	public void run(ApplicationArguments args) {
 		IFhirResourceDao<SearchParameter> dao = daoRegistry.getResourceDao(SearchParameter.class);
 		SystemRequestDetails request = new SystemRequestDetails();
-		boolean changed = !dao.update(personIdentifierParameter(region), request).isNop();
+		SearchParameter wanted = personIdentifierParameter(region);
+		boolean changed = !dao.update(wanted, request).isNop();
 		try {
 			dao.read(new IdType("SearchParameter", RETIRED_UNIQUE_PARAM_ID), request);
 			dao.delete(new IdType("SearchParameter", RETIRED_UNIQUE_PARAM_ID), request);
@@ -69,10 +70,11 @@ public class PersonIdentifierRule implements ApplicationRunner {
 		} catch (ResourceNotFoundException | ResourceGoneException alreadyGone) {
 			// a database made after the person ledger: nothing to remove
 		}
-		if (changed) {
-			// HAPI reloads its search parameters by itself only every so often; the writes after this runner need the new
-			// rule at once. Unchanged (every later start), the registry HAPI loads from the database already holds it:
-			// the forced reload was ~1 s of each start.
+		// HAPI reloads its search parameters by itself only every so often; the writes after this runner need the rule at
+		// once. Unchanged (every later start), the registry HAPI loads from the database already holds it and is not
+		// reloaded again; one that holds another expression (another instance changed the rule a moment ago) is.
+		var active = searchParamRegistry.getActiveSearchParam("Patient", SEARCH_PARAM_CODE);
+		if (changed || active == null || !wanted.getExpression().equals(active.getPath())) {
 			searchParamRegistry.forceRefresh();
 		}
 		if (relink.needed()) {

@@ -121,9 +121,13 @@ public class SlotPublisher implements ApplicationRunner, DisposableBean {
 		if (ids.isEmpty()) {
 			return List.of();
 		}
-		String marks = String.join(", ", java.util.Collections.nCopies(ids.size(), "?"));
-		return jdbc.queryForList("SELECT FHIR_ID FROM HFJ_RESOURCE WHERE RES_TYPE = 'Slot' AND RES_DELETED_AT IS NULL AND FHIR_ID IN ("
-				+ marks + ")", String.class, ids.toArray());
+		// One array parameter, not one per id: a region's rosters may well ask about more ids than a statement may bind.
+		return jdbc.query(connection -> {
+			var statement = connection.prepareStatement(
+					"SELECT FHIR_ID FROM HFJ_RESOURCE WHERE RES_TYPE = 'Slot' AND RES_DELETED_AT IS NULL AND FHIR_ID = ANY (?)");
+			statement.setArray(1, connection.createArrayOf("text", ids.toArray()));
+			return statement;
+		}, (rs, i) -> rs.getString(1));
 	}
 
 	private Slot slot(String id, String scheduleId, Rosters.Roster roster, ZonedDateTime start) {

@@ -30,8 +30,9 @@ public class ConfigFileLedger {
 	}
 
 	public void recordLoaded(String name, String content) {
-		jdbc.update("DELETE FROM OT_CONFIG_LOADED WHERE NAME = ?", name);
-		jdbc.update("INSERT INTO OT_CONFIG_LOADED (NAME, CONTENT_SHA256, LOADED_AT) VALUES (?, ?, ?)",
+		// One statement: two instances starting together may record the same name at once.
+		jdbc.update("INSERT INTO OT_CONFIG_LOADED (NAME, CONTENT_SHA256, LOADED_AT) VALUES (?, ?, ?) ON CONFLICT (NAME) "
+				+ "DO UPDATE SET CONTENT_SHA256 = EXCLUDED.CONTENT_SHA256, LOADED_AT = EXCLUDED.LOADED_AT",
 				name, sha256(content), System.currentTimeMillis());
 	}
 
