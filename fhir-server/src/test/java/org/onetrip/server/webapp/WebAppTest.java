@@ -163,6 +163,9 @@ class WebAppTest extends BrowserTest {
 			// The health card as a QR code: a scanner at hospital A reads it and finds the person.
 			page.click("#show-card");
 			page.waitForSelector("#health-card-qr");
+			// The image element is there before its data URL is decoded: a screenshot then shows a blank square.
+			page.waitForFunction("() => { const qr = document.querySelector('#health-card-qr'); "
+					+ "return qr && qr.complete && qr.naturalWidth > 0; }");
 			String token = decodeQr(page.locator("#health-card-qr").screenshot());
 			FhirHttp.Response resolved = fhir.as(TestTokens.hospital("hospital-a", "user/*.cruds")).post("/Patient/$health-card-resolve",
 					new Parameters().addParameter("token", token).addParameter("organization", "Organization/hospital-a"));
