@@ -9,7 +9,6 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Resource;
 import org.onetrip.server.terminology.ConfigFileLedger;
-import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Config-derived resources (the region, the price lists, the follow-up plans) published at every start as one
@@ -22,12 +21,12 @@ import org.springframework.jdbc.core.JdbcTemplate;
 public class ConfigPublication {
 
 	private final IFhirSystemDao<Bundle, ?> systemDao;
-	private final JdbcTemplate jdbc;
+	private final StoredResources stored;
 	private final ConfigFileLedger ledger;
 
-	public ConfigPublication(IFhirSystemDao<Bundle, ?> systemDao, JdbcTemplate jdbc, ConfigFileLedger ledger) {
+	public ConfigPublication(IFhirSystemDao<Bundle, ?> systemDao, StoredResources stored, ConfigFileLedger ledger) {
 		this.systemDao = systemDao;
-		this.jdbc = jdbc;
+		this.stored = stored;
 		this.ledger = ledger;
 	}
 
@@ -52,19 +51,8 @@ public class ConfigPublication {
 
 	/** Each resource's stored version (a deleted or missing one is left out). */
 	private String storedVersions(List<? extends Resource> resources) {
-		if (resources.isEmpty()) {
-			return versions(List.of());
-		}
-		String[] types = resources.stream().map(Resource::fhirType).toArray(String[]::new);
-		String[] ids = resources.stream().map(r -> r.getIdElement().getIdPart()).toArray(String[]::new);
-		// Two array parameters, not two per resource: a large price list must not outgrow what a statement may bind.
-		return versions(jdbc.query(connection -> {
-			var statement = connection.prepareStatement("SELECT RES_TYPE || '/' || FHIR_ID || '/' || RES_VER FROM HFJ_RESOURCE "
-					+ "WHERE RES_DELETED_AT IS NULL AND (RES_TYPE, FHIR_ID) IN (SELECT * FROM unnest(?::text[], ?::text[]))");
-			statement.setArray(1, connection.createArrayOf("text", types));
-			statement.setArray(2, connection.createArrayOf("text", ids));
-			return statement;
-		}, (rs, i) -> rs.getString(1)));
+		return versions(stored.find(resources.stream().map(r -> new IdType(r.fhirType(), r.getIdElement().getIdPart())).toList()).stream()
+				.map(found -> found.reference() + "/" + found.version()).toList());
 	}
 
 	/** "Type/id/version" lines in one order (Java's, whatever the database's collation). */

@@ -83,16 +83,21 @@ public class FhirEndpointConfiguration {
 	}
 
 	@Bean
+	public StoredResources storedResources(org.springframework.jdbc.core.JdbcTemplate jdbc) {
+		return new StoredResources(jdbc);
+	}
+
+	@Bean
 	public ConfigPublication configPublication(ca.uhn.fhir.jpa.api.dao.IFhirSystemDao<org.hl7.fhir.r4.model.Bundle, ?> systemDao,
-			org.springframework.jdbc.core.JdbcTemplate jdbc, org.onetrip.server.terminology.ConfigFileLedger ledger) {
-		return new ConfigPublication(systemDao, jdbc, ledger);
+			StoredResources stored, org.onetrip.server.terminology.ConfigFileLedger ledger) {
+		return new ConfigPublication(systemDao, stored, ledger);
 	}
 
 	/** Every write's reference targets found in one statement, not one Hibernate query each (see the class). */
 	@Bean
 	public ReferenceTargetPrefetch referenceTargetPrefetch(ca.uhn.fhir.context.FhirContext fhirContext,
-			org.springframework.jdbc.core.JdbcTemplate jdbc, ca.uhn.fhir.interceptor.api.IInterceptorService storageInterceptors) {
-		ReferenceTargetPrefetch prefetch = new ReferenceTargetPrefetch(fhirContext, jdbc);
+			StoredResources stored, ca.uhn.fhir.interceptor.api.IInterceptorService storageInterceptors) {
+		ReferenceTargetPrefetch prefetch = new ReferenceTargetPrefetch(fhirContext, stored);
 		storageInterceptors.registerInterceptor(prefetch);
 		return prefetch;
 	}

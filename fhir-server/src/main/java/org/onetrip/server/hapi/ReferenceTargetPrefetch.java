@@ -8,15 +8,11 @@ import ca.uhn.fhir.jpa.model.dao.JpaPid;
 import ca.uhn.fhir.jpa.model.entity.PartitionablePartitionId;
 import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
 import ca.uhn.fhir.util.ResourceReferenceInfo;
-import java.sql.Date;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.IdType;
-import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Finds the stored resources a write's literal references point at ({@code Slot/123}) with one SQL statement, before
@@ -40,11 +36,11 @@ public class ReferenceTargetPrefetch {
 	private static final int MAX_TARGETS = 100;
 
 	private final FhirContext fhirContext;
-	private final JdbcTemplate jdbc;
+	private final StoredResources stored;
 
-	public ReferenceTargetPrefetch(FhirContext fhirContext, JdbcTemplate jdbc) {
+	public ReferenceTargetPrefetch(FhirContext fhirContext, StoredResources stored) {
 		this.fhirContext = fhirContext;
-		this.jdbc = jdbc;
+		this.stored = stored;
 	}
 
 	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
@@ -74,26 +70,14 @@ public class ReferenceTargetPrefetch {
 		if (wanted.isEmpty() || wanted.size() > MAX_TARGETS) {
 			return;
 		}
-		StringBuilder sql = new StringBuilder(
-				"SELECT RES_ID, RES_TYPE, FHIR_ID, PARTITION_ID, PARTITION_DATE FROM HFJ_RESOURCE WHERE RES_DELETED_AT IS NULL AND (");
-		List<Object> arguments = new ArrayList<>(wanted.size() * 2);
-		for (IIdType target : wanted.values()) {
-			sql.append(arguments.isEmpty() ? "" : " OR ").append("(RES_TYPE = ? AND FHIR_ID = ?)");
-			arguments.add(target.getResourceType());
-			arguments.add(target.getIdPart());
-		}
-		sql.append(')');
-		jdbc.query(sql.toString(), rs -> {
-			long id = rs.getLong(1);
-			Integer partitionId = (Integer) rs.getObject(4);
-			Date partitionDate = rs.getDate(5);
-			JpaPid pid = partitionId == null && partitionDate == null ? JpaPid.fromId(id)
-					: JpaPid.fromId(id, new PartitionablePartitionId(partitionId, partitionDate == null ? null : partitionDate.toLocalDate()));
-			IIdType target = new IdType(rs.getString(2), rs.getString(3));
+		for (StoredResources.Stored found : stored.find(wanted.values())) {
+			JpaPid pid = found.partitionId() == null && found.partitionDate() == null ? JpaPid.fromId(found.resId())
+					: JpaPid.fromId(found.resId(), new PartitionablePartitionId(found.partitionId(), found.partitionDate()));
+			IIdType target = new IdType(found.type(), found.id());
 			pid.setAssociatedResourceId(target);
-			pid.setResourceType(target.getResourceType());
+			pid.setResourceType(found.type());
 			transaction.addResolvedResourceId(target, pid);
-		}, arguments.toArray());
+		}
 	}
 
 	/** {@code Type/id} on this server: not contained (#), not absolute, not a placeholder, not a search. */

@@ -74,8 +74,8 @@ public class SchedulingConfiguration {
 
 	@Bean
 	public SlotPublisher slotPublisher(Rosters rosters, ca.uhn.fhir.jpa.api.dao.IFhirSystemDao<org.hl7.fhir.r4.model.Bundle, ?> systemDao,
-			org.onetrip.server.hapi.ConfigPublication publication, JdbcTemplate jdbc) {
-		return new SlotPublisher(rosters, systemDao, publication, jdbc);
+			org.onetrip.server.hapi.ConfigPublication publication, org.onetrip.server.hapi.StoredResources stored) {
+		return new SlotPublisher(rosters, systemDao, publication, stored);
 	}
 
 	@Bean

@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Reference;
@@ -25,13 +26,13 @@ import org.hl7.fhir.r4.model.Schedule;
 import org.hl7.fhir.r4.model.Slot;
 import org.onetrip.server.hapi.ConfigPublication;
 import org.onetrip.server.hapi.PutTransaction;
+import org.onetrip.server.hapi.StoredResources;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.core.annotation.Order;
-import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Publishes each roster as a Schedule and its Slots for the days ahead, at start and every hour after
@@ -48,18 +49,18 @@ public class SlotPublisher implements ApplicationRunner, DisposableBean {
 	private final Rosters rosters;
 	private final IFhirSystemDao<Bundle, ?> systemDao;
 	private final ConfigPublication publication;
-	private final JdbcTemplate jdbc;
+	private final StoredResources stored;
 	private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
 		Thread t = new Thread(r, "onetrip-slot-publisher");
 		t.setDaemon(true);
 		return t;
 	});
 
-	public SlotPublisher(Rosters rosters, IFhirSystemDao<Bundle, ?> systemDao, ConfigPublication publication, JdbcTemplate jdbc) {
+	public SlotPublisher(Rosters rosters, IFhirSystemDao<Bundle, ?> systemDao, ConfigPublication publication, StoredResources stored) {
 		this.rosters = rosters;
 		this.systemDao = systemDao;
 		this.publication = publication;
-		this.jdbc = jdbc;
+		this.stored = stored;
 	}
 
 	public static String scheduleId(String serviceId) {
@@ -107,27 +108,14 @@ public class SlotPublisher implements ApplicationRunner, DisposableBean {
 		}
 		// Schedules first, in a transaction of their own (skipped when unchanged): the new slots name them.
 		publication.publish("schedules", schedules);
-		storedSlotIds(wanted.keySet()).forEach(wanted::remove);
+		// The stored ones in one statement, not a search per schedule.
+		stored.find(wanted.keySet().stream().map(id -> new IdType("Slot", id)).toList()).forEach(found -> wanted.remove(found.id()));
 		if (!wanted.isEmpty()) {
 			systemDao.transaction(new SystemRequestDetails(), PutTransaction.of(List.copyOf(wanted.values())));
 		}
 		log.info("Slots published: {} new for the next {} days of {} rosters", wanted.size(), rosters.daysAhead(),
 				rosters.rosters().size());
 		return wanted.size();
-	}
-
-	/** Which of these Slot ids are stored and not deleted: one statement, not a search per schedule. */
-	private List<String> storedSlotIds(java.util.Collection<String> ids) {
-		if (ids.isEmpty()) {
-			return List.of();
-		}
-		// One array parameter, not one per id: a region's rosters may well ask about more ids than a statement may bind.
-		return jdbc.query(connection -> {
-			var statement = connection.prepareStatement(
-					"SELECT FHIR_ID FROM HFJ_RESOURCE WHERE RES_TYPE = 'Slot' AND RES_DELETED_AT IS NULL AND FHIR_ID = ANY (?)");
-			statement.setArray(1, connection.createArrayOf("text", ids.toArray()));
-			return statement;
-		}, (rs, i) -> rs.getString(1));
 	}
 
 	private Slot slot(String id, String scheduleId, Rosters.Roster roster, ZonedDateTime start) {
