@@ -11,7 +11,8 @@ import org.hl7.fhir.r4.model.Resource;
 import org.onetrip.server.terminology.ConfigFileLedger;
 
 /**
- * Config-derived resources (the region, the price lists, the follow-up plans) published at every start as one
+ * Config-derived resources (the region, the price lists, the follow-up plans, the exam catalogue, the rosters'
+ * Schedules) published at every start as one
  * transaction of PUTs ({@link PutTransaction}), unless neither the config nor the stored resources changed since the
  * last publication. HAPI skips an unchanged PUT, but checking each one still cost seconds of every start (the region's
  * ~50: 2-4 s, bench/HISTORY.md 2026-12-03). What was published is remembered in {@link ConfigFileLedger}: the
