@@ -51,11 +51,11 @@ public final class ServerProcess implements AutoCloseable {
 		}
 		command.addAll(moreOptions);
 		command.addAll(jvmOptions);
-		// The class-data sharing archive ./onetrip makes beside the server jar (ensure_class_archive): a benchmark's server
-		// starts as ./onetrip run starts it.
-		Path classArchive = app.resolveSibling("onetrip-classes.jsa");
-		if (Files.isRegularFile(classArchive)) {
-			command.addAll(List.of("-XX:SharedArchiveFile=" + classArchive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"));
+		// The AOT cache ./onetrip makes beside the server jar (ensure_class_archive), with the options it hands over: a
+		// benchmark's server starts as ./onetrip run starts it.
+		String archiveOptions = System.getenv().getOrDefault("ONETRIP_SERVER_ARCHIVE_OPTS", "").trim();
+		if (!archiveOptions.isEmpty()) {
+			command.addAll(List.of(archiveOptions.split("\\s+")));
 		}
 		command.addAll(List.of(
 				"-jar", app.toString(),
