@@ -49,7 +49,7 @@ public class DicomGatewayConfiguration {
 			MeterRegistry meters, AuditTrail audit, DicomNodes nodes) throws IOException {
 		org.onetrip.dicom.AssociationAudit audited = AssociationAudits.intoAuditTrail(audit, region);
 		GatewayAssembly gateway = GatewayAssembly.assemble(settings, new GatewayAssembly.Host(region, terminology,
-				new DaoFhirStore(daoRegistry), persons, jdbc.getDataSource(), properties.dataDirectory().resolve("dicom"),
+				new DaoFhirStore(daoRegistry), persons, jdbc.getDataSource(), true, properties.dataDirectory().resolve("dicom"),
 				DicomWebEndpoint.ID, meters, association -> {
 					audited.associationEnded(association);
 					nodes.seen(association);

@@ -4,6 +4,8 @@ import ca.uhn.fhir.util.UrlUtil;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -67,6 +69,31 @@ public class FhirPatientDirectory implements PatientDirectory {
 			putBounded(missed, key, System.nanoTime());
 		}
 		return found;
+	}
+
+	/**
+	 * The Patients holding these PatientIDs now, in one search (not from what this directory remembers: a miss it
+	 * remembers may have been made meanwhile); PatientIDs no Patient holds are absent. The first Patient found for a
+	 * PatientID held by several, as {@link #existing} takes it.
+	 */
+	public Map<PatientKey, String> holdersNow(Collection<PatientKey> keys) {
+		if (keys.isEmpty()) {
+			return Map.of();
+		}
+		Map<PatientKey, String> holders = new HashMap<>();
+		List<Identifier> identifiers = keys.stream()
+				.map(key -> new Identifier().setSystem(key.system()).setValue(key.value())).toList();
+		for (Patient patient : store.patientsWithIdentifiers(identifiers)) {
+			for (Identifier held : patient.getIdentifier()) {
+				if (held.hasSystem() && held.hasValue()) {
+					PatientKey key = new PatientKey(held.getSystem(), held.getValue());
+					if (keys.contains(key)) {
+						holders.putIfAbsent(key, patient.getIdElement().getIdPart());
+					}
+				}
+			}
+		}
+		return holders;
 	}
 
 	/** The regional Patient's id for this identifier, created from the demographics when no Patient has it. */

@@ -39,12 +39,14 @@ public final class GatewayAssembly implements AutoCloseable {
 	 *
 	 * @param fhir where Patients are found or created and ImagingStudies written
 	 * @param indexDatabase where the imaging index keeps its tables
+	 * @param indexBesideFhir the index's database is the one {@code fhir} writes to (the gateway inside the server): its
+	 *                        locks then keep every gateway on that database from making one Patient twice
 	 * @param files the directory the DICOM files are kept under
 	 * @param dicomWebEndpointId the Endpoint every ImagingStudy names, or null when images are not served over DICOMweb
 	 * @param audit told of every association when it is over
 	 */
 	public record Host(Region region, ExamTerminology terminology, FhirStore fhir, PersonResolver persons,
-			DataSource indexDatabase, Path files, String dicomWebEndpointId, MeterRegistry meters, AssociationAudit audit) {}
+			DataSource indexDatabase, boolean indexBesideFhir, Path files, String dicomWebEndpointId, MeterRegistry meters, AssociationAudit audit) {}
 
 	/**
 	 * How far back, before the newest indexed instance, recovery looks for files whose index rows were not committed
@@ -83,7 +85,7 @@ public final class GatewayAssembly implements AutoCloseable {
 		FhirPatientDirectory patients = new FhirPatientDirectory(host.fhir(), host.persons());
 		ImagingStudySync sync = new ImagingStudySync(index, patients,
 				ImagingStudyBuilder.over(host.fhir(), host.terminology(), settings.timeZone(), host.dicomWebEndpointId()),
-				host.fhir(), settings.syncIdlePoll(), settings.syncWorkers(), host.meters());
+				host.fhir(), host.indexBesideFhir(), settings.syncIdlePoll(), settings.syncWorkers(), host.meters());
 		StorageService storage = new StorageService(new DicomFileStore(host.files()), index, patients, issuers, sync::nudge);
 		// The one query over the region's imaging, behind C-FIND, C-MOVE, C-GET and QIDO-RS.
 		RegionalQuery query = new RegionalQuery(index, patients, issuers, settings.maxMatches());

@@ -68,7 +68,7 @@ public final class StandaloneGateway implements AutoCloseable {
 		HikariDataSource dataSource = new HikariDataSource(pool);
 
 		GatewayAssembly gateway = GatewayAssembly.assemble(settings.gateway(), new GatewayAssembly.Host(region, terminology,
-				store, new RemotePersonResolver(store, region), dataSource, settings.dataDir().resolve("dicom"), null,
+				store, new RemotePersonResolver(store, region), dataSource, false, settings.dataDir().resolve("dicom"), null,
 				new SimpleMeterRegistry(), AssociationAudits.toFile(associationAuditFile(settings.dataDir()), region)));
 		// Unlike the server, which is not ready until it has recovered, this process opens its port only after.
 		gateway.recoverUnindexedFiles();

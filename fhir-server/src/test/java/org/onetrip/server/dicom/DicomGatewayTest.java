@@ -23,6 +23,7 @@ import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.Test;
 import org.onetrip.dicom.DimseListener;
 import org.onetrip.dicom.store.ImagingIndex;
+import org.onetrip.server.FhirHttp;
 import org.onetrip.server.ServerTest;
 import org.springframework.beans.factory.annotation.Autowired;
 
@@ -160,10 +161,13 @@ class DicomGatewayTest extends ServerTest {
 		TestInstances.Study firstA = TestInstances.Study.ct(first);
 		TestInstances.Study firstB = TestInstances.Study.ct(first);
 		TestInstances.Study other = TestInstances.Study.ct(second);
+		String registeredMeanwhile = unique("N");
+		TestInstances.Study ofRegistered = TestInstances.Study.ct(registeredMeanwhile);
 		List<Path> files = new ArrayList<>();
-		for (TestInstances.Study study : List.of(firstA, firstB, other)) {
+		for (TestInstances.Study study : List.of(firstA, firstB, other, ofRegistered)) {
 			files.addAll(study(study, 1, 1));
 		}
+		String registeredId;
 		sync.close(); // paused: the studies wait for their Patients, and are then written in one transaction
 		try {
 			Run run = storescu("HOSP_B", files);
@@ -175,6 +179,14 @@ class DicomGatewayTest extends ServerTest {
 					.containsExactlyInAnyOrder(firstA.studyUid(), firstB.studyUid());
 			assertThat(findscu("HOSP_A", true, "QueryRetrieveLevel=STUDY", "PatientID=" + first, "StudyInstanceUID"))
 					.as("another hospital's PatientID of the same value is not this one").isEmpty();
+			// The hospital registers one of the patients after the images arrived, before their ImagingStudy is written.
+			assertThat(index.study(ofRegistered.studyUid()).orElseThrow().patientRef()).isNull();
+			Patient registered = new Patient();
+			registered.addIdentifier().setSystem("urn:onetrip:mrn:hospital-b").setValue(registeredMeanwhile);
+			registered.addName().setFamily("Registered");
+			FhirHttp.Response created = fhir.post("Patient", registered);
+			assertThat(created.status()).as(created.toString()).isEqualTo(201);
+			registeredId = created.as(Patient.class).getIdElement().getIdPart();
 		} finally {
 			sync.start();
 		}
@@ -191,6 +203,10 @@ class DicomGatewayTest extends ServerTest {
 		assertThat(index.study(firstA.studyUid()).orElseThrow().patientRef()).isEqualTo(patient.substring("Patient/".length()));
 		assertThat(findscu("HOSP_B", true, "QueryRetrieveLevel=STUDY", "PatientID=" + first, "StudyInstanceUID"))
 				.hasSize(2);
+		assertThat(awaitImagingStudy(ofRegistered.studyUid(), 1).getSubject().getReference())
+				.as("the Patient the hospital registered meanwhile, not a new one").isEqualTo("Patient/" + registeredId);
+		assertThat(fhir.get("Patient?identifier=urn:onetrip:mrn:hospital-b|" + registeredMeanwhile).bundle().getEntry())
+				.hasSize(1);
 	}
 
 	@Test
