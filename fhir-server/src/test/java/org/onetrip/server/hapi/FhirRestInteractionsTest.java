@@ -9,6 +9,7 @@ import org.hl7.fhir.r4.model.DiagnosticReport;
 import org.hl7.fhir.r4.model.Enumerations;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Practitioner;
 import org.hl7.fhir.r4.model.Reference;
 import org.junit.jupiter.api.Test;
 import org.onetrip.server.FhirHttp;
@@ -175,6 +176,25 @@ class FhirRestInteractionsTest extends ServerTest {
 			assertThat(refused.status()).as(target).isIn(400, 404, 409, 410, 422);
 			assertThat(refused.body()).contains("OperationOutcome").contains(target);
 		}
+	}
+
+	/** Explicitly contained resources are stored and returned (HAPI's automatic containment is off: HapiJpaConfiguration). */
+	@Test
+	void aContainedResourceIsStoredAndReturnedWithItsLocalReference() {
+		String patient = fhir.post("/Patient", new Patient()).as(Patient.class).getIdElement().getIdPart();
+		String body = """
+				{"resourceType": "Observation", "status": "final", "code": {"text": "weight"},
+				 "contained": [{"resourceType": "Practitioner", "id": "visiting", "name": [{"family": "Visiting"}]}],
+				 "subject": {"reference": "Patient/%s"}, "performer": [{"reference": "#visiting"}]}
+				""".formatted(patient);
+		Response created = fhir.post("/Observation", body, Map.of("Content-Type", FhirHttp.FHIR_JSON));
+		assertThat(created.status()).as(created.body()).isEqualTo(201);
+
+		Observation read = fhir.get("/Observation/" + created.as(Observation.class).getIdElement().getIdPart())
+				.as(Observation.class);
+		assertThat(read.getContained()).hasSize(1);
+		assertThat(((Practitioner) read.getContained().get(0)).getNameFirstRep().getFamily()).isEqualTo("Visiting");
+		assertThat(read.getPerformerFirstRep().getReference()).isEqualTo("#visiting");
 	}
 
 	@Test
