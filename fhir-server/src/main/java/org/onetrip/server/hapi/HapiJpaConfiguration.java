@@ -77,6 +77,11 @@ public class HapiJpaConfiguration {
 		// second ago, on every instance (HAPI would otherwise hand back an identical search's results for a while).
 		settings.setReuseCachedSearchResultsForMillis(reuseSearchResults.isZero() ? null : reuseSearchResults.toMillis());
 		settings.setDefaultSearchParamsCanBeOverridden(true);
+		// HAPI 8 also writes each search parameter's hash identity (resource type, name) into HFJ_SPIDX_IDENTITY, one
+		// transaction per parameter on a background thread: ~1,500 of them on an empty database, ~4.5 s of CPU competing
+		// with the start (bench/HISTORY.md, 2026-12-03 stop 34). The table is for people reading the hashed index rows;
+		// HAPI's searches never read it.
+		settings.setWriteToSearchParamIdentityTable(false);
 		return settings;
 	}
 
