@@ -46,6 +46,12 @@ public interface ImagingIndex {
 	Map<String, StudySnapshot> studies(List<String> studyInstanceUids);
 
 	/** How long a study must have had no new instance before it is claimed for sync (unless it has waited long). */
+	/**
+	 * The sender of these studies is done with them (its association ended, its STOW-RS request was answered): they are
+	 * written to FHIR without waiting for the quiet period. A study that receives an instance afterwards waits again.
+	 */
+	void sendersDone(Collection<String> studyInstanceUids);
+
 	Duration quietPeriod();
 
 	/**

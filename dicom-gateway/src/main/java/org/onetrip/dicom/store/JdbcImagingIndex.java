@@ -83,6 +83,9 @@ public final class JdbcImagingIndex implements ImagingIndex {
 			for (String sql : ddl) {
 				statement.execute(sql);
 			}
+			// SENDER_DONE: the study's sender ended its association (sendersDone); added to indexes of earlier versions
+			// (a constant default: PostgreSQL adds it without rewriting the table).
+			statement.execute("ALTER TABLE OT_DICOM_STUDY ADD COLUMN IF NOT EXISTS SENDER_DONE BOOLEAN NOT NULL DEFAULT FALSE");
 			// PATIENT_REF is null until the FHIR sync has made the Patient of a PatientID the region did not know; an
 			// index of an earlier version has it NOT NULL. Altered only then: the ALTER locks the whole table.
 			try (ResultSet column = statement.executeQuery("SELECT IS_NULLABLE FROM INFORMATION_SCHEMA.COLUMNS"
@@ -163,7 +166,7 @@ public final class JdbcImagingIndex implements ImagingIndex {
 						+ " MODALITIES = CASE WHEN ? = '||' OR MODALITIES LIKE ? ESCAPE '!' THEN MODALITIES"
 						+ " ELSE MODALITIES || ? END, CHANGE_SEQ = CHANGE_SEQ + 1,"
 						+ " FIRST_PENDING_AT = CASE WHEN SYNC_PENDING THEN FIRST_PENDING_AT ELSE ? END,"
-						+ " SYNC_PENDING = TRUE, UPDATED_AT = ? WHERE STUDY_UID = ?")) {
+						+ " SYNC_PENDING = TRUE, SENDER_DONE = FALSE, UPDATED_AT = ? WHERE STUDY_UID = ?")) {
 			set(update, instance.patientRef(), newSeries ? 1 : 0, modalityToken, "%" + likeEscape(modalityToken) + "%",
 					h.modality() + "|", now, now, h.studyInstanceUid());
 			updated = update.executeUpdate();
@@ -346,7 +349,7 @@ public final class JdbcImagingIndex implements ImagingIndex {
 		try (Connection connection = dataSource.getConnection()) {
 			try (PreparedStatement select = connection.prepareStatement(
 					"SELECT STUDY_UID, CHANGE_SEQ FROM OT_DICOM_STUDY WHERE SYNC_PENDING = TRUE"
-							+ " AND (UPDATED_AT < ? OR FIRST_PENDING_AT < ?)"
+							+ " AND (UPDATED_AT < ? OR FIRST_PENDING_AT < ? OR SENDER_DONE)"
 							+ " AND (SYNC_LEASE_UNTIL IS NULL OR SYNC_LEASE_UNTIL < ?)"
 							+ " AND MOD(HASHTEXT(PATIENT_SYSTEM || '|' || PATIENT_ID) & 2147483647, ?) = ?"
 							+ " ORDER BY UPDATED_AT FETCH FIRST " + limit + " ROWS ONLY")) {
@@ -430,6 +433,21 @@ public final class JdbcImagingIndex implements ImagingIndex {
 			}
 		} catch (SQLException e) {
 			throw new IndexUnavailableException("imaging index lock failed: " + e.getMessage(), e);
+		}
+	}
+
+	@Override
+	public void sendersDone(Collection<String> studyInstanceUids) {
+		if (studyInstanceUids.isEmpty()) {
+			return;
+		}
+		try (Connection connection = dataSource.getConnection();
+				PreparedStatement done = connection.prepareStatement(
+						"UPDATE OT_DICOM_STUDY SET SENDER_DONE = TRUE WHERE STUDY_UID = ANY(?) AND SYNC_PENDING")) {
+			done.setArray(1, connection.createArrayOf("varchar", studyInstanceUids.toArray()));
+			done.executeUpdate();
+		} catch (SQLException e) {
+			throw new IndexUnavailableException("imaging index write failed: " + e.getMessage(), e);
 		}
 	}
 

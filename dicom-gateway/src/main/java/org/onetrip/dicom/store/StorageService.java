@@ -7,6 +7,7 @@ import com.pixelmed.dicom.TagFromName;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.onetrip.dicom.DimseStatus;
@@ -36,17 +37,23 @@ public final class StorageService {
 	private final PatientDirectory patients;
 	private final PatientIdIssuers issuers;
 	private final Runnable studyChanged;
+	private final Runnable studiesComplete;
 	private final AtomicLong stored = new AtomicLong();
 	private final AtomicLong duplicates = new AtomicLong();
 	private final AtomicLong refused = new AtomicLong();
 
+	/**
+	 * @param studyChanged    told after every stored instance
+	 * @param studiesComplete told when a sender is done with its studies ({@link #senderDone})
+	 */
 	public StorageService(DicomFileStore files, ImagingIndex index, PatientDirectory patients, PatientIdIssuers issuers,
-			Runnable studyChanged) {
+			Runnable studyChanged, Runnable studiesComplete) {
 		this.files = files;
 		this.index = index;
 		this.patients = patients;
 		this.issuers = issuers;
 		this.studyChanged = studyChanged;
+		this.studiesComplete = studiesComplete;
 	}
 
 	public DicomFileStore files() {
@@ -96,6 +103,24 @@ public final class StorageService {
 			refused.incrementAndGet();
 			log.warn("instance not stored: {}", e.getMessage());
 			throw new StoreRefusedException(DimseStatus.OUT_OF_RESOURCES, e.getMessage(), e);
+		}
+	}
+
+	/**
+	 * A sender is done with these studies (its association ended, its STOW-RS request is answered): their ImagingStudies
+	 * need not wait for the quiet period that guesses whether more instances are coming. Failing to say so only delays
+	 * them by that period.
+	 */
+	public void senderDone(Collection<String> studyInstanceUids) {
+		if (studyInstanceUids.isEmpty()) {
+			return;
+		}
+		try {
+			index.sendersDone(studyInstanceUids);
+			studiesComplete.run();
+		} catch (RuntimeException e) {
+			log.warn("{} studies not marked complete (written after the quiet period instead): {}", studyInstanceUids.size(),
+					e.getMessage());
 		}
 	}
 

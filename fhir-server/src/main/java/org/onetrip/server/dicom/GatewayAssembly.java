@@ -86,7 +86,8 @@ public final class GatewayAssembly implements AutoCloseable {
 		ImagingStudySync sync = new ImagingStudySync(index, patients,
 				ImagingStudyBuilder.over(host.fhir(), host.terminology(), settings.timeZone(), host.dicomWebEndpointId()),
 				host.fhir(), host.indexBesideFhir(), settings.syncIdlePoll(), settings.syncWorkers(), host.meters());
-		StorageService storage = new StorageService(new DicomFileStore(host.files()), index, patients, issuers, sync::nudge);
+		StorageService storage = new StorageService(new DicomFileStore(host.files()), index, patients, issuers, sync::nudge,
+				sync::studiesComplete);
 		// The one query over the region's imaging, behind C-FIND, C-MOVE, C-GET and QIDO-RS.
 		RegionalQuery query = new RegionalQuery(index, patients, issuers, settings.maxMatches());
 		RetrieveService retrieve = new RetrieveService(query, new StoredInstanceFiles(storage.files()),

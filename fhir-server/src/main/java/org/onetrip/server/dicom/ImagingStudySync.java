@@ -53,6 +53,8 @@ public class ImagingStudySync implements AutoCloseable {
 	private final boolean plainPatientCreates;
 	private final Duration idlePoll;
 	private final Object wake = new Object();
+	/** Woken when a sender is done with its studies (not at every instance, which {@link #wake} is). */
+	private final Object complete = new Object();
 	private final AtomicLong synced = new AtomicLong();
 	private final Counter syncedCounter;
 	private final Counter failedCounter;
@@ -113,6 +115,13 @@ public class ImagingStudySync implements AutoCloseable {
 		}
 	}
 
+	/** A sender is done with some studies (the index says which): look now rather than after the quiet period. */
+	public void studiesComplete() {
+		synchronized (complete) {
+			complete.notifyAll();
+		}
+	}
+
 	public long syncedCount() {
 		return synced.get();
 	}
@@ -126,12 +135,15 @@ public class ImagingStudySync implements AutoCloseable {
 					continue;
 				}
 				// Nothing quiet yet. While instances arrive, look again when the newest change has been quiet long
-				// enough (a round per C-STORE would query the index hundreds of times a second for nothing); when
-				// none arrive, sleep until a change or the idle poll (studies of another server on this database).
+				// enough (a round per C-STORE would query the index hundreds of times a second for nothing), or when a
+				// sender says it is done; when none arrive, sleep until a change or the idle poll (studies of another
+				// server on this database).
 				long quietAt = lastChange + index.quietPeriod().toNanos() + QUIET_MARGIN_NANOS;
 				long wait = quietAt - System.nanoTime();
 				if (lastChange != 0 && wait > 0) {
-					Thread.sleep(Math.max(1, wait / 1_000_000));
+					synchronized (complete) {
+						complete.wait(Math.max(1, wait / 1_000_000));
+					}
 				} else {
 					synchronized (wake) {
 						wake.wait(idlePoll.toMillis());

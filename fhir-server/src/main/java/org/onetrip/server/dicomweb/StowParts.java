@@ -12,8 +12,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import org.onetrip.dicom.DimseStatus;
 import org.onetrip.dicom.store.StorageService;
 import org.onetrip.dicom.store.StoreRefusedException;
@@ -68,6 +71,7 @@ final class StowParts {
 		Outcome outcome = new Outcome(dicomJson.newArray(), dicomJson.newArray());
 		MultipartRelated parts = new MultipartRelated(new BufferedInputStream(body, BUFFER), boundary);
 		int partNumber = 0;
+		Set<String> studies = new HashSet<>();
 		try {
 			boolean more = parts.start();
 			while (more) {
@@ -77,7 +81,7 @@ final class StowParts {
 				try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(incoming), BUFFER)) {
 					more = parts.body(out);
 				}
-				storePart(incoming, headers, partNumber, sender, study, urls, outcome);
+				storePart(incoming, headers, partNumber, sender, study, urls, outcome).ifPresent(studies::add);
 			}
 		} catch (MultipartRelated.MalformedException e) {
 			if (partNumber == 0) {
@@ -86,19 +90,22 @@ final class StowParts {
 			outcome.failed().add(dicomJson.failedInstance(null, null, DimseStatus.CANNOT_UNDERSTAND,
 					"part " + partNumber + ": " + e.getMessage()));
 		}
+		// The request is the sender's whole say on these studies: their ImagingStudies need not wait for more.
+		storage.senderDone(studies);
 		if (partNumber == 0) {
 			throw DicomWebRefusal.badRequest("the body holds no part");
 		}
 		return outcome;
 	}
 
-	private void storePart(Path incoming, Map<String, String> headers, int partNumber, String sender, String study,
-			RetrieveUrls urls, Outcome outcome) {
+	/** @return the study of the instance stored, empty when the part was refused */
+	private Optional<String> storePart(Path incoming, Map<String, String> headers, int partNumber, String sender,
+			String study, RetrieveUrls urls, Outcome outcome) {
 		String partType = headers.getOrDefault("content-type", MultipartRelated.DICOM);
 		if (!partType.toLowerCase(Locale.ROOT).startsWith(MultipartRelated.DICOM)) {
 			refuse(incoming, outcome, null, null, DimseStatus.DATA_SET_DOES_NOT_MATCH_SOP_CLASS,
 					"part " + partNumber + " is " + partType + ", not application/dicom");
-			return;
+			return Optional.empty();
 		}
 		AttributeList meta = new AttributeList();
 		try {
@@ -106,7 +113,7 @@ final class StowParts {
 		} catch (IOException | DicomException | RuntimeException e) {
 			refuse(incoming, outcome, null, null, DimseStatus.CANNOT_UNDERSTAND,
 					"part " + partNumber + " is not a DICOM Part 10 file: " + e.getMessage());
-			return;
+			return Optional.empty();
 		}
 		String transferSyntax = Attribute.getSingleStringValueOrEmptyString(meta, TagFromName.TransferSyntaxUID).trim();
 		String sopClass = Attribute.getSingleStringValueOrEmptyString(meta, TagFromName.SOPClassUID).trim();
@@ -115,20 +122,22 @@ final class StowParts {
 		if (transferSyntax.isEmpty()) {
 			refuse(incoming, outcome, sopClass, sopInstance, DimseStatus.CANNOT_UNDERSTAND,
 					"part " + partNumber + " has no Part 10 meta header (no transfer syntax)");
-			return;
+			return Optional.empty();
 		}
 		if (study != null && !study.equals(studyUid)) {
 			// PS3.18: an instance not of the study in the URL is refused with this reason.
 			refuse(incoming, outcome, sopClass, sopInstance, 0xA900, "instance of study " + studyUid + ", not " + study);
-			return;
+			return Optional.empty();
 		}
 		try {
 			StorageService.Stored stored = storage.store(incoming, null, transferSyntax, sender);
 			outcome.referenced().add(dicomJson.referencedInstance(stored.header().sopClassUid(),
 					stored.header().sopInstanceUid(), urls.instance(stored.header().studyInstanceUid(),
 							stored.header().seriesInstanceUid(), stored.header().sopInstanceUid())));
+			return Optional.of(stored.header().studyInstanceUid());
 		} catch (StoreRefusedException refused) {
 			outcome.failed().add(dicomJson.failedInstance(sopClass, sopInstance, refused.status(), refused.getMessage()));
+			return Optional.empty();
 		}
 	}
 

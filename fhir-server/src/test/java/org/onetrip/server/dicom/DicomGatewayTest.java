@@ -16,13 +16,17 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import javax.sql.DataSource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.ImagingStudy;
 import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.Test;
 import org.onetrip.dicom.DimseListener;
+import org.onetrip.dicom.store.DicomHeader;
 import org.onetrip.dicom.store.ImagingIndex;
+import org.onetrip.dicom.store.JdbcImagingIndex;
+import org.onetrip.dicom.store.PatientKey;
 import org.onetrip.server.FhirHttp;
 import org.onetrip.server.ServerTest;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -41,6 +45,9 @@ class DicomGatewayTest extends ServerTest {
 
 	@Autowired
 	ImagingStudySync sync;
+
+	@Autowired
+	DataSource dataSource;
 
 	record Run(int exit, String output) {}
 
@@ -207,6 +214,45 @@ class DicomGatewayTest extends ServerTest {
 				.as("the Patient the hospital registered meanwhile, not a new one").isEqualTo("Patient/" + registeredId);
 		assertThat(fhir.get("Patient?identifier=urn:onetrip:mrn:hospital-b|" + registeredMeanwhile).bundle().getEntry())
 				.hasSize(1);
+	}
+
+	/**
+	 * A study whose sender released its association is written to FHIR at once rather than after the quiet period; an
+	 * instance arriving later makes it wait again. Seen through an index over the server's tables that would wait an hour.
+	 */
+	@Test
+	void aStudyWhoseSenderIsDoneSkipsTheQuietPeriodUntilItsNextInstance() throws Exception {
+		JdbcImagingIndex waitsAnHour = new JdbcImagingIndex(dataSource, Duration.ofHours(1), Duration.ofHours(2),
+				java.time.Clock.systemUTC());
+		ImagingIndex.Share everyPatient = new ImagingIndex.Share(0, 1);
+		TestInstances.Study study = TestInstances.Study.ct(unique("D"));
+		String seriesUid = TestInstances.uid();
+		Path dir = Files.createTempDirectory("study");
+		Path first = TestInstances.write(TestInstances.ct(study, seriesUid, 1, 1, 32), dir);
+		AttributeList later = TestInstances.ct(study, seriesUid, 1, 2, 32);
+		sync.close(); // paused: only the claims below take the study
+		try {
+			assertThat(storescu("HOSP_B", List.of(first)).exit()).isZero();
+			Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
+			List<String> claimed = List.of();
+			while (claimed.isEmpty() && Instant.now().isBefore(deadline)) {
+				claimed = waitsAnHour.claimStudiesToSync(100, Duration.ofSeconds(1), everyPatient).stream()
+						.map(ImagingIndex.PendingSync::studyInstanceUid).filter(study.studyUid()::equals).toList();
+				Thread.sleep(50);
+			}
+			assertThat(claimed).as("claimable once its association was released").containsExactly(study.studyUid());
+			waitsAnHour.releaseClaim(study.studyUid());
+
+			// Another instance of the study arrives (indexed as a C-STORE indexes it): the sender is sending again.
+			index.add(new ImagingIndex.NewInstance(DicomHeader.of(later), "hospital-b",
+					new PatientKey("urn:onetrip:mrn:hospital-b", study.patientId()), null, "1.2.840.10008.1.2.1",
+					"later/" + TestInstances.uid() + ".dcm", 1));
+			assertThat(waitsAnHour.claimStudiesToSync(100, Duration.ofSeconds(1), everyPatient))
+					.extracting(ImagingIndex.PendingSync::studyInstanceUid).doesNotContain(study.studyUid());
+		} finally {
+			sync.start();
+		}
+		awaitImagingStudy(study.studyUid(), 2);
 	}
 
 	@Test
