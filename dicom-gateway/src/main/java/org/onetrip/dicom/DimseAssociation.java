@@ -52,6 +52,8 @@ final class DimseAssociation {
 		private final java.util.Map<String, Integer> commands = new java.util.concurrent.ConcurrentHashMap<>();
 		private final java.util.Set<String> studies = java.util.concurrent.ConcurrentHashMap.newKeySet();
 		private final java.util.Set<String> patients = java.util.concurrent.ConcurrentHashMap.newKeySet();
+		/** New instances stored per study (not re-sent ones): whether this association sent a study whole. */
+		private final java.util.Map<String, Integer> stored = new java.util.concurrent.ConcurrentHashMap<>();
 
 		void answered(String command) {
 			commands.merge(command, 1, Integer::sum);
@@ -67,6 +69,10 @@ final class DimseAssociation {
 
 		java.util.Set<String> patients() {
 			return java.util.Set.copyOf(patients);
+		}
+
+		java.util.Map<String, Integer> newInstancesByStudy() {
+			return java.util.Map.copyOf(stored);
 		}
 	}
 
@@ -163,6 +169,9 @@ final class DimseAssociation {
 			try {
 				StorageService.Stored stored = storage.store(request.storeFile, request.affectedSopInstanceUid, transferSyntax, hospital);
 				activity.studies.add(stored.header().studyInstanceUid());
+				if (stored.outcome() == StorageService.Outcome.STORED) {
+					activity.stored.merge(stored.header().studyInstanceUid(), 1, Integer::sum);
+				}
 				activity.patients.add(stored.header().patientId());
 				status = DimseStatus.SUCCESS;
 			} catch (StoreRefusedException refused) {

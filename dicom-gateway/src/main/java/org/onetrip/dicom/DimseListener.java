@@ -155,8 +155,8 @@ public final class DimseListener implements AutoCloseable {
 			new DimseAssociation(new ReplayingSocket(socket, request.rawPdu()), settings.aeTitle(), hospital.orElseThrow(),
 					storage, find, retrieve, activity).run();
 			closeQuietly(socket);
-			// Released by the caller: what it sent is complete.
-			storage.senderDone(activity.studies());
+			// Released by the caller: the studies it sent whole are complete.
+			storage.senderDone(activity.newInstancesByStudy());
 		} catch (Exception e) {
 			failure = e.toString();
 			log.warn("DICOM association from {} ended with an error: {}", peer, e.toString());

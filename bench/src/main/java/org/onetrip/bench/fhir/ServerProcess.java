@@ -51,12 +51,10 @@ public final class ServerProcess implements AutoCloseable {
 		}
 		command.addAll(moreOptions);
 		command.addAll(jvmOptions);
-		// The AOT cache ./onetrip makes beside the server jar (ensure_class_archive), with the options it hands over: a
-		// benchmark's server starts as ./onetrip run starts it.
-		String archiveOptions = System.getenv().getOrDefault("ONETRIP_SERVER_ARCHIVE_OPTS", "").trim();
-		if (!archiveOptions.isEmpty()) {
-			command.addAll(List.of(archiveOptions.split("\\s+")));
-		}
+		// The AOT cache ./onetrip makes beside the server jar (ensure_class_archive), with the options it hands over, one
+		// per line: a benchmark's server starts as ./onetrip run starts it.
+		System.getenv().getOrDefault("ONETRIP_SERVER_ARCHIVE_OPTS", "").lines().filter(o -> !o.isBlank())
+				.forEach(command::add);
 		command.addAll(List.of(
 				"-jar", app.toString(),
 				"--spring.config.additional-location=optional:file:config/",

@@ -45,13 +45,15 @@ public interface ImagingIndex {
 	/** {@link #study} of several at once, by Study Instance UID; unknown ones are left out. */
 	Map<String, StudySnapshot> studies(List<String> studyInstanceUids);
 
-	/** How long a study must have had no new instance before it is claimed for sync (unless it has waited long). */
 	/**
-	 * The sender of these studies is done with them (its association ended, its STOW-RS request was answered): they are
-	 * written to FHIR without waiting for the quiet period. A study that receives an instance afterwards waits again.
+	 * A sender is done (its association ended, its STOW-RS request was answered), having sent this many new instances
+	 * of each study: a study it sent whole (every instance the index holds of it came this way) is written to FHIR
+	 * without waiting for the quiet period. A study sent in parts (an association per image, series over parallel
+	 * associations) waits as before; one that receives an instance afterwards waits again.
 	 */
-	void sendersDone(Collection<String> studyInstanceUids);
+	void sendersDone(Map<String, Integer> newInstancesByStudy);
 
+	/** How long a study must have had no new instance before it is claimed for sync (unless it has waited long). */
 	Duration quietPeriod();
 
 	/**

@@ -62,7 +62,8 @@ public final class JdbcImagingIndex implements ImagingIndex {
 						+ " REFERRING VARCHAR(400), INSTITUTION VARCHAR(200), PROCEDURE_CODES VARCHAR(2000),"
 						+ " MODALITIES VARCHAR(200) NOT NULL, SERIES_COUNT INTEGER NOT NULL, INSTANCE_COUNT INTEGER NOT NULL,"
 						+ " CHANGE_SEQ BIGINT NOT NULL, SYNCED_SEQ BIGINT NOT NULL, SYNC_PENDING BOOLEAN NOT NULL,"
-						+ " FIRST_PENDING_AT TIMESTAMP, SYNC_LEASE_UNTIL TIMESTAMP, UPDATED_AT TIMESTAMP NOT NULL)",
+						+ " FIRST_PENDING_AT TIMESTAMP, SYNC_LEASE_UNTIL TIMESTAMP, UPDATED_AT TIMESTAMP NOT NULL,"
+						+ " SENDER_DONE BOOLEAN NOT NULL DEFAULT FALSE)",
 				"CREATE INDEX IF NOT EXISTS OT_DICOM_STUDY_PATIENT ON OT_DICOM_STUDY (PATIENT_ID, STUDY_DATE)",
 				"CREATE INDEX IF NOT EXISTS OT_DICOM_STUDY_PERSON ON OT_DICOM_STUDY (PATIENT_REF, STUDY_DATE)",
 				"CREATE INDEX IF NOT EXISTS OT_DICOM_STUDY_DATE ON OT_DICOM_STUDY (STUDY_DATE)",
@@ -83,9 +84,14 @@ public final class JdbcImagingIndex implements ImagingIndex {
 			for (String sql : ddl) {
 				statement.execute(sql);
 			}
-			// SENDER_DONE: the study's sender ended its association (sendersDone); added to indexes of earlier versions
-			// (a constant default: PostgreSQL adds it without rewriting the table).
-			statement.execute("ALTER TABLE OT_DICOM_STUDY ADD COLUMN IF NOT EXISTS SENDER_DONE BOOLEAN NOT NULL DEFAULT FALSE");
+			// SENDER_DONE (sendersDone) is added to an index of an earlier version, only then: the ALTER locks the whole
+			// table even when the column exists (a constant default: PostgreSQL adds it without rewriting the table).
+			try (ResultSet column = statement.executeQuery("SELECT 1 FROM INFORMATION_SCHEMA.COLUMNS"
+					+ " WHERE TABLE_NAME = 'ot_dicom_study' AND COLUMN_NAME = 'sender_done'")) {
+				if (!column.next()) {
+					statement.execute("ALTER TABLE OT_DICOM_STUDY ADD COLUMN SENDER_DONE BOOLEAN NOT NULL DEFAULT FALSE");
+				}
+			}
 			// PATIENT_REF is null until the FHIR sync has made the Patient of a PatientID the region did not know; an
 			// index of an earlier version has it NOT NULL. Altered only then: the ALTER locks the whole table.
 			try (ResultSet column = statement.executeQuery("SELECT IS_NULLABLE FROM INFORMATION_SCHEMA.COLUMNS"
@@ -437,14 +443,18 @@ public final class JdbcImagingIndex implements ImagingIndex {
 	}
 
 	@Override
-	public void sendersDone(Collection<String> studyInstanceUids) {
-		if (studyInstanceUids.isEmpty()) {
+	public void sendersDone(Map<String, Integer> newInstancesByStudy) {
+		if (newInstancesByStudy.isEmpty()) {
 			return;
 		}
+		List<String> uids = new ArrayList<>(newInstancesByStudy.keySet());
 		try (Connection connection = dataSource.getConnection();
-				PreparedStatement done = connection.prepareStatement(
-						"UPDATE OT_DICOM_STUDY SET SENDER_DONE = TRUE WHERE STUDY_UID = ANY(?) AND SYNC_PENDING")) {
-			done.setArray(1, connection.createArrayOf("varchar", studyInstanceUids.toArray()));
+				PreparedStatement done = connection.prepareStatement("UPDATE OT_DICOM_STUDY SET SENDER_DONE = TRUE"
+						+ " FROM UNNEST(?::varchar[], ?::int[]) AS SENT(STUDY_UID, INSTANCES)"
+						+ " WHERE OT_DICOM_STUDY.STUDY_UID = SENT.STUDY_UID AND SYNC_PENDING"
+						+ " AND OT_DICOM_STUDY.INSTANCE_COUNT = SENT.INSTANCES")) {
+			done.setArray(1, connection.createArrayOf("varchar", uids.toArray()));
+			done.setArray(2, connection.createArrayOf("integer", uids.stream().map(newInstancesByStudy::get).toArray()));
 			done.executeUpdate();
 		} catch (SQLException e) {
 			throw new IndexUnavailableException("imaging index write failed: " + e.getMessage(), e);

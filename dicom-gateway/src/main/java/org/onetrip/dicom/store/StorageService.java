@@ -7,8 +7,8 @@ import com.pixelmed.dicom.TagFromName;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.onetrip.dicom.DimseStatus;
 import org.slf4j.Logger;
@@ -107,20 +107,20 @@ public final class StorageService {
 	}
 
 	/**
-	 * A sender is done with these studies (its association ended, its STOW-RS request is answered): their ImagingStudies
-	 * need not wait for the quiet period that guesses whether more instances are coming. Failing to say so only delays
-	 * them by that period.
+	 * A sender is done (its association ended, its STOW-RS request is answered), having stored this many new instances
+	 * of each study: the studies it sent whole need not wait for the quiet period that guesses whether more instances
+	 * are coming ({@link ImagingIndex#sendersDone}). Failing to say so only delays them by that period.
 	 */
-	public void senderDone(Collection<String> studyInstanceUids) {
-		if (studyInstanceUids.isEmpty()) {
+	public void senderDone(Map<String, Integer> newInstancesByStudy) {
+		if (newInstancesByStudy.isEmpty()) {
 			return;
 		}
 		try {
-			index.sendersDone(studyInstanceUids);
+			index.sendersDone(newInstancesByStudy);
 			studiesComplete.run();
 		} catch (RuntimeException e) {
-			log.warn("{} studies not marked complete (written after the quiet period instead): {}", studyInstanceUids.size(),
-					e.getMessage());
+			log.warn("{} studies not marked complete (written after the quiet period instead): {}",
+					newInstancesByStudy.size(), e.getMessage());
 		}
 	}
 

@@ -37,7 +37,7 @@ public class FhirPatientDirectory implements PatientDirectory {
 	/**
 	 * PatientIDs no Patient held when last looked up (System.nanoTime), so that the other instances of a new patient's
 	 * study do not search again until the sync has made the Patient. Forgetting one is harmless: a study indexed
-	 * without its Patient gets it from the sync's conditional create.
+	 * without its Patient gets it from the sync, which looks again under its lock before making one.
 	 */
 	private final ConcurrentHashMap<PatientKey, Long> missed = new ConcurrentHashMap<>();
 	private static final long MISS_KEPT_NANOS = 10_000_000_000L;
@@ -59,8 +59,7 @@ public class FhirPatientDirectory implements PatientDirectory {
 		}
 		Identifier identifier = new Identifier().setSystem(key.system()).setValue(key.value());
 		// The person ledger answers in one indexed row read for the region's MRN systems; a FHIR search otherwise.
-		// A record the ledger does not have yet (an old database before its relink) is found by the sync's
-		// conditional create instead, so a miss here never makes a second Patient.
+		// A miss here never makes a Patient: the sync looks again under its lock per PatientID before it makes one.
 		Optional<String> found = persons.holders(identifier).map(ids -> ids.stream().findFirst())
 				.orElseGet(() -> search(key).stream().findFirst());
 		if (found.isPresent()) {
@@ -94,6 +93,11 @@ public class FhirPatientDirectory implements PatientDirectory {
 			}
 		}
 		return holders;
+	}
+
+	/** Whether the region keys persons by this PatientID's system (see {@link PersonResolver#keysPersonsBy}). */
+	public boolean keyedByRegion(PatientKey key) {
+		return persons.keysPersonsBy(new Identifier().setSystem(key.system()).setValue(key.value()));
 	}
 
 	/** The regional Patient's id for this identifier, created from the demographics when no Patient has it. */

@@ -66,10 +66,12 @@ public class ImagingStudySync implements AutoCloseable {
 
 	/**
 	 * @param locksInFhirDatabase the index's locks per PatientID are taken in the database {@code studies} writes to, so
-	 *                            no other gateway makes a Patient of a locked PatientID meanwhile: new Patients are
-	 *                            plain creates. Otherwise (a gateway in a process of its own, with its own database)
-	 *                            they are conditional creates, as another gateway writing to the same server does not
-	 *                            share these locks.
+	 *                            no other sync on that database makes a Patient of a locked PatientID meanwhile: new
+	 *                            Patients of the region's person systems are plain creates (a standalone gateway
+	 *                            writing to the same server is caught by the person rule, which refuses a second
+	 *                            DICOM-made record of one MRN; the batch is then written study by study, by conditional
+	 *                            creates). Otherwise (a gateway in a process of its own, with its own database), and for
+	 *                            PatientIDs of unknown issuers, they are conditional creates.
 	 */
 	public ImagingStudySync(ImagingIndex index, FhirPatientDirectory patients, ImagingStudyBuilder builder,
 			FhirStore studies, boolean locksInFhirDatabase, Duration idlePoll, int workers, MeterRegistry meters) {
@@ -91,10 +93,9 @@ public class ImagingStudySync implements AutoCloseable {
 
 	/**
 	 * Starts the workers. Each takes the studies of its share of PatientIDs (a hash of issuer and PatientID), so the
-	 * workers of one server never race to make one Patient. Across servers on one database, HAPI itself refuses the
-	 * second conditional create of one identifier (its stored search URL is unique), which would fail that server's
-	 * whole batch; the Patients of a batch are therefore made under a database lock per PatientID
-	 * ({@link ImagingIndex#withPatientsLocked}), and the second server waits and finds the first one's Patient.
+	 * workers of one server never race to make one Patient. Across servers on one database, the Patients of a batch are
+	 * looked up and made under a database lock per PatientID ({@link ImagingIndex#withPatientsLocked}): the second
+	 * server waits and finds the first one's Patient.
 	 */
 	public synchronized void start() {
 		running = true;
@@ -186,7 +187,8 @@ public class ImagingStudySync implements AutoCloseable {
 				// Under the locks no other sync worker makes these Patients; one search finds the ones that exist (made by
 				// a hospital, or by an earlier batch), so the rest can be plain creates: a conditional create per Patient
 				// searched once each (a seventh of the sync's time on one-image studies).
-				StudyTransaction transaction = new StudyTransaction(patients.holdersNow(unlinked));
+				// A standalone gateway's conditional creates search anyway: no search of its own first.
+				StudyTransaction transaction = new StudyTransaction(plainPatientCreates ? patients.holdersNow(unlinked) : Map.of());
 				snapshots.forEach(transaction::add);
 				return transaction.patients(studies.transaction(transaction.bundle));
 			});
@@ -295,7 +297,10 @@ public class ImagingStudySync implements AutoCloseable {
 				Bundle.BundleEntryRequestComponent request = bundle.addEntry().setFullUrl("urn:uuid:" + UUID.randomUUID())
 						.setResource(FhirPatientDirectory.newPatient(snapshot.patient(), demographics(snapshot)))
 						.getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Patient");
-				if (!plainPatientCreates) {
+				// A PatientID of a system the region does not key persons by (an unknown issuer) is guarded by HAPI's
+				// conditional create: a standalone gateway writing to this server does not share the locks, and no person
+				// rule would catch a second Patient holding it.
+				if (!plainPatientCreates || !patients.keyedByRegion(snapshot.patient())) {
 					request.setIfNoneExist(FhirPatientDirectory.ifNoneExist(snapshot.patient()));
 				}
 			}

@@ -12,11 +12,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.onetrip.dicom.DimseStatus;
 import org.onetrip.dicom.store.StorageService;
 import org.onetrip.dicom.store.StoreRefusedException;
@@ -71,7 +70,7 @@ final class StowParts {
 		Outcome outcome = new Outcome(dicomJson.newArray(), dicomJson.newArray());
 		MultipartRelated parts = new MultipartRelated(new BufferedInputStream(body, BUFFER), boundary);
 		int partNumber = 0;
-		Set<String> studies = new HashSet<>();
+		Map<String, Integer> newInstancesByStudy = new HashMap<>();
 		try {
 			boolean more = parts.start();
 			while (more) {
@@ -81,7 +80,8 @@ final class StowParts {
 				try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(incoming), BUFFER)) {
 					more = parts.body(out);
 				}
-				storePart(incoming, headers, partNumber, sender, study, urls, outcome).ifPresent(studies::add);
+				storePart(incoming, headers, partNumber, sender, study, urls, outcome)
+						.ifPresent(stored -> newInstancesByStudy.merge(stored, 1, Integer::sum));
 			}
 		} catch (MultipartRelated.MalformedException e) {
 			if (partNumber == 0) {
@@ -90,15 +90,15 @@ final class StowParts {
 			outcome.failed().add(dicomJson.failedInstance(null, null, DimseStatus.CANNOT_UNDERSTAND,
 					"part " + partNumber + ": " + e.getMessage()));
 		}
-		// The request is the sender's whole say on these studies: their ImagingStudies need not wait for more.
-		storage.senderDone(studies);
+		// The request is the sender's say on these studies: those it sent whole need not wait for more.
+		storage.senderDone(newInstancesByStudy);
 		if (partNumber == 0) {
 			throw DicomWebRefusal.badRequest("the body holds no part");
 		}
 		return outcome;
 	}
 
-	/** @return the study of the instance stored, empty when the part was refused */
+	/** @return the study of the instance, when it is new in the index; empty when refused or already stored */
 	private Optional<String> storePart(Path incoming, Map<String, String> headers, int partNumber, String sender,
 			String study, RetrieveUrls urls, Outcome outcome) {
 		String partType = headers.getOrDefault("content-type", MultipartRelated.DICOM);
@@ -134,7 +134,8 @@ final class StowParts {
 			outcome.referenced().add(dicomJson.referencedInstance(stored.header().sopClassUid(),
 					stored.header().sopInstanceUid(), urls.instance(stored.header().studyInstanceUid(),
 							stored.header().seriesInstanceUid(), stored.header().sopInstanceUid())));
-			return Optional.of(stored.header().studyInstanceUid());
+			return stored.outcome() == StorageService.Outcome.STORED ? Optional.of(stored.header().studyInstanceUid())
+					: Optional.empty();
 		} catch (StoreRefusedException refused) {
 			outcome.failed().add(dicomJson.failedInstance(sopClass, sopInstance, refused.status(), refused.getMessage()));
 			return Optional.empty();

@@ -58,6 +58,11 @@ public class LedgerPersonResolver implements PersonResolver {
 	}
 
 	@Override
+	public boolean keysPersonsBy(Identifier identifier) {
+		return !records.keys(List.of(identifier)).isEmpty();
+	}
+
+	@Override
 	public Optional<Patient> readPatient(String patientId) {
 		return store.patient(patientId);
 	}

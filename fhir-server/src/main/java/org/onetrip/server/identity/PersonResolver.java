@@ -30,4 +30,13 @@ public interface PersonResolver {
 	default Optional<Set<String>> holders(Identifier identifier) {
 		return Optional.empty();
 	}
+
+	/**
+	 * Whether this identifier's system is one the region keys persons by (the ledger's MRN, citizen ID and card
+	 * systems): a second record made with such an identifier is linked or refused by the person rule, never silently
+	 * doubled. False when this resolver cannot tell.
+	 */
+	default boolean keysPersonsBy(Identifier identifier) {
+		return false;
+	}
 }
