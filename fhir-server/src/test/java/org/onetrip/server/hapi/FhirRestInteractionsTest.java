@@ -178,7 +178,7 @@ class FhirRestInteractionsTest extends ServerTest {
 		}
 	}
 
-	/** Explicitly contained resources are stored and returned (HAPI's automatic containment is off: HapiJpaConfiguration). */
+	/** Explicitly contained resources are stored and returned with their local references. */
 	@Test
 	void aContainedResourceIsStoredAndReturnedWithItsLocalReference() {
 		String patient = fhir.post("/Patient", new Patient()).as(Patient.class).getIdElement().getIdPart();
