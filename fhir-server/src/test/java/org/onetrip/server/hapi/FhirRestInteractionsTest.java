@@ -195,6 +195,10 @@ class FhirRestInteractionsTest extends ServerTest {
 		assertThat(read.getContained()).hasSize(1);
 		assertThat(((Practitioner) read.getContained().get(0)).getNameFirstRep().getFamily()).isEqualTo("Visiting");
 		assertThat(read.getPerformerFirstRep().getReference()).isEqualTo("#visiting");
+		// The write is audited under its patient, not under the contained Practitioner taken for one.
+		assertThat(awaitAudit("entity=Observation/" + read.getIdElement().getIdPart()).getEntity())
+				.extracting(entity -> entity.getWhat().getReference())
+				.contains("Patient/" + patient).doesNotContain("Patient/#visiting");
 	}
 
 	@Test
