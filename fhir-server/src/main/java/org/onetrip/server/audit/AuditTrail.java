@@ -187,6 +187,12 @@ public class AuditTrail implements DisposableBean {
 		}
 	}
 
+	private static final class UnstorableEvent extends RuntimeException {
+		UnstorableEvent(Error cause) {
+			super("the AuditEvent could not be stored: " + cause, cause);
+		}
+	}
+
 	private static final class UnreadableRow extends RuntimeException {
 		UnreadableRow(String row, Exception cause) {
 			super("unreadable audit outbox row: " + row, cause);
@@ -228,9 +234,12 @@ public class AuditTrail implements DisposableBean {
 				.forEach(record -> log.error("AuditEvent not stored ({}), written here instead: {}", second.getMessage(), record));
 	}
 
-	/** The store said no to this row itself (a 4xx), or the row cannot be read: trying again would change nothing. */
+	/**
+	 * The store said no to this row itself (a 4xx, or an Error while storing its event), or the row cannot be read:
+	 * trying again would change nothing.
+	 */
 	private static boolean isRefusal(RuntimeException e) {
-		return e instanceof UnreadableRow
+		return e instanceof UnreadableRow || e instanceof UnstorableEvent
 				|| e instanceof BaseServerResponseException refused && refused.getStatusCode() >= 400 && refused.getStatusCode() < 500;
 	}
 
@@ -259,7 +268,15 @@ public class AuditTrail implements DisposableBean {
 	}
 
 	private void create(AuditEvent event) {
-		daoRegistry.getResourceDao(AuditEvent.class).create(event, new SystemRequestDetails());
+		try {
+			daoRegistry.getResourceDao(AuditEvent.class).create(event, new SystemRequestDetails());
+		} catch (VirtualMachineError e) {
+			throw e;
+		} catch (Error e) {
+			// A library's Error about this one event (HAPI's encoder asserts on a malformed reference) ended the writer
+			// thread once, and every later AuditEvent waited in the outbox: the event is refused like a 4xx instead.
+			throw new UnstorableEvent(e);
+		}
 	}
 
 	AuditEvent auditEvent(AuditRecord record) {
