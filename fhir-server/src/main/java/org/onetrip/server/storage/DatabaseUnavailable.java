@@ -42,6 +42,12 @@ public final class DatabaseUnavailable {
 					|| t instanceof org.springframework.dao.DataAccessResourceFailureException) {
 				return true;
 			}
+			// A rollback that could not be made: the connection was lost mid-transaction, and the pool's closed
+			// connection says so without an SQLState ("Connection is closed"), the request's own failure overridden.
+			if (t instanceof org.hibernate.TransactionException && t.getMessage() != null
+					&& t.getMessage().startsWith("Unable to rollback")) {
+				return true;
+			}
 			if (t instanceof SQLException sql && sql.getSQLState() != null
 					// 08: connection exception; 57P01-57P03: the server is shutting down or not yet accepting
 					&& (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {

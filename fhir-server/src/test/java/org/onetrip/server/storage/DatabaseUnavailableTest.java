@@ -1,0 +1,32 @@
+package org.onetrip.server.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
+import java.lang.reflect.InvocationTargetException;
+import java.sql.SQLException;
+import org.hibernate.TransactionException;
+import org.junit.jupiter.api.Test;
+import org.springframework.orm.jpa.JpaSystemException;
+
+/** Which failures are the database being away (503), told from the exception chains HAPI hands over; no server. */
+class DatabaseUnavailableTest {
+
+	@Test
+	void aRollbackOnAConnectionThePoolHadClosedIsTheDatabaseBeingAway() {
+		// As seen when PostgreSQL stopped mid-request: the pool's closed connection refuses the rollback without an
+		// SQLState, and Spring reports the rollback's failure instead of the request's.
+		Throwable lost = new InternalErrorException("HAPI-0389: Failed to call access method", new InvocationTargetException(
+				new JpaSystemException(new TransactionException("Unable to rollback against JDBC Connection",
+						new SQLException("Connection is closed")))));
+		assertThat(DatabaseUnavailable.isConnectionFailure(lost)).isTrue();
+	}
+
+	@Test
+	void aStatementTheDatabaseRefusedIsNot() {
+		Throwable refused = new InternalErrorException("HAPI-0389", new SQLException("duplicate key value", "23505"));
+		assertThat(DatabaseUnavailable.isConnectionFailure(refused)).isFalse();
+		assertThat(DatabaseUnavailable.isConnectionFailure(new TransactionException("Transaction was marked for rollback only")))
+				.isFalse();
+	}
+}
