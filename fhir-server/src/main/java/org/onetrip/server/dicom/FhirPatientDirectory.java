@@ -57,7 +57,7 @@ public class FhirPatientDirectory implements PatientDirectory {
 		if (missedAt != null && System.nanoTime() - missedAt < MISS_KEPT_NANOS) {
 			return Optional.empty();
 		}
-		Identifier identifier = new Identifier().setSystem(key.system()).setValue(key.value());
+		Identifier identifier = identifier(key);
 		// The person ledger answers in one indexed row read for the region's MRN systems; a FHIR search otherwise.
 		// A miss here never makes a Patient: the sync looks again under its lock per PatientID before it makes one.
 		Optional<String> found = persons.holders(identifier).map(ids -> ids.stream().findFirst())
@@ -81,7 +81,7 @@ public class FhirPatientDirectory implements PatientDirectory {
 		}
 		Map<PatientKey, String> holders = new HashMap<>();
 		List<Identifier> identifiers = keys.stream()
-				.map(key -> new Identifier().setSystem(key.system()).setValue(key.value())).toList();
+				.map(FhirPatientDirectory::identifier).toList();
 		for (Patient patient : store.patientsWithIdentifiers(identifiers)) {
 			for (Identifier held : patient.getIdentifier()) {
 				if (held.hasSystem() && held.hasValue()) {
@@ -97,7 +97,11 @@ public class FhirPatientDirectory implements PatientDirectory {
 
 	/** Whether the region keys persons by this PatientID's system (see {@link PersonResolver#keysPersonsBy}). */
 	public boolean keyedByRegion(PatientKey key) {
-		return persons.keysPersonsBy(new Identifier().setSystem(key.system()).setValue(key.value()));
+		return persons.keysPersonsBy(identifier(key));
+	}
+
+	private static Identifier identifier(PatientKey key) {
+		return new Identifier().setSystem(key.system()).setValue(key.value());
 	}
 
 	/** The regional Patient's id for this identifier, created from the demographics when no Patient has it. */
@@ -127,7 +131,7 @@ public class FhirPatientDirectory implements PatientDirectory {
 
 	@Override
 	public Set<String> samePerson(PatientKey key) {
-		Set<String> person = persons.byIdentifiers(List.of(new Identifier().setSystem(key.system()).setValue(key.value())));
+		Set<String> person = persons.byIdentifiers(List.of(identifier(key)));
 		if (!person.isEmpty()) {
 			return person;
 		}
@@ -141,7 +145,7 @@ public class FhirPatientDirectory implements PatientDirectory {
 	}
 
 	private List<String> search(PatientKey key) {
-		return store.patientsWithIdentifiers(List.of(new Identifier().setSystem(key.system()).setValue(key.value())))
+		return store.patientsWithIdentifiers(List.of(identifier(key)))
 				.stream().map(p -> p.getIdElement().getIdPart()).toList();
 	}
 

@@ -24,7 +24,7 @@ public final class PatientCompartment {
 		// A local reference ("#visiting", to a contained resource) names no stored Patient: it has no resource type either,
 		// and was once taken for one (an AuditEvent naming "Patient/#visiting").
 		List<String> owners = fhirContext.newTerser().getCompartmentOwnersForResource("Patient", resource, Set.of()).stream()
-				.filter(id -> !id.isLocal() && !id.getValueAsString().startsWith("#"))
+				.filter(id -> !id.isLocal())
 				.filter(id -> !id.hasResourceType() || "Patient".equals(id.getResourceType()))
 				.map(id -> id.getIdPart()).toList();
 		// R4's Patient compartment leaves Task out; a Task for a patient (a follow-up of their plan, their referral) is theirs.
