@@ -43,6 +43,8 @@ final class DimseAssociation {
 	private final String aeTitle;
 	private final String hospital;
 	private final StorageService storage;
+	/** This association as one sender of instances: made by its first C-STORE (requests are served one at a time). */
+	private StorageService.Sending sending;
 	private final FindService find;
 	private final RetrieveService retrieve;
 	private final Activity activity;
@@ -52,8 +54,6 @@ final class DimseAssociation {
 		private final java.util.Map<String, Integer> commands = new java.util.concurrent.ConcurrentHashMap<>();
 		private final java.util.Set<String> studies = java.util.concurrent.ConcurrentHashMap.newKeySet();
 		private final java.util.Set<String> patients = java.util.concurrent.ConcurrentHashMap.newKeySet();
-		/** New instances stored per study (not re-sent ones): whether this association sent a study whole. */
-		private final java.util.Map<String, Integer> stored = new java.util.concurrent.ConcurrentHashMap<>();
 
 		void answered(String command) {
 			commands.merge(command, 1, Integer::sum);
@@ -70,10 +70,6 @@ final class DimseAssociation {
 		java.util.Set<String> patients() {
 			return java.util.Set.copyOf(patients);
 		}
-
-		java.util.Map<String, Integer> newInstancesByStudy() {
-			return java.util.Map.copyOf(stored);
-		}
 	}
 
 	DimseAssociation(Socket socket, String aeTitle, String hospital, StorageService storage, FindService find,
@@ -85,6 +81,13 @@ final class DimseAssociation {
 		this.storage = storage;
 		this.find = find;
 		this.retrieve = retrieve;
+	}
+
+	/** Released by the caller: the studies it sent whole are complete ({@link StorageService.Sending#done}). */
+	void released() {
+		if (sending != null) {
+			sending.done();
+		}
 	}
 
 	void run() throws DicomNetworkException, IOException {
@@ -167,11 +170,11 @@ final class DimseAssociation {
 			comment = "could not write the instance: " + request.storeFailure.getMessage();
 		} else {
 			try {
-				StorageService.Stored stored = storage.store(request.storeFile, request.affectedSopInstanceUid, transferSyntax, hospital);
-				activity.studies.add(stored.header().studyInstanceUid());
-				if (stored.outcome() == StorageService.Outcome.STORED) {
-					activity.stored.merge(stored.header().studyInstanceUid(), 1, Integer::sum);
+				if (sending == null) {
+					sending = storage.sending(hospital);
 				}
+				StorageService.Stored stored = sending.store(request.storeFile, request.affectedSopInstanceUid, transferSyntax);
+				activity.studies.add(stored.header().studyInstanceUid());
 				activity.patients.add(stored.header().patientId());
 				status = DimseStatus.SUCCESS;
 			} catch (StoreRefusedException refused) {

@@ -152,11 +152,11 @@ public final class DimseListener implements AutoCloseable {
 			}
 			accepted.incrementAndGet();
 			socket.setSoTimeout(0);
-			new DimseAssociation(new ReplayingSocket(socket, request.rawPdu()), settings.aeTitle(), hospital.orElseThrow(),
-					storage, find, retrieve, activity).run();
+			DimseAssociation association = new DimseAssociation(new ReplayingSocket(socket, request.rawPdu()), settings.aeTitle(),
+					hospital.orElseThrow(), storage, find, retrieve, activity);
+			association.run();
 			closeQuietly(socket);
-			// Released by the caller: the studies it sent whole are complete.
-			storage.senderDone(activity.newInstancesByStudy());
+			association.released();
 		} catch (Exception e) {
 			failure = e.toString();
 			log.warn("DICOM association from {} ended with an error: {}", peer, e.toString());

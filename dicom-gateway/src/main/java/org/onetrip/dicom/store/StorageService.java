@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.onetrip.dicom.DimseStatus;
 import org.slf4j.Logger;
@@ -44,7 +45,7 @@ public final class StorageService {
 
 	/**
 	 * @param studyChanged    told after every stored instance
-	 * @param studiesComplete told when a sender is done with its studies ({@link #senderDone})
+	 * @param studiesComplete told when a sender is done with studies it sent whole ({@link Sending#done})
 	 */
 	public StorageService(DicomFileStore files, ImagingIndex index, PatientDirectory patients, PatientIdIssuers issuers,
 			Runnable studyChanged, Runnable studiesComplete) {
@@ -61,12 +62,61 @@ public final class StorageService {
 	}
 
 	/**
-	 * Stores a received Part 10 file (meta information + data set) from {@code incoming}, which is consumed.
-	 *
-	 * @param expectedSopInstanceUid the Affected SOP Instance UID of the request, or null (STOW-RS)
-	 * @param hospital               the sending hospital (region key), whose MRN system a bare PatientID belongs to
+	 * One sender's stores: an association's C-STOREs or a STOW-RS request's parts, from one hospital. It counts the new
+	 * instances it stored of each study, so that when the sender is {@link #done} the studies it sent whole (it carried
+	 * every instance the index holds of them) need not wait for the quiet period that guesses whether more are coming
+	 * ({@link ImagingIndex#sendersDone}). C-STORE and STOW-RS both store through one of these, so the two doors cannot
+	 * count differently.
 	 */
-	public Stored store(Path incoming, String expectedSopInstanceUid, String transferSyntaxUid, String hospital)
+	public Sending sending(String hospital) {
+		return new Sending(hospital);
+	}
+
+	public final class Sending {
+		private final String hospital;
+		private final Map<String, Integer> newInstancesByStudy = new ConcurrentHashMap<>();
+
+		private Sending(String hospital) {
+			this.hospital = hospital;
+		}
+
+		public DicomFileStore files() {
+			return files;
+		}
+
+		/**
+		 * Stores a received Part 10 file (meta information + data set) from {@code incoming}, which is consumed.
+		 *
+		 * @param expectedSopInstanceUid the Affected SOP Instance UID of the request, or null (STOW-RS)
+		 */
+		public Stored store(Path incoming, String expectedSopInstanceUid, String transferSyntaxUid) throws StoreRefusedException {
+			Stored stored = storeOne(incoming, expectedSopInstanceUid, transferSyntaxUid, hospital);
+			if (stored.outcome() == Outcome.STORED) {
+				newInstancesByStudy.merge(stored.header().studyInstanceUid(), 1, Integer::sum);
+			}
+			return stored;
+		}
+
+		/**
+		 * The sender is done (its association was released, its request is answered). Failing to say so only delays
+		 * its studies by the quiet period; an association that ended in an error does not say so.
+		 */
+		public void done() {
+			if (newInstancesByStudy.isEmpty()) {
+				return;
+			}
+			Map<String, Integer> sent = Map.copyOf(newInstancesByStudy);
+			try {
+				index.sendersDone(sent);
+				studiesComplete.run();
+			} catch (RuntimeException e) {
+				log.warn("{} studies not marked complete (written after the quiet period instead): {}", sent.size(), e.getMessage());
+			}
+		}
+	}
+
+	/** @param hospital the sending hospital (region key), whose MRN system a bare PatientID belongs to */
+	private Stored storeOne(Path incoming, String expectedSopInstanceUid, String transferSyntaxUid, String hospital)
 			throws StoreRefusedException {
 		try {
 			DicomHeader header = parse(incoming, transferSyntaxUid);
@@ -103,24 +153,6 @@ public final class StorageService {
 			refused.incrementAndGet();
 			log.warn("instance not stored: {}", e.getMessage());
 			throw new StoreRefusedException(DimseStatus.OUT_OF_RESOURCES, e.getMessage(), e);
-		}
-	}
-
-	/**
-	 * A sender is done (its association ended, its STOW-RS request is answered), having stored this many new instances
-	 * of each study: the studies it sent whole need not wait for the quiet period that guesses whether more instances
-	 * are coming ({@link ImagingIndex#sendersDone}). Failing to say so only delays them by that period.
-	 */
-	public void senderDone(Map<String, Integer> newInstancesByStudy) {
-		if (newInstancesByStudy.isEmpty()) {
-			return;
-		}
-		try {
-			index.sendersDone(newInstancesByStudy);
-			studiesComplete.run();
-		} catch (RuntimeException e) {
-			log.warn("{} studies not marked complete (written after the quiet period instead): {}",
-					newInstancesByStudy.size(), e.getMessage());
 		}
 	}
 

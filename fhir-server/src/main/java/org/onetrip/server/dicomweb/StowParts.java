@@ -12,10 +12,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import org.onetrip.dicom.DimseStatus;
 import org.onetrip.dicom.store.StorageService;
 import org.onetrip.dicom.store.StoreRefusedException;
@@ -70,7 +68,7 @@ final class StowParts {
 		Outcome outcome = new Outcome(dicomJson.newArray(), dicomJson.newArray());
 		MultipartRelated parts = new MultipartRelated(new BufferedInputStream(body, BUFFER), boundary);
 		int partNumber = 0;
-		Map<String, Integer> newInstancesByStudy = new HashMap<>();
+		StorageService.Sending sending = storage.sending(sender);
 		try {
 			boolean more = parts.start();
 			while (more) {
@@ -80,8 +78,7 @@ final class StowParts {
 				try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(incoming), BUFFER)) {
 					more = parts.body(out);
 				}
-				storePart(incoming, headers, partNumber, sender, study, urls, outcome)
-						.ifPresent(stored -> newInstancesByStudy.merge(stored, 1, Integer::sum));
+				storePart(incoming, headers, partNumber, sending, study, urls, outcome);
 			}
 		} catch (MultipartRelated.MalformedException e) {
 			if (partNumber == 0) {
@@ -91,21 +88,20 @@ final class StowParts {
 					"part " + partNumber + ": " + e.getMessage()));
 		}
 		// The request is the sender's say on these studies: those it sent whole need not wait for more.
-		storage.senderDone(newInstancesByStudy);
+		sending.done();
 		if (partNumber == 0) {
 			throw DicomWebRefusal.badRequest("the body holds no part");
 		}
 		return outcome;
 	}
 
-	/** @return the study of the instance, when it is new in the index; empty when refused or already stored */
-	private Optional<String> storePart(Path incoming, Map<String, String> headers, int partNumber, String sender,
+	private void storePart(Path incoming, Map<String, String> headers, int partNumber, StorageService.Sending sending,
 			String study, RetrieveUrls urls, Outcome outcome) {
 		String partType = headers.getOrDefault("content-type", MultipartRelated.DICOM);
 		if (!partType.toLowerCase(Locale.ROOT).startsWith(MultipartRelated.DICOM)) {
 			refuse(incoming, outcome, null, null, DimseStatus.DATA_SET_DOES_NOT_MATCH_SOP_CLASS,
 					"part " + partNumber + " is " + partType + ", not application/dicom");
-			return Optional.empty();
+			return;
 		}
 		AttributeList meta = new AttributeList();
 		try {
@@ -113,7 +109,7 @@ final class StowParts {
 		} catch (IOException | DicomException | RuntimeException e) {
 			refuse(incoming, outcome, null, null, DimseStatus.CANNOT_UNDERSTAND,
 					"part " + partNumber + " is not a DICOM Part 10 file: " + e.getMessage());
-			return Optional.empty();
+			return;
 		}
 		String transferSyntax = Attribute.getSingleStringValueOrEmptyString(meta, TagFromName.TransferSyntaxUID).trim();
 		String sopClass = Attribute.getSingleStringValueOrEmptyString(meta, TagFromName.SOPClassUID).trim();
@@ -122,23 +118,20 @@ final class StowParts {
 		if (transferSyntax.isEmpty()) {
 			refuse(incoming, outcome, sopClass, sopInstance, DimseStatus.CANNOT_UNDERSTAND,
 					"part " + partNumber + " has no Part 10 meta header (no transfer syntax)");
-			return Optional.empty();
+			return;
 		}
 		if (study != null && !study.equals(studyUid)) {
 			// PS3.18: an instance not of the study in the URL is refused with this reason.
 			refuse(incoming, outcome, sopClass, sopInstance, 0xA900, "instance of study " + studyUid + ", not " + study);
-			return Optional.empty();
+			return;
 		}
 		try {
-			StorageService.Stored stored = storage.store(incoming, null, transferSyntax, sender);
+			StorageService.Stored stored = sending.store(incoming, null, transferSyntax);
 			outcome.referenced().add(dicomJson.referencedInstance(stored.header().sopClassUid(),
 					stored.header().sopInstanceUid(), urls.instance(stored.header().studyInstanceUid(),
 							stored.header().seriesInstanceUid(), stored.header().sopInstanceUid())));
-			return stored.outcome() == StorageService.Outcome.STORED ? Optional.of(stored.header().studyInstanceUid())
-					: Optional.empty();
 		} catch (StoreRefusedException refused) {
 			outcome.failed().add(dicomJson.failedInstance(sopClass, sopInstance, refused.status(), refused.getMessage()));
-			return Optional.empty();
 		}
 	}
 
