@@ -16,6 +16,7 @@ import ca.uhn.fhir.jpa.model.entity.StorageSettings.IndexEnabledEnum;
 import jakarta.persistence.EntityManagerFactory;
 import java.util.Properties;
 import javax.sql.DataSource;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -82,6 +83,27 @@ public class HapiJpaConfiguration {
 		// HAPI's searches never read it.
 		settings.setWriteToSearchParamIdentityTable(false);
 		return settings;
+	}
+
+	/**
+	 * HAPI's FHIR context does not look for referenced resources to contain automatically. With that option on (HAPI's
+	 * default), every resource HAPI encodes, to store it or to answer, is walked element by element for a
+	 * {@code Reference} holding a resource object without an id, to put that object into {@code contained}: a convenience
+	 * for code that builds resources, which OneTrip's code never relies on (its references are ids or explicit
+	 * contained resources, which are encoded as before). The walk was 4 % of the DICOM sync's time (bench/HISTORY.md,
+	 * 2026-12-03 stop 34).
+	 */
+	@Bean
+	public static BeanPostProcessor noAutomaticContainment() {
+		return new BeanPostProcessor() {
+			@Override
+			public Object postProcessAfterInitialization(Object bean, String beanName) {
+				if (bean instanceof FhirContext context) {
+					context.getParserOptions().setAutoContainReferenceTargetsWithNoId(false);
+				}
+				return bean;
+			}
+		};
 	}
 
 	/** HAPI's repositories made on first use, not at start-up (see {@link LazyRepositories}). */
