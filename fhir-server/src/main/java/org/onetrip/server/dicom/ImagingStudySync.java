@@ -187,8 +187,9 @@ public class ImagingStudySync implements AutoCloseable {
 				// Under the locks no other sync worker makes these Patients; one search finds the ones that exist (made by
 				// a hospital, or by an earlier batch), so the rest can be plain creates: a conditional create per Patient
 				// searched once each (a seventh of the sync's time on one-image studies).
-				// A standalone gateway's conditional creates search anyway: no search of its own first.
-				StudyTransaction transaction = new StudyTransaction(plainPatientCreates ? patients.holdersNow(unlinked) : Map.of());
+				// Conditional creates (a standalone gateway's, an unknown issuer's PatientIDs) search anyway: not searched first.
+				StudyTransaction transaction = new StudyTransaction(plainPatientCreates
+						? patients.holdersNow(unlinked.stream().filter(patients::keyedByRegion).toList()) : Map.of());
 				snapshots.forEach(transaction::add);
 				return transaction.patients(studies.transaction(transaction.bundle));
 			});
