@@ -30,7 +30,7 @@ import org.onetrip.bench.synthea.SyntheaRunner;
 import org.onetrip.terminology.region.RegionConfig;
 
 /**
- * {@code ./onetrip bench fhir [--patients 200] [--queries 300] [--threads 3] [--heap 1536m]}:
+ * {@code ./onetrip bench fhir [--patients 200] [--queries 300] [--threads 3] [--heap 1400m]}:
  * start-up, Synthea ingest and per-patient search latency of a fresh OneTrip server, printed as the
  * markdown that goes into bench/RESULTS.md.
  */
@@ -50,7 +50,7 @@ public final class FhirBench {
 		int threads = args.integer("threads", 3);
 		int queries = args.integer("queries", 300);
 		int port = args.integer("port", 18080);
-		String heap = args.get("heap", "1536m");
+		String heap = args.get("heap", "1400m");
 		// More server arguments for an A/B run, e.g. --server-args "--spring.datasource.url=..." (space-separated).
 		String serverArgs = args.get("server-args", "").trim();
 		extraServerArgs = serverArgs.isEmpty() ? List.of() : List.of(serverArgs.split("\\s+"));
