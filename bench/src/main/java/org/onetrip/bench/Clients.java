@@ -38,7 +38,9 @@ public final class Clients {
 		int send(int index, String base) throws Exception;
 	}
 
-	public record Run(double seconds, Map<Integer, AtomicInteger> statuses, Latencies latencies) {
+	/** @param latenciesByStatus the same durations split by the answer's status (-1: no answer) */
+	public record Run(double seconds, Map<Integer, AtomicInteger> statuses, Latencies latencies,
+			Map<Integer, Latencies> latenciesByStatus) {
 		public int count(int status) {
 			return statuses.getOrDefault(status, new AtomicInteger()).get();
 		}
@@ -51,6 +53,7 @@ public final class Clients {
 	public static Run run(String label, int count, int clients, List<String> bases, Request request) throws Exception {
 		ConcurrentHashMap<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
 		Latencies latencies = new Latencies();
+		ConcurrentHashMap<Integer, Latencies> latenciesByStatus = new ConcurrentHashMap<>();
 		ExecutorService pool = Executors.newFixedThreadPool(clients);
 		AtomicInteger next = new AtomicInteger();
 		long t0 = System.nanoTime();
@@ -68,7 +71,9 @@ public final class Clients {
 						} catch (Exception e) {
 							status = -1;
 						}
-						latencies.record(System.nanoTime() - start);
+						long took = System.nanoTime() - start;
+						latencies.record(took);
+						latenciesByStatus.computeIfAbsent(status, s -> new Latencies()).record(took);
 						statuses.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
 						progress.advance(1);
 					}
@@ -81,6 +86,6 @@ public final class Clients {
 		} finally {
 			pool.shutdown();
 		}
-		return new Run((System.nanoTime() - t0) / 1e9, statuses, latencies);
+		return new Run((System.nanoTime() - t0) / 1e9, statuses, latencies, latenciesByStatus);
 	}
 }

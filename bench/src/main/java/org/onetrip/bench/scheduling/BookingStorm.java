@@ -101,6 +101,10 @@ public final class BookingStorm {
 						r.clientCpuMillis() / (double) r.attempts()), hotRun, roomyRun, cold));
 				report.append(row("request p50 / p99 ms", r -> String.format(Locale.ROOT, "%.1f / %.1f", r.latencies().percentile(50),
 						r.latencies().percentile(99)), hotRun, roomyRun, cold));
+				// Whether the slow tail is the bookings (a create, the slot's row lock, the commit) or the refusals (queueing).
+				report.append(row("p50 / p99 ms of bookings (201); of refusals (409)", r -> String.format(Locale.ROOT,
+						"%.1f / %.1f; %.1f / %.1f", r.latencies(201).percentile(50), r.latencies(201).percentile(99),
+						r.latencies(409).percentile(50), r.latencies(409).percentile(99)), hotRun, roomyRun, cold));
 				for (Round r : List.of(hotRun, roomyRun, cold)) {
 					if (r.other() > 0) {
 						report.append("\nOther statuses (").append(r.label()).append("): ").append(r.statuses()).append('\n');
@@ -122,9 +126,13 @@ public final class BookingStorm {
 
 	/** @param hotFullAfter seconds from the round's start to the last booking of a hot slot; -1 without hot slots */
 	record Round(String label, double seconds, java.util.Map<Integer, AtomicInteger> statuses, Latencies latencies,
-			double hotFullAfter, long stored, int overbooked, long serverCpuMillis, long jvmCpuMillis, long clientCpuMillis) {
+			java.util.Map<Integer, Latencies> latenciesByStatus, double hotFullAfter, long stored, int overbooked, long serverCpuMillis, long jvmCpuMillis, long clientCpuMillis) {
 		int attempts() {
 			return statuses.values().stream().mapToInt(AtomicInteger::get).sum();
+		}
+
+		Latencies latencies(int status) {
+			return latenciesByStatus.getOrDefault(status, new Latencies());
 		}
 
 		int count(int status) {
@@ -198,7 +206,7 @@ public final class BookingStorm {
 				overbooked++;
 			}
 		}
-		return new Round(label, run.seconds(), run.statuses(), run.latencies(), hot.isEmpty() ? -1 : lastHotBooking.get() / 1e9, stored,
+		return new Round(label, run.seconds(), run.statuses(), run.latencies(), run.latenciesByStatus(), hot.isEmpty() ? -1 : lastHotBooking.get() / 1e9, stored,
 				overbooked, serverCpu, jvmCpu, clientCpu);
 	}
 
