@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,9 +35,9 @@ public final class JdbcImagingIndex implements ImagingIndex {
 	private static final String DUPLICATE_KEY = "23505";
 	/** The first key of this index's advisory locks (the second is the PatientID's hash): OneTrip's other locks differ. */
 	private static final int PATIENT_LOCK_SPACE = 0x0D1C0;
-	private static final String ASSIGN_PATIENT = "UPDATE OT_DICOM_STUDY SET PATIENT_REF = ? WHERE STUDY_UID = ?"
-			+ " AND PATIENT_REF IS NULL";
-	private static final String MARK_SYNCED = "UPDATE OT_DICOM_STUDY SET SYNCED_SEQ = ?, SYNC_PENDING = (CHANGE_SEQ > ?),"
+	/** Also records the Patient made for the study, when there is one and the study had none (a null keeps it). */
+	private static final String MARK_SYNCED = "UPDATE OT_DICOM_STUDY SET PATIENT_REF = COALESCE(PATIENT_REF, ?),"
+			+ " SYNCED_SEQ = ?, SYNC_PENDING = (CHANGE_SEQ > ?),"
 			+ " FIRST_PENDING_AT = CASE WHEN CHANGE_SEQ > ? THEN CAST(? AS TIMESTAMP) ELSE NULL END, SYNC_LEASE_UNTIL = NULL"
 			+ " WHERE STUDY_UID = ?";
 	/** Wait this long after a study's last instance before syncing it, unless it has waited {@link #maxSyncDelay}. */
@@ -389,17 +390,13 @@ public final class JdbcImagingIndex implements ImagingIndex {
 		Timestamp now = Timestamp.from(clock.instant());
 		try (Connection connection = dataSource.getConnection()) {
 			connection.setAutoCommit(false);
-			try (PreparedStatement assign = connection.prepareStatement(ASSIGN_PATIENT);
-					PreparedStatement mark = connection.prepareStatement(MARK_SYNCED)) {
-				for (Synced study : studies) {
-					if (study.newPatientRef() != null) {
-						set(assign, study.newPatientRef(), study.studyInstanceUid());
-						assign.addBatch();
-					}
-					set(mark, study.changeSeq(), study.changeSeq(), study.changeSeq(), now, study.studyInstanceUid());
+			try (PreparedStatement mark = connection.prepareStatement(MARK_SYNCED)) {
+				// Rows locked in the one order every multi-study write here uses (see sendersDone).
+				for (Synced study : studies.stream().sorted(Comparator.comparing(Synced::studyInstanceUid)).toList()) {
+					set(mark, study.newPatientRef(), study.changeSeq(), study.changeSeq(), study.changeSeq(), now,
+							study.studyInstanceUid());
 					mark.addBatch();
 				}
-				assign.executeBatch();
 				mark.executeBatch();
 				connection.commit();
 			} catch (SQLException e) {
@@ -448,11 +445,18 @@ public final class JdbcImagingIndex implements ImagingIndex {
 			return;
 		}
 		List<String> uids = new ArrayList<>(newInstancesByStudy.keySet());
+		// The rows are locked first, in Study Instance UID order, as markSynced locks them: an UPDATE ... FROM locks in
+		// whatever order its join runs, and a sender done with 300 studies deadlocked with the sync marking 15 of them
+		// (the sync's side was rolled back and its studies waited out their 30 s lease).
 		try (Connection connection = dataSource.getConnection();
-				PreparedStatement done = connection.prepareStatement("UPDATE OT_DICOM_STUDY SET SENDER_DONE = TRUE"
-						+ " FROM UNNEST(?::varchar[], ?::int[]) AS SENT(STUDY_UID, INSTANCES)"
+				PreparedStatement done = connection.prepareStatement("WITH SENT AS (SELECT * FROM"
+						+ " UNNEST(?::varchar[], ?::int[]) AS S(STUDY_UID, INSTANCES)),"
+						+ " LOCKED AS (SELECT STUDY_UID FROM OT_DICOM_STUDY WHERE STUDY_UID IN (SELECT STUDY_UID FROM SENT)"
+						+ " ORDER BY STUDY_UID FOR UPDATE)"
+						+ " UPDATE OT_DICOM_STUDY SET SENDER_DONE = TRUE FROM SENT"
 						+ " WHERE OT_DICOM_STUDY.STUDY_UID = SENT.STUDY_UID AND SYNC_PENDING"
-						+ " AND OT_DICOM_STUDY.INSTANCE_COUNT = SENT.INSTANCES")) {
+						+ " AND OT_DICOM_STUDY.INSTANCE_COUNT = SENT.INSTANCES"
+						+ " AND OT_DICOM_STUDY.STUDY_UID IN (SELECT STUDY_UID FROM LOCKED)")) {
 			done.setArray(1, connection.createArrayOf("varchar", uids.toArray()));
 			done.setArray(2, connection.createArrayOf("integer", uids.stream().map(newInstancesByStudy::get).toArray()));
 			done.executeUpdate();
