@@ -73,7 +73,10 @@ public final class DicomFileStore {
 		Path target = resolve(relativePath);
 		Path directory = target.getParent();
 		boolean newDirectory = !Files.isDirectory(directory);
-		Files.createDirectories(directory);
+		if (newDirectory) {
+			// Only then: createDirectories on a directory that exists fails inside and throws twice before it says so.
+			Files.createDirectories(directory);
+		}
 		Files.move(incomingFile, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
 		forceDirectory(directory);
 		if (newDirectory) {

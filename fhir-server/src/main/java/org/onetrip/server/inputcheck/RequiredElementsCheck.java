@@ -4,12 +4,22 @@ import ca.uhn.fhir.context.BaseRuntimeChildDefinition;
 import ca.uhn.fhir.context.BaseRuntimeElementCompositeDefinition;
 import ca.uhn.fhir.context.BaseRuntimeElementDefinition;
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.RuntimeChildDeclaredExtensionDefinition;
+import ca.uhn.fhir.context.RuntimeChildExtension;
+import ca.uhn.fhir.context.RuntimeChildUndeclaredExtensionDefinition;
+import ca.uhn.fhir.context.RuntimeResourceDefinition;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.hl7.fhir.instance.model.api.IBase;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.OperationOutcome;
@@ -25,6 +35,8 @@ import org.hl7.fhir.r4.model.OperationOutcome;
 public class RequiredElementsCheck {
 
 	private final FhirContext fhirContext;
+	/** Per child definition, whether anything can be missing at or below it ({@link #mayLackSomething}). */
+	private final Map<BaseRuntimeChildDefinition, Boolean> childMayLack = new ConcurrentHashMap<>();
 
 	public RequiredElementsCheck(FhirContext fhirContext) {
 		this.fhirContext = fhirContext;
@@ -66,29 +78,82 @@ public class RequiredElementsCheck {
 
 	private void walk(IBase element, BaseRuntimeElementCompositeDefinition<?> definition, String path, List<String> missing) {
 		for (BaseRuntimeChildDefinition child : definition.getChildren()) {
-			String name = child.getElementName();
-			if (name.equals("id")) {
+			if (!mayLackSomething(child)) {
 				continue;
 			}
+			String name = child.getElementName();
 			List<IBase> values = child.getAccessor().getValues(element);
-			boolean present = values.stream().anyMatch(v -> v != null && !v.isEmpty());
-			if (child.getMin() > 0 && !present) {
+			if (child.getMin() > 0 && values.stream().allMatch(v -> v == null || v.isEmpty())) {
 				missing.add(path + "." + name.replace("[x]", ""));
 				continue;
 			}
 			for (IBase value : values) {
-				if (value == null || value.isEmpty()) {
-					continue;
-				}
 				if (value instanceof IBaseResource contained) {
-					walk(contained, fhirContext.getResourceDefinition(contained), path + "." + name, missing);
+					if (!contained.isEmpty()) {
+						walk(contained, fhirContext.getResourceDefinition(contained), path + "." + name, missing);
+					}
 					continue;
 				}
-				BaseRuntimeElementDefinition<?> childDefinition = child.getChildElementDefinitionByDatatype(value.getClass());
-				if (childDefinition instanceof BaseRuntimeElementCompositeDefinition<?> composite) {
+				if (value != null && child.getChildElementDefinitionByDatatype(value.getClass())
+						instanceof BaseRuntimeElementCompositeDefinition<?> composite && !value.isEmpty()) {
 					walk(value, composite, path + "." + name.replace("[x]", ""), missing);
 				}
 			}
 		}
+	}
+
+	/**
+	 * Whether a child can be missing or hold something that can: it is required itself, or one of its types has a
+	 * required element somewhere below, or it holds resources. Most children (codings, identifiers, references,
+	 * periods, plain values) are none of these and are not looked at: walking every element of every resource was 3 %
+	 * of the FHIR ingest's CPU. Decided once per child definition.
+	 */
+	private boolean mayLackSomething(BaseRuntimeChildDefinition child) {
+		Boolean known = childMayLack.get(child);
+		if (known == null) {
+			// An id is never required, and a resource's own id is assigned by the server.
+			known = !child.getElementName().equals("id") && (child.getMin() > 0 || reachesARequirement(child));
+			childMayLack.put(child, known);
+		}
+		return known;
+	}
+
+	/**
+	 * Every composite type reachable below the child, breadth first, looking for one with a required element (other
+	 * than {@code id}) or for a place that holds resources. Types are shared and recursive (Extension holds Extension,
+	 * Reference holds Identifier which holds Reference), so the search keeps the types it has seen.
+	 */
+	private boolean reachesARequirement(BaseRuntimeChildDefinition start) {
+		Deque<BaseRuntimeChildDefinition> children = new ArrayDeque<>(List.of(start));
+		Set<BaseRuntimeElementDefinition<?>> seen = new HashSet<>();
+		while (!children.isEmpty()) {
+			BaseRuntimeChildDefinition child = children.pop();
+			if (child instanceof RuntimeChildExtension || child instanceof RuntimeChildUndeclaredExtensionDefinition
+					|| child instanceof RuntimeChildDeclaredExtensionDefinition) {
+				return true; // an extension's value may be of any type, some with required elements
+			}
+			Set<String> names = child.getValidChildNames();
+			if (names == null || names.isEmpty()) {
+				return true; // a child whose types HAPI does not list: looked at, as before
+			}
+			for (String name : names) {
+				BaseRuntimeElementDefinition<?> type = child.getChildByName(name);
+				if (type == null || type instanceof RuntimeResourceDefinition
+						|| type.getChildType() == BaseRuntimeElementDefinition.ChildTypeEnum.CONTAINED_RESOURCE_LIST
+						|| type.getChildType() == BaseRuntimeElementDefinition.ChildTypeEnum.CONTAINED_RESOURCES
+						|| type.getChildType() == BaseRuntimeElementDefinition.ChildTypeEnum.RESOURCE) {
+					return true;
+				}
+				if (type instanceof BaseRuntimeElementCompositeDefinition<?> composite && seen.add(composite)) {
+					for (BaseRuntimeChildDefinition below : composite.getChildren()) {
+						if (below.getMin() > 0 && !below.getElementName().equals("id")) {
+							return true;
+						}
+						children.push(below);
+					}
+				}
+			}
+		}
+		return false;
 	}
 }
