@@ -98,6 +98,8 @@ public final class FhirBench {
 				load.bundles(), load.resources(), load.seconds()));
 		report.append(String.format(Locale.ROOT, "| **ingest rate** | **%,.0f resources/s** |%n", load.resourcesPerSecond()));
 		report.append(String.format(Locale.ROOT, "| failed bundles | %d |%n", load.failures().size()));
+		report.append(String.format(Locale.ROOT, "| bundles sent again after 503 (large-body budget taken) | %d |%n",
+				load.retriesAfter503()));
 		report.append(String.format(Locale.ROOT, "| server RSS after ingest / after searches | %,d / %,d MiB |%n%n",
 				rssAfterLoad, rssAfterQueries));
 		report.append("Per-patient requests, one client, sequential, after one warm-up pass over other patients:\n\n");

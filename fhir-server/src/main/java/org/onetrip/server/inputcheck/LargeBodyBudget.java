@@ -6,34 +6,47 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The heap that large FHIR request bodies may hold at once. A transaction Bundle of n MB holds about
- * {@link #HEAP_PER_BODY_MB} times n MB of heap while HAPI parses and stores it (measured with
- * {@code ./onetrip bench bundles}, bench/RESULTS.md), so the limit that protects the heap is on their sum, not on one
- * patient's history: a large body reserves its share of the budget before it is read and gives it back when its
- * request ends; one that does not fit waits for others to finish, up to a while, then is told to come back (503).
- * The largest single body is the one that fits the whole budget alone.
+ * The heap that large FHIR request bodies may hold at once: the heap less what the rest of the server needs. A
+ * transaction Bundle of n MB holds about {@link #HEAP_PER_BODY_MB} times n MB of heap while HAPI parses and stores it
+ * (measured with {@code ./onetrip bench bundles}, bench/RESULTS.md), so the limit that protects the heap is on their
+ * sum, not on one patient's history: a large body reserves its share of the budget before it is read and gives it back
+ * when its request ends; one that does not fit waits for others to finish, up to a while, then is told to come back
+ * (503). The largest single body, and the most entries of one Bundle, are those that fit the whole budget alone.
  */
 public final class LargeBodyBudget {
 
 	/**
-	 * Heap held per MB of body while it is stored: 19-21 MB for Synthea Bundles of 20-33 MB after a full GC (bench
-	 * bundles, 2026-12-02; one reading of 40 counted old garbage that only a later collection frees).
+	 * Heap held per MB of body while it is stored, the body as clients send it (compact JSON): 22 MB live at the peak
+	 * for the largest Synthea patient of 200 (a 44 MB body of 29,495 entries: 990 MB by class histograms, which count
+	 * only live objects; 25 MB per MB as the highest heap after a young collection, garbage included), 2026-12-03. The
+	 * earlier 21 was per MB of Synthea's pretty-printed file, which is 1.4 times the body.
 	 */
-	static final int HEAP_PER_BODY_MB = 21;
+	static final int HEAP_PER_BODY_MB = 22;
+	/**
+	 * Heap held per entry of a transaction or batch, the same measurement (990 MB for 29,495 entries): what a Bundle of
+	 * many small entries holds, which its byte size undercounts (each entry is a resource row, its history row, index
+	 * rows and Hibernate's bookkeeping for each until the commit).
+	 */
+	static final int HEAP_PER_ENTRY_KB = 34;
 	/** Smaller bodies are not counted: hundreds of ordinary requests at once hold little. */
 	static final long LARGE_BODY_BYTES = 1024 * 1024;
 	/**
-	 * The share of the heap large bodies may hold together; the rest is for everything else (~230 MB live after a
-	 * full GC of a server that has stored 100 Synthea patients).
+	 * Heap kept for everything but large bodies: the server's own live data (215-230 MB after a full collection of a
+	 * server that has stored 100-200 Synthea patients), ordinary requests, and room for the collector. A fixed amount,
+	 * not a share: what the rest needs does not grow with the heap.
 	 */
-	static final double HEAP_SHARE = 0.6;
+	static final long RESERVED_FOR_THE_REST_MB = 400;
+	/** On a heap too small for that reserve to leave much, large bodies still get this share of it. */
+	static final double SMALLEST_SHARE = 0.25;
 
 	private final long budgetMegabytes;
 	private final Semaphore megabytes;
 	private final Duration wait;
 
 	LargeBodyBudget(long heapBytes, Duration wait) {
-		this.budgetMegabytes = Math.max(1, (long) (heapBytes * HEAP_SHARE / (1024 * 1024)));
+		long heapMegabytes = heapBytes / (1024 * 1024);
+		this.budgetMegabytes = Math.max(1, Math.max(heapMegabytes - RESERVED_FOR_THE_REST_MB,
+				(long) (heapMegabytes * SMALLEST_SHARE)));
 		this.megabytes = new Semaphore((int) Math.min(Integer.MAX_VALUE, budgetMegabytes), true);
 		this.wait = wait;
 	}
@@ -47,6 +60,15 @@ public final class LargeBodyBudget {
 	public long largestBodyBytes() {
 		// Never below the large-body threshold: a small heap still takes ordinary requests.
 		return Math.max(LARGE_BODY_BYTES, budgetMegabytes / HEAP_PER_BODY_MB * 1024 * 1024);
+	}
+
+	/** The most entries a transaction or batch may have: the number whose heap fits the budget alone. */
+	public int largestEntryCount() {
+		return (int) Math.min(Integer.MAX_VALUE, Math.max(1000, budgetMegabytes * 1024 / HEAP_PER_ENTRY_KB));
+	}
+
+	long budgetMegabytes() {
+		return budgetMegabytes;
 	}
 
 	/** A reservation; closing it gives the heap back. */

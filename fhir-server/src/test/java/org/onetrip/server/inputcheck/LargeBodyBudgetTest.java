@@ -10,17 +10,24 @@ import org.junit.jupiter.api.Test;
 class LargeBodyBudgetTest {
 
 	private static final long MB = 1024 * 1024;
-	private static final long BUDGET_MB_OF_2G = (long) (2048 * LargeBodyBudget.HEAP_SHARE);
+	private static final long BUDGET_MB_OF_2G = 2048 - LargeBodyBudget.RESERVED_FOR_THE_REST_MB;
 
 	@Test
 	void theLargestBodyIsTheOneThatFitsTheBudgetAlone() {
 		LargeBodyBudget budget = new LargeBodyBudget(2048 * MB, Duration.ofMillis(50));
 
 		assertThat(budget.largestBodyBytes()).isEqualTo(BUDGET_MB_OF_2G / LargeBodyBudget.HEAP_PER_BODY_MB * MB);
-		assertThat(budget.largestBodyBytes()).as("the largest Synthea patient of 200 (~40 MB) fits a 2 GB heap")
-				.isGreaterThan(40 * MB);
-		assertThat(new LargeBodyBudget(1536 * MB, Duration.ofMillis(50)).largestBodyBytes()).as("and the benchmark's 1.5 GB")
-				.isGreaterThan(40 * MB);
+		LargeBodyBudget ofTheDefaultHeap = new LargeBodyBudget(1400 * MB, Duration.ofMillis(50));
+		assertThat(ofTheDefaultHeap.largestBodyBytes()).as("the largest Synthea patient of 200 (46,449,593 bytes) fits the "
+				+ "default 1400 MB heap").isGreaterThan(46_449_593L);
+		assertThat(ofTheDefaultHeap.largestEntryCount()).as("and its 29,495 entries").isGreaterThan(29_495);
+	}
+
+	@Test
+	void aSmallHeapStillTakesLargeBodiesInAShareOfIt() {
+		LargeBodyBudget budget = new LargeBodyBudget(512 * MB, Duration.ofMillis(50));
+		assertThat(budget.budgetMegabytes()).isEqualTo((long) (512 * LargeBodyBudget.SMALLEST_SHARE));
+		assertThat(budget.largestEntryCount()).isEqualTo(128 * 1024 / LargeBodyBudget.HEAP_PER_ENTRY_KB);
 	}
 
 	@Test
@@ -47,6 +54,6 @@ class LargeBodyBudgetTest {
 		for (int i = 0; i < 1000; i++) {
 			assertThat(budget.reserve(LargeBodyBudget.LARGE_BODY_BYTES - 1)).isPresent();
 		}
-		assertThat(budget.availableMegabytes()).isEqualTo((long) (64 * LargeBodyBudget.HEAP_SHARE));
+		assertThat(budget.availableMegabytes()).isEqualTo(budget.budgetMegabytes());
 	}
 }
