@@ -445,14 +445,15 @@ public final class JdbcImagingIndex implements ImagingIndex {
 			return;
 		}
 		List<String> uids = new ArrayList<>(newInstancesByStudy.keySet());
-		// The rows are locked first, in Study Instance UID order, as markSynced locks them: an UPDATE ... FROM locks in
+		// The rows are locked first, in Study Instance UID order as markSynced locks them (byte order, "C": the database's
+		// collation may order the dots of a UID otherwise than Java does), because an UPDATE ... FROM locks in
 		// whatever order its join runs, and a sender done with 300 studies deadlocked with the sync marking 15 of them
 		// (the sync's side was rolled back and its studies waited out their 30 s lease).
 		try (Connection connection = dataSource.getConnection();
 				PreparedStatement done = connection.prepareStatement("WITH SENT AS (SELECT * FROM"
 						+ " UNNEST(?::varchar[], ?::int[]) AS S(STUDY_UID, INSTANCES)),"
 						+ " LOCKED AS (SELECT STUDY_UID FROM OT_DICOM_STUDY WHERE STUDY_UID IN (SELECT STUDY_UID FROM SENT)"
-						+ " ORDER BY STUDY_UID FOR UPDATE)"
+						+ " ORDER BY STUDY_UID COLLATE \"C\" FOR UPDATE)"
 						+ " UPDATE OT_DICOM_STUDY SET SENDER_DONE = TRUE FROM SENT"
 						+ " WHERE OT_DICOM_STUDY.STUDY_UID = SENT.STUDY_UID AND SYNC_PENDING"
 						+ " AND OT_DICOM_STUDY.INSTANCE_COUNT = SENT.INSTANCES"

@@ -16,9 +16,9 @@ import java.util.concurrent.TimeUnit;
 public final class LargeBodyBudget {
 
 	/**
-	 * Heap held per MB of body while it is stored, the body as clients send it (compact JSON): 22 MB live at the peak
-	 * for the largest Synthea patient of 200 (a 44 MB body of 29,495 entries: 990 MB by class histograms, which count
-	 * only live objects; 25 MB per MB as the highest heap after a young collection, garbage included), 2026-12-03. The
+	 * Heap held per MB of body while it is stored, the body as clients send it (compact JSON): 19.9-21.0 MB live at the
+	 * peak for the 4 largest Synthea patients of 200 ({@code ./onetrip bench bundles}, a full collection every 4 s), 22.3
+	 * by a class histogram late in the largest one's store (a 44 MB body of 29,495 entries: 990 MB), 2026-12-03. The
 	 * earlier 21 was per MB of Synthea's pretty-printed file, which is 1.4 times the body.
 	 */
 	static final int HEAP_PER_BODY_MB = 22;
