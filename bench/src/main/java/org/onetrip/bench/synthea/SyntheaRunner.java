@@ -17,6 +17,14 @@ public final class SyntheaRunner {
 	private final Path syntheaLib;
 	private final Path workDir;
 
+	/**
+	 * The day every generated history runs up to (Synthea's reference and end dates, YYYYMMDD). Without it Synthea
+	 * simulates up to the day it runs, and the same seed gave different populations on different days (231 Bundles with
+	 * a 44 MB patient on 2026-12-03, 228 with a 34 MB one the day before): figures of different days were not
+	 * comparable.
+	 */
+	static final String SIMULATED_TODAY = "20261203";
+
 	public SyntheaRunner(Path syntheaLib, Path workDir) {
 		this.syntheaLib = syntheaLib;
 		this.workDir = workDir;
@@ -24,7 +32,7 @@ public final class SyntheaRunner {
 
 	/** The patient transaction bundles for this population, generating them if needed. */
 	public List<Path> bundles(int patients, long seed) throws IOException, InterruptedException {
-		Path out = workDir.resolve("population-" + patients + "-seed-" + seed);
+		Path out = workDir.resolve("population-" + patients + "-seed-" + seed + "-to-" + SIMULATED_TODAY);
 		Path done = out.resolve("complete");
 		if (!Files.exists(done)) {
 			generate(patients, seed, out);
@@ -38,7 +46,8 @@ public final class SyntheaRunner {
 	}
 
 	private void generate(int patients, long seed, Path out) throws IOException, InterruptedException {
-		System.err.println("Synthea: generating " + patients + " patients (seed " + seed + ") into " + out
+		System.err.println("Synthea: generating " + patients + " patients (seed " + seed + ", histories to " + SIMULATED_TODAY
+				+ ") into " + out
 				+ "; this takes about " + Math.max(1, patients / 10) + " s");
 		List<String> command = new ArrayList<>(List.of(
 				Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -48,6 +57,8 @@ public final class SyntheaRunner {
 				"-p", Integer.toString(patients),
 				"-s", Long.toString(seed),
 				"-cs", Long.toString(seed),
+				"-r", SIMULATED_TODAY,
+				"-e", SIMULATED_TODAY,
 				"--exporter.baseDirectory", out.toAbsolutePath().toString(),
 				// Plain FHIR R4: no US Core profile claims, which could not be resolved offline anyway.
 				"--exporter.fhir.use_us_core_ig", "false",

@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import javax.sql.DataSource;
@@ -45,34 +47,44 @@ class ImagingIndexLockOrderTest extends ServerTest {
 		JdbcImagingIndex index = new JdbcImagingIndex(database, Duration.ofHours(1), Duration.ofHours(2), Clock.systemUTC());
 		index.createSchema();
 		JdbcTemplate jdbc = new JdbcTemplate(database);
-		for (int round = 0; round < ROUNDS; round++) {
-			// Pending studies of one instance each, as C-STOREs leave them (written directly: a commit per C-STORE would
-			// make the test slow and adds nothing to what is tested).
-			List<String> studies = IntStream.range(0, STUDIES).mapToObj(i -> TestInstances.uid()).toList();
-			jdbc.update("INSERT INTO OT_DICOM_STUDY (STUDY_UID, PATIENT_SYSTEM, PATIENT_ID, HOSPITAL, MODALITIES, SERIES_COUNT,"
-					+ " INSTANCE_COUNT, CHANGE_SEQ, SYNCED_SEQ, SYNC_PENDING, UPDATED_AT)"
-					+ " SELECT UID, 'urn:onetrip:mrn:hospital-b', MD5(UID), 'hospital-b', '|CT|', 1, 1, 1, 0, TRUE, NOW()"
-					+ " FROM UNNEST(?::varchar[]) AS S(UID)", (Object) studies.toArray(String[]::new));
-			Map<String, Integer> sent = new HashMap<>();
-			studies.forEach(study -> sent.put(study, 1));
-			// The sync's batch in the order the sender's set is least likely to share.
-			List<ImagingIndex.Synced> synced = studies.stream().sorted(Comparator.reverseOrder())
-					.map(study -> new ImagingIndex.Synced(study, 1, "p-" + study.hashCode())).toList();
-			CyclicBarrier together = new CyclicBarrier(2);
-			CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
-				await(together);
-				index.sendersDone(sent);
-			});
-			CompletableFuture<Void> marked = CompletableFuture.runAsync(() -> {
-				await(together);
-				index.markSynced(synced);
-			});
-			done.get(30, TimeUnit.SECONDS);
-			marked.get(30, TimeUnit.SECONDS);
+		// Two threads of its own: the common pool may run one task at a time (one thread on two cores).
+		ExecutorService both = Executors.newFixedThreadPool(2);
+		try {
+			for (int round = 0; round < ROUNDS; round++) {
+				oneRound(index, jdbc, both);
+			}
+		} finally {
+			both.shutdownNow();
 		}
 		assertThat(index.pendingSyncCount()).as("every study marked synced, none rolled back").isZero();
 		assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM OT_DICOM_STUDY WHERE PATIENT_REF IS NULL", Integer.class))
 				.as("the Patient made for each study recorded").isZero();
+	}
+
+	private static void oneRound(JdbcImagingIndex index, JdbcTemplate jdbc, ExecutorService both) throws Exception {
+		// Pending studies of one instance each, as C-STOREs leave them (written directly: a commit per C-STORE would
+		// make the test slow and adds nothing to what is tested).
+		List<String> studies = IntStream.range(0, STUDIES).mapToObj(i -> TestInstances.uid()).toList();
+		jdbc.update("INSERT INTO OT_DICOM_STUDY (STUDY_UID, PATIENT_SYSTEM, PATIENT_ID, HOSPITAL, MODALITIES, SERIES_COUNT,"
+				+ " INSTANCE_COUNT, CHANGE_SEQ, SYNCED_SEQ, SYNC_PENDING, UPDATED_AT)"
+				+ " SELECT UID, 'urn:onetrip:mrn:hospital-b', MD5(UID), 'hospital-b', '|CT|', 1, 1, 1, 0, TRUE, NOW()"
+				+ " FROM UNNEST(?::varchar[]) AS S(UID)", (Object) studies.toArray(String[]::new));
+		Map<String, Integer> sent = new HashMap<>();
+		studies.forEach(study -> sent.put(study, 1));
+		// The sync's batch in the order the sender's set is least likely to share.
+		List<ImagingIndex.Synced> synced = studies.stream().sorted(Comparator.reverseOrder())
+				.map(study -> new ImagingIndex.Synced(study, 1, "p-" + study.hashCode())).toList();
+		CyclicBarrier together = new CyclicBarrier(2);
+		CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
+			await(together);
+			index.sendersDone(sent);
+		}, both);
+		CompletableFuture<Void> marked = CompletableFuture.runAsync(() -> {
+			await(together);
+			index.markSynced(synced);
+		}, both);
+		done.get(30, TimeUnit.SECONDS);
+		marked.get(30, TimeUnit.SECONDS);
 	}
 
 	private static void await(CyclicBarrier barrier) {
