@@ -119,7 +119,7 @@ public class RequiredElementsCheck {
 	}
 
 	/**
-	 * Every composite type reachable below the child, breadth first, looking for one with a required element (other
+	 * Every composite type reachable below the child, depth first, looking for one with a required element (other
 	 * than {@code id}) or for a place that holds resources. Types are shared and recursive (Extension holds Extension,
 	 * Reference holds Identifier which holds Reference), so the search keeps the types it has seen.
 	 */

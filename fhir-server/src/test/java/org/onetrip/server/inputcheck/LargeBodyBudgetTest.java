@@ -18,8 +18,8 @@ class LargeBodyBudgetTest {
 
 		assertThat(budget.largestBodyBytes()).isEqualTo(BUDGET_MB_OF_2G / LargeBodyBudget.HEAP_PER_BODY_MB * MB);
 		LargeBodyBudget ofTheDefaultHeap = new LargeBodyBudget(1400 * MB, Duration.ofMillis(50));
-		assertThat(ofTheDefaultHeap.largestBodyBytes()).as("the largest Synthea patient of 200 (46,449,593 bytes) fits the "
-				+ "default 1400 MB heap").isGreaterThan(46_449_593L);
+		assertThat(ofTheDefaultHeap.largestBodyBytes()).as("a real-sized history, Synthea's largest of 200 one day "
+				+ "(46,449,593 bytes), fits the default 1400 MB heap").isGreaterThan(46_449_593L);
 		assertThat(ofTheDefaultHeap.largestEntryCount()).as("and its 29,495 entries").isGreaterThan(29_495);
 	}
 
