@@ -80,6 +80,7 @@ public final class LargeBundles {
 					sampler.interrupt();
 					sampler.join();
 				}
+				livePeak.check();
 				if (!result.failures().isEmpty()) {
 					throw new IOException("the Bundle was not stored: " + result.failures().get(0));
 				}
@@ -109,6 +110,7 @@ public final class LargeBundles {
 		private final long pid;
 		private final Path gcLog;
 		private volatile long highest;
+		private volatile IOException failure;
 
 		LivePeak(long pid, Path gcLog, long floor) {
 			this.pid = pid;
@@ -130,7 +132,14 @@ public final class LargeBundles {
 			} catch (InterruptedException e) {
 				// the Bundle is stored
 			} catch (IOException e) {
-				throw new java.io.UncheckedIOException(e);
+				failure = e;
+			}
+		}
+
+		/** A peak missed because a collection could not be made or read is an error of the run, not a lower figure. */
+		void check() throws IOException {
+			if (failure != null) {
+				throw new IOException("the live heap could not be sampled: " + failure.getMessage(), failure);
 			}
 		}
 	}
