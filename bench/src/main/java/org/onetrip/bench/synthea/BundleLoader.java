@@ -42,8 +42,11 @@ public final class BundleLoader {
 		this.threads = threads;
 	}
 
-	/** The outcome of one load: what went in, how fast, and the Patient ids for later queries. */
-	/** @param bodyBytes the request bodies' bytes as sent (compact JSON), stored or not, retries not counted */
+	/**
+	 * The outcome of one load: what went in, how fast, and the Patient ids for later queries.
+	 *
+	 * @param bodyBytes the request bodies' bytes as sent (compact JSON), stored or not, retries not counted
+	 */
 	public record Result(int bundles, long resources, double seconds, List<String> patientIds, List<String> failures,
 			long bodyBytes, int retriesAfter503) {
 		public double resourcesPerSecond() {

@@ -33,7 +33,8 @@ public final class LargeBodyBudget {
 	/**
 	 * Heap kept for everything but large bodies: the server's own live data (215-230 MB after a full collection of a
 	 * server that has stored 100-200 Synthea patients), ordinary requests, and room for the collector. A fixed amount,
-	 * not a share: what the rest needs does not grow with the heap.
+	 * not a share: what the rest needs does not grow with the heap. The bundles benchmark restates it
+	 * ({@code LargeBundles.SERVER_RESERVE_MB}, which reaches the server over HTTP only).
 	 */
 	static final long RESERVED_FOR_THE_REST_MB = 400;
 	/** On a heap too small for that reserve to leave much, large bodies still get this share of it. */
