@@ -147,13 +147,31 @@ public final class StorageService {
 		} catch (IOException e) {
 			files.discard(incoming);
 			refused.incrementAndGet();
-			throw new StoreRefusedException(DimseStatus.OUT_OF_RESOURCES, "could not write the instance: " + e.getMessage(), e);
+			if (diskFull(e)) {
+				log.error("instance not stored: the disk of the DICOM store ({}) is full", files.root());
+			}
+			throw new StoreRefusedException(DimseStatus.OUT_OF_RESOURCES, diskFull(e) ? DISK_FULL
+					: "could not write the instance: " + e.getMessage(), e);
 		} catch (IndexUnavailableException e) {
 			files.discard(incoming);
 			refused.incrementAndGet();
 			log.warn("instance not stored: {}", e.getMessage());
-			throw new StoreRefusedException(DimseStatus.OUT_OF_RESOURCES, e.getMessage(), e);
+			throw new StoreRefusedException(DimseStatus.OUT_OF_RESOURCES, diskFull(e) ? DISK_FULL : e.getMessage(), e);
 		}
+	}
+
+	/** The failure comment of a full disk, whole within a DICOM Error Comment's 64 characters. */
+	static final String DISK_FULL = "OneTrip's disk is full: not stored, send again later";
+
+	/** The file system's or PostgreSQL's (SQLSTATE 53100, disk_full) way of saying the disk is full. */
+	private static boolean diskFull(Throwable failure) {
+		for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+			if (t instanceof java.sql.SQLException sql && "53100".equals(sql.getSQLState())
+					|| t.getMessage() != null && t.getMessage().contains("No space left on device")) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/**

@@ -7,22 +7,37 @@ import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.UnclassifiedServerFailureException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A FHIR request that failed because the database could not be reached (stopped, restarting, unreachable, no
- * connection free in time) is answered 503 with an OperationOutcome and Retry-After: the client should try again,
- * and nothing of the request was stored (its transaction never committed). Any other failure keeps its own status.
+ * connection free in time) or could not take the write (its disk full, its memory or connections exhausted) is
+ * answered 503 with an OperationOutcome and Retry-After: the client should try again, and nothing of the request was
+ * stored (its transaction never committed). Any other failure keeps its own status.
  */
 @Interceptor
 public final class DatabaseUnavailable {
 
 	private static final Logger log = LoggerFactory.getLogger(DatabaseUnavailable.class);
 	static final String RETRY_AFTER_SECONDS = "5";
+	/** A full disk waits for an operator, not for a restart: clients are asked to come back later than for an outage. */
+	static final String RETRY_AFTER_SECONDS_WHEN_DISK_FULL = "60";
+	/** PostgreSQL's SQLSTATE disk_full: a table, index or WAL file could not grow. */
+	private static final String DISK_FULL = "53100";
+	/** How often a full disk is told to the log at ERROR while it lasts (each refused request is a WARN). */
+	private static final long DISK_FULL_LOG_EVERY_NANOS = Duration.ofMinutes(1).toNanos();
+
+	private final AtomicLong diskFullLoggedAt = new AtomicLong();
 
 	@Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
 	public BaseServerResponseException translate(Throwable exception) {
+		if (sqlState(exception, DISK_FULL::equals) != null) {
+			return diskFull(exception);
+		}
 		if (!isConnectionFailure(exception)) {
 			return null; // HAPI's own answer for everything else
 		}
@@ -33,7 +48,37 @@ public final class DatabaseUnavailable {
 		return unavailable;
 	}
 
-	/** A lost or refused connection, as opposed to a statement the database refused. */
+	private BaseServerResponseException diskFull(Throwable exception) {
+		long now = System.nanoTime();
+		long last = diskFullLoggedAt.get();
+		if ((last == 0 || now - last > DISK_FULL_LOG_EVERY_NANOS) && diskFullLoggedAt.compareAndSet(last, now)) {
+			log.error("The database's disk is full ({}): every write is refused with 503 until space is freed on the disk "
+					+ "holding PostgreSQL's data directory (<onetrip.data-dir>/postgres when OneTrip runs it); reads go on, "
+					+ "and nothing needs restarting once there is space", rootMessage(exception));
+		} else {
+			log.warn("FHIR request answered 503: the database's disk is full");
+		}
+		UnclassifiedServerFailureException full = new UnclassifiedServerFailureException(503,
+				"OneTrip's database has no space left on its disk; nothing of this request was stored. The region's "
+						+ "operator has been told (server log); try again later");
+		full.addResponseHeader("Retry-After", RETRY_AFTER_SECONDS_WHEN_DISK_FULL);
+		return full;
+	}
+
+	/** The first SQLSTATE in the exception's causes that the test accepts, or null. */
+	private static String sqlState(Throwable exception, Predicate<String> wanted) {
+		for (Throwable t = exception; t != null; t = t.getCause() == t ? null : t.getCause()) {
+			if (t instanceof SQLException sql && sql.getSQLState() != null && wanted.test(sql.getSQLState())) {
+				return sql.getSQLState();
+			}
+		}
+		return null;
+	}
+
+	/**
+	 * A lost or refused connection, or a database out of memory or connections (SQLSTATE class 53 but a full disk,
+	 * which {@link #translate} tells apart), as opposed to a statement the database refused.
+	 */
 	static boolean isConnectionFailure(Throwable exception) {
 		for (Throwable t = exception; t != null; t = t.getCause() == t ? null : t.getCause()) {
 			if (t instanceof SQLTransientConnectionException
@@ -49,8 +94,11 @@ public final class DatabaseUnavailable {
 				return true;
 			}
 			if (t instanceof SQLException sql && sql.getSQLState() != null
-					// 08: connection exception; 57P01-57P03: the server is shutting down or not yet accepting
-					&& (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
+					// 08: connection exception; 57P01-57P03: the server is shutting down or not yet accepting;
+					// 53000, 53200, 53300: insufficient resources, out of memory, too many connections
+					&& (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P")
+							|| sql.getSQLState().equals("53000") || sql.getSQLState().equals("53200")
+							|| sql.getSQLState().equals("53300"))) {
 				return true;
 			}
 		}
