@@ -3,13 +3,17 @@ package org.onetrip.server.storage;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.RequestTypeEnum;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import ca.uhn.fhir.rest.server.exceptions.UnclassifiedServerFailureException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
+import org.hl7.fhir.r4.model.OperationOutcome;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,20 +35,46 @@ public final class DatabaseUnavailable {
 	/** How often a full disk is told to the log at ERROR while it lasts (each refused request is a WARN). */
 	private static final long DISK_FULL_LOG_EVERY_NANOS = Duration.ofMinutes(1).toNanos();
 
+	/** How long after the last sign of a full disk a read's unexplained version conflict is put down to it. */
+	private static final long DISK_FULL_REMEMBERED_NANOS = Duration.ofMinutes(5).toNanos();
+
 	private final AtomicLong diskFullLoggedAt = new AtomicLong();
+	/** System.nanoTime() of the last request that failed on a full disk; 0 before the first. */
+	private volatile long diskFullSeenAt;
 
 	@Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
-	public BaseServerResponseException translate(Throwable exception) {
+	public BaseServerResponseException translate(RequestDetails request, Throwable exception) {
 		if (sqlState(exception, DISK_FULL::equals) != null) {
+			diskFullSeenAt = System.nanoTime();
+			return diskFull(exception);
+		}
+		// A search is a write too: HAPI keeps its results in HFJ_SEARCH for paging. When that row cannot be stored, HAPI
+		// may report the failure as a version conflict with no cause attached (its bookkeeping finds the row missing);
+		// a read has no version to conflict with, so while the disk is known to be full that 409 is the full disk.
+		if (exception instanceof ResourceVersionConflictException && request != null
+				&& request.getRequestType() == RequestTypeEnum.GET && diskFullSeenAt != 0
+				&& System.nanoTime() - diskFullSeenAt < DISK_FULL_REMEMBERED_NANOS) {
 			return diskFull(exception);
 		}
 		if (!isConnectionFailure(exception)) {
 			return null; // HAPI's own answer for everything else
 		}
 		log.warn("FHIR request answered 503: the database is unavailable ({})", rootMessage(exception));
-		UnclassifiedServerFailureException unavailable = new UnclassifiedServerFailureException(503,
-				"OneTrip's database is unavailable right now; nothing of this request was stored. Try again shortly");
-		unavailable.addResponseHeader("Retry-After", RETRY_AFTER_SECONDS);
+		return unavailable("OneTrip's database is unavailable right now; nothing of this request was stored. Try again shortly",
+				RETRY_AFTER_SECONDS);
+	}
+
+	/**
+	 * A 503 with its OperationOutcome made here: HAPI then writes it as it is, without logging the request's stack
+	 * trace (which it does for every 5xx whose outcome it has to make), so a database away or a full disk under load
+	 * is one line per request in the log, not a hundred.
+	 */
+	private static BaseServerResponseException unavailable(String diagnostics, String retryAfterSeconds) {
+		OperationOutcome outcome = new OperationOutcome();
+		outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR).setCode(OperationOutcome.IssueType.TRANSIENT)
+				.setDiagnostics(diagnostics);
+		UnclassifiedServerFailureException unavailable = new UnclassifiedServerFailureException(503, diagnostics, outcome);
+		unavailable.addResponseHeader("Retry-After", retryAfterSeconds);
 		return unavailable;
 	}
 
@@ -58,11 +88,8 @@ public final class DatabaseUnavailable {
 		} else {
 			log.warn("FHIR request answered 503: the database's disk is full");
 		}
-		UnclassifiedServerFailureException full = new UnclassifiedServerFailureException(503,
-				"OneTrip's database has no space left on its disk; nothing of this request was stored. The region's "
-						+ "operator has been told (server log); try again later");
-		full.addResponseHeader("Retry-After", RETRY_AFTER_SECONDS_WHEN_DISK_FULL);
-		return full;
+		return unavailable("OneTrip's database has no space left on its disk; nothing of this request was stored. The "
+				+ "region's operator has been told (server log); try again later", RETRY_AFTER_SECONDS_WHEN_DISK_FULL);
 	}
 
 	/** The first SQLSTATE in the exception's causes that the test accepts, or null. */

@@ -16,15 +16,16 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * The database's disk fills up under a serving OneTrip: every write is answered 503 with an OperationOutcome that says
- * so and Retry-After, nothing of it is stored, reads go on; once there is space again OneTrip writes with no restart,
+ * so and Retry-After, nothing of it is stored, reads go on (searches, which HAPI keeps in the database for paging,
+ * get the same 503); once there is space again OneTrip writes with no restart,
  * and the AuditEvent of the refused write, which waited meanwhile, is written too.
  * <p>
  * PostgreSQL is made to fail as a full disk makes it fail (SQLSTATE 53100 with its own message, on every insert into
- * the resource tables and the audit outbox) by a trigger: filling the test machine's disk is no option.
+ * the resource tables, HAPI's search table and the audit outbox) by a trigger: filling the test machine's disk is no option.
  */
 class DiskFullTest extends ServerTest {
 
-	private static final List<String> TABLES = List.of("HFJ_RESOURCE", "HFJ_RES_VER", "OT_AUDIT_OUTBOX");
+	private static final List<String> TABLES = List.of("HFJ_RESOURCE", "HFJ_RES_VER", "HFJ_SEARCH", "OT_AUDIT_OUTBOX");
 
 	@Autowired
 	DataSource dataSource;
@@ -54,6 +55,10 @@ class DiskFullTest extends ServerTest {
 			assertThat(fhir.post("/", transaction).status()).as("a transaction").isEqualTo(503);
 
 			assertThat(fhir.get("/Patient/" + before).status()).as("reads go on").isEqualTo(200);
+			// A search keeps its results in the database for paging: it cannot while the disk is full, and says so.
+			FhirHttp.Response search = fhir.getFresh("/Patient?family=" + family);
+			assertThat(search.status()).as(search.toString()).isEqualTo(503);
+			assertThat(search.outcome().getIssueFirstRep().getDiagnostics()).contains("no space left on its disk");
 		} finally {
 			freeTheDisk(jdbc);
 		}
