@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.onetrip.server.hapi.FhirEndpointConfiguration;
+import org.onetrip.server.storage.DatabaseUnavailable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
@@ -118,6 +119,14 @@ public class CdsHooksController {
 
 	@ExceptionHandler(RuntimeException.class)
 	public ResponseEntity<Object> failure(RuntimeException e) {
+		// The database away (restarting, unreachable, out of connections): the EHR may ask again, as a FHIR client is told.
+		if (DatabaseUnavailable.isConnectionFailure(e)) {
+			log.warn("CDS Hooks request answered 503: the database is unavailable ({})", e.toString());
+			ResponseEntity<Object> unavailable = error(HttpStatus.SERVICE_UNAVAILABLE,
+					"OneTrip's database is unavailable right now; try again shortly");
+			return ResponseEntity.status(unavailable.getStatusCode()).headers(unavailable.getHeaders())
+					.header("Retry-After", DatabaseUnavailable.RETRY_AFTER_SECONDS).body(unavailable.getBody());
+		}
 		log.error("CDS Hooks request failed", e);
 		return error(HttpStatus.INTERNAL_SERVER_ERROR, "the CDS service failed; the server log has the details");
 	}

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 public final class DatabaseUnavailable {
 
 	private static final Logger log = LoggerFactory.getLogger(DatabaseUnavailable.class);
-	static final String RETRY_AFTER_SECONDS = "5";
+	public static final String RETRY_AFTER_SECONDS = "5";
 	/** A full disk waits for an operator, not for a restart: clients are asked to come back later than for an outage. */
 	static final String RETRY_AFTER_SECONDS_WHEN_DISK_FULL = "60";
 	/** PostgreSQL's SQLSTATE disk_full: a table, index or WAL file could not grow. */
@@ -106,7 +106,7 @@ public final class DatabaseUnavailable {
 	 * A lost or refused connection, or a database out of memory or connections (SQLSTATE class 53 but a full disk,
 	 * which {@link #translate} tells apart), as opposed to a statement the database refused.
 	 */
-	static boolean isConnectionFailure(Throwable exception) {
+	public static boolean isConnectionFailure(Throwable exception) {
 		for (Throwable t = exception; t != null; t = t.getCause() == t ? null : t.getCause()) {
 			if (t instanceof SQLTransientConnectionException
 					|| t instanceof org.springframework.transaction.CannotCreateTransactionException

@@ -44,6 +44,12 @@ class DatabaseOutageTest {
 			assertThat(read.outcome().getIssueFirstRep().getDiagnostics()).contains("database is unavailable");
 			FhirHttp.Response write = fhir.post("/Patient", patient("During"));
 			assertThat(write.status()).as(write.toString()).isEqualTo(503);
+			// A doctor's EHR asking the duplicate-exam service meanwhile is told the same, not a failure of the service.
+			FhirHttp.Response hook = fhir.post("http://127.0.0.1:" + server.httpPort() + "/cds-services/onetrip-duplicate-exam-sign",
+					orderSign(before), Map.of("Content-Type", "application/json"));
+			assertThat(hook.status()).as(hook.toString()).isEqualTo(503);
+			assertThat(hook.header("Retry-After")).isEqualTo(DatabaseUnavailable.RETRY_AFTER_SECONDS);
+			assertThat(hook.outcome().getIssueFirstRep().getDiagnostics()).contains("database is unavailable");
 
 			postgres = LocalPostgres.start(LocalPostgres.Settings.under(databaseDir).withPort(port));
 			FhirHttp.Response again = awaitStatus200(fhir, "/Patient/" + before);
@@ -53,6 +59,17 @@ class DatabaseOutageTest {
 		} finally {
 			postgres.close();
 		}
+	}
+
+	private static String orderSign(String patientId) {
+		return """
+				{"hook": "order-sign", "hookInstance": "%s",
+				 "context": {"userId": "PractitionerRole/hospital-a-zhang-min-role", "patientId": "%s",
+				   "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {
+				     "resourceType": "ServiceRequest", "id": "o1", "status": "draft", "intent": "order",
+				     "subject": {"reference": "Patient/%s"},
+				     "code": {"coding": [{"system": "urn:onetrip:exam-code:hospital-a", "code": "CT-CHEST"}]}}}]}}}
+				""".formatted(java.util.UUID.randomUUID(), patientId, patientId);
 	}
 
 	private static Patient patient(String family) {
