@@ -7,6 +7,7 @@ import com.pixelmed.dicom.TagFromName;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -149,9 +150,9 @@ public final class StorageService {
 			refused.incrementAndGet();
 			if (diskFull(e)) {
 				log.error("instance not stored: the disk of the DICOM store ({}) is full", files.root());
+				throw new StoreRefusedException(DimseStatus.OUT_OF_RESOURCES, DISK_FULL, e);
 			}
-			throw new StoreRefusedException(DimseStatus.OUT_OF_RESOURCES, diskFull(e) ? DISK_FULL
-					: "could not write the instance: " + e.getMessage(), e);
+			throw new StoreRefusedException(DimseStatus.OUT_OF_RESOURCES, "could not write the instance: " + e.getMessage(), e);
 		} catch (IndexUnavailableException e) {
 			files.discard(incoming);
 			refused.incrementAndGet();
@@ -166,7 +167,7 @@ public final class StorageService {
 	/** The file system's or PostgreSQL's (SQLSTATE 53100, disk_full) way of saying the disk is full. */
 	private static boolean diskFull(Throwable failure) {
 		for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-			if (t instanceof java.sql.SQLException sql && "53100".equals(sql.getSQLState())
+			if (t instanceof SQLException sql && "53100".equals(sql.getSQLState())
 					|| t.getMessage() != null && t.getMessage().contains("No space left on device")) {
 				return true;
 			}

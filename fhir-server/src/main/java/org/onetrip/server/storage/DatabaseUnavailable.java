@@ -12,7 +12,6 @@ import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Predicate;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +43,7 @@ public final class DatabaseUnavailable {
 
 	@Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
 	public BaseServerResponseException translate(RequestDetails request, Throwable exception) {
-		if (sqlState(exception, DISK_FULL::equals) != null) {
+		if (hasSqlState(exception, DISK_FULL)) {
 			diskFullSeenAt = System.nanoTime();
 			return diskFull(exception);
 		}
@@ -83,8 +82,9 @@ public final class DatabaseUnavailable {
 		long last = diskFullLoggedAt.get();
 		if ((last == 0 || now - last > DISK_FULL_LOG_EVERY_NANOS) && diskFullLoggedAt.compareAndSet(last, now)) {
 			log.error("The database's disk is full ({}): every write is refused with 503 until space is freed on the disk "
-					+ "holding PostgreSQL's data directory (<onetrip.data-dir>/postgres when OneTrip runs it); reads go on, "
-					+ "and nothing needs restarting once there is space", rootMessage(exception));
+					+ "holding PostgreSQL's data directory (<onetrip.data-dir>/postgres when OneTrip runs it); reads by id go "
+					+ "on, searches fail too (HAPI keeps each search in the database), and nothing needs restarting once "
+					+ "there is space", rootMessage(exception));
 		} else {
 			log.warn("FHIR request answered 503: the database's disk is full");
 		}
@@ -92,14 +92,13 @@ public final class DatabaseUnavailable {
 				+ "region's operator has been told (server log); try again later", RETRY_AFTER_SECONDS_WHEN_DISK_FULL);
 	}
 
-	/** The first SQLSTATE in the exception's causes that the test accepts, or null. */
-	private static String sqlState(Throwable exception, Predicate<String> wanted) {
+	private static boolean hasSqlState(Throwable exception, String sqlState) {
 		for (Throwable t = exception; t != null; t = t.getCause() == t ? null : t.getCause()) {
-			if (t instanceof SQLException sql && sql.getSQLState() != null && wanted.test(sql.getSQLState())) {
-				return sql.getSQLState();
+			if (t instanceof SQLException sql && sqlState.equals(sql.getSQLState())) {
+				return true;
 			}
 		}
-		return null;
+		return false;
 	}
 
 	/**
