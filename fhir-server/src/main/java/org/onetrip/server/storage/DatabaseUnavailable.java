@@ -3,7 +3,7 @@ package org.onetrip.server.storage;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
-import ca.uhn.fhir.rest.api.RequestTypeEnum;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
@@ -11,6 +11,8 @@ import ca.uhn.fhir.rest.server.exceptions.UnclassifiedServerFailureException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.slf4j.Logger;
@@ -37,6 +39,9 @@ public final class DatabaseUnavailable {
 	/** How long after the last sign of a full disk a read's unexplained version conflict is put down to it. */
 	private static final long DISK_FULL_REMEMBERED_NANOS = Duration.ofMinutes(5).toNanos();
 
+	private static final Set<RestOperationTypeEnum> SEARCHES = EnumSet.of(RestOperationTypeEnum.SEARCH_TYPE,
+			RestOperationTypeEnum.SEARCH_SYSTEM, RestOperationTypeEnum.GET_PAGE);
+
 	private final AtomicLong diskFullLoggedAt = new AtomicLong();
 	/** System.nanoTime() of the last request that failed on a full disk; 0 before the first. */
 	private volatile long diskFullSeenAt;
@@ -49,9 +54,10 @@ public final class DatabaseUnavailable {
 		}
 		// A search is a write too: HAPI keeps its results in HFJ_SEARCH for paging. When that row cannot be stored, HAPI
 		// may report the failure as a version conflict with no cause attached (its bookkeeping finds the row missing);
-		// a read has no version to conflict with, so while the disk is known to be full that 409 is the full disk.
+		// a search has no version to conflict with, so while the disk is known to be full that 409 is the full disk.
+		// (Operations are left alone: some answer 409 on purpose, a consult nobody took yet, say.)
 		if (exception instanceof ResourceVersionConflictException && request != null
-				&& request.getRequestType() == RequestTypeEnum.GET && diskFullSeenAt != 0
+				&& SEARCHES.contains(request.getRestOperationType()) && diskFullSeenAt != 0
 				&& System.nanoTime() - diskFullSeenAt < DISK_FULL_REMEMBERED_NANOS) {
 			return diskFull(exception);
 		}
