@@ -1,5 +1,9 @@
 package org.onetrip.server;
 
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import com.pixelmed.dicom.Attribute;
 import com.pixelmed.dicom.AttributeFactory;
 import com.pixelmed.dicom.AttributeList;
@@ -18,10 +22,12 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.ImagingStudy;
 import org.onetrip.dicom.DimseListener;
-import org.onetrip.dicom.store.ImagingIndex;
 import org.onetrip.server.region.RegionDirectory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,7 +67,7 @@ public class ClassArchiveTraining {
 		try {
 			// Off only to measure what the workload's profiles are worth (an A/B of two caches).
 			if (context.getEnvironment().getProperty("onetrip.training.imaging-workload", Boolean.class, true)) {
-				imagingWorkload(context);
+				imagingWorkload(context, ONE_IMAGE_STUDIES, SERIES_STUDIES);
 			}
 		} catch (Exception | LinkageError e) {
 			// The cache is still made, from the start alone; only its profiles of the imaging paths are missing.
@@ -71,13 +77,16 @@ public class ClassArchiveTraining {
 		System.exit(SpringApplication.exit(context, () -> 0));
 	}
 
-	/** C-STOREs of synthetic CT images to this server's own DICOM port, then waits until each study is in FHIR. */
-	private static void imagingWorkload(ApplicationContext context) throws Exception {
+	/**
+	 * C-STOREs of synthetic CT images to this server's own DICOM port, then waits until each study is in FHIR.
+	 *
+	 * @return the Study Instance UIDs sent (none without a DICOM gateway)
+	 */
+	static List<String> imagingWorkload(ApplicationContext context, int oneImageStudies, int seriesStudies) throws Exception {
 		DimseListener listener = context.getBeanProvider(DimseListener.class).getIfAvailable();
-		ImagingIndex index = context.getBeanProvider(ImagingIndex.class).getIfAvailable();
-		if (listener == null || index == null) {
+		if (listener == null) {
 			log.info("Training start: no DICOM gateway in this configuration, no imaging workload");
-			return;
+			return List.of();
 		}
 		String sender = context.getBean(RegionDirectory.class).region().hospitals().stream()
 				.flatMap(hospital -> hospital.aeTitles().stream()).findFirst()
@@ -85,7 +94,8 @@ public class ClassArchiveTraining {
 		String calledAe = context.getEnvironment().getProperty("onetrip.dicom.ae-title", "ONETRIP");
 		Path directory = Files.createTempDirectory("onetrip-training-dicom");
 		try {
-			storeAndSync(listener.port(), calledAe, sender, index, directory);
+			return storeAndSync(listener.port(), calledAe, sender, context.getBean(DaoRegistry.class).getResourceDao(ImagingStudy.class),
+					directory, oneImageStudies, seriesStudies);
 		} finally {
 			try (var files = Files.list(directory)) {
 				for (Path file : files.toList()) {
@@ -96,30 +106,51 @@ public class ClassArchiveTraining {
 		}
 	}
 
-	private static void storeAndSync(int port, String calledAe, String sender, ImagingIndex index, Path directory)
-			throws Exception {
+	private static List<String> storeAndSync(int port, String calledAe, String sender,
+			IFhirResourceDao<ImagingStudy> studyDao, Path directory, int oneImageStudies, int seriesStudies) throws Exception {
 		long started = System.nanoTime();
-		SetOfDicomFiles oneImageStudies = new SetOfDicomFiles();
-		for (int study = 0; study < ONE_IMAGE_STUDIES; study++) {
-			oneImageStudies.add(write(ct(uid(), "TRAIN-" + study, 1), directory).toString());
-		}
-		SetOfDicomFiles seriesStudies = new SetOfDicomFiles();
-		for (int study = 0; study < SERIES_STUDIES; study++) {
+		List<String> studies = new ArrayList<>();
+		SetOfDicomFiles oneImageFiles = new SetOfDicomFiles();
+		for (int study = 0; study < oneImageStudies; study++) {
 			String studyUid = uid();
+			studies.add(studyUid);
+			oneImageFiles.add(write(ct(studyUid, "TRAIN-" + studyUid, 1), directory).toString());
+		}
+		SetOfDicomFiles seriesFiles = new SetOfDicomFiles();
+		for (int study = 0; study < seriesStudies; study++) {
+			String studyUid = uid();
+			studies.add(studyUid);
 			for (int image = 1; image <= SERIES_IMAGES; image++) {
-				seriesStudies.add(write(ct(studyUid, "TRAIN-SERIES-" + study, image), directory).toString());
+				seriesFiles.add(write(ct(studyUid, "TRAIN-" + studyUid, image), directory).toString());
 			}
 		}
-		for (SetOfDicomFiles files : List.of(oneImageStudies, seriesStudies)) {
-			new StorageSOPClassSCU("127.0.0.1", port, calledAe, sender, files, 0, null, 0);
+		for (SetOfDicomFiles files : List.of(oneImageFiles, seriesFiles)) {
+			if (!files.isEmpty()) {
+				new StorageSOPClassSCU("127.0.0.1", port, calledAe, sender, files, 0, null, 0);
+			}
 		}
 		long deadline = System.nanoTime() + SYNC_WAIT.toNanos();
-		while (index.pendingSyncCount() > 0 && System.nanoTime() < deadline) {
-			Thread.sleep(100);
+		int inFhir = 0;
+		// In the order sent, which is about the order they are synced: a look reads the studies done since the last.
+		while (inFhir < studies.size() && System.nanoTime() < deadline) {
+			if (inFhir(studyDao, studies.get(inFhir), inFhir < oneImageStudies ? 1 : SERIES_IMAGES)) {
+				inFhir++;
+			} else {
+				Thread.sleep(100);
+			}
 		}
-		log.info("Training start: {} instances stored and synced to FHIR in {} ms ({} studies still pending)",
-				ONE_IMAGE_STUDIES + SERIES_STUDIES * SERIES_IMAGES, (System.nanoTime() - started) / 1_000_000,
-				index.pendingSyncCount());
+		log.info("Training start: {} instances stored, {} of {} studies in FHIR after {} ms",
+				oneImageStudies + seriesStudies * SERIES_IMAGES, inFhir, studies.size(), (System.nanoTime() - started) / 1_000_000);
+		return studies;
+	}
+
+	/** Whether the study is an ImagingStudy with every instance sent. */
+	private static boolean inFhir(IFhirResourceDao<ImagingStudy> studyDao, String studyUid, int instances) {
+		try {
+			return studyDao.read(new IdType("ImagingStudy", studyUid), new SystemRequestDetails()).getNumberOfInstances() == instances;
+		} catch (ResourceNotFoundException notYet) {
+			return false;
+		}
 	}
 
 	private static AttributeList ct(String studyUid, String patientId, int instanceNumber) throws DicomException {
