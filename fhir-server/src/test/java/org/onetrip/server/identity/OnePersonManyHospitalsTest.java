@@ -24,6 +24,7 @@ import org.hl7.fhir.r4.model.StringType;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.onetrip.dicom.DimseListener;
+import org.onetrip.server.CdsHookRequests;
 import org.onetrip.server.FhirHttp;
 import org.onetrip.server.ServerTest;
 import org.onetrip.server.TestTokens;
@@ -90,14 +91,7 @@ class OnePersonManyHospitalsTest extends ServerTest {
 
 	/** Hospital A's doctor orders a CT chest for A's own Patient (no prefetch: OneTrip reads who the person is). */
 	private JsonNode orderCtChestAtHospitalA(String patientAtA) throws Exception {
-		String request = """
-				{"hook": "order-sign", "hookInstance": "%s",
-				 "context": {"userId": "PractitionerRole/hospital-a-zhang-min-role", "patientId": "%s",
-				   "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {
-				     "resourceType": "ServiceRequest", "id": "o1", "status": "draft", "intent": "order",
-				     "subject": {"reference": "Patient/%s"},
-				     "code": {"coding": [{"system": "urn:onetrip:exam-code:hospital-a", "code": "CT-CHEST"}]}}}]}}}
-				""".formatted(UUID.randomUUID(), patientAtA, patientAtA);
+		String request = CdsHookRequests.orderSignCtChestAtHospitalA(patientAtA);
 		FhirHttp.Response response = hospitalA.post("http://127.0.0.1:" + port + "/cds-services/onetrip-duplicate-exam-sign", request,
 				Map.of("Content-Type", "application/json"));
 		assertThat(response.status()).as(response.toString()).isEqualTo(200);

@@ -9,6 +9,7 @@ import java.util.Map;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.Test;
+import org.onetrip.server.CdsHookRequests;
 import org.onetrip.server.FhirHttp;
 import org.onetrip.server.OneTripInstance;
 
@@ -46,7 +47,7 @@ class DatabaseOutageTest {
 			assertThat(write.status()).as(write.toString()).isEqualTo(503);
 			// A doctor's EHR asking the duplicate-exam service meanwhile is told the same, not a failure of the service.
 			FhirHttp.Response hook = fhir.post("http://127.0.0.1:" + server.httpPort() + "/cds-services/onetrip-duplicate-exam-sign",
-					orderSign(before), Map.of("Content-Type", "application/json"));
+					CdsHookRequests.orderSignCtChestAtHospitalA(before), Map.of("Content-Type", "application/json"));
 			assertThat(hook.status()).as(hook.toString()).isEqualTo(503);
 			assertThat(hook.header("Retry-After")).isEqualTo(DatabaseUnavailable.RETRY_AFTER_SECONDS);
 			assertThat(hook.outcome().getIssueFirstRep().getDiagnostics()).contains("database is unavailable");
@@ -59,17 +60,6 @@ class DatabaseOutageTest {
 		} finally {
 			postgres.close();
 		}
-	}
-
-	private static String orderSign(String patientId) {
-		return """
-				{"hook": "order-sign", "hookInstance": "%s",
-				 "context": {"userId": "PractitionerRole/hospital-a-zhang-min-role", "patientId": "%s",
-				   "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {
-				     "resourceType": "ServiceRequest", "id": "o1", "status": "draft", "intent": "order",
-				     "subject": {"reference": "Patient/%s"},
-				     "code": {"coding": [{"system": "urn:onetrip:exam-code:hospital-a", "code": "CT-CHEST"}]}}}]}}}
-				""".formatted(java.util.UUID.randomUUID(), patientId, patientId);
 	}
 
 	private static Patient patient(String family) {
