@@ -122,17 +122,19 @@ public class CdsHooksController {
 		// The database away (restarting, unreachable, out of connections): the EHR may ask again, as a FHIR client is told.
 		if (DatabaseUnavailable.isConnectionFailure(e)) {
 			log.warn("CDS Hooks request answered 503: the database is unavailable ({})", e.toString());
-			ResponseEntity<Object> unavailable = error(HttpStatus.SERVICE_UNAVAILABLE,
-					"OneTrip's database is unavailable right now; try again shortly");
-			return ResponseEntity.status(unavailable.getStatusCode()).headers(unavailable.getHeaders())
-					.header("Retry-After", DatabaseUnavailable.RETRY_AFTER_SECONDS).body(unavailable.getBody());
+			return error(HttpStatus.SERVICE_UNAVAILABLE, "OneTrip's database is unavailable right now; try again shortly",
+					DatabaseUnavailable.RETRY_AFTER_SECONDS);
 		}
 		log.error("CDS Hooks request failed", e);
 		return error(HttpStatus.INTERNAL_SERVER_ERROR, "the CDS service failed; the server log has the details");
 	}
 
-	/** Errors as a FHIR OperationOutcome (JSON), like every other OneTrip endpoint. */
 	private ResponseEntity<Object> error(HttpStatus status, String message) {
+		return error(status, message, null);
+	}
+
+	/** Errors as a FHIR OperationOutcome (JSON), like every other OneTrip endpoint; a 503 says when to ask again. */
+	private ResponseEntity<Object> error(HttpStatus status, String message, String retryAfterSeconds) {
 		OperationOutcome outcome = new OperationOutcome();
 		outcome.addIssue()
 				.setSeverity(OperationOutcome.IssueSeverity.ERROR)
@@ -142,7 +144,11 @@ public class CdsHooksController {
 						: OperationOutcome.IssueType.INVALID)
 				.setDiagnostics(message);
 		String body = fhirContext.newJsonParser().encodeResourceToString(outcome);
-		return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(body);
+		ResponseEntity.BodyBuilder response = ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON);
+		if (retryAfterSeconds != null) {
+			response.header("Retry-After", retryAfterSeconds);
+		}
+		return response.body(body);
 	}
 
 	private static String fhirBase(HttpServletRequest http) {

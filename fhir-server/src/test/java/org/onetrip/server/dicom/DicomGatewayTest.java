@@ -27,6 +27,7 @@ import org.onetrip.dicom.store.ImagingIndex;
 import org.onetrip.dicom.store.JdbcImagingIndex;
 import org.onetrip.server.FhirHttp;
 import org.onetrip.server.ServerTest;
+import org.onetrip.server.storage.FullDisk;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -551,19 +552,10 @@ class DicomGatewayTest extends ServerTest {
 		String sopUid = value(instance, TagFromName.SOPInstanceUID);
 		byte[] dataSet = RawStoreClient.dataSetBytes(instance);
 		long before = index.instanceCount();
-		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
-		// PostgreSQL's own failure when a table cannot grow on a full disk (filling the machine's disk is no option).
-		jdbc.execute("CREATE OR REPLACE FUNCTION OT_TEST_INDEX_DISK_FULL() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-				+ "RAISE EXCEPTION 'could not extend file \"base/16384/17001\": No space left on device' "
-				+ "USING ERRCODE = 'disk_full'; END $$");
-		jdbc.execute("CREATE TRIGGER OT_TEST_INDEX_DISK_FULL BEFORE INSERT ON OT_DICOM_INSTANCE FOR EACH ROW "
-				+ "EXECUTE FUNCTION OT_TEST_INDEX_DISK_FULL()");
-		try {
+		try (FullDisk full = FullDisk.under(new JdbcTemplate(dataSource), "OT_DICOM_INSTANCE")) {
 			assertThat(RawStoreClient.store(listener.port(), "HOSP_B", SOPClass.CTImageStorage, sopUid, dataSet))
 					.as("Out of Resources").isEqualTo(0xA700);
 			assertThat(index.instanceCount()).isEqualTo(before);
-		} finally {
-			jdbc.execute("DROP TRIGGER IF EXISTS OT_TEST_INDEX_DISK_FULL ON OT_DICOM_INSTANCE");
 		}
 
 		assertThat(RawStoreClient.store(listener.port(), "HOSP_B", SOPClass.CTImageStorage, sopUid, dataSet)).isZero();

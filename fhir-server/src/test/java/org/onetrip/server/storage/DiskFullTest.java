@@ -2,7 +2,6 @@ package org.onetrip.server.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
 import javax.sql.DataSource;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Bundle;
@@ -20,12 +19,10 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * get the same 503); once there is space again OneTrip writes with no restart,
  * and the AuditEvent of the refused write, which waited meanwhile, is written too.
  * <p>
- * PostgreSQL is made to fail as a full disk makes it fail (SQLSTATE 53100 with its own message, on every insert into
- * the resource tables, HAPI's search table and the audit outbox) by a trigger: filling the test machine's disk is no option.
+ * PostgreSQL fails every insert into the resource tables, HAPI's search table and the audit outbox as a full disk makes
+ * it fail ({@link FullDisk}).
  */
 class DiskFullTest extends ServerTest {
-
-	private static final List<String> TABLES = List.of("HFJ_RESOURCE", "HFJ_RES_VER", "HFJ_SEARCH", "OT_AUDIT_OUTBOX");
 
 	@Autowired
 	DataSource dataSource;
@@ -37,8 +34,7 @@ class DiskFullTest extends ServerTest {
 		String before = fhir.post("/Patient", patient(family)).as(Patient.class).getIdElement().getIdPart();
 		String refusedId = unique("disk-full");
 
-		fillTheDisk(jdbc);
-		try {
+		try (FullDisk full = FullDisk.under(jdbc, "HFJ_RESOURCE", "HFJ_RES_VER", "HFJ_SEARCH", "OT_AUDIT_OUTBOX")) {
 			FhirHttp.Response create = fhir.post("/Patient", patient(family));
 			assertThat(create.status()).as(create.toString()).isEqualTo(503);
 			assertThat(create.header("Retry-After")).isEqualTo(DatabaseUnavailable.RETRY_AFTER_SECONDS_WHEN_DISK_FULL);
@@ -59,8 +55,6 @@ class DiskFullTest extends ServerTest {
 			FhirHttp.Response search = fhir.getFresh("/Patient?family=" + family);
 			assertThat(search.status()).as(search.toString()).isEqualTo(503);
 			assertThat(search.outcome().getIssueFirstRep().getDiagnostics()).contains("no space left on its disk");
-		} finally {
-			freeTheDisk(jdbc);
 		}
 
 		assertThat(fhir.getFresh("/Patient?family=" + family).bundle().getEntry()).as("nothing of the refused writes")
@@ -69,23 +63,6 @@ class DiskFullTest extends ServerTest {
 		assertThat(fhir.post("/Patient", patient(family)).status()).as("writes go on, no restart").isEqualTo(201);
 		AuditEvent refused = awaitRefusal("Patient/" + refusedId);
 		assertThat(refused.getOutcomeDesc()).startsWith("503");
-	}
-
-	/** PostgreSQL's own answer when a table cannot grow on a full disk. */
-	private static void fillTheDisk(JdbcTemplate jdbc) {
-		jdbc.execute("CREATE OR REPLACE FUNCTION OT_TEST_DISK_FULL() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-				+ "RAISE EXCEPTION 'could not extend file \"base/16384/16999\": No space left on device' "
-				+ "USING ERRCODE = 'disk_full', HINT = 'Check free disk space.'; END $$");
-		for (String table : TABLES) {
-			jdbc.execute("CREATE TRIGGER OT_TEST_DISK_FULL BEFORE INSERT ON " + table
-					+ " FOR EACH ROW EXECUTE FUNCTION OT_TEST_DISK_FULL()");
-		}
-	}
-
-	private static void freeTheDisk(JdbcTemplate jdbc) {
-		for (String table : TABLES) {
-			jdbc.execute("DROP TRIGGER IF EXISTS OT_TEST_DISK_FULL ON " + table);
-		}
 	}
 
 	/** The refused write's AuditEvent, written once the outbox could take it (the resource never was: an identifier). */
