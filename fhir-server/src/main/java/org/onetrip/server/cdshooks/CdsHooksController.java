@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.onetrip.server.hapi.FhirEndpointConfiguration;
+import org.onetrip.server.storage.DatabaseAvailability;
 import org.onetrip.server.storage.DatabaseUnavailable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,8 +44,11 @@ public class CdsHooksController {
 	private final CdsFeedback feedback;
 	private final ObjectMapper json;
 	private final FhirContext fhirContext;
+	private final DatabaseAvailability database;
 
-	public CdsHooksController(DuplicateExamHookService hooks, CdsFeedback feedback, ObjectMapper json, FhirContext fhirContext) {
+	public CdsHooksController(DuplicateExamHookService hooks, CdsFeedback feedback, ObjectMapper json, FhirContext fhirContext,
+			DatabaseAvailability database) {
+		this.database = database;
 		this.hooks = hooks;
 		this.feedback = feedback;
 		this.json = json;
@@ -122,8 +126,8 @@ public class CdsHooksController {
 		// The database away (restarting, unreachable, out of connections): the EHR may ask again, as a FHIR client is told.
 		if (DatabaseUnavailable.isConnectionFailure(e)) {
 			log.warn("CDS Hooks request answered 503: the database is unavailable ({})", e.toString());
-			return error(HttpStatus.SERVICE_UNAVAILABLE, "OneTrip's database is unavailable right now; try again shortly",
-					DatabaseUnavailable.RETRY_AFTER_SECONDS);
+			database.lost(DatabaseUnavailable.rootMessage(e));
+			return error(HttpStatus.SERVICE_UNAVAILABLE, DatabaseUnavailable.UNAVAILABLE, DatabaseUnavailable.RETRY_AFTER_SECONDS);
 		}
 		log.error("CDS Hooks request failed", e);
 		return error(HttpStatus.INTERNAL_SERVER_ERROR, "the CDS service failed; the server log has the details");

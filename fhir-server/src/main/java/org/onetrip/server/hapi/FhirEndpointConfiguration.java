@@ -13,6 +13,8 @@ import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
+import org.onetrip.server.storage.DatabaseAvailability;
+import org.onetrip.server.storage.DatabaseUnavailable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
@@ -41,10 +43,12 @@ public class FhirEndpointConfiguration {
 			ObjectProvider<ISearchParamRegistry> searchParamRegistry,
 			ObjectProvider<IValidationSupport> validationSupport,
 			ObjectProvider<DatabaseBackedPagingProvider> pagingProvider,
-			ObjectProvider<FhirServerContribution> contributions) {
+			ObjectProvider<FhirServerContribution> contributions,
+			ObjectProvider<DatabaseAvailability> databaseAvailability) {
 		return new DeferredServlet(() -> restfulServer(systemDao.getObject(), resourceProviders.getObject(),
 				systemProvider.getObject(), valueSetOperations.getObject(), storageSettings.getObject(),
-				searchParamRegistry.getObject(), validationSupport.getObject(), pagingProvider.getObject(), contributions));
+				searchParamRegistry.getObject(), validationSupport.getObject(), pagingProvider.getObject(), contributions,
+				databaseAvailability.getObject()));
 	}
 
 	private static RestfulServer restfulServer(
@@ -56,7 +60,8 @@ public class FhirEndpointConfiguration {
 			ISearchParamRegistry searchParamRegistry,
 			IValidationSupport validationSupport,
 			DatabaseBackedPagingProvider pagingProvider,
-			ObjectProvider<FhirServerContribution> contributions) {
+			ObjectProvider<FhirServerContribution> contributions,
+			DatabaseAvailability databaseAvailability) {
 		RestfulServer server = new RestfulServer(systemDao.getContext(), new CachedHookInvokers("RestfulServer"));
 		server.registerProviders(resourceProviders.createProviders());
 		server.registerProvider(systemProvider);
@@ -76,7 +81,7 @@ public class FhirEndpointConfiguration {
 		// Browsers get readable HTML; FHIR clients get plain JSON or XML as they ask.
 		server.registerInterceptor(new ResponseHighlighterInterceptor());
 		// A database that is away (restarting, unreachable) is a 503 to retry, not a 500.
-		server.registerInterceptor(new org.onetrip.server.storage.DatabaseUnavailable());
+		server.registerInterceptor(new DatabaseUnavailable(databaseAvailability));
 
 		contributions.orderedStream().forEach(c -> c.contributeTo(server));
 		return server;

@@ -29,6 +29,9 @@ public final class DatabaseUnavailable {
 
 	private static final Logger log = LoggerFactory.getLogger(DatabaseUnavailable.class);
 	public static final String RETRY_AFTER_SECONDS = "5";
+	/** What a client is told while the database is away. */
+	public static final String UNAVAILABLE = "OneTrip's database is unavailable right now; nothing of this request was stored. "
+			+ "Try again shortly";
 	/** A full disk waits for an operator, not for a restart: clients are asked to come back later than for an outage. */
 	static final String RETRY_AFTER_SECONDS_WHEN_DISK_FULL = "60";
 	/** PostgreSQL's SQLSTATE disk_full: a table, index or WAL file could not grow. */
@@ -42,9 +45,15 @@ public final class DatabaseUnavailable {
 	private static final Set<RestOperationTypeEnum> SEARCHES = EnumSet.of(RestOperationTypeEnum.SEARCH_TYPE,
 			RestOperationTypeEnum.SEARCH_SYSTEM, RestOperationTypeEnum.GET_PAGE);
 
+	private final DatabaseAvailability database;
 	private final AtomicLong diskFullLoggedAt = new AtomicLong();
 	/** System.nanoTime() of the last request that failed on a full disk; 0 before the first. */
 	private volatile long diskFullSeenAt;
+
+	/** @param database told when a request failed for want of the database, so the next ones are refused at once */
+	public DatabaseUnavailable(DatabaseAvailability database) {
+		this.database = database;
+	}
 
 	@Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
 	public BaseServerResponseException translate(RequestDetails request, Throwable exception) {
@@ -65,8 +74,8 @@ public final class DatabaseUnavailable {
 			return null; // HAPI's own answer for everything else
 		}
 		log.warn("FHIR request answered 503: the database is unavailable ({})", rootMessage(exception));
-		return unavailable("OneTrip's database is unavailable right now; nothing of this request was stored. Try again shortly",
-				RETRY_AFTER_SECONDS);
+		database.lost(rootMessage(exception));
+		return unavailable(UNAVAILABLE, RETRY_AFTER_SECONDS);
 	}
 
 	/**
@@ -137,7 +146,7 @@ public final class DatabaseUnavailable {
 		return false;
 	}
 
-	private static String rootMessage(Throwable exception) {
+	public static String rootMessage(Throwable exception) {
 		Throwable t = exception;
 		while (t.getCause() != null && t.getCause() != t) {
 			t = t.getCause();

@@ -79,6 +79,7 @@ public final class LocalPostgres implements AutoCloseable {
 	private final Thread watcher;
 	private volatile Process server;
 	private volatile boolean closing;
+	private volatile java.util.function.Consumer<String> whenItStops = why -> {};
 
 	private LocalPostgres(Settings settings, PostgresBinaries binaries, String password, int port, FileChannel lockChannel,
 			FileLock lock) {
@@ -374,6 +375,11 @@ public final class LocalPostgres implements AutoCloseable {
 		return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, properties);
 	}
 
+	/** Told when the server stops unexpectedly (before it is started again), with why. */
+	public void whenItStops(java.util.function.Consumer<String> listener) {
+		this.whenItStops = listener;
+	}
+
 	/** While OneTrip runs, a PostgreSQL that died (out of memory, killed by an operator) is started again. */
 	private void restartWhenItDies() {
 		while (!closing) {
@@ -388,6 +394,7 @@ public final class LocalPostgres implements AutoCloseable {
 			}
 			log.error("PostgreSQL stopped unexpectedly (exit {}); starting it again. Its last words: {}",
 					current.exitValue(), lastLines(settings.logFile(), 5));
+			whenItStops.accept("PostgreSQL stopped unexpectedly (exit " + current.exitValue() + ")");
 			while (!closing) {
 				try {
 					stopServerLeftByAKilledProcess(settings.dataDir());

@@ -31,8 +31,9 @@ class DatabaseOutageTest {
 				"spring.datasource.url", postgres.jdbcUrl(),
 				"spring.datasource.username", postgres.user(),
 				"spring.datasource.password", postgres.password(),
-				// A request waits this long for a connection before it is told the database is away.
-				"spring.datasource.hikari.connection-timeout", "2000");
+				// The first request of the outage waits up to this long for a connection before it is told the database
+				// is away; the ones after it are told at once.
+				"spring.datasource.hikari.connection-timeout", "5000");
 		try (OneTripInstance server = OneTripInstance.start(settings)) {
 			FhirHttp fhir = server.fhir();
 			String before = fhir.post("/Patient", patient("Before")).as(Patient.class).getIdElement().getIdPart();
@@ -43,8 +44,13 @@ class DatabaseOutageTest {
 			assertThat(read.header("Retry-After")).isEqualTo(DatabaseUnavailable.RETRY_AFTER_SECONDS);
 			assertThat(read.outcome().getIssueFirstRep().getSeverity()).isEqualTo(OperationOutcome.IssueSeverity.ERROR);
 			assertThat(read.outcome().getIssueFirstRep().getDiagnostics()).contains("database is unavailable");
+			long writeStarted = System.nanoTime();
 			FhirHttp.Response write = fhir.post("/Patient", patient("During"));
+			long writeMillis = (System.nanoTime() - writeStarted) / 1_000_000;
 			assertThat(write.status()).as(write.toString()).isEqualTo(503);
+			assertThat(write.header("Retry-After")).isEqualTo(DatabaseUnavailable.RETRY_AFTER_SECONDS);
+			assertThat(write.outcome().getIssueFirstRep().getDiagnostics()).contains("database is unavailable");
+			assertThat(writeMillis).as("refused at once, the database known to be away, not after the pool's 5 s").isLessThan(2_000);
 			// A doctor's EHR asking the duplicate-exam service meanwhile is told the same, not a failure of the service.
 			FhirHttp.Response hook = fhir.post("http://127.0.0.1:" + server.httpPort() + "/cds-services/onetrip-duplicate-exam-sign",
 					CdsHookRequests.orderSignCtChestAtHospitalA(before), Map.of("Content-Type", "application/json"));
