@@ -50,8 +50,9 @@ public class SchedulingConfiguration {
 
 	@Bean
 	public SlotStatusSync slotStatusSync(SlotLedger ledger, DaoRegistry daoRegistry,
+			org.onetrip.server.hapi.StoredResources stored,
 			@Value("${onetrip.scheduling.slot-status-interval:PT1S}") Duration interval, Clock clock) {
-		return new SlotStatusSync(ledger, daoRegistry, interval, clock);
+		return new SlotStatusSync(ledger, daoRegistry, stored, interval, clock);
 	}
 
 	@Bean

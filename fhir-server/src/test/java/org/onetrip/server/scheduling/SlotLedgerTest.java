@@ -248,6 +248,24 @@ class SlotLedgerTest extends ServerTest {
 		awaitSlotStatus(held, org.hl7.fhir.r4.model.Slot.SlotStatus.FREE); // the hold lapsed: nobody wrote anything
 	}
 
+	/** The status worker remembers the slots it wrote; a person's change after that is seen and kept. */
+	@Test
+	void aSlotAPersonClosedStaysClosedWhenItsPlaceComesBack() throws Exception {
+		String slot = BookingRace.slot(fhir, 1, Duration.ofDays(2));
+		FhirHttp.Response booked = fhir.post("/Appointment", BookingRace.booked(slot));
+		assertThat(booked.status()).isEqualTo(201);
+		awaitSlotStatus(slot, org.hl7.fhir.r4.model.Slot.SlotStatus.BUSY);
+
+		org.hl7.fhir.r4.model.Slot closed = fhir.get("/Slot/" + slot).as(org.hl7.fhir.r4.model.Slot.class)
+				.setStatus(org.hl7.fhir.r4.model.Slot.SlotStatus.BUSYUNAVAILABLE);
+		assertThat(fhir.put("/Slot/" + slot, closed).status()).isEqualTo(200);
+		Appointment cancelled = booked.as(Appointment.class).setStatus(Appointment.AppointmentStatus.CANCELLED);
+		assertThat(fhir.put("/Appointment/" + cancelled.getIdElement().getIdPart(), cancelled).status()).isEqualTo(200);
+		await(Duration.ofSeconds(3)); // three rounds of the worker (one a second)
+		assertThat(fhir.get("/Slot/" + slot).as(org.hl7.fhir.r4.model.Slot.class).getStatus())
+				.isEqualTo(org.hl7.fhir.r4.model.Slot.SlotStatus.BUSYUNAVAILABLE);
+	}
+
 	/** Hospital A's utilisation gauge, above zero (Prometheus may print it as 7.1E-4). */
 	private static final String SOME_UTILISATION_AT_A =
 			"onetrip_slot_utilisation\\{[^}]*hospital=\"hospital-a\"[^}]*} [0-9.]*[1-9][0-9.]*(E-[0-9]+)?\n";
