@@ -157,12 +157,25 @@ public final class StorageService {
 			files.discard(incoming);
 			refused.incrementAndGet();
 			log.warn("instance not stored: {}", e.getMessage());
-			throw new StoreRefusedException(DimseStatus.OUT_OF_RESOURCES, diskFull(e) ? DISK_FULL : e.getMessage(), e);
+			throw new StoreRefusedException(DimseStatus.OUT_OF_RESOURCES,
+					diskFull(e) ? DISK_FULL : databaseAway(e) ? DATABASE_AWAY : e.getMessage(), e);
 		}
 	}
 
 	/** The failure comment of a full disk, whole within a DICOM Error Comment's 64 characters. */
 	static final String DISK_FULL = "OneTrip's disk is full: not stored, send again later";
+	/** The failure comment while the index's database cannot be reached, whole within 64 characters. */
+	static final String DATABASE_AWAY = "OneTrip's database is away: not stored, send again later";
+
+	/** A connection that could not be made or was lost (SQLSTATE class 08). */
+	private static boolean databaseAway(Throwable failure) {
+		for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+			if (t instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
+				return true;
+			}
+		}
+		return false;
+	}
 
 	/** The file system's or PostgreSQL's (SQLSTATE 53100, disk_full) way of saying the disk is full. */
 	private static boolean diskFull(Throwable failure) {

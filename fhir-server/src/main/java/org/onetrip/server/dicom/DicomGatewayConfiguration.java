@@ -46,10 +46,11 @@ public class DicomGatewayConfiguration {
 	@Bean(destroyMethod = "close")
 	public GatewayAssembly dicomGateway(GatewaySettings settings, Region region, ExamTerminology terminology,
 			DaoRegistry daoRegistry, PersonResolver persons, JdbcTemplate jdbc, OneTripProperties properties,
-			MeterRegistry meters, AuditTrail audit, DicomNodes nodes) throws IOException {
+			MeterRegistry meters, AuditTrail audit, DicomNodes nodes,
+			org.onetrip.server.storage.DatabaseAvailability database) throws IOException {
 		org.onetrip.dicom.AssociationAudit audited = AssociationAudits.intoAuditTrail(audit, region);
 		GatewayAssembly gateway = GatewayAssembly.assemble(settings, new GatewayAssembly.Host(region, terminology,
-				new DaoFhirStore(daoRegistry), persons, jdbc.getDataSource(), true, properties.dataDirectory().resolve("dicom"),
+				new DaoFhirStore(daoRegistry), persons, database.failingFast(jdbc.getDataSource()), true, properties.dataDirectory().resolve("dicom"),
 				DicomWebEndpoint.ID, meters, association -> {
 					audited.associationEnded(association);
 					nodes.seen(association);

@@ -3,10 +3,13 @@ package org.onetrip.server.storage;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.Properties;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.datasource.DelegatingDataSource;
 
 /**
  * Whether OneTrip's database can be reached, as this instance last found out, so that requests arriving while it is
@@ -104,6 +107,49 @@ public final class DatabaseAvailability implements AutoCloseable {
 			} catch (InterruptedException e) {
 				return;
 			}
+		}
+	}
+
+	/**
+	 * {@code dataSource} for a part that does not go through the HTTP filter (the DICOM gateway): while the database is
+	 * known to be away a connection is refused at once (SQLSTATE 08001) rather than after the pool's wait, and a
+	 * connection the pool could not make marks it away.
+	 */
+	public DataSource failingFast(DataSource dataSource) {
+		return new DelegatingDataSource(dataSource) {
+			@Override
+			public Connection getConnection() throws SQLException {
+				refuseWhileAway();
+				try {
+					return super.getConnection();
+				} catch (SQLException e) {
+					noticed(e);
+					throw e;
+				}
+			}
+
+			@Override
+			public Connection getConnection(String username, String password) throws SQLException {
+				refuseWhileAway();
+				try {
+					return super.getConnection(username, password);
+				} catch (SQLException e) {
+					noticed(e);
+					throw e;
+				}
+			}
+		};
+	}
+
+	private void refuseWhileAway() throws SQLTransientConnectionException {
+		if (away()) {
+			throw new SQLTransientConnectionException("OneTrip's database is away (" + lastCause + ")", "08001");
+		}
+	}
+
+	private void noticed(SQLException failure) {
+		if (DatabaseUnavailable.isConnectionFailure(failure)) {
+			lost(DatabaseUnavailable.rootMessage(failure));
 		}
 	}
 

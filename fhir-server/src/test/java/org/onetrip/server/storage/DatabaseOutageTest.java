@@ -2,6 +2,9 @@ package org.onetrip.server.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.SOPClass;
+import com.pixelmed.dicom.TagFromName;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -12,6 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.onetrip.server.CdsHookRequests;
 import org.onetrip.server.FhirHttp;
 import org.onetrip.server.OneTripInstance;
+import org.onetrip.server.dicom.RawStoreClient;
+import org.onetrip.server.dicom.TestInstances;
 
 /**
  * The database goes away under a serving OneTrip and comes back: meanwhile every FHIR request gets 503 with an
@@ -58,11 +63,24 @@ class DatabaseOutageTest {
 			assertThat(hook.header("Retry-After")).isEqualTo(DatabaseUnavailable.RETRY_AFTER_SECONDS);
 			assertThat(hook.outcome().getIssueFirstRep().getDiagnostics()).contains("database is unavailable");
 
+			// A modality sending meanwhile hears Out of Resources at once, and nothing is kept.
+			TestInstances.Study study = TestInstances.Study.ct("OUTAGE-1");
+			AttributeList instance = TestInstances.ct(study, TestInstances.uid(), 1, 1, 32);
+			byte[] dataSet = RawStoreClient.dataSetBytes(instance);
+			String sopUid = instance.get(TagFromName.SOPInstanceUID).getSingleStringValueOrEmptyString();
+			long storeStarted = System.nanoTime();
+			assertThat(RawStoreClient.store(server.dicomPort(), "HOSP_B", SOPClass.CTImageStorage, sopUid, dataSet))
+					.as("Out of Resources").isEqualTo(0xA700);
+			assertThat((System.nanoTime() - storeStarted) / 1_000_000).as("refused at once").isLessThan(2_000);
+
 			postgres = LocalPostgres.start(LocalPostgres.Settings.under(databaseDir).withPort(port));
 			FhirHttp.Response again = awaitStatus200(fhir, "/Patient/" + before);
 			assertThat(again.as(Patient.class).getNameFirstRep().getFamily()).isEqualTo("Before");
 			assertThat(fhir.get("/Patient?family=During").bundle().getEntry()).as("nothing of a refused write").isEmpty();
 			assertThat(fhir.post("/Patient", patient("After")).status()).isEqualTo(201);
+			assertThat(RawStoreClient.store(server.dicomPort(), "HOSP_B", SOPClass.CTImageStorage, sopUid, dataSet))
+					.as("the same instance once the database is back").isZero();
+			assertThat(TestInstances.awaitImagingStudy(fhir, study.studyUid(), 1).getNumberOfInstances()).isEqualTo(1);
 		} finally {
 			postgres.close();
 		}
