@@ -4,6 +4,7 @@ import ca.uhn.fhir.util.UrlUtil;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -71,18 +72,28 @@ public class FhirPatientDirectory implements PatientDirectory {
 	}
 
 	/**
-	 * The Patients holding these PatientIDs now, in one search (not from what this directory remembers: a miss it
-	 * remembers may have been made meanwhile); PatientIDs no Patient holds are absent. The first Patient found for a
+	 * The Patients holding these PatientIDs now, from the person ledger or else in one search (not from what this
+	 * directory remembers: a miss it remembers may have been made meanwhile); PatientIDs no Patient holds are absent. The first Patient found for a
 	 * PatientID held by several, as {@link #existing} takes it.
 	 */
 	public Map<PatientKey, String> holdersNow(Collection<PatientKey> keys) {
-		if (keys.isEmpty()) {
-			return Map.of();
-		}
 		Map<PatientKey, String> holders = new HashMap<>();
-		List<Identifier> identifiers = keys.stream()
-				.map(FhirPatientDirectory::identifier).toList();
-		for (Patient patient : store.patientsWithIdentifiers(identifiers)) {
+		List<Identifier> searched = new ArrayList<>();
+		for (PatientKey key : keys) {
+			// The person ledger is written in the transaction that stores a Patient, so for the region's person systems
+			// its key row is as current as a search, at an indexed row read instead of a FHIR search (which was a thirtieth
+			// of the sync's time on one-image studies; bench/HISTORY.md, 2026-12-03 stop 38).
+			Optional<Set<String>> inLedger = persons.holders(identifier(key));
+			if (inLedger.isPresent()) {
+				inLedger.get().stream().findFirst().ifPresent(id -> holders.put(key, id));
+			} else {
+				searched.add(identifier(key));
+			}
+		}
+		if (searched.isEmpty()) {
+			return holders;
+		}
+		for (Patient patient : store.patientsWithIdentifiers(searched)) {
 			for (Identifier held : patient.getIdentifier()) {
 				if (held.hasSystem() && held.hasValue()) {
 					PatientKey key = new PatientKey(held.getSystem(), held.getValue());
