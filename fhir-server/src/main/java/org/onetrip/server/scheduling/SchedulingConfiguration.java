@@ -50,9 +50,9 @@ public class SchedulingConfiguration {
 
 	@Bean
 	public SlotStatusSync slotStatusSync(SlotLedger ledger, DaoRegistry daoRegistry,
-			org.onetrip.server.hapi.StoredResources stored,
+			org.onetrip.server.hapi.StoredResources stored, ca.uhn.fhir.jpa.model.config.PartitionSettings partitions,
 			@Value("${onetrip.scheduling.slot-status-interval:PT1S}") Duration interval, Clock clock) {
-		return new SlotStatusSync(ledger, daoRegistry, stored, interval, clock);
+		return new SlotStatusSync(ledger, daoRegistry, stored, partitions, interval, clock);
 	}
 
 	@Bean

@@ -1,14 +1,13 @@
 package org.onetrip.server.scheduling;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,28 +28,20 @@ import org.springframework.beans.factory.DisposableBean;
  * resources, shortly after the commit, so a booking storm on a hot slot never waits on a Slot write. Slots a
  * person set to busy-unavailable or entered-in-error are left alone.
  * <p>
- * Each slot's status is remembered with the version it was read or written at, and the versions of a round's slots are
- * looked up in one statement: a slot nobody else wrote since is not read through HAPI again (in a booking storm that
- * read, one per booked slot, was a third of this thread's time; bench/HISTORY.md, 2026-12-03 stop 38).
+ * The current status of a round's slots is read from HAPI's token index in one statement, and only a slot whose status
+ * must change is read and written through HAPI (in a booking storm the HAPI read of every booked slot, to find most of
+ * them needing nothing, was a third of this thread's time; bench/HISTORY.md, 2026-12-03 stop 38).
  */
 public class SlotStatusSync implements DisposableBean {
 
 	private static final Logger log = LoggerFactory.getLogger(SlotStatusSync.class);
-	private static final int KNOWN_SLOTS = 100_000;
+	private static final List<String> STATUS_CODES = java.util.Arrays.stream(Slot.SlotStatus.values())
+			.filter(status -> status != Slot.SlotStatus.NULL).map(Slot.SlotStatus::toCode).toList();
 
 	private final SlotLedger ledger;
 	private final DaoRegistry daoRegistry;
 	private final StoredResources stored;
-	/**
-	 * Slot id -> its status at a version: what this worker last read or wrote (only this worker touches it), the most
-	 * recently used {@value #KNOWN_SLOTS} (a forgotten one is read again when it next changes).
-	 */
-	private final Map<String, KnownStatus> known = new LinkedHashMap<>(1024, 0.75f, true) {
-		@Override
-		protected boolean removeEldestEntry(Map.Entry<String, KnownStatus> eldest) {
-			return size() > KNOWN_SLOTS;
-		}
-	};
+	private final PartitionSettings partitions;
 	private final Set<String> pending = ConcurrentHashMap.newKeySet();
 	private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
 		Thread thread = new Thread(r, "onetrip-slot-status");
@@ -60,11 +51,11 @@ public class SlotStatusSync implements DisposableBean {
 	private final Clock clock;
 	private volatile Instant lapsedUpTo;
 
-	private record KnownStatus(long version, Slot.SlotStatus status) {}
-
-	public SlotStatusSync(SlotLedger ledger, DaoRegistry daoRegistry, StoredResources stored, Duration interval, Clock clock) {
+	public SlotStatusSync(SlotLedger ledger, DaoRegistry daoRegistry, StoredResources stored, PartitionSettings partitions,
+			Duration interval, Clock clock) {
 		this.ledger = ledger;
 		this.stored = stored;
+		this.partitions = partitions;
 		this.clock = clock;
 		this.lapsedUpTo = clock.instant();
 		this.daoRegistry = daoRegistry;
@@ -87,22 +78,17 @@ public class SlotStatusSync implements DisposableBean {
 			if (round.isEmpty()) {
 				return;
 			}
-			Map<String, Long> versions = new HashMap<>();
-			for (StoredResources.Stored slot : stored.find(round.stream().map(id -> new IdType("Slot", id)).toList())) {
-				versions.put(slot.id(), slot.version());
-			}
+			Map<String, String> indexedStatus = stored.indexedCodes(partitions, "Slot", round, "status", STATUS_CODES);
 			for (String slotId : round) {
-				Long version = versions.get(slotId);
-				if (version == null) {
-					known.remove(slotId); // deleted, or never stored
-					continue;
+				String status = indexedStatus.get(slotId);
+				if (status == null) {
+					continue; // deleted, never stored, or without a status
 				}
 				try {
-					publish(slotId, version, now);
+					publish(slotId, Slot.SlotStatus.fromCode(status), now);
 				} catch (BaseServerResponseException | org.springframework.dao.DataAccessException e) {
 					// Written by somebody else at the same moment, or gone: look again next round.
 					log.debug("Slot {} status not updated this round: {}", slotId, e.getMessage());
-					known.remove(slotId);
 					pending.add(slotId);
 				}
 			}
@@ -111,30 +97,26 @@ public class SlotStatusSync implements DisposableBean {
 		}
 	}
 
-	private void publish(String slotId, long version, Instant now) {
+	/** @param indexed the slot's status as its current version is indexed */
+	private void publish(String slotId, Slot.SlotStatus indexed, Instant now) {
 		var availability = ledger.availability(slotId, now);
 		if (availability.isEmpty()) {
 			return;
 		}
 		Slot.SlotStatus wanted = availability.get().free() <= 0 ? Slot.SlotStatus.BUSY : Slot.SlotStatus.FREE;
-		KnownStatus last = known.get(slotId);
-		if (last != null && last.version() == version) {
-			if (!ours(last.status()) || last.status() == wanted) {
-				return;
-			}
+		if (!ours(indexed) || indexed == wanted) {
+			return;
 		}
 		Slot slot;
 		try {
 			slot = daoRegistry.getResourceDao(Slot.class).read(new IdType("Slot", slotId), new SystemRequestDetails());
 		} catch (ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException | ca.uhn.fhir.rest.server.exceptions.ResourceGoneException e) {
-			known.remove(slotId);
 			return;
 		}
-		known.put(slotId, new KnownStatus(slot.getIdElement().getVersionIdPartAsLong(), slot.getStatus()));
+		// Looked at again as read: a person may have changed it since the index was read.
 		if (ours(slot.getStatus()) && slot.getStatus() != wanted) {
 			slot.setStatus(wanted);
-			var outcome = daoRegistry.getResourceDao(Slot.class).update(slot, new SystemRequestDetails());
-			known.put(slotId, new KnownStatus(outcome.getId().getVersionIdPartAsLong(), wanted));
+			daoRegistry.getResourceDao(Slot.class).update(slot, new SystemRequestDetails());
 		}
 	}
 
