@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import org.onetrip.bench.Args;
 import org.onetrip.bench.Latencies;
 import org.onetrip.bench.ProcessTreeCpu;
+import org.onetrip.bench.WorkFiles;
 import org.onetrip.bench.Progress;
 import org.onetrip.bench.fhir.ServerProcess;
 
@@ -216,8 +217,8 @@ public final class DicomBench {
 		Files.writeString(runDir.resolve("report.md"), report);
 		if (!args.flag("keep-data")) {
 			// Both peers' stores hold gigabytes after a 100,000-study run; the report and logs are what is kept.
-			deleteTree(runDir.resolve("orthanc"));
-			deleteTree(runDir.resolve("onetrip"));
+			WorkFiles.deleteTree(runDir.resolve("orthanc"));
+			WorkFiles.deleteTree(runDir.resolve("onetrip"));
 		}
 		System.err.println("report also in " + runDir.resolve("report.md") + "; logs in " + logs);
 	}
@@ -282,7 +283,7 @@ public final class DicomBench {
 		if (Files.exists(directory.resolve("complete"))) {
 			return directory;
 		}
-		deleteTree(directory);
+		WorkFiles.deleteTree(directory);
 		try (Progress progress = new Progress("writing " + name, (long) studies * perStudy, "files", "instances", "inst/s")) {
 			BenchInstances.writeCtStudies(directory, patientPrefix + System.currentTimeMillis() % 100000 + "-", studies,
 					perStudy, rows, parts, () -> progress.advance(1));
@@ -297,7 +298,7 @@ public final class DicomBench {
 		if (Files.exists(directory.resolve("complete"))) {
 			return directory;
 		}
-		deleteTree(directory);
+		WorkFiles.deleteTree(directory);
 		try (Progress progress = new Progress("writing C-FIND studies " + from + "-" + to, to - from, "files",
 				"instances", "inst/s")) {
 			for (int i = from; i < to; i++) {
@@ -459,14 +460,5 @@ public final class DicomBench {
 			throw new IOException(command.get(0) + " to " + calledAe + " failed (" + exit + "):\n" + output);
 		}
 		return output;
-	}
-
-	private static void deleteTree(Path directory) throws IOException {
-		if (!Files.exists(directory)) return;
-		try (var walk = Files.walk(directory)) {
-			for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-				Files.delete(p);
-			}
-		}
 	}
 }

@@ -135,6 +135,16 @@ public final class ServerProcess implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * The data directories {@link #onOnePostgres} made for these instances, deleted once they are stopped (a storm's
+	 * database is ~700 MB, and nothing reads it afterwards); their logs stay.
+	 */
+	public static void deleteData(Path work, String prefix, String stamp, int count) throws IOException {
+		for (int i = 0; i < count; i++) {
+			org.onetrip.bench.WorkFiles.deleteTree(work.resolve(prefix + "-data-" + stamp + "-" + i));
+		}
+	}
+
 	public URI fhirBase() {
 		return fhirBase;
 	}

@@ -113,6 +113,9 @@ public final class BookingStorm {
 				System.out.println(report);
 			} finally {
 				ServerProcess.closeAll(servers);
+				if (!args.flag("keep-data")) {
+					ServerProcess.deleteData(work, "storm", stamp, instances);
+				}
 			}
 		}
 	}

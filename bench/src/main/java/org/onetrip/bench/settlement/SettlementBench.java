@@ -149,6 +149,9 @@ public final class SettlementBench {
 			System.out.println(out);
 		} finally {
 			ServerProcess.closeAll(servers);
+			if (!args.flag("keep-data")) {
+				ServerProcess.deleteData(work, "settle", stamp, instances);
+			}
 		}
 	}
 
