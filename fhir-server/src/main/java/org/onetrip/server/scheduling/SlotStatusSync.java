@@ -7,6 +7,7 @@ import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +36,7 @@ import org.springframework.beans.factory.DisposableBean;
 public class SlotStatusSync implements DisposableBean {
 
 	private static final Logger log = LoggerFactory.getLogger(SlotStatusSync.class);
-	private static final List<String> STATUS_CODES = java.util.Arrays.stream(Slot.SlotStatus.values())
+	private static final List<String> STATUS_CODES = Arrays.stream(Slot.SlotStatus.values())
 			.filter(status -> status != Slot.SlotStatus.NULL).map(Slot.SlotStatus::toCode).toList();
 
 	private final SlotLedger ledger;
@@ -78,7 +79,13 @@ public class SlotStatusSync implements DisposableBean {
 			if (round.isEmpty()) {
 				return;
 			}
-			Map<String, String> indexedStatus = stored.indexedCodes(partitions, "Slot", round, "status", STATUS_CODES);
+			Map<String, String> indexedStatus;
+			try {
+				indexedStatus = stored.indexedCodes(partitions, "Slot", round, "status", STATUS_CODES);
+			} catch (RuntimeException e) {
+				pending.addAll(round); // the database away, say: this round's slots wait for the next
+				throw e;
+			}
 			for (String slotId : round) {
 				String status = indexedStatus.get(slotId);
 				if (status == null) {

@@ -35,7 +35,8 @@ public final class DatabaseAvailability implements AutoCloseable {
 	}
 
 	private final Probe probe;
-	/** System.nanoTime() when it was found away; 0 while it is reachable. */
+	private volatile boolean away;
+	/** System.nanoTime() when it was last found away. */
 	private volatile long awaySince;
 	private volatile String lastCause = "";
 	private Thread prober;
@@ -65,17 +66,18 @@ public final class DatabaseAvailability implements AutoCloseable {
 	}
 
 	public boolean away() {
-		return awaySince != 0;
+		return away;
 	}
 
 	/** The database could not be reached (the cause, for the log): refuse what follows at once, and watch for its return. */
 	public void lost(String cause) {
 		synchronized (this) {
 			lastCause = cause;
-			if (closed || awaySince != 0) {
+			if (closed || away) {
 				return;
 			}
 			awaySince = System.nanoTime();
+			away = true;
 			prober = new Thread(this::probeUntilBack, "onetrip-database-probe");
 			prober.setDaemon(true);
 			prober.start();
@@ -88,7 +90,7 @@ public final class DatabaseAvailability implements AutoCloseable {
 			try {
 				probe.connect();
 				long awayMillis = (System.nanoTime() - awaySince) / 1_000_000;
-				awaySince = 0;
+				away = false;
 				if (told) {
 					log.warn("OneTrip's database is reachable again after {} s: requests are served again", awayMillis / 1000);
 				}
