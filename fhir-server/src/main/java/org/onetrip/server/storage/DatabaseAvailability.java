@@ -121,26 +121,28 @@ public final class DatabaseAvailability implements AutoCloseable {
 		return new DelegatingDataSource(dataSource) {
 			@Override
 			public Connection getConnection() throws SQLException {
-				refuseWhileAway();
-				try {
-					return super.getConnection();
-				} catch (SQLException e) {
-					noticed(e);
-					throw e;
-				}
+				return connecting(super::getConnection);
 			}
 
 			@Override
 			public Connection getConnection(String username, String password) throws SQLException {
-				refuseWhileAway();
-				try {
-					return super.getConnection(username, password);
-				} catch (SQLException e) {
-					noticed(e);
-					throw e;
-				}
+				return connecting(() -> super.getConnection(username, password));
 			}
 		};
+	}
+
+	private interface Connecting {
+		Connection connect() throws SQLException;
+	}
+
+	private Connection connecting(Connecting pool) throws SQLException {
+		refuseWhileAway();
+		try {
+			return pool.connect();
+		} catch (SQLException e) {
+			noticed(e);
+			throw e;
+		}
 	}
 
 	private void refuseWhileAway() throws SQLTransientConnectionException {
