@@ -32,6 +32,7 @@ public class DatabaseAvailabilityConfiguration {
 		FilterRegistrationBean<DatabaseAwayFilter> registration =
 				new FilterRegistrationBean<>(new DatabaseAwayFilter(database, fhirContext));
 		registration.addUrlPatterns(FhirEndpointConfiguration.FHIR_PATH + "/*", "/cds-services/*", "/dicomweb/*");
+		registration.addUrlPatterns(DatabaseAwayFilter.OAUTH_PATHS.toArray(String[]::new));
 		registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
 		return registration;
 	}

@@ -63,6 +63,12 @@ class DatabaseOutageTest {
 			assertThat(hook.header("Retry-After")).isEqualTo(DatabaseUnavailable.RETRY_AFTER_SECONDS);
 			assertThat(hook.outcome().getIssueFirstRep().getDiagnostics()).contains("database is unavailable");
 
+			// A client asking for a token hears it as OAuth clients read errors.
+			FhirHttp.Response token = fhir.post("http://127.0.0.1:" + server.httpPort() + "/oauth2/token",
+					"grant_type=client_credentials&scope=system%2FPatient.rs", Map.of("Content-Type", "application/x-www-form-urlencoded"));
+			assertThat(token.status()).as(token.toString()).isEqualTo(503);
+			assertThat(token.header("Retry-After")).isEqualTo(DatabaseUnavailable.RETRY_AFTER_SECONDS);
+			assertThat(token.body()).contains("\"error\":\"temporarily_unavailable\"");
 			// A modality sending meanwhile hears Out of Resources at once, and nothing is kept.
 			TestInstances.Study study = TestInstances.Study.ct("OUTAGE-1");
 			AttributeList instance = TestInstances.ct(study, TestInstances.uid(), 1, 1, 32);
