@@ -115,15 +115,23 @@ public class DicomGatewayConfiguration {
 		DimseListener listener = dicomGateway.listener();
 		StorageService storage = dicomGateway.storage();
 		ImagingIndex index = dicomGateway.index();
-		return () -> (listener.isRunning() ? Health.up() : Health.down())
-				.withDetail("port", listener.isRunning() ? listener.port() : -1)
-				.withDetail("associationsAccepted", listener.associationsAccepted())
-				.withDetail("associationsRejected", listener.associationsRejected())
-				.withDetail("associationsActive", listener.associationsActive())
-				.withDetail("instancesStored", storage.storedCount())
-				.withDetail("instancesAlreadyStored", storage.duplicateCount())
-				.withDetail("instancesRefused", storage.refusedCount())
-				.withDetail("studiesPendingSync", index.pendingSyncCount())
-				.build();
+		return () -> {
+			Health.Builder health = (listener.isRunning() ? Health.up() : Health.down())
+					.withDetail("port", listener.isRunning() ? listener.port() : -1)
+					.withDetail("associationsAccepted", listener.associationsAccepted())
+					.withDetail("associationsRejected", listener.associationsRejected())
+					.withDetail("associationsActive", listener.associationsActive())
+					.withDetail("instancesStored", storage.storedCount())
+					.withDetail("instancesAlreadyStored", storage.duplicateCount())
+					.withDetail("instancesRefused", storage.refusedCount());
+			try {
+				health.withDetail("studiesPendingSync", index.pendingSyncCount());
+			} catch (RuntimeException indexUnavailable) {
+				// The database away: the gateway refuses C-STOREs meanwhile, which is what DOWN says (an exception here
+				// made the whole health answer a 500).
+				health.down().withDetail("studiesPendingSync", "unknown: " + indexUnavailable.getMessage());
+			}
+			return health.build();
+		};
 	}
 }

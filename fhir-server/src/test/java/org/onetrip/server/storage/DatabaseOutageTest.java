@@ -63,6 +63,12 @@ class DatabaseOutageTest {
 			assertThat(hook.header("Retry-After")).isEqualTo(DatabaseUnavailable.RETRY_AFTER_SECONDS);
 			assertThat(hook.outcome().getIssueFirstRep().getDiagnostics()).contains("database is unavailable");
 
+			// A monitor hears it as quickly.
+			long healthStarted = System.nanoTime();
+			FhirHttp.Response health = fhir.get("http://127.0.0.1:" + server.httpPort() + "/actuator/health", "application/json");
+			assertThat(health.status()).as(health.toString()).isEqualTo(503);
+			assertThat(health.body()).contains("\"db\":{\"status\":\"DOWN\"");
+			assertThat((System.nanoTime() - healthStarted) / 1_000_000).as("at once").isLessThan(2_000);
 			// A client asking for a token hears it as OAuth clients read errors.
 			FhirHttp.Response token = fhir.post("http://127.0.0.1:" + server.httpPort() + "/oauth2/token",
 					"grant_type=client_credentials&scope=system%2FPatient.rs", Map.of("Content-Type", "application/x-www-form-urlencoded"));
