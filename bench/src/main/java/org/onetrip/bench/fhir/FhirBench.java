@@ -2,6 +2,7 @@ package org.onetrip.bench.fhir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -109,6 +110,22 @@ public final class FhirBench {
 		System.out.println();
 		System.out.println(report);
 		Files.writeString(work.resolve("bench-fhir-" + stamp + ".md"), report);
+		if (!args.flag("keep-data")) {
+			deleteEarlierData(work, dataDir);
+		}
+	}
+
+	/**
+	 * A loaded database is ~4 GB: the newest is kept for {@code --data} runs and {@code bench results}, the earlier
+	 * ones go.
+	 */
+	private static void deleteEarlierData(Path work, Path newest) throws IOException {
+		try (var dirs = Files.list(work)) {
+			for (Path earlier : dirs.filter(d -> d.getFileName().toString().startsWith("bench-data-") && !d.equals(newest)).toList()) {
+				System.err.println("deleting the database of an earlier run: " + earlier);
+				org.onetrip.bench.WorkFiles.deleteTree(earlier);
+			}
+		}
 	}
 
 	/**
