@@ -112,6 +112,12 @@ public class HapiJpaConfiguration {
 		return new LazyRepositories();
 	}
 
+	/** HAPI's periodic jobs start once OneTrip is ready (see {@link SchedulerStartsWhenReady}). */
+	@Bean
+	public static SchedulerStartsWhenReady.Replacement schedulerStartsWhenReady() {
+		return new SchedulerStartsWhenReady.Replacement();
+	}
+
 	/** One partition: the region shares one patient index; hospitals are told apart by identifiers, not partitions. */
 	@Bean
 	public PartitionSettings partitionSettings() {
