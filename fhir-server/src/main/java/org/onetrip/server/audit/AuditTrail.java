@@ -2,12 +2,11 @@ package org.onetrip.server.audit;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
@@ -20,11 +19,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
+import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Identifier;
+import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Reference;
+import org.onetrip.server.hapi.ReferenceTargetPrefetch;
+import org.onetrip.server.hapi.StoredResources;
 import org.onetrip.server.region.RegionDirectory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +63,7 @@ public class AuditTrail implements DisposableBean {
 	private final RegionDirectory directory;
 	private final TransactionTemplate ownTransaction;
 	private final JdbcTemplate jdbc;
+	private final StoredResources storedResources;
 	private final MeterRegistry meters;
 	/** Outbox rows (JSON) whose insert failed (the database is away): appended by the writer once it is back. */
 	private final BlockingQueue<String> waitingForDatabase = new LinkedBlockingQueue<>(100_000);
@@ -73,6 +77,7 @@ public class AuditTrail implements DisposableBean {
 			JdbcTemplate jdbc) {
 		this.daoRegistry = daoRegistry;
 		this.jdbc = jdbc;
+		this.storedResources = new StoredResources(jdbc);
 		this.directory = directory;
 		this.meters = meters;
 		this.ownTransaction = new TransactionTemplate(transactions);
@@ -159,8 +164,11 @@ public class AuditTrail implements DisposableBean {
 				List<OutboxRow> claimed = claim("SELECT ID, RECORD FROM OT_AUDIT_OUTBOX ORDER BY ID LIMIT " + BATCH
 						+ " FOR UPDATE SKIP LOCKED");
 				if (!claimed.isEmpty()) {
-					Predicate<String> stored = storedAmong(claimed.stream().map(OutboxRow::record).toList());
-					claimed.forEach(row -> create(auditEvent(row.record(), stored)));
+					BatchTargets targets = targetsOf(claimed.stream().map(OutboxRow::record).toList());
+					// One look-up for the batch's reference targets instead of one per AuditEvent (ReferenceTargetPrefetch).
+					TransactionDetails batch = new TransactionDetails();
+					ReferenceTargetPrefetch.handOver(batch, targets.found());
+					claimed.forEach(row -> create(auditEvent(row.record(), targets::writableAsReference), batch));
 					delete(claimed);
 				}
 				return claimed;
@@ -268,8 +276,12 @@ public class AuditTrail implements DisposableBean {
 	}
 
 	private void create(AuditEvent event) {
+		create(event, new TransactionDetails());
+	}
+
+	private void create(AuditEvent event, TransactionDetails transaction) {
 		try {
-			daoRegistry.getResourceDao(AuditEvent.class).create(event, new SystemRequestDetails());
+			daoRegistry.getResourceDao(AuditEvent.class).create(event, null, true, new SystemRequestDetails(), transaction);
 		} catch (VirtualMachineError e) {
 			throw e;
 		} catch (Error e) {
@@ -284,32 +296,37 @@ public class AuditTrail implements DisposableBean {
 	}
 
 	/**
-	 * Which of the resources that a batch's refused writes and deletes name are stored now: a refused create (a full
-	 * slot's Appointment, say) names a resource that never came to be, and a reference to it would make HAPI refuse the
-	 * whole batch of AuditEvents. Those are written as identifiers instead, decided here in one query rather than by a
+	 * What a batch of records names, looked up in one statement: the stored resources (handed to HAPI as the
+	 * AuditEvents' resolved reference targets), and which names may be written as references. A refused create (a full
+	 * slot's Appointment, say) or a delete names a resource that is not stored, and a reference to it would make HAPI
+	 * refuse the whole batch of AuditEvents: those are written as identifiers instead, decided here rather than by a
 	 * failed batch and a retry of each record.
 	 */
-	private Predicate<String> storedAmong(List<AuditRecord> records) {
-		Set<String> doubtful = new TreeSet<>();
+	private record BatchTargets(List<StoredResources.Stored> found, Set<String> stored, Set<String> doubtful) {
+		boolean writableAsReference(String reference) {
+			return !doubtful.contains(reference) || stored.contains(reference);
+		}
+	}
+
+	private BatchTargets targetsOf(List<AuditRecord> records) {
+		Set<String> named = new TreeSet<>();
+		Set<String> doubtful = new HashSet<>();
 		for (AuditRecord record : records) {
-			if (!record.succeeded() || "D".equals(record.action())) {
-				Stream.concat(record.entities().stream(), record.patients().stream())
-						.filter(AuditTrail::isPlainReference).forEach(doubtful::add);
+			boolean mayNameTheAbsent = !record.succeeded() || "D".equals(record.action());
+			Stream.concat(record.entities().stream(), record.patients().stream()).filter(AuditTrail::isPlainReference).forEach(reference -> {
+				named.add(reference);
+				if (mayNameTheAbsent) {
+					doubtful.add(reference);
+				}
+			});
+			if (record.agentHospital() != null) {
+				named.add("Organization/" + record.agentHospital());
 			}
 		}
-		if (doubtful.isEmpty()) {
-			return reference -> true;
-		}
-		List<Object> arguments = new ArrayList<>();
-		for (String reference : doubtful) {
-			arguments.add(reference.substring(0, reference.indexOf('/')));
-			arguments.add(reference.substring(reference.indexOf('/') + 1));
-		}
-		Set<String> stored = new HashSet<>(jdbc.queryForList(
-				"SELECT RES_TYPE || '/' || FHIR_ID FROM HFJ_RESOURCE WHERE RES_DELETED_AT IS NULL AND (RES_TYPE, FHIR_ID) IN ("
-						+ String.join(", ", Collections.nCopies(doubtful.size(), "(?, ?)")) + ")",
-				String.class, arguments.toArray()));
-		return reference -> !doubtful.contains(reference) || stored.contains(reference);
+		List<IIdType> ids = named.stream().map(reference -> (IIdType) new IdType(reference)).toList();
+		List<StoredResources.Stored> found = storedResources.find(ids);
+		return new BatchTargets(found, found.stream().map(StoredResources.Stored::reference).collect(java.util.stream.Collectors.toSet()),
+				doubtful);
 	}
 
 	private static boolean isPlainReference(String entity) {

@@ -9,6 +9,7 @@ import ca.uhn.fhir.jpa.model.entity.PartitionablePartitionId;
 import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
 import ca.uhn.fhir.util.ResourceReferenceInfo;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
@@ -28,12 +29,18 @@ import org.hl7.fhir.r4.model.IdType;
  * <p>Only targets found and not deleted are handed over, read in the write's own transaction; anything else (a missing
  * or deleted target, a conditional, contained or absolute reference, one to a resource written earlier in the same
  * Bundle and not yet flushed) is left to HAPI, whose errors stay as they were.
+ *
+ * <p>A writer that knows its writes' targets itself (the audit trail's batches of AuditEvents) finds them for the whole
+ * batch at once and hands them over with {@link #handOver}: the writes of that transaction are then not walked for
+ * references one by one (the walk was most of this hook's cost: 6 % of the audit writer's CPU in a booking storm).
  */
 @Interceptor
 public class ReferenceTargetPrefetch {
 
 	/** More targets than this in one write (a large List or Bundle-like resource) are left to HAPI as they are. */
 	private static final int MAX_TARGETS = 100;
+	/** TransactionDetails user data: the writer handed over its targets ({@link #handOver}). */
+	private static final String HANDED_OVER = ReferenceTargetPrefetch.class.getName() + ".handedOver";
 
 	private final FhirContext fhirContext;
 	private final StoredResources stored;
@@ -54,7 +61,7 @@ public class ReferenceTargetPrefetch {
 	}
 
 	void prefetch(IBaseResource resource, TransactionDetails transaction) {
-		if (resource == null || transaction == null) {
+		if (resource == null || transaction == null || Boolean.TRUE.equals(transaction.getUserData(HANDED_OVER))) {
 			return;
 		}
 		Map<String, IIdType> wanted = new LinkedHashMap<>();
@@ -70,7 +77,21 @@ public class ReferenceTargetPrefetch {
 		if (wanted.isEmpty() || wanted.size() > MAX_TARGETS) {
 			return;
 		}
-		for (StoredResources.Stored found : stored.find(wanted.values())) {
+		resolved(transaction, stored.find(wanted.values()));
+	}
+
+	/**
+	 * For a writer that found its transaction's reference targets itself: hands them to HAPI as resolved, and tells
+	 * this hook that the transaction's writes need no walk for references. A target the writer missed is still found,
+	 * by HAPI's own look-up.
+	 */
+	public static void handOver(TransactionDetails transaction, List<StoredResources.Stored> targets) {
+		resolved(transaction, targets);
+		transaction.putUserData(HANDED_OVER, Boolean.TRUE);
+	}
+
+	private static void resolved(TransactionDetails transaction, List<StoredResources.Stored> targets) {
+		for (StoredResources.Stored found : targets) {
 			JpaPid pid = found.partitionId() == null && found.partitionDate() == null ? JpaPid.fromId(found.resId())
 					: JpaPid.fromId(found.resId(), new PartitionablePartitionId(found.partitionId(), found.partitionDate()));
 			IIdType target = new IdType(found.type(), found.id());

@@ -72,6 +72,12 @@ public class SecurityConfiguration {
 		return org.springframework.security.config.observation.SecurityObservationSettings.noObservations();
 	}
 
+	/** Spring MVC's handler look-up only for requests Spring MVC serves (see {@link MvcLookupForMvcRequestsOnly}). */
+	@Bean
+	public static MvcLookupForMvcRequestsOnly.Replacement mvcLookupForMvcRequestsOnly() {
+		return new MvcLookupForMvcRequestsOnly.Replacement();
+	}
+
 	@Bean
 	public TokenKeys tokenKeys(OneTripProperties properties, @Value("${onetrip.security.key-file:}") String keyFile) {
 		return TokenKeys.loadOrCreate(keyFile.isBlank() ? defaultKeyFile(properties.dataDirectory()) : Path.of(keyFile));

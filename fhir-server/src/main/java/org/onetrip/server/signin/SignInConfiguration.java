@@ -44,6 +44,9 @@ import org.springframework.security.oauth2.server.authorization.settings.Authori
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
 import org.springframework.security.web.util.matcher.MediaTypeRequestMatcher;
+import org.springframework.security.web.util.matcher.AntPathRequestMatcher;
+import org.springframework.security.web.util.matcher.OrRequestMatcher;
+import org.springframework.security.web.util.matcher.RequestMatcher;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.web.servlet.LocaleResolver;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
@@ -225,8 +228,11 @@ public class SignInConfiguration {
 	@Bean
 	@Order(2)
 	public SecurityFilterChain signInPagesChain(HttpSecurity http, AccountSignIn signIn, AuditTrail audit, Clock clock) throws Exception {
-		http.securityMatcher(SIGN_IN_PAGE, "/signout", "/account", "/account/**", CONSENT_PAGE, CONSENT_PAGE + "/deny",
-				"/signin-assets/**")
+		// Plain path matchers: this chain's matcher is asked about every request, and Spring MVC's kind would look up a
+		// Spring MVC handler for each FHIR request too (see security.MvcLookupForMvcRequestsOnly).
+		http.securityMatcher(new OrRequestMatcher(java.util.stream.Stream.of(SIGN_IN_PAGE, "/signout", "/account", "/account/**",
+						CONSENT_PAGE, CONSENT_PAGE + "/deny", "/signin-assets/**").map(AntPathRequestMatcher::antMatcher)
+						.map(RequestMatcher.class::cast).toList()))
 				.authenticationManager(new ProviderManager(signIn))
 				.authorizeHttpRequests(a -> a.requestMatchers(SIGN_IN_PAGE, "/account/activate", "/signin-assets/**").permitAll()
 						.anyRequest().authenticated())

@@ -28,6 +28,24 @@ class AccessControlTest extends ServerTest {
 		return fhir.as(TestTokens.hospital("hospital-b", "user/*.cruds"));
 	}
 
+	@org.springframework.beans.factory.annotation.Autowired
+	@org.springframework.beans.factory.annotation.Qualifier(MvcLookupForMvcRequestsOnly.INTROSPECTOR_BEAN)
+	private org.springframework.web.servlet.handler.HandlerMappingIntrospector springMvcIntrospector;
+
+	@Test
+	void fhirRequestsPassTheSecurityChainsWithoutASpringMvcHandlerLookUp() {
+		assertThat(springMvcIntrospector).isInstanceOf(MvcLookupForMvcRequestsOnly.class);
+		MvcLookupForMvcRequestsOnly introspector = (MvcLookupForMvcRequestsOnly) springMvcIntrospector;
+		long before = introspector.uncachedLookups();
+
+		assertThat(hospitalA().get("/Patient?_count=1").status()).isEqualTo(200);
+		assertThat(fhir.as(null).get("/Patient").status()).isEqualTo(401);
+		assertThat(fhir.as(null).get("/metadata").status()).isEqualTo(200);
+		assertThat(hospitalA().post("/Observation", new Observation()).status()).as("an incomplete write, refused").isBetween(400, 499);
+
+		assertThat(introspector.uncachedLookups() - before).isZero();
+	}
+
 	@Test
 	void withoutAValidTokenOnlyThePublicDoorsOpen() {
 		FhirHttp anonymous = fhir.as(null);
