@@ -26,9 +26,16 @@ public class DatabaseConfiguration {
 	@Bean(destroyMethod = "close")
 	public LocalPostgres localPostgres(@Value("${onetrip.data-dir}") Path dataDir,
 			@Value("${onetrip.storage.embedded.port:0}") int port,
-			@Value("${onetrip.storage.embedded.shared-buffers:256MB}") String sharedBuffers) {
+			@Value("${onetrip.storage.embedded.shared-buffers:256MB}") String sharedBuffers,
+			org.springframework.core.env.Environment environment) {
 		refuseDataFromBeforePostgres(dataDir);
-		return LocalPostgres.start(LocalPostgres.Settings.under(dataDir).withPort(port).withSharedBuffers(sharedBuffers));
+		// Any further PostgreSQL setting, by its own name: onetrip.storage.embedded.server-settings.log_min_duration_statement=250
+		java.util.Map<String, String> serverSettings = org.springframework.boot.context.properties.bind.Binder.get(environment)
+				.bind("onetrip.storage.embedded.server-settings",
+						org.springframework.boot.context.properties.bind.Bindable.mapOf(String.class, String.class))
+				.orElse(java.util.Map.of());
+		return LocalPostgres.start(LocalPostgres.Settings.under(dataDir).withPort(port).withSharedBuffers(sharedBuffers)
+				.withServerSettings(serverSettings));
 	}
 
 	@Bean

@@ -52,23 +52,44 @@ public final class LocalPostgres implements AutoCloseable {
 	private static final Duration READY_TIMEOUT = Duration.ofMinutes(10);
 
 	/** What a caller chooses: where, which port (0 = any free one), how much memory for PostgreSQL's page cache. */
-	public record Settings(Path dataDir, Path logFile, Path passwordFile, int port, String sharedBuffers) {
+	/**
+	 * @param serverSettings further PostgreSQL settings from the operator ({@code onetrip.storage.embedded.server-settings},
+	 *                       e.g. {@code log_min_duration_statement}); never the ones OneTrip decides (see {@link #OWN_SETTINGS})
+	 */
+	public record Settings(Path dataDir, Path logFile, Path passwordFile, int port, String sharedBuffers,
+			Map<String, String> serverSettings) {
 
 		/** The layout under OneTrip's data directory. */
 		public static Settings under(Path onetripDataDir) {
 			Path root = onetripDataDir.toAbsolutePath().normalize();
 			return new Settings(root.resolve("postgres"), root.resolve("logs").resolve("postgres.log"),
-					root.resolve("keys").resolve("postgres-password"), 0, "256MB");
+					root.resolve("keys").resolve("postgres-password"), 0, "256MB", Map.of());
 		}
 
 		public Settings withPort(int newPort) {
-			return new Settings(dataDir, logFile, passwordFile, newPort, sharedBuffers);
+			return new Settings(dataDir, logFile, passwordFile, newPort, sharedBuffers, serverSettings);
 		}
 
 		public Settings withSharedBuffers(String size) {
-			return new Settings(dataDir, logFile, passwordFile, port, size);
+			return new Settings(dataDir, logFile, passwordFile, port, size, serverSettings);
+		}
+
+		/** Refuses, naming it, a setting OneTrip decides itself: durability and where the server listens are not options. */
+		public Settings withServerSettings(Map<String, String> more) {
+			for (String name : more.keySet()) {
+				if (OWN_SETTINGS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+					throw new StorageStartException("onetrip.storage.embedded.server-settings." + name + " is not accepted: OneTrip "
+							+ "sets " + name + " itself (durability and the listening address of its PostgreSQL are not options; the "
+							+ "port is onetrip.storage.embedded.port, the page cache onetrip.storage.embedded.shared-buffers)");
+				}
+			}
+			return new Settings(dataDir, logFile, passwordFile, port, sharedBuffers, Map.copyOf(more));
 		}
 	}
+
+	/** The settings {@link #launch} decides, which {@link Settings#withServerSettings} refuses to take from outside. */
+	static final java.util.Set<String> OWN_SETTINGS = java.util.Set.of("listen_addresses", "port", "unix_socket_directories",
+			"fsync", "synchronous_commit", "full_page_writes", "shared_buffers", "wal_level", "max_wal_senders");
 
 	private final Settings settings;
 	private final PostgresBinaries binaries;
@@ -290,6 +311,7 @@ public final class LocalPostgres implements AutoCloseable {
 		config.put("log_timezone", "UTC");
 		config.put("logging_collector", "off");
 		config.put("log_min_messages", "warning");
+		config.putAll(settings.serverSettings()); // none of OWN_SETTINGS (Settings.withServerSettings)
 		StringBuilder postgres = new StringBuilder("'").append(binaries.bin("postgres")).append("' -D '")
 				.append(settings.dataDir()).append('\'');
 		config.forEach((k, v) -> postgres.append(" -c ").append(k).append("='").append(v).append('\''));

@@ -97,6 +97,21 @@ class LocalPostgresTest {
 	}
 
 	@Test
+	void anOperatorsServerSettingIsAppliedButDurabilityIsNotAnOption() throws Exception {
+		try (LocalPostgres postgres = LocalPostgres.start(LocalPostgres.Settings.under(freshDataDir())
+				.withServerSettings(java.util.Map.of("log_min_duration_statement", "250")));
+				Connection c = connect(postgres)) {
+			ResultSet rs = c.createStatement().executeQuery("SHOW log_min_duration_statement");
+			rs.next();
+			assertThat(rs.getString(1)).isEqualTo("250ms");
+		}
+		for (String own : new String[] {"fsync", "synchronous_commit", "full_page_writes", "listen_addresses", "Port"}) {
+			assertThatThrownBy(() -> LocalPostgres.Settings.under(freshDataDir()).withServerSettings(java.util.Map.of(own, "off")))
+					.as(own).isInstanceOf(StorageStartException.class).hasMessageContaining(own + " is not accepted");
+		}
+	}
+
+	@Test
 	void aTakenPortIsNamedAsTheCause() throws Exception {
 		try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
 			assertThatThrownBy(() -> LocalPostgres.start(LocalPostgres.Settings.under(freshDataDir())
