@@ -45,11 +45,11 @@ public final class ServerProcess implements AutoCloseable {
 		List<String> command = new ArrayList<>(List.of(
 				Path.of(System.getProperty("java.home"), "bin", "java").toString(),
 				"-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError"));
-		// Same collector as ./onetrip run, with its reserve, unless the options name another (the JVM refuses two); options
-		// given later (a reserve of another size) win.
+		// Same collector as ./onetrip run, with its settings (the launcher hands them over, one per line), unless the options
+		// name another (the JVM refuses two); options given later (a reserve of another size) win.
 		if (moreOptions.stream().noneMatch(o -> o.matches("-XX:\\+Use\\w+GC"))) {
-			command.add("-XX:+UseG1GC");
-			command.add("-XX:G1ReservePercent=20");
+			System.getenv().getOrDefault("ONETRIP_SERVER_COLLECTOR_OPTS", "").lines().filter(o -> !o.isBlank())
+					.forEach(command::add);
 		}
 		command.addAll(moreOptions);
 		command.addAll(jvmOptions);
