@@ -31,6 +31,14 @@ class FhirRestInteractionsTest extends ServerTest {
 	}
 
 	@Test
+	void eachRequestIsAnsweredWithItsOwnRequestIdForTheLogs() {
+		String first = fhir.get("/metadata").header("X-Request-ID");
+		String second = fhir.get("/metadata").header("X-Request-ID");
+		assertThat(first).matches("[A-Za-z0-9]{16}");
+		assertThat(second).matches("[A-Za-z0-9]{16}").isNotEqualTo(first);
+	}
+
+	@Test
 	void createReadVreadUpdateHistoryAndDeleteAPatient() {
 		Patient patient = new Patient();
 		patient.addName().setFamily("Lin").addGiven("Mei");
