@@ -48,8 +48,13 @@ public final class ServerProcess implements AutoCloseable {
 		// Same collector as ./onetrip run, with its settings (the launcher hands them over, one per line), unless the options
 		// name another (the JVM refuses two); options given later (a reserve of another size) win.
 		if (moreOptions.stream().noneMatch(o -> o.matches("-XX:\\+Use\\w+GC"))) {
-			System.getenv().getOrDefault("ONETRIP_SERVER_COLLECTOR_OPTS", "").lines().filter(o -> !o.isBlank())
-					.forEach(command::add);
+			String collector = System.getenv("ONETRIP_SERVER_COLLECTOR_OPTS");
+			if (collector == null) {
+				System.err.println("ONETRIP_SERVER_COLLECTOR_OPTS is not set (a benchmark not started by ./onetrip bench): the server "
+						+ "runs with the JVM's own collector choice, not ./onetrip run's, and its figures are not comparable");
+			} else {
+				collector.lines().filter(o -> !o.isBlank()).forEach(command::add);
+			}
 		}
 		command.addAll(moreOptions);
 		command.addAll(jvmOptions);

@@ -8,8 +8,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
@@ -165,10 +167,13 @@ public class AuditTrail implements DisposableBean {
 						+ " FOR UPDATE SKIP LOCKED");
 				if (!claimed.isEmpty()) {
 					BatchTargets targets = targetsOf(claimed.stream().map(OutboxRow::record).toList());
-					// One look-up for the batch's reference targets instead of one per AuditEvent (ReferenceTargetPrefetch).
-					TransactionDetails batch = new TransactionDetails();
-					ReferenceTargetPrefetch.handOver(batch, targets.found());
-					claimed.forEach(row -> create(auditEvent(row.record(), targets::writableAsReference), batch));
+					// One look-up for the batch's reference targets instead of one per AuditEvent (ReferenceTargetPrefetch);
+					// each event its own TransactionDetails all the same, so each keeps its own time (meta.lastUpdated).
+					claimed.forEach(row -> {
+						TransactionDetails event = new TransactionDetails();
+						ReferenceTargetPrefetch.handOver(event, targets.foundAmong(namedBy(row.record())));
+						create(auditEvent(row.record(), targets::writableAsReference), event);
+					});
 					delete(claimed);
 				}
 				return claimed;
@@ -302,9 +307,13 @@ public class AuditTrail implements DisposableBean {
 	 * refuse the whole batch of AuditEvents: those are written as identifiers instead, decided here rather than by a
 	 * failed batch and a retry of each record.
 	 */
-	private record BatchTargets(List<StoredResources.Stored> found, Set<String> stored, Set<String> doubtful) {
+	private record BatchTargets(Map<String, StoredResources.Stored> found, Set<String> doubtful) {
 		boolean writableAsReference(String reference) {
-			return !doubtful.contains(reference) || stored.contains(reference);
+			return !doubtful.contains(reference) || found.containsKey(reference);
+		}
+
+		List<StoredResources.Stored> foundAmong(Set<String> references) {
+			return references.stream().map(found::get).filter(java.util.Objects::nonNull).toList();
 		}
 	}
 
@@ -312,21 +321,27 @@ public class AuditTrail implements DisposableBean {
 		Set<String> named = new TreeSet<>();
 		Set<String> doubtful = new HashSet<>();
 		for (AuditRecord record : records) {
-			boolean mayNameTheAbsent = !record.succeeded() || "D".equals(record.action());
-			Stream.concat(record.entities().stream(), record.patients().stream()).filter(AuditTrail::isPlainReference).forEach(reference -> {
-				named.add(reference);
-				if (mayNameTheAbsent) {
-					doubtful.add(reference);
-				}
-			});
-			if (record.agentHospital() != null) {
-				named.add("Organization/" + record.agentHospital());
+			Set<String> references = namedBy(record);
+			named.addAll(references);
+			if (!record.succeeded() || "D".equals(record.action())) {
+				doubtful.addAll(references);
 			}
 		}
 		List<IIdType> ids = named.stream().map(reference -> (IIdType) new IdType(reference)).toList();
-		List<StoredResources.Stored> found = storedResources.find(ids);
-		return new BatchTargets(found, found.stream().map(StoredResources.Stored::reference).collect(java.util.stream.Collectors.toSet()),
-				doubtful);
+		Map<String, StoredResources.Stored> found = new HashMap<>();
+		storedResources.find(ids).forEach(stored -> found.put(stored.reference(), stored));
+		return new BatchTargets(found, doubtful);
+	}
+
+	/** The resources a record's AuditEvent refers to: its patients and entities, and the caller's hospital. */
+	private static Set<String> namedBy(AuditRecord record) {
+		Set<String> references = new HashSet<>();
+		Stream.concat(record.entities().stream(), record.patients().stream()).filter(AuditTrail::isPlainReference)
+				.forEach(references::add);
+		if (record.agentHospital() != null) {
+			references.add("Organization/" + record.agentHospital());
+		}
+		return references;
 	}
 
 	private static boolean isPlainReference(String entity) {

@@ -170,9 +170,10 @@ public class HapiJpaConfiguration {
 		// Skipped when this HAPI version already did it (see SchemaVersion): the inspection is slow on big databases.
 		p.put("hibernate.hbm2ddl.auto", schemaCurrent ? "none" : "update");
 		p.put("hibernate.search.enabled", "false");
-		// No Bean Validation of each entity Hibernate inserts or updates: none of HAPI's or OneTrip's entities declares a
-		// constraint, and the validator's pass over every index row was 1.3 % of a booking's CPU (bench/HISTORY.md,
-		// 2026-12-04 stop 41). The database's own column limits and HAPI's truncation stay.
+		// No Bean Validation of each entity Hibernate inserts or updates: of HAPI's entities only a terminology concept
+		// property's key declares one (@NotBlank; the column stays NOT NULL), OneTrip has none, and the validator's pass
+		// over every index row was 1.3 % of a booking's CPU (bench/HISTORY.md, 2026-12-04 stop 41). The database's own
+		// column limits and HAPI's truncation stay.
 		p.put("jakarta.persistence.validation.mode", "none");
 		// Without Bean Validation Hibernate would check not-null columns itself, which it leaves off while a validator is
 		// present: HAPI's entities carry a not-null partition column it fills in later (HAPI-2223 otherwise). As before.

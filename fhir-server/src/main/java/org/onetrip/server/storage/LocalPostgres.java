@@ -74,22 +74,35 @@ public final class LocalPostgres implements AutoCloseable {
 			return new Settings(dataDir, logFile, passwordFile, port, size, serverSettings);
 		}
 
-		/** Refuses, naming it, a setting OneTrip decides itself: durability and where the server listens are not options. */
+		/**
+		 * Takes settings by PostgreSQL's names, written as PostgreSQL reads them (lower case, {@code -} as {@code _}, so
+		 * {@code max-connections} in a YAML file is {@code max_connections}). Refuses, naming it, anything that is no
+		 * setting name, and a setting OneTrip decides itself: durability, where the server listens, which files it reads.
+		 */
 		public Settings withServerSettings(Map<String, String> more) {
-			for (String name : more.keySet()) {
-				if (OWN_SETTINGS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
-					throw new StorageStartException("onetrip.storage.embedded.server-settings." + name + " is not accepted: OneTrip "
-							+ "sets " + name + " itself (durability and the listening address of its PostgreSQL are not options; the "
-							+ "port is onetrip.storage.embedded.port, the page cache onetrip.storage.embedded.shared-buffers)");
+			Map<String, String> named = new TreeMap<>();
+			for (Map.Entry<String, String> setting : more.entrySet()) {
+				String name = setting.getKey().strip().toLowerCase(java.util.Locale.ROOT).replace('-', '_');
+				if (!name.matches("[a-z_][a-z0-9_.]*")) {
+					throw new StorageStartException("onetrip.storage.embedded.server-settings." + setting.getKey()
+							+ " is not accepted: not a PostgreSQL setting name");
 				}
+				if (OWN_SETTINGS.contains(name)) {
+					throw new StorageStartException("onetrip.storage.embedded.server-settings." + setting.getKey() + " is not accepted: OneTrip "
+							+ "sets " + name + " itself (durability, the listening address, the files and the log of its PostgreSQL are not "
+							+ "options; the port is onetrip.storage.embedded.port, the page cache onetrip.storage.embedded.shared-buffers)");
+				}
+				named.put(name, setting.getValue());
 			}
-			return new Settings(dataDir, logFile, passwordFile, port, sharedBuffers, Map.copyOf(more));
+			return new Settings(dataDir, logFile, passwordFile, port, sharedBuffers, Map.copyOf(named));
 		}
 	}
 
 	/** The settings {@link #launch} decides, which {@link Settings#withServerSettings} refuses to take from outside. */
 	static final java.util.Set<String> OWN_SETTINGS = java.util.Set.of("listen_addresses", "port", "unix_socket_directories",
-			"fsync", "synchronous_commit", "full_page_writes", "shared_buffers", "wal_level", "max_wal_senders");
+			"fsync", "synchronous_commit", "full_page_writes", "shared_buffers", "wal_level", "max_wal_senders",
+			// Which cluster, which authentication, and the log OneTrip reads to explain a failed start.
+			"data_directory", "config_file", "hba_file", "ident_file", "external_pid_file", "logging_collector", "log_destination");
 
 	private final Settings settings;
 	private final PostgresBinaries binaries;
@@ -312,9 +325,10 @@ public final class LocalPostgres implements AutoCloseable {
 		config.put("logging_collector", "off");
 		config.put("log_min_messages", "warning");
 		config.putAll(settings.serverSettings()); // none of OWN_SETTINGS (Settings.withServerSettings)
-		StringBuilder postgres = new StringBuilder("'").append(binaries.bin("postgres")).append("' -D '")
-				.append(settings.dataDir()).append('\'');
-		config.forEach((k, v) -> postgres.append(" -c ").append(k).append("='").append(v).append('\''));
+		StringBuilder postgres = new StringBuilder(shellQuoted(binaries.bin("postgres").toString())).append(" -D ")
+				.append(shellQuoted(settings.dataDir().toString()));
+		// Names are checked (Settings.withServerSettings); values are quoted for the shell, whatever they hold.
+		config.forEach((k, v) -> postgres.append(" -c ").append(k).append('=').append(shellQuoted(v)));
 		// The shell starts PostgreSQL and a watcher of the shell's standard input, which closes when the JVM holding the
 		// other end ends, however it ends (kill -9 too): then the watcher asks PostgreSQL for a fast shutdown. The
 		// shell itself ends when PostgreSQL does, which is how OneTrip notices a PostgreSQL that died.
@@ -334,6 +348,11 @@ public final class LocalPostgres implements AutoCloseable {
 				.redirectOutput(ProcessBuilder.Redirect.appendTo(settings.logFile().toFile())).start();
 		server = process;
 		awaitReady(process);
+	}
+
+	/** One shell word, taken literally: in single quotes, each single quote written as '\''. */
+	static String shellQuoted(String text) {
+		return "'" + text.replace("'", "'\\''") + "'";
 	}
 
 	private void awaitReady(Process process) {

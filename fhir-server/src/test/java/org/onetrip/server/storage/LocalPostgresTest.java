@@ -98,17 +98,23 @@ class LocalPostgresTest {
 
 	@Test
 	void anOperatorsServerSettingIsAppliedButDurabilityIsNotAnOption() throws Exception {
+		// Written as in a YAML file, and a value the shell must not read: both reach PostgreSQL as they are.
 		try (LocalPostgres postgres = LocalPostgres.start(LocalPostgres.Settings.under(freshDataDir())
-				.withServerSettings(java.util.Map.of("log_min_duration_statement", "250")));
+				.withServerSettings(java.util.Map.of("Log-Min-Duration-Statement", "250", "cluster_name", "it's $(echo OneTrip)")));
 				Connection c = connect(postgres)) {
 			ResultSet rs = c.createStatement().executeQuery("SHOW log_min_duration_statement");
 			rs.next();
 			assertThat(rs.getString(1)).isEqualTo("250ms");
+			rs = c.createStatement().executeQuery("SHOW cluster_name");
+			rs.next();
+			assertThat(rs.getString(1)).isEqualTo("it's $(echo OneTrip)");
 		}
-		for (String own : new String[] {"fsync", "synchronous_commit", "full_page_writes", "listen_addresses", "Port"}) {
+		for (String own : new String[] {"fsync", "synchronous-commit", "full_page_writes", "listen_addresses", "Port", "hba_file"}) {
 			assertThatThrownBy(() -> LocalPostgres.Settings.under(freshDataDir()).withServerSettings(java.util.Map.of(own, "off")))
 					.as(own).isInstanceOf(StorageStartException.class).hasMessageContaining(own + " is not accepted");
 		}
+		assertThatThrownBy(() -> LocalPostgres.Settings.under(freshDataDir()).withServerSettings(java.util.Map.of("x=1 -c fsync", "off")))
+				.isInstanceOf(StorageStartException.class).hasMessageContaining("not a PostgreSQL setting name");
 	}
 
 	@Test
