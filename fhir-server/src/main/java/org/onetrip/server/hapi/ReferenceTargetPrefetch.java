@@ -31,8 +31,8 @@ import org.hl7.fhir.r4.model.IdType;
  * Bundle and not yet flushed) is left to HAPI, whose errors stay as they were.
  *
  * <p>A writer that knows its writes' targets itself (the audit trail's batches of AuditEvents) finds them for the whole
- * batch at once and hands them over with {@link #handOver}: the writes of that transaction are then not walked for
- * references one by one (the walk was most of this hook's cost: 6 % of the audit writer's CPU in a booking storm).
+ * batch in one statement and hands each write its own with {@link #handOver}: those writes are then not walked for
+ * references (the walk was most of this hook's cost: 6 % of the audit writer's CPU in a booking storm).
  */
 @Interceptor
 public class ReferenceTargetPrefetch {

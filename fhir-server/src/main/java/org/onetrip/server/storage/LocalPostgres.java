@@ -51,8 +51,9 @@ public final class LocalPostgres implements AutoCloseable {
 	public static final String USER = "onetrip";
 	private static final Duration READY_TIMEOUT = Duration.ofMinutes(10);
 
-	/** What a caller chooses: where, which port (0 = any free one), how much memory for PostgreSQL's page cache. */
 	/**
+	 * What a caller chooses: where, which port (0 = any free one), how much memory for PostgreSQL's page cache.
+	 *
 	 * @param serverSettings further PostgreSQL settings from the operator ({@code onetrip.storage.embedded.server-settings},
 	 *                       e.g. {@code log_min_duration_statement}); never the ones OneTrip decides (see {@link #OWN_SETTINGS})
 	 */
