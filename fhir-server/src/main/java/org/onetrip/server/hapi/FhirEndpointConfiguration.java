@@ -117,6 +117,20 @@ public class FhirEndpointConfiguration {
 		return prefetch;
 	}
 
+	/** A FHIR transaction's created resources get their search parameters extracted once, not twice (see the class). */
+	@Bean
+	public TransactionIndexedOnce transactionIndexedOnce(ca.uhn.fhir.interceptor.api.IInterceptorService storageInterceptors) {
+		TransactionIndexedOnce indexedOnce = new TransactionIndexedOnce();
+		storageInterceptors.registerInterceptor(indexedOnce);
+		return indexedOnce;
+	}
+
+	/** Tells {@link TransactionIndexedOnce} when HAPI's second pass over a transaction begins. */
+	@Bean
+	public static org.springframework.aop.framework.autoproxy.AbstractBeanFactoryAwareAdvisingPostProcessor transactionSecondPassAdvice() {
+		return TransactionIndexedOnce.secondPassAdvice();
+	}
+
 	/** HAPI's storage hooks without its global lock per hook call (see {@link CachedHookInvokers}). */
 	@Bean
 	public static org.springframework.beans.factory.config.BeanPostProcessor cachedStorageHookInvokers() {

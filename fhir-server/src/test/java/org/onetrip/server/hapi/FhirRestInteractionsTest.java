@@ -148,6 +148,93 @@ class FhirRestInteractionsTest extends ServerTest {
 				.containsExactlyInAnyOrder("DiagnosticReport", "Patient");
 	}
 
+	/**
+	 * A transaction's resources are indexed once, at HAPI's second save (TransactionIndexedOnce): every kind of search
+	 * parameter finds them, and an update afterwards drops their old index rows, which it does only when the resource
+	 * row's index flags were set.
+	 */
+	@Test
+	void aTransactionsResourcesAreFoundByEveryKindOfParameterAndLoseTheirOldIndexWhenUpdated() {
+		String patientUrn = "urn:uuid:" + java.util.UUID.randomUUID();
+		String encounterUrn = "urn:uuid:" + java.util.UUID.randomUUID();
+		String mrn = unique("tx-mrn");
+		String firstCode = unique("tx-code");
+		Bundle tx = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+		Patient patient = new Patient();
+		patient.addIdentifier().setSystem("urn:onetrip:mrn:hospital-a").setValue(mrn);
+		tx.addEntry().setFullUrl(patientUrn).setResource(patient).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Patient");
+		org.hl7.fhir.r4.model.Encounter encounter = new org.hl7.fhir.r4.model.Encounter()
+				.setStatus(org.hl7.fhir.r4.model.Encounter.EncounterStatus.FINISHED)
+				.setClass_(new org.hl7.fhir.r4.model.Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "AMB", null))
+				.setSubject(new Reference(patientUrn));
+		tx.addEntry().setFullUrl(encounterUrn).setResource(encounter).getRequest().setMethod(Bundle.HTTPVerb.POST)
+				.setUrl("Encounter");
+		Observation observation = new Observation().setStatus(Observation.ObservationStatus.FINAL);
+		observation.getCode().addCoding().setSystem("http://loinc.org").setCode(firstCode);
+		observation.setSubject(new Reference(patientUrn)).setEncounter(new Reference(encounterUrn))
+				.addPerformer(new Reference("Organization/hospital-a"));
+		observation.setEffective(new org.hl7.fhir.r4.model.DateTimeType("2026-11-30"));
+		observation.setValue(new org.hl7.fhir.r4.model.Quantity().setValue(72).setUnit("kg")
+				.setSystem("http://unitsofmeasure.org").setCode("kg"));
+		tx.addEntry().setResource(observation).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Observation");
+
+		Response stored = fhir.post("/", tx);
+		assertThat(stored.status()).as(stored.toString()).isEqualTo(200);
+		java.util.List<String> ids = stored.bundle().getEntry().stream()
+				.map(e -> e.getResponse().getLocation().split("/")[1]).toList();
+		String patientId = ids.get(0);
+		String encounterId = ids.get(1);
+		String observationId = ids.get(2);
+
+		for (String search : new String[] {
+				"/Observation?code=http://loinc.org|" + firstCode,
+				"/Observation?subject=Patient/" + patientId + "&date=2026-11-30",
+				"/Observation?encounter=Encounter/" + encounterId,
+				"/Observation?performer=Organization/hospital-a&_id=" + observationId,
+				"/Observation?value-quantity=72|http://unitsofmeasure.org|kg&subject=Patient/" + patientId}) {
+			assertThat(fhir.get(search).bundle().getEntry()).as(search)
+					.extracting(e -> e.getResource().getIdElement().getIdPart()).containsExactly(observationId);
+		}
+		assertThat(fhir.get("/Encounter?subject=Patient/" + patientId + "&class=AMB").bundle().getEntry()).hasSize(1);
+		assertThat(fhir.get("/Patient?identifier=urn:onetrip:mrn:hospital-a|" + mrn).bundle().getEntry()).hasSize(1);
+
+		// The Patient's text holds no placeholder, so the second save does not change it: its index flags must be set all the same.
+		String newMrn = unique("tx-mrn");
+		Patient renumbered = fhir.get("/Patient/" + patientId).as(Patient.class);
+		renumbered.getIdentifierFirstRep().setValue(newMrn);
+		assertThat(fhir.put("/Patient/" + patientId, renumbered).status()).isEqualTo(200);
+		assertThat(fhir.get("/Patient?identifier=urn:onetrip:mrn:hospital-a|" + mrn).bundle().getEntry()).isEmpty();
+		assertThat(fhir.get("/Patient?identifier=urn:onetrip:mrn:hospital-a|" + newMrn).bundle().getEntry()).hasSize(1);
+
+		String secondCode = unique("tx-code");
+		Observation update = fhir.get("/Observation/" + observationId).as(Observation.class);
+		update.getCode().getCodingFirstRep().setCode(secondCode);
+		assertThat(fhir.put("/Observation/" + observationId, update).status()).isEqualTo(200);
+		assertThat(fhir.get("/Observation?code=http://loinc.org|" + firstCode).bundle().getEntry()).isEmpty();
+		assertThat(fhir.get("/Observation?code=http://loinc.org|" + secondCode).bundle().getEntry()).hasSize(1);
+	}
+
+	/** A placeholder reference to an entry the Bundle does not hold fails the whole transaction. */
+	@Test
+	void aTransactionReferringToAnEntryItDoesNotHoldIsRefusedWhole() {
+		String mrn = unique("tx-missing");
+		Bundle tx = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+		Patient patient = new Patient();
+		patient.addIdentifier().setSystem("urn:onetrip:mrn:hospital-a").setValue(mrn);
+		tx.addEntry().setFullUrl("urn:uuid:" + java.util.UUID.randomUUID()).setResource(patient).getRequest()
+				.setMethod(Bundle.HTTPVerb.POST).setUrl("Patient");
+		Observation observation = new Observation().setStatus(Observation.ObservationStatus.FINAL);
+		observation.getCode().setText("weight");
+		String missing = "urn:uuid:" + java.util.UUID.randomUUID();
+		observation.setSubject(new Reference(missing));
+		tx.addEntry().setResource(observation).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Observation");
+
+		Response refused = fhir.post("/", tx);
+		assertThat(refused.status()).as(refused.toString()).isBetween(400, 499);
+		assertThat(refused.body()).contains("OperationOutcome").contains(missing);
+		assertThat(fhir.get("/Patient?identifier=urn:onetrip:mrn:hospital-a|" + mrn).bundle().getEntry()).isEmpty();
+	}
+
 	@Test
 	void aBatchReportsEachEntryOnItsOwn() {
 		Bundle batch = new Bundle().setType(Bundle.BundleType.BATCH);
