@@ -106,12 +106,6 @@ public class HapiJpaConfiguration {
 		};
 	}
 
-	/** HAPI's model elements read through method handles, not Field.get, once HAPI has scanned the model (see the class). */
-	@Bean
-	public org.springframework.beans.factory.SmartInitializingSingleton elementReadsThroughMethodHandles(FhirContext fhirContext) {
-		return () -> ElementReadsThroughMethodHandles.install(fhirContext);
-	}
-
 	/** HAPI's repositories made on first use, not at start-up (see {@link LazyRepositories}). */
 	@Bean
 	public static LazyRepositories lazyRepositories() {
