@@ -106,6 +106,17 @@ public class HapiJpaConfiguration {
 		};
 	}
 
+	/**
+	 * HAPI's resource text and hash calculation without the first-pass encoding of a FHIR transaction's resources and
+	 * with the hash in one digest call (see {@link ca.uhn.fhir.jpa.dao.TransactionAwareResourceHistoryCalculator}).
+	 * HAPI's own calculator bean stays defined; its DAOs take this one.
+	 */
+	@Bean
+	@Primary
+	public ca.uhn.fhir.jpa.dao.ResourceHistoryCalculator transactionAwareResourceHistoryCalculator(FhirContext fhirContext) {
+		return new ca.uhn.fhir.jpa.dao.TransactionAwareResourceHistoryCalculator(fhirContext);
+	}
+
 	/** HAPI's repositories made on first use, not at start-up (see {@link LazyRepositories}). */
 	@Bean
 	public static LazyRepositories lazyRepositories() {

@@ -35,12 +35,18 @@ import org.springframework.aop.support.StaticMethodMatcherPointcut;
  * nothing"), and the row's content hash is cleared so that HAPI finds the resource changed and sets the flags from
  * the second extraction, also when no reference in it was rewritten. A resource whose second save never came fails the
  * transaction at commit rather than being stored without its index rows.
+ *
+ * <p>Nor is such a resource encoded in the first pass, where HAPI encodes it only to hash the text into the resource
+ * row: {@link #awaitsSecondSave} tells {@code ca.uhn.fhir.jpa.dao.TransactionAwareResourceHistoryCalculator} to hash a
+ * stand-in, and the second save's hash replaces it.
  */
 @Interceptor
 public class TransactionIndexedOnce {
 
 	/** TransactionDetails user data: the transaction's resources still waiting for HAPI's second save. */
 	private static final String AWAITING_SECOND_SAVE = TransactionIndexedOnce.class.getName() + ".awaiting";
+	/** Resource user data: this resource is between HAPI's first and second save. */
+	private static final String BEFORE_SECOND_SAVE = TransactionIndexedOnce.class.getName() + ".beforeSecondSave";
 
 	@Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
 	public void creating(IBaseResource resource, TransactionDetails transaction) {
@@ -59,7 +65,16 @@ public class TransactionIndexedOnce {
 			});
 		}
 		resource.setUserData(JpaConstants.RESOURCE_SKIP_INDEXING, Boolean.TRUE);
+		resource.setUserData(BEFORE_SECOND_SAVE, Boolean.TRUE);
 		awaiting.add(resource);
+	}
+
+	/**
+	 * This resource is in a FHIR transaction's first pass, and HAPI will save it again before the commit: what the first
+	 * pass computes of it is replaced (see ca.uhn.fhir.jpa.dao.TransactionAwareResourceHistoryCalculator).
+	 */
+	public static boolean awaitsSecondSave(IBaseResource resource) {
+		return Boolean.TRUE.equals(resource.getUserData(BEFORE_SECOND_SAVE));
 	}
 
 	@Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
@@ -83,6 +98,7 @@ public class TransactionIndexedOnce {
 
 	private static void indexAsUsual(IBaseResource resource) {
 		resource.setUserData(JpaConstants.RESOURCE_SKIP_INDEXING, null);
+		resource.setUserData(BEFORE_SECOND_SAVE, null);
 	}
 
 	/**

@@ -186,6 +186,16 @@ class FhirRestInteractionsTest extends ServerTest {
 		String encounterId = ids.get(1);
 		String observationId = ids.get(2);
 
+		// What is stored is the second save's text, references rewritten, also in the version history.
+		for (String read : new String[] {"/Observation/" + observationId, "/Observation/" + observationId + "/_history/1"}) {
+			Observation asStored = fhir.get(read).as(Observation.class);
+			assertThat(asStored.getSubject().getReference()).as(read).isEqualTo("Patient/" + patientId);
+			assertThat(asStored.getEncounter().getReference()).as(read).isEqualTo("Encounter/" + encounterId);
+			assertThat(asStored.getCode().getCodingFirstRep().getCode()).as(read).isEqualTo(firstCode);
+			assertThat(asStored.getValueQuantity().getValue().intValue()).as(read).isEqualTo(72);
+		}
+		assertThat(fhir.get("/Patient/" + patientId).as(Patient.class).getIdentifierFirstRep().getValue()).isEqualTo(mrn);
+
 		for (String search : new String[] {
 				"/Observation?code=http://loinc.org|" + firstCode,
 				"/Observation?subject=Patient/" + patientId + "&date=2026-11-30",
