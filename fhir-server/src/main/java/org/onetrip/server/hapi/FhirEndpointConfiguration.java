@@ -125,7 +125,7 @@ public class FhirEndpointConfiguration {
 		return indexedOnce;
 	}
 
-	/** Tells {@link TransactionIndexedOnce} when HAPI's second pass over a transaction begins. */
+	/** Tells {@link TransactionIndexedOnce} when HAPI saves a transaction's resource the second time. */
 	@Bean
 	public static org.springframework.aop.framework.autoproxy.AbstractBeanFactoryAwareAdvisingPostProcessor transactionSecondPassAdvice() {
 		return TransactionIndexedOnce.secondPassAdvice();
