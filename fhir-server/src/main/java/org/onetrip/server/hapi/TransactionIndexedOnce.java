@@ -34,7 +34,9 @@ import org.springframework.aop.support.StaticMethodMatcherPointcut;
  * resource ({@link #secondPassAdvice}) the setting is taken off again (HAPI reads it in the second pass as "index
  * nothing"), and the row's content hash is cleared so that HAPI finds the resource changed and sets the flags from
  * the second extraction, also when no reference in it was rewritten. A resource whose second save never came fails the
- * transaction at commit rather than being stored without its index rows.
+ * transaction at commit rather than being stored without its index rows. As every second save now counts as a change,
+ * HAPI also checks a conditional create ({@code ifNoneExist}) inside a transaction against its own condition, as it
+ * always did for a single conditional create (before, only when a reference in it had been rewritten).
  *
  * <p>Nor is such a resource encoded in the first pass, where HAPI encodes it only to hash the text into the resource
  * row: {@link #awaitsSecondSave} tells {@code ca.uhn.fhir.jpa.dao.TransactionAwareResourceHistoryCalculator} to hash a
@@ -57,7 +59,8 @@ public class TransactionIndexedOnce {
 		if (awaiting == null) {
 			awaiting = Collections.newSetFromMap(new IdentityHashMap<>());
 			transaction.putUserData(AWAITING_SECOND_SAVE, awaiting);
-			// A transaction that fails and is tried again may store the same resource objects: none keeps the setting.
+			// A transaction that fails and is tried again stores the same resource objects: none keeps the setting. HAPI
+			// runs the undo actions after each failed attempt and keeps them for the next, so this is registered once.
 			Set<IBaseResource> all = awaiting;
 			transaction.addRollbackUndoAction(() -> {
 				all.forEach(TransactionIndexedOnce::indexAsUsual);
@@ -102,9 +105,10 @@ public class TransactionIndexedOnce {
 	}
 
 	/**
-	 * The second pass saves each resource through its DAO's Spring proxy ({@code updateEntity}, or {@code updateInternal}
-	 * for a resource the transaction also updates); the first pass calls the same methods from inside the DAO, past the
-	 * proxy. Advising the proxies therefore catches each resource's second save, and only that.
+	 * The second pass saves each created resource through its DAO's Spring proxy ({@code updateEntity}, or
+	 * {@code updateInternal} for a PUT that created the resource again under a deleted id); the first pass calls the same
+	 * methods from inside the DAO, past the proxy. Advising the proxies therefore catches each resource's second save,
+	 * and only that.
 	 */
 	public static AbstractBeanFactoryAwareAdvisingPostProcessor secondPassAdvice() {
 		return new SecondPassAdvice();

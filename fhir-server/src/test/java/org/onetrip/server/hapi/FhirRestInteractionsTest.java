@@ -177,6 +177,11 @@ class FhirRestInteractionsTest extends ServerTest {
 		observation.setValue(new org.hl7.fhir.r4.model.Quantity().setValue(72).setUnit("kg")
 				.setSystem("http://unitsofmeasure.org").setCode("kg"));
 		tx.addEntry().setResource(observation).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Observation");
+		String npi = unique("tx-npi");
+		Practitioner practitioner = new Practitioner();
+		practitioner.addIdentifier().setSystem("http://hl7.org/fhir/sid/us-npi").setValue(npi);
+		tx.addEntry().setResource(practitioner).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Practitioner")
+				.setIfNoneExist("identifier=http://hl7.org/fhir/sid/us-npi|" + npi);
 
 		Response stored = fhir.post("/", tx);
 		assertThat(stored.status()).as(stored.toString()).isEqualTo(200);
@@ -195,6 +200,11 @@ class FhirRestInteractionsTest extends ServerTest {
 			assertThat(asStored.getValueQuantity().getValue().intValue()).as(read).isEqualTo(72);
 		}
 		assertThat(fhir.get("/Patient/" + patientId).as(Patient.class).getIdentifierFirstRep().getValue()).isEqualTo(mrn);
+		// The committed hash is the stored text's: the same Observation sent back is no change, and no new version.
+		Observation unchanged = fhir.get("/Observation/" + observationId).as(Observation.class);
+		Response noChange = fhir.put("/Observation/" + observationId, unchanged);
+		assertThat(noChange.status()).isEqualTo(200);
+		assertThat(noChange.as(Observation.class).getMeta().getVersionId()).isEqualTo("1");
 
 		for (String search : new String[] {
 				"/Observation?code=http://loinc.org|" + firstCode,
@@ -207,6 +217,8 @@ class FhirRestInteractionsTest extends ServerTest {
 		}
 		assertThat(fhir.get("/Encounter?subject=Patient/" + patientId + "&class=AMB").bundle().getEntry()).hasSize(1);
 		assertThat(fhir.get("/Patient?identifier=urn:onetrip:mrn:hospital-a|" + mrn).bundle().getEntry()).hasSize(1);
+		assertThat(fhir.get("/Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|" + npi).bundle().getEntry())
+				.extracting(e -> e.getResource().getIdElement().getIdPart()).containsExactly(ids.get(3));
 
 		// The Patient's text holds no placeholder, so the second save does not change it: its index flags must be set all the same.
 		String newMrn = unique("tx-mrn");
