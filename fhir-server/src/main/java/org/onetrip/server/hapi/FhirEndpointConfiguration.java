@@ -28,6 +28,8 @@ import org.springframework.context.annotation.Configuration;
 public class FhirEndpointConfiguration {
 
 	public static final String FHIR_PATH = "/fhir";
+	/** The name HAPI's servlet is registered under (what {@code HttpServletRequest.getHttpServletMapping()} reports). */
+	public static final String FHIR_SERVLET = "fhir";
 
 	/**
 	 * HAPI's RestfulServer, built once every singleton exists (see {@link DeferredServlet} for why not earlier): hence
@@ -141,7 +143,7 @@ public class FhirEndpointConfiguration {
 	public ServletRegistrationBean<DeferredServlet> fhirServlet(DeferredServlet fhirRestfulServer) {
 		ServletRegistrationBean<DeferredServlet> registration =
 				new ServletRegistrationBean<>(fhirRestfulServer, FHIR_PATH + "/*");
-		registration.setName("fhir");
+		registration.setName(FHIR_SERVLET);
 		registration.setLoadOnStartup(1);
 		return registration;
 	}

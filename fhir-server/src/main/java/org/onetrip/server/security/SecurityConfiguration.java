@@ -162,6 +162,12 @@ public class SecurityConfiguration {
 		};
 	}
 
+	/** Spring Security's firewall, its character rules checked without regular expressions ({@link FirewallCharacterRules}). */
+	@Bean
+	public org.springframework.security.web.firewall.HttpFirewall httpFirewall() {
+		return FirewallCharacterRules.firewall();
+	}
+
 	/**
 	 * After Spring Security: DICOMweb and CDS Hooks under the same scopes, hospital and audit as FHIR. Built on the first
 	 * request ({@link DeferredFilter}): its parts reach into HAPI's storage, which is not to be built while Tomcat starts.
