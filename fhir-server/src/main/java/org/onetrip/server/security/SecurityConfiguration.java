@@ -65,7 +65,8 @@ public class SecurityConfiguration {
 	 * Spring Security wraps each of its filters, its authentication and its authorization in an observation of its own on
 	 * every request, spans nobody collects. Switched off by the predicate alone (management.observations), the wrappers
 	 * stayed and took 8 % of a booking storm's request CPU (bench/HISTORY.md, 2026-12-03); without them the chain is not
-	 * decorated at all. Requests keep their http.server.requests timer and OneTrip's own FHIR timers.
+	 * decorated at all. Requests keep their timers: OneTrip's own for FHIR requests, http.server.requests for the others
+	 * (ObservabilityConfiguration).
 	 */
 	@Bean
 	public org.springframework.security.config.observation.SecurityObservationSettings noSpringSecurityObservations() {
