@@ -35,9 +35,6 @@ import org.hl7.fhir.r4.model.OperationOutcome;
 public class RequiredElementsCheck {
 
 	private final FhirContext fhirContext;
-	/** Per child definition, whether anything can be missing at or below it ({@link #mayLackSomething}). */
-	private final Map<BaseRuntimeChildDefinition, Boolean> childMayLack = new ConcurrentHashMap<>();
-
 	/** A child worth looking at ({@link #mayLackSomething}), with its name as it appears in a path. */
 	private record Looked(BaseRuntimeChildDefinition child, String name, boolean required) {}
 
@@ -103,13 +100,12 @@ public class RequiredElementsCheck {
 				continue;
 			}
 			for (IBase value : values) {
-				if (value == null || value.isEmpty()) {
-					continue;
-				}
 				if (value instanceof IBaseResource contained) {
-					walk(contained, fhirContext.getResourceDefinition(contained), path + "." + looked.name(), missing);
-				} else if (looked.child().getChildElementDefinitionByDatatype(value.getClass())
-						instanceof BaseRuntimeElementCompositeDefinition<?> composite) {
+					if (!contained.isEmpty()) {
+						walk(contained, fhirContext.getResourceDefinition(contained), path + "." + looked.name(), missing);
+					}
+				} else if (value != null && looked.child().getChildElementDefinitionByDatatype(value.getClass())
+						instanceof BaseRuntimeElementCompositeDefinition<?> composite && !value.isEmpty()) {
 					walk(value, composite, path + "." + looked.name(), missing);
 				}
 			}
@@ -129,16 +125,11 @@ public class RequiredElementsCheck {
 	 * Whether a child can be missing or hold something that can: it is required itself, or one of its types has a
 	 * required element somewhere below, or it holds resources. Most children (codings, identifiers, references,
 	 * periods, plain values) are none of these and are not looked at: walking every element of every resource was 3 %
-	 * of the FHIR ingest's CPU. Decided once per child definition.
+	 * of the FHIR ingest's CPU. Asked once per child, when its type's list is made ({@link #lookedAt}).
 	 */
 	private boolean mayLackSomething(BaseRuntimeChildDefinition child) {
-		Boolean known = childMayLack.get(child);
-		if (known == null) {
-			// An id is never required, and a resource's own id is assigned by the server.
-			known = !child.getElementName().equals("id") && (child.getMin() > 0 || reachesARequirement(child));
-			childMayLack.put(child, known);
-		}
-		return known;
+		// An id is never required, and a resource's own id is assigned by the server.
+		return !child.getElementName().equals("id") && (child.getMin() > 0 || reachesARequirement(child));
 	}
 
 	/**
