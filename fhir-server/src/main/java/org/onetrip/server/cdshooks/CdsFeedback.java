@@ -1,7 +1,5 @@
 package org.onetrip.server.cdshooks;
 
-import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import org.hl7.fhir.r4.model.AuditEvent;
+import org.onetrip.server.audit.AuditTrail;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Reference;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -35,13 +34,13 @@ public class CdsFeedback {
 	private record Answer(ReminderLedger.Reminder reminder, String outcome, String reason, String comment, Instant at) {}
 
 	private final ReminderLedger ledger;
-	private final DaoRegistry daoRegistry;
+	private final AuditTrail audit;
 	private final TransactionTemplate transaction;
 	private final ObjectMapper json;
 
-	public CdsFeedback(ReminderLedger ledger, DaoRegistry daoRegistry, TransactionTemplate transaction, ObjectMapper json) {
+	public CdsFeedback(ReminderLedger ledger, AuditTrail audit, TransactionTemplate transaction, ObjectMapper json) {
 		this.ledger = ledger;
-		this.daoRegistry = daoRegistry;
+		this.audit = audit;
 		this.transaction = transaction;
 		this.json = json;
 	}
@@ -51,7 +50,7 @@ public class CdsFeedback {
 		transaction.executeWithoutResult(status -> {
 			for (Answer a : answers) {
 				if (ledger.outcome(a.reminder(), a.outcome(), a.reason(), a.comment(), a.at())) {
-					daoRegistry.getResourceDao(AuditEvent.class).create(audit(a), new SystemRequestDetails());
+					audit.recordEvent(audit(a));
 				}
 			}
 		});

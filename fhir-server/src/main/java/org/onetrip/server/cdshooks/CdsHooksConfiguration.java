@@ -1,7 +1,6 @@
 package org.onetrip.server.cdshooks;
 
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -32,8 +31,8 @@ public class CdsHooksConfiguration {
 	}
 
 	@Bean
-	public CdsFeedback cdsFeedback(ReminderLedger ledger, DaoRegistry daoRegistry, PlatformTransactionManager transactions) {
-		return new CdsFeedback(ledger, daoRegistry, new TransactionTemplate(transactions), new ObjectMapper());
+	public CdsFeedback cdsFeedback(ReminderLedger ledger, org.onetrip.server.audit.AuditTrail audit, PlatformTransactionManager transactions) {
+		return new CdsFeedback(ledger, audit, new TransactionTemplate(transactions), new ObjectMapper());
 	}
 
 	@Bean

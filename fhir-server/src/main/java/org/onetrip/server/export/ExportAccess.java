@@ -6,6 +6,7 @@ import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.bulk.BulkExportJobParameters;
 import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import java.util.ArrayList;
 import java.util.List;
 import org.hl7.fhir.r4.model.Parameters;
@@ -57,6 +58,12 @@ public class ExportAccess {
 							: " (a hospital's export needs the scope to read each type, e.g. system/" + refused.get(0)
 									+ ".rs; AuditEvent and Subscription only the region exports)"));
 		}
+		// AuditEvents live in OneTrip's audit table (audit.AuditEventStore), which HAPI's export jobs do not read.
+		if (typesAsked && kept.contains("AuditEvent")) {
+			throw new InvalidRequestException("AuditEvents are not part of a bulk export: they are kept in OneTrip's audit table. "
+					+ "Search them page by page instead (GET /AuditEvent?date=ge...&_count=500, following the next links)");
+		}
+		kept.remove("AuditEvent");
 		if (kept.isEmpty()) {
 			throw new ForbiddenOperationException("This token's scopes allow reading none of the resource types to export");
 		}

@@ -18,4 +18,13 @@ public interface FhirServerContribution {
 	static FhirServerContribution provider(Object provider) {
 		return server -> server.registerProvider(provider);
 	}
+
+	/** A resource type OneTrip serves from its own store: HAPI's JPA provider for the type makes way for this one. */
+	static FhirServerContribution resourceProviderInsteadOfHapis(ca.uhn.fhir.rest.server.IResourceProvider provider) {
+		return server -> {
+			server.unregisterProviders(server.getResourceProviders().stream()
+					.filter(registered -> registered.getResourceType().equals(provider.getResourceType())).toList());
+			server.registerProvider(provider);
+		};
+	}
 }

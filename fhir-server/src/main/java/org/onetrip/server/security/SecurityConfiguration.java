@@ -198,9 +198,24 @@ public class SecurityConfiguration {
 	}
 
 	@Bean
-	public AuditTrail auditTrail(DaoRegistry daoRegistry, RegionDirectory directory, PlatformTransactionManager transactions,
-			MeterRegistry meters, javax.sql.DataSource dataSource) {
-		return new AuditTrail(daoRegistry, directory, transactions, meters, new org.springframework.jdbc.core.JdbcTemplate(dataSource));
+	public org.onetrip.server.audit.AuditEventStore auditEventStore(javax.sql.DataSource dataSource) {
+		return new org.onetrip.server.audit.AuditEventStore(new org.springframework.jdbc.core.JdbcTemplate(dataSource));
+	}
+
+	@Bean
+	public AuditTrail auditTrail(org.onetrip.server.audit.AuditEventStore store, DaoRegistry daoRegistry, FhirContext fhirContext,
+			PlatformTransactionManager transactions, MeterRegistry meters, javax.sql.DataSource dataSource) {
+		return new AuditTrail(store, daoRegistry, fhirContext, transactions, meters, new org.springframework.jdbc.core.JdbcTemplate(dataSource));
+	}
+
+	/** AuditEvents are read and searched from OneTrip's own audit table, not HAPI's resource tables. */
+	@Bean
+	public FhirServerContribution auditEvents(org.onetrip.server.audit.AuditEventStore store, RegionDirectory directory,
+			FhirContext fhirContext, javax.sql.DataSource dataSource, ca.uhn.fhir.interceptor.api.IInterceptorService storageInterceptors) {
+		var rendering = new org.onetrip.server.audit.AuditEventRendering(directory,
+				new org.onetrip.server.hapi.StoredResources(new org.springframework.jdbc.core.JdbcTemplate(dataSource)), fhirContext);
+		return FhirServerContribution.resourceProviderInsteadOfHapis(
+				new org.onetrip.server.audit.AuditEventProvider(store, rendering, storageInterceptors));
 	}
 
 	/** On the storage interceptors: deletes of audited records are judged by their other referrers only. */

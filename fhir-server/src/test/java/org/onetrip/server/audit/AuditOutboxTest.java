@@ -14,13 +14,42 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * The audit outbox: a record is an outbox row before it is an AuditEvent, so rows a stopped or killed instance (or
- * another instance on the database) left behind become AuditEvents here, each exactly once.
+ * What an older OneTrip left: rows of its audit outbox (records waiting to become AuditEvents) become AuditEvents here,
+ * each exactly once, and the AuditEvents it stored through HAPI are found by the same searches as the new ones.
  */
 class AuditOutboxTest extends ServerTest {
 
 	@Autowired
 	DataSource dataSource;
+
+	@Autowired
+	AuditTrail trail;
+
+	@Autowired
+	ca.uhn.fhir.jpa.api.dao.DaoRegistry daoRegistry;
+
+	@Test
+	void auditEventsHapiStoredBeforeAreFoundOnceEachAfterTheUpgrade() {
+		org.hl7.fhir.r4.model.Patient patient = new org.hl7.fhir.r4.model.Patient();
+		patient.addName().setFamily(unique("LongAudited"));
+		String patientId = fhir.post("/Patient", patient).as(org.hl7.fhir.r4.model.Patient.class).getIdElement().getIdPart();
+		AuditEvent old = new AuditEvent();
+		old.setType(new org.hl7.fhir.r4.model.Coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest", "RESTful Operation"));
+		old.addSubtype(new org.hl7.fhir.r4.model.Coding(AuditEventStore.SUBTYPE_SYSTEM, "read", null));
+		old.setAction(AuditEvent.AuditEventAction.R).setOutcome(AuditEvent.AuditEventOutcome._0).setOutcomeDesc("200 from before");
+		old.setRecorded(java.util.Date.from(Instant.parse("2026-11-01T08:00:00Z")));
+		old.addAgent().setRequestor(false).setWho(new org.hl7.fhir.r4.model.Reference("Organization/hospital-b"));
+		old.getSource().setObserver(new org.hl7.fhir.r4.model.Reference().setDisplay("OneTrip"));
+		old.addEntity().setWhat(new org.hl7.fhir.r4.model.Reference("Patient/" + patientId));
+		daoRegistry.getResourceDao(AuditEvent.class).create(old, new ca.uhn.fhir.rest.api.server.SystemRequestDetails());
+
+		trail.adoptHapiAuditEvents();
+		trail.adoptHapiAuditEvents();
+
+		Bundle found = fhir.get("/AuditEvent?patient=Patient/" + patientId + "&agent=Organization/hospital-b&date=2026-11-01").bundle();
+		assertThat(found.getTotal()).as("copied once, however often the copy runs").isEqualTo(1);
+		assertThat(((AuditEvent) found.getEntryFirstRep().getResource()).getOutcomeDesc()).isEqualTo("200 from before");
+	}
 
 	@Test
 	void rowsLeftInTheOutboxByAnotherProcessBecomeAuditEventsOnceEach() throws Exception {

@@ -211,6 +211,7 @@ class BulkExportTest extends ServerTest {
 	@Test
 	void badParametersAreRefused() {
 		assertRefused(fhir.get("/$export?_type=NoSuchType", ASYNC), 400, "NoSuchType");
+		assertRefused(fhir.get("/$export?_type=Patient,AuditEvent", ASYNC), 400, "GET /AuditEvent?");
 		assertRefused(fhir.get("/$export?_since=yesterday", ASYNC), 400, "yesterday");
 		assertRefused(fhir.get("/$export?_type=Patient", Map.of("Accept", "application/fhir+json")), 400, "async");
 		assertRefused(fhir.get("/$export-poll-status?_jobId=" + java.util.UUID.randomUUID(), Map.of()), 404, "");

@@ -34,7 +34,7 @@ class DiskFullTest extends ServerTest {
 		String before = fhir.post("/Patient", patient(family)).as(Patient.class).getIdElement().getIdPart();
 		String refusedId = unique("disk-full");
 
-		try (FullDisk full = FullDisk.under(jdbc, "HFJ_RESOURCE", "HFJ_RES_VER", "HFJ_SEARCH", "OT_AUDIT_OUTBOX")) {
+		try (FullDisk full = FullDisk.under(jdbc, "HFJ_RESOURCE", "HFJ_RES_VER", "HFJ_SEARCH", "OT_AUDIT_EVENT")) {
 			FhirHttp.Response create = fhir.post("/Patient", patient(family));
 			assertThat(create.status()).as(create.toString()).isEqualTo(503);
 			assertThat(create.header("Retry-After")).isEqualTo(DatabaseUnavailable.RETRY_AFTER_SECONDS_WHEN_DISK_FULL);

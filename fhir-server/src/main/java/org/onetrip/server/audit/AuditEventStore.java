@@ -1,0 +1,243 @@
+package org.onetrip.server.audit;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * OneTrip's audit trail in one table, OT_AUDIT_EVENT: a row per AuditEvent, with the columns its searches need (time,
+ * type, subtype, action, outcome, the agents' and entities' references) and the event itself as an {@link AuditRecord}
+ * (or, for an AuditEvent HAPI stored before this table existed, as FHIR JSON). The FHIR AuditEvent is made from it
+ * when read ({@link AuditEventRendering}).
+ *
+ * <p>Why not HAPI's resource tables: every audited request wrote one AuditEvent through HAPI's full create (search
+ * parameter extraction, ~20 index rows, the reference checks), which was a quarter of the JVM's CPU in the booking
+ * storm (bench/HISTORY.md, stop 43). Here a record is one insert, made by the request thread itself.
+ */
+public class AuditEventStore {
+
+	static final String SUBTYPE_SYSTEM = "urn:onetrip:audit-subtype";
+
+	private final JdbcTemplate jdbc;
+
+	public AuditEventStore(JdbcTemplate jdbc) {
+		this.jdbc = jdbc;
+		jdbc.execute("CREATE TABLE IF NOT EXISTS OT_AUDIT_EVENT (ID BIGSERIAL PRIMARY KEY, RECORDED TIMESTAMPTZ NOT NULL, "
+				+ "TYPE TEXT NOT NULL, SUBTYPE TEXT NOT NULL, ACTION TEXT, OUTCOME TEXT NOT NULL, AGENTS TEXT[] NOT NULL, "
+				+ "ENTITIES TEXT[] NOT NULL, RECORD TEXT, RESOURCE TEXT, HAPI_RES_ID BIGINT UNIQUE, "
+				+ "CHECK ((RECORD IS NULL) <> (RESOURCE IS NULL)))");
+		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_AUDIT_EVENT_RECORDED ON OT_AUDIT_EVENT (RECORDED)");
+		// GIN: an event names several records and agents, and the console asks "everything about Patient/X".
+		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_AUDIT_EVENT_ENTITIES ON OT_AUDIT_EVENT USING GIN (ENTITIES)");
+		jdbc.execute("CREATE INDEX IF NOT EXISTS OT_AUDIT_EVENT_AGENTS ON OT_AUDIT_EVENT USING GIN (AGENTS)");
+	}
+
+	/** What an event is searched by, however it is kept. */
+	record Indexed(java.time.Instant recorded, String type, String subtype, String action, String outcome, List<String> agents,
+			List<String> entities) {}
+
+	/** One stored event: its id and either the record it was made from or, for one HAPI stored, its FHIR JSON. */
+	record Row(long id, java.time.Instant recorded, AuditRecord record, String resource) {}
+
+	static Indexed indexed(AuditRecord record) {
+		Set<String> entities = new LinkedHashSet<>();
+		for (String named : record.patients()) {
+			if (AuditEventRendering.isPlainReference(named)) {
+				entities.add(named);
+			}
+		}
+		for (String named : record.entities()) {
+			if (AuditEventRendering.isPlainReference(named)) {
+				entities.add(named);
+			}
+		}
+		List<String> agents = record.agentHospital() == null ? List.of() : List.of("Organization/" + record.agentHospital());
+		var type = AuditEventRendering.type(record.kind());
+		return new Indexed(record.when(), type.getSystem() + "|" + type.getCode(), SUBTYPE_SYSTEM + "|" + record.subtype(),
+				record.action(), AuditEventRendering.outcome(record).toCode(), agents, List.copyOf(entities));
+	}
+
+	/** Appends these records (the JSON of each given beside it), in one statement batch; autocommitted. */
+	public void append(List<AuditRecord> records, List<String> json) {
+		jdbc.execute((Connection connection) -> {
+			try (PreparedStatement insert = connection.prepareStatement("INSERT INTO OT_AUDIT_EVENT (RECORDED, TYPE, SUBTYPE, "
+					+ "ACTION, OUTCOME, AGENTS, ENTITIES, RECORD) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+				for (int i = 0; i < records.size(); i++) {
+					bind(connection, insert, indexed(records.get(i)));
+					insert.setString(8, json.get(i));
+					if (records.size() == 1) {
+						insert.executeUpdate();
+					} else {
+						insert.addBatch();
+					}
+				}
+				if (records.size() > 1) {
+					insert.executeBatch();
+				}
+			}
+			return null;
+		});
+	}
+
+	/**
+	 * Appends an AuditEvent composed whole (not from a record), in the caller's transaction if it has one; with
+	 * {@code hapiResId}, one HAPI stored before this table existed, which a second call for the same one leaves alone.
+	 */
+	void appendResource(Long hapiResId, Indexed indexed, String resourceJson) {
+		jdbc.execute((Connection connection) -> {
+			try (PreparedStatement insert = connection.prepareStatement("INSERT INTO OT_AUDIT_EVENT (RECORDED, TYPE, SUBTYPE, "
+					+ "ACTION, OUTCOME, AGENTS, ENTITIES, RESOURCE, HAPI_RES_ID) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+					+ "ON CONFLICT (HAPI_RES_ID) DO NOTHING")) {
+				bind(connection, insert, indexed);
+				insert.setString(8, resourceJson);
+				insert.setObject(9, hapiResId, java.sql.Types.BIGINT);
+				insert.executeUpdate();
+			}
+			return null;
+		});
+	}
+
+	private static void bind(Connection connection, PreparedStatement insert, Indexed indexed) throws SQLException {
+		insert.setTimestamp(1, Timestamp.from(indexed.recorded()));
+		insert.setString(2, indexed.type());
+		insert.setString(3, indexed.subtype());
+		insert.setString(4, indexed.action());
+		insert.setString(5, indexed.outcome());
+		insert.setArray(6, connection.createArrayOf("text", indexed.agents().toArray()));
+		insert.setArray(7, connection.createArrayOf("text", indexed.entities().toArray()));
+	}
+
+	/** The HAPI primary keys of the AuditEvents already adopted from this range. */
+	Set<Long> adoptedAmong(long fromResId, long toResId) {
+		return new java.util.HashSet<>(jdbc.queryForList("SELECT HAPI_RES_ID FROM OT_AUDIT_EVENT WHERE HAPI_RES_ID BETWEEN ? AND ?",
+				Long.class, fromResId, toResId));
+	}
+
+	public java.util.Optional<Row> read(long id) {
+		return jdbc.query("SELECT ID, RECORDED, RECORD, RESOURCE FROM OT_AUDIT_EVENT WHERE ID = ?", AuditEventStore::row, id).stream()
+				.findFirst();
+	}
+
+	/** The rows the criteria select, in the order asked, {@code count} of them from {@code offset}. */
+	public List<Row> search(Criteria criteria, boolean newestFirst, int offset, int count) {
+		String order = newestFirst ? " ORDER BY RECORDED DESC, ID DESC" : " ORDER BY RECORDED, ID";
+		List<Object> arguments = new ArrayList<>(criteria.arguments);
+		arguments.add(count);
+		arguments.add(offset);
+		return jdbc.query("SELECT ID, RECORDED, RECORD, RESOURCE FROM OT_AUDIT_EVENT" + criteria.where() + order + " LIMIT ? OFFSET ?",
+				AuditEventStore::row, arguments.toArray());
+	}
+
+	public int count(Criteria criteria) {
+		Integer count = jdbc.queryForObject("SELECT COUNT(*) FROM OT_AUDIT_EVENT" + criteria.where(), Integer.class,
+				criteria.arguments.toArray());
+		return count == null ? 0 : count;
+	}
+
+	private static Row row(ResultSet rs, int i) throws SQLException {
+		String record = rs.getString(3);
+		try {
+			return new Row(rs.getLong(1), rs.getTimestamp(2).toInstant(), record == null ? null : AuditRecord.fromJson(record),
+					rs.getString(4));
+		} catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+			throw new IllegalStateException("audit event " + rs.getLong(1) + " has an unreadable record: " + record, e);
+		}
+	}
+
+	/**
+	 * Conditions on the stored events, all of which must hold (FHIR's "and" between parameters and repeats); each
+	 * condition is itself an "or" of values. A condition no event can meet (a system OneTrip never writes) makes the
+	 * whole search empty rather than an error, as FHIR expects of a value that matches nothing.
+	 */
+	public static final class Criteria {
+		private final List<String> conditions = new ArrayList<>();
+		private final List<Object> arguments = new ArrayList<>();
+
+		/** The event names any of these records ("Patient/1"). */
+		public Criteria namesAnyEntity(Collection<String> references) {
+			return overlaps("ENTITIES", references);
+		}
+
+		/** The event names a record of any type with one of these ids (a reference given without its type). */
+		public Criteria namesAnyEntityWithId(Collection<String> ids) {
+			List<String> patterns = ids.stream().map(id -> "%/" + likeEscaped(id)).toList();
+			conditions.add("EXISTS (SELECT 1 FROM unnest(ENTITIES) e WHERE e LIKE ANY (?::text[]))");
+			arguments.add(patterns.toArray(String[]::new));
+			return this;
+		}
+
+		public Criteria hasAnyAgent(Collection<String> references) {
+			return overlaps("AGENTS", references);
+		}
+
+		private Criteria overlaps(String column, Collection<String> references) {
+			conditions.add(column + " && ?::text[]");
+			arguments.add(references.toArray(String[]::new));
+			return this;
+		}
+
+		/** {@code column} is one of these values (a token's code, or "system|code" where the column keeps both). */
+		public Criteria isAnyOf(Column column, Collection<String> values) {
+			conditions.add(column.name() + " = ANY (?::text[])");
+			arguments.add(values.toArray(String[]::new));
+			return this;
+		}
+
+		/** The "system|code" column ends with one of these codes (a token given without its system). */
+		public Criteria hasAnyCode(Column column, Collection<String> codes) {
+			conditions.add(column.name() + " LIKE ANY (?::text[])");
+			arguments.add(codes.stream().map(code -> "%|" + likeEscaped(code)).toArray(String[]::new));
+			return this;
+		}
+
+		/** Either of the above, for a token's values of both kinds in one "or". */
+		public Criteria isAnyOfOrHasAnyCode(Column column, Collection<String> values, Collection<String> codes) {
+			conditions.add("(" + column.name() + " = ANY (?::text[]) OR " + column.name() + " LIKE ANY (?::text[]))");
+			arguments.add(values.toArray(String[]::new));
+			arguments.add(codes.stream().map(code -> "%|" + likeEscaped(code)).toArray(String[]::new));
+			return this;
+		}
+
+		public Criteria recordedFrom(java.time.Instant inclusive) {
+			conditions.add("RECORDED >= ?");
+			arguments.add(Timestamp.from(inclusive));
+			return this;
+		}
+
+		public Criteria recordedUntil(java.time.Instant inclusive) {
+			conditions.add("RECORDED <= ?");
+			arguments.add(Timestamp.from(inclusive));
+			return this;
+		}
+
+		public Criteria hasAnyId(Collection<Long> ids) {
+			conditions.add("ID = ANY (?::bigint[])");
+			arguments.add(ids.toArray(Long[]::new));
+			return this;
+		}
+
+		public Criteria matchesNothing() {
+			conditions.add("FALSE");
+			return this;
+		}
+
+		private String where() {
+			return conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);
+		}
+
+		private static String likeEscaped(String value) {
+			return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+		}
+	}
+
+	/** The token columns a search may ask about. */
+	public enum Column { TYPE, SUBTYPE, ACTION, OUTCOME }
+}
