@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -41,11 +42,11 @@ public class AuditEventStore {
 	}
 
 	/** What an event is searched by, however it is kept. */
-	record Indexed(java.time.Instant recorded, String type, String subtype, String action, String outcome, List<String> agents,
+	record Indexed(Instant recorded, String type, String subtype, String action, String outcome, List<String> agents,
 			List<String> entities) {}
 
 	/** One stored event: its id and either the record it was made from or, for one HAPI stored, its FHIR JSON. */
-	record Row(long id, java.time.Instant recorded, AuditRecord record, String resource) {}
+	record Row(long id, Instant recorded, AuditRecord record, String resource) {}
 
 	static Indexed indexed(AuditRecord record) {
 		Set<String> entities = new LinkedHashSet<>();
@@ -113,6 +114,12 @@ public class AuditEventStore {
 		insert.setString(5, indexed.outcome());
 		insert.setArray(6, connection.createArrayOf("text", indexed.agents().toArray()));
 		insert.setArray(7, connection.createArrayOf("text", indexed.entities().toArray()));
+	}
+
+	/** The highest HAPI primary key among the AuditEvents copied from HAPI's tables, 0 if none. */
+	long lastAdoptedHapiResId() {
+		Long last = jdbc.queryForObject("SELECT MAX(HAPI_RES_ID) FROM OT_AUDIT_EVENT", Long.class);
+		return last == null ? 0 : last;
 	}
 
 	/** The HAPI primary keys of the AuditEvents already adopted from this range. */
@@ -206,13 +213,13 @@ public class AuditEventStore {
 			return this;
 		}
 
-		public Criteria recordedFrom(java.time.Instant inclusive) {
+		public Criteria recordedFrom(Instant inclusive) {
 			conditions.add("RECORDED >= ?");
 			arguments.add(Timestamp.from(inclusive));
 			return this;
 		}
 
-		public Criteria recordedUntil(java.time.Instant inclusive) {
+		public Criteria recordedUntil(Instant inclusive) {
 			conditions.add("RECORDED <= ?");
 			arguments.add(Timestamp.from(inclusive));
 			return this;

@@ -248,7 +248,9 @@ public class AuditTrail implements DisposableBean {
 	 * copied), so the trail a search finds goes back to the first one. HAPI's copies stay where they are.
 	 */
 	void adoptHapiAuditEvents() {
-		long after = 0;
+		// Copied in the order of HAPI's keys, each row committed: those up to the last copied are there (HAPI makes no
+		// new ones), so a restart looks only past it.
+		long after = store.lastAdoptedHapiResId();
 		int adopted = 0;
 		while (running) {
 			List<Map<String, Object>> page = jdbc.queryForList("SELECT RES_ID, FHIR_ID FROM HFJ_RESOURCE WHERE RES_TYPE = 'AuditEvent' "
