@@ -50,6 +50,22 @@ public final class Clients {
 		}
 	}
 
+	/**
+	 * With BENCH_REQUEST_LOG set to a file, every request's start (ms into its round), duration, status and server are
+	 * appended to it: for reading a latency tail against time (a stall, a burst of background work).
+	 */
+	private static final java.io.PrintStream requestLog = openRequestLog();
+
+	private static java.io.PrintStream openRequestLog() {
+		String file = System.getenv("BENCH_REQUEST_LOG");
+		try {
+			return file == null || file.isBlank() ? null
+					: new java.io.PrintStream(new java.io.FileOutputStream(file, true), true, java.nio.charset.StandardCharsets.UTF_8);
+		} catch (java.io.IOException e) {
+			throw new java.io.UncheckedIOException("BENCH_REQUEST_LOG " + file, e);
+		}
+	}
+
 	public static Run run(String label, int count, int clients, List<String> bases, Request request) throws Exception {
 		ConcurrentHashMap<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
 		Latencies latencies = new Latencies();
@@ -72,6 +88,9 @@ public final class Clients {
 							status = -1;
 						}
 						long took = System.nanoTime() - start;
+						if (requestLog != null) {
+							requestLog.println(label + "," + (start - t0) / 1_000_000 + "," + took / 1_000_000 + "," + status + "," + base);
+						}
 						latencies.record(took);
 						latenciesByStatus.computeIfAbsent(status, s -> new Latencies()).record(took);
 						statuses.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
