@@ -119,9 +119,11 @@ public class AuditEventProvider implements IResourceProvider {
 		IPagingProvider paging = request.getServer().getPagingProvider();
 		int pageSize = count == null ? paging.getDefaultPageSize() : Math.max(0, Math.min(count, paging.getMaximumPageSize()));
 		int from = offset == null ? 0 : Math.max(0, offset);
-		int total = store.count(criteria);
-		List<AuditEvent> page = pageSize == 0 || from >= total ? List.of()
-				: shown(rendering.render(store.search(criteria, newestFirst, from, pageSize)), request);
+		List<AuditEventStore.Row> rows = pageSize == 0 ? List.of() : store.search(criteria, newestFirst, from, pageSize);
+		// A page that is not full tells the total without counting (most searches name a record or a patient); a full
+		// one, or none past the end, is counted, so that the Bundle says how many there are and whether more follow.
+		int total = pageSize > 0 && rows.size() < pageSize && (!rows.isEmpty() || from == 0) ? from + rows.size() : store.count(criteria);
+		List<AuditEvent> page = rows.isEmpty() ? List.of() : shown(rendering.render(rows), request);
 		SimpleBundleProvider bundle = new SimpleBundleProvider(page);
 		bundle.setSize(total);
 		bundle.setCurrentPageOffset(from);
