@@ -51,8 +51,9 @@ public class SchedulingConfiguration {
 	@Bean
 	public SlotStatusSync slotStatusSync(SlotLedger ledger, DaoRegistry daoRegistry,
 			org.onetrip.server.hapi.StoredResources stored, ca.uhn.fhir.jpa.model.config.PartitionSettings partitions,
-			@Value("${onetrip.scheduling.slot-status-interval:PT1S}") Duration interval, Clock clock) {
-		return new SlotStatusSync(ledger, daoRegistry, stored, partitions, interval, clock);
+			@Value("${onetrip.scheduling.slot-status-interval:PT1S}") Duration interval, Clock clock,
+			org.springframework.transaction.PlatformTransactionManager transactions, org.springframework.jdbc.core.JdbcTemplate jdbc) {
+		return new SlotStatusSync(ledger, daoRegistry, stored, partitions, interval, clock, transactions, jdbc);
 	}
 
 	@Bean

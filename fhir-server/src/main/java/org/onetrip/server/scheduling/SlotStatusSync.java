@@ -19,9 +19,13 @@ import java.util.concurrent.TimeUnit;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Slot;
 import org.onetrip.server.hapi.StoredResources;
+import org.onetrip.server.sql.NamedLocks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Keeps {@code Slot.status} in step with the ledger: busy when every place is taken, free again when one is
@@ -32,6 +36,11 @@ import org.springframework.beans.factory.DisposableBean;
  * The current status of a round's slots is read from HAPI's token index in one statement, and only a slot whose status
  * must change is read and written through HAPI (in a booking storm the HAPI read of every booked slot, to find most of
  * them needing nothing, was a third of this thread's time; bench/HISTORY.md, 2026-12-03 stop 38).
+ * <p>
+ * Instances sharing the database each publish the slots booked through them, often the same slot at the same moment:
+ * a slot is read and written under an advisory lock of its own that the other instance does not wait for (it looks
+ * again next round and finds the status set). Before, both wrote, and one update failed on HAPI's version key, after
+ * all of its work and with an ERROR line in the log (hundreds in a two-instance booking storm).
  */
 public class SlotStatusSync implements DisposableBean {
 
@@ -50,11 +59,15 @@ public class SlotStatusSync implements DisposableBean {
 		return thread;
 	});
 	private final Clock clock;
+	private final TransactionTemplate transaction;
+	private final JdbcTemplate jdbc;
 	private volatile Instant lapsedUpTo;
 
 	public SlotStatusSync(SlotLedger ledger, DaoRegistry daoRegistry, StoredResources stored, PartitionSettings partitions,
-			Duration interval, Clock clock) {
+			Duration interval, Clock clock, PlatformTransactionManager transactions, JdbcTemplate jdbc) {
 		this.ledger = ledger;
+		this.transaction = new TransactionTemplate(transactions);
+		this.jdbc = jdbc;
 		this.stored = stored;
 		this.partitions = partitions;
 		this.clock = clock;
@@ -92,7 +105,9 @@ public class SlotStatusSync implements DisposableBean {
 					continue; // deleted, never stored, or without a status
 				}
 				try {
-					publish(slotId, Slot.SlotStatus.fromCode(status), now);
+					if (!publish(slotId, Slot.SlotStatus.fromCode(status), now)) {
+						pending.add(slotId); // another instance is writing it now: looked at again next round
+					}
 				} catch (BaseServerResponseException | org.springframework.dao.DataAccessException e) {
 					// Written by somebody else at the same moment, or gone: look again next round.
 					log.debug("Slot {} status not updated this round: {}", slotId, e.getMessage());
@@ -104,27 +119,36 @@ public class SlotStatusSync implements DisposableBean {
 		}
 	}
 
-	/** @param indexed the slot's status as its current version is indexed */
-	private void publish(String slotId, Slot.SlotStatus indexed, Instant now) {
+	/**
+	 * @param indexed the slot's status as its current version is indexed
+	 * @return false when another instance holds the slot's lock (nothing was done)
+	 */
+	private boolean publish(String slotId, Slot.SlotStatus indexed, Instant now) {
 		var availability = ledger.availability(slotId, now);
 		if (availability.isEmpty()) {
-			return;
+			return true;
 		}
 		Slot.SlotStatus wanted = availability.get().free() <= 0 ? Slot.SlotStatus.BUSY : Slot.SlotStatus.FREE;
 		if (!ours(indexed) || indexed == wanted) {
-			return;
+			return true;
 		}
-		Slot slot;
-		try {
-			slot = daoRegistry.getResourceDao(Slot.class).read(new IdType("Slot", slotId), new SystemRequestDetails());
-		} catch (ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException | ca.uhn.fhir.rest.server.exceptions.ResourceGoneException e) {
-			return;
-		}
-		// Looked at again as read: a person may have changed it since the index was read.
-		if (ours(slot.getStatus()) && slot.getStatus() != wanted) {
-			slot.setStatus(wanted);
-			daoRegistry.getResourceDao(Slot.class).update(slot, new SystemRequestDetails());
-		}
+		return Boolean.TRUE.equals(transaction.execute(tx -> {
+			if (!NamedLocks.tryLockUntilCommit(jdbc, "slot-status:" + slotId)) {
+				return false;
+			}
+			Slot slot;
+			try {
+				slot = daoRegistry.getResourceDao(Slot.class).read(new IdType("Slot", slotId), new SystemRequestDetails());
+			} catch (ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException | ca.uhn.fhir.rest.server.exceptions.ResourceGoneException e) {
+				return true;
+			}
+			// Looked at again as read: a person, or another instance, may have changed it since the index was read.
+			if (ours(slot.getStatus()) && slot.getStatus() != wanted) {
+				slot.setStatus(wanted);
+				daoRegistry.getResourceDao(Slot.class).update(slot, new SystemRequestDetails());
+			}
+			return true;
+		}));
 	}
 
 	/** Free and busy are the ledger's to set; busy-unavailable and entered-in-error are a person's. */

@@ -14,7 +14,15 @@ public final class NamedLocks {
 	private NamedLocks() {}
 
 	public static void lockUntilCommit(JdbcTemplate jdbc, String name) {
-		long key = UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).getMostSignificantBits();
-		jdbc.query("SELECT pg_advisory_xact_lock(?)", rs -> { }, key);
+		jdbc.query("SELECT pg_advisory_xact_lock(?)", rs -> { }, key(name));
+	}
+
+	/** As {@link #lockUntilCommit}, without waiting: false when someone else holds it now. */
+	public static boolean tryLockUntilCommit(JdbcTemplate jdbc, String name) {
+		return Boolean.TRUE.equals(jdbc.queryForObject("SELECT pg_try_advisory_xact_lock(?)", Boolean.class, key(name)));
+	}
+
+	private static long key(String name) {
+		return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).getMostSignificantBits();
 	}
 }

@@ -17,6 +17,9 @@ import org.onetrip.server.ServerTest;
 /** Appointments take places in slots only through the ledger, and never more than the slot has. */
 class SlotLedgerTest extends ServerTest {
 
+	@org.springframework.beans.factory.annotation.Autowired
+	javax.sql.DataSource dataSource;
+
 	@Test
 	void twentyClientsBookingAThreePlaceSlotAtOnceGiveExactlyThreeAppointments() throws Exception {
 		String slot = BookingRace.slot(fhir, 3, Duration.ofDays(2));
@@ -246,6 +249,31 @@ class SlotLedgerTest extends ServerTest {
 		assertThat(fhir.post("/Appointment", hold).status()).isEqualTo(201);
 		awaitSlotStatus(held, org.hl7.fhir.r4.model.Slot.SlotStatus.BUSY);
 		awaitSlotStatus(held, org.hl7.fhir.r4.model.Slot.SlotStatus.FREE); // the hold lapsed: nobody wrote anything
+	}
+
+	/**
+	 * Another instance on the database writing the same slot's status holds its lock: this one leaves the slot alone
+	 * (no second update to fail on HAPI's version key) and sets it once the other is done.
+	 */
+	@Test
+	void whileAnotherInstanceWritesASlotsStatusThisOneWaitsItsTurn() throws Exception {
+		String slot = BookingRace.slot(fhir, 1, Duration.ofDays(2));
+		String versionBefore = fhir.get("/Slot/" + slot).as(org.hl7.fhir.r4.model.Slot.class).getMeta().getVersionId();
+		try (java.sql.Connection otherInstance = dataSource.getConnection()) {
+			otherInstance.setAutoCommit(false);
+			try (var lock = otherInstance.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+				lock.setLong(1, java.util.UUID.nameUUIDFromBytes(("slot-status:" + slot).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+						.getMostSignificantBits());
+				lock.execute();
+			}
+			assertThat(fhir.post("/Appointment", BookingRace.booked(slot)).status()).isEqualTo(201);
+			await(Duration.ofSeconds(3)); // three rounds of the worker (one a second)
+			org.hl7.fhir.r4.model.Slot meanwhile = fhir.get("/Slot/" + slot).as(org.hl7.fhir.r4.model.Slot.class);
+			assertThat(meanwhile.getStatus()).as("not written while the lock is held").isEqualTo(org.hl7.fhir.r4.model.Slot.SlotStatus.FREE);
+			assertThat(meanwhile.getMeta().getVersionId()).isEqualTo(versionBefore);
+			otherInstance.rollback();
+		}
+		awaitSlotStatus(slot, org.hl7.fhir.r4.model.Slot.SlotStatus.BUSY);
 	}
 
 	/** The status worker remembers the slots it wrote; a person's change after that is seen and kept. */
