@@ -43,7 +43,7 @@ public record AuditRecord(Instant when, String kind, String action, String subty
 				crossHospital, null);
 	}
 
-	/** ISO-8601 times, so a file of these lines reads as it is; the outbox and a standalone gateway's file both use it. */
+	/** ISO-8601 times, so a file of these lines reads as it is; the audit table and a standalone gateway's file both use it. */
 	private static final ObjectMapper JSON = JsonMapper.builder().addModule(new JavaTimeModule())
 			.disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
 
@@ -52,7 +52,7 @@ public record AuditRecord(Instant when, String kind, String action, String subty
 	}
 
 	/**
-	 * The record as one line of JSON (an audit outbox row, a line of a standalone gateway's audit file), the fields as
+	 * The record as one line of JSON (an audit table row, a line of a standalone gateway's audit file), the fields as
 	 * {@link #fromJson} reads them. Written field by field: every audited request makes one, and the mapper's
 	 * reflective record serialiser took ~5 % of a booking storm's request CPU (bench/HISTORY.md, 2026-12-04 stop 43).
 	 */

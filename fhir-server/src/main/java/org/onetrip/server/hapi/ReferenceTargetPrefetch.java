@@ -30,18 +30,12 @@ import org.hl7.fhir.r4.model.IdType;
  * <p>Only targets found and not deleted are handed over, read in the write's own transaction; anything else (a missing
  * or deleted target, a conditional, contained or absolute reference, one to a resource written earlier in the same
  * Bundle and not yet flushed) is left to HAPI, whose errors stay as they were.
- *
- * <p>A writer that knows its writes' targets itself (the audit trail's batches of AuditEvents) finds them for the whole
- * batch in one statement and hands each write its own with {@link #handOver}: those writes are then not walked for
- * references (the walk was most of this hook's cost: 6 % of the audit writer's CPU in a booking storm).
  */
 @Interceptor
 public class ReferenceTargetPrefetch {
 
 	/** More targets than this in one write (a large List or Bundle-like resource) are left to HAPI as they are. */
 	private static final int MAX_TARGETS = 100;
-	/** TransactionDetails user data: the writer handed over its targets ({@link #handOver}). */
-	private static final String HANDED_OVER = ReferenceTargetPrefetch.class.getName() + ".handedOver";
 
 	private final FhirContext fhirContext;
 	private final StoredResources stored;
@@ -62,8 +56,7 @@ public class ReferenceTargetPrefetch {
 	}
 
 	void prefetch(IBaseResource resource, TransactionDetails transaction) {
-		if (resource == null || transaction == null || transaction.isFhirTransaction()
-				|| Boolean.TRUE.equals(transaction.getUserData(HANDED_OVER))) {
+		if (resource == null || transaction == null || transaction.isFhirTransaction()) {
 			return;
 		}
 		Map<String, IIdType> wanted = new LinkedHashMap<>();
@@ -80,16 +73,6 @@ public class ReferenceTargetPrefetch {
 			return;
 		}
 		resolved(transaction, stored.find(wanted.values()));
-	}
-
-	/**
-	 * For a writer that found its transaction's reference targets itself: hands them to HAPI as resolved, and tells
-	 * this hook that the transaction's writes need no walk for references. A target the writer missed is still found,
-	 * by HAPI's own look-up.
-	 */
-	public static void handOver(TransactionDetails transaction, List<StoredResources.Stored> targets) {
-		resolved(transaction, targets);
-		transaction.putUserData(HANDED_OVER, Boolean.TRUE);
 	}
 
 	private static void resolved(TransactionDetails transaction, List<StoredResources.Stored> targets) {
