@@ -34,21 +34,6 @@ public class InputCheckConfiguration {
 		return registration;
 	}
 
-	/**
-	 * FHIR requests in turns ({@link FhirRequestTurns}): inside the rate limit, outside the body limit (a small body is
-	 * read before the turn, and the body limit then applies as HAPI reads it).
-	 */
-	@Bean
-	public FilterRegistrationBean<FhirRequestTurns> fhirRequestTurns(FhirContext fhirContext,
-			@org.springframework.beans.factory.annotation.Value("${onetrip.fhir.concurrent-requests:8}") int concurrent,
-			@org.springframework.beans.factory.annotation.Value("${onetrip.fhir.turn-max-wait:PT30S}") java.time.Duration maxWait) {
-		FilterRegistrationBean<FhirRequestTurns> registration =
-				new FilterRegistrationBean<>(new FhirRequestTurns(concurrent, maxWait, fhirContext));
-		registration.addUrlPatterns(FhirEndpointConfiguration.FHIR_PATH + "/*");
-		registration.setOrder(org.springframework.core.Ordered.LOWEST_PRECEDENCE - 5);
-		return registration;
-	}
-
 	/** After authentication (Spring Security's chain runs first): the client is the token's. */
 	@Bean
 	public FilterRegistrationBean<ClientRateLimitFilter> clientRateLimitFilter(FhirContext fhirContext,
