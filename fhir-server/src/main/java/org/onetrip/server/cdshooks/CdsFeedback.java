@@ -9,9 +9,9 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import org.hl7.fhir.r4.model.AuditEvent;
-import org.onetrip.server.audit.AuditTrail;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Reference;
+import org.onetrip.server.audit.AuditTrail;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
