@@ -113,24 +113,6 @@ public class AuditEventRendering {
 		return event;
 	}
 
-	/** What an AuditEvent HAPI stored (before OneTrip kept its own table) is searched by, as a record's would be. */
-	static AuditEventStore.Indexed indexed(AuditEvent event) {
-		List<String> agents = event.getAgent().stream().map(agent -> agent.getWho().getReference())
-				.filter(reference -> reference != null && isPlainReference(reference)).distinct().toList();
-		List<String> entities = event.getEntity().stream().map(entity -> {
-			Reference what = entity.getWhat();
-			// A name kept as an identifier because it was not stored when written: searched by, like a record's.
-			return what.hasReference() ? what.getReference()
-					: "urn:onetrip:reference".equals(what.getIdentifier().getSystem()) ? what.getIdentifier().getValue() : null;
-		}).filter(reference -> reference != null && isPlainReference(reference)).distinct().toList();
-		Coding subtype = event.getSubtypeFirstRep();
-		Date recorded = event.hasRecorded() ? event.getRecorded()
-				: event.getMeta().hasLastUpdated() ? event.getMeta().getLastUpdated() : new Date();
-		return new AuditEventStore.Indexed(recorded.toInstant(), event.getType().getSystem() + "|" + event.getType().getCode(),
-				subtype.getSystem() + "|" + subtype.getCode(), event.hasAction() ? event.getAction().toCode() : null,
-				event.hasOutcome() ? event.getOutcome().toCode() : AuditEvent.AuditEventOutcome._0.toCode(), agents, entities);
-	}
-
 	static AuditEvent.AuditEventOutcome outcome(AuditRecord record) {
 		return record.succeeded() ? AuditEvent.AuditEventOutcome._0
 				: record.status() >= 500 ? AuditEvent.AuditEventOutcome._8 : AuditEvent.AuditEventOutcome._4;

@@ -8,9 +8,13 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Reference;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -64,6 +68,24 @@ public class AuditEventStore {
 		var type = AuditEventRendering.type(record.kind());
 		return new Indexed(record.when(), type.getSystem() + "|" + type.getCode(), SUBTYPE_SYSTEM + "|" + record.subtype(),
 				record.action(), AuditEventRendering.outcome(record).toCode(), agents, List.copyOf(entities));
+	}
+
+	/** What an AuditEvent HAPI stored (before OneTrip kept its own table) is searched by, as a record's would be. */
+	static Indexed indexed(AuditEvent event) {
+		List<String> agents = event.getAgent().stream().map(agent -> agent.getWho().getReference())
+				.filter(reference -> reference != null && AuditEventRendering.isPlainReference(reference)).distinct().toList();
+		List<String> entities = event.getEntity().stream().map(entity -> {
+			Reference what = entity.getWhat();
+			// A name kept as an identifier because it was not stored when written: searched by, like a record's.
+			return what.hasReference() ? what.getReference()
+					: "urn:onetrip:reference".equals(what.getIdentifier().getSystem()) ? what.getIdentifier().getValue() : null;
+		}).filter(reference -> reference != null && AuditEventRendering.isPlainReference(reference)).distinct().toList();
+		Coding subtype = event.getSubtypeFirstRep();
+		Date recorded = event.hasRecorded() ? event.getRecorded()
+				: event.getMeta().hasLastUpdated() ? event.getMeta().getLastUpdated() : new Date();
+		return new Indexed(recorded.toInstant(), event.getType().getSystem() + "|" + event.getType().getCode(),
+				subtype.getSystem() + "|" + subtype.getCode(), event.hasAction() ? event.getAction().toCode() : null,
+				event.hasOutcome() ? event.getOutcome().toCode() : AuditEvent.AuditEventOutcome._0.toCode(), agents, entities);
 	}
 
 	/** Appends these records (the JSON of each given beside it), in one statement batch; autocommitted. */
@@ -198,14 +220,7 @@ public class AuditEventStore {
 			return this;
 		}
 
-		/** The "system|code" column ends with one of these codes (a token given without its system). */
-		public Criteria hasAnyCode(Column column, Collection<String> codes) {
-			conditions.add(column.name() + " LIKE ANY (?::text[])");
-			arguments.add(codes.stream().map(code -> "%|" + likeEscaped(code)).toArray(String[]::new));
-			return this;
-		}
-
-		/** Either of the above, for a token's values of both kinds in one "or". */
+		/** {@code column} ("system|code") is one of {@code values} or ends with one of {@code codes} (given without a system). */
 		public Criteria isAnyOfOrHasAnyCode(Column column, Collection<String> values, Collection<String> codes) {
 			conditions.add("(" + column.name() + " = ANY (?::text[]) OR " + column.name() + " LIKE ANY (?::text[]))");
 			arguments.add(values.toArray(String[]::new));

@@ -107,7 +107,7 @@ public class AuditTrail implements DisposableBean {
 	 * so that it is there exactly when what it describes is.
 	 */
 	public void recordEvent(AuditEvent event) {
-		store.appendResource(null, AuditEventRendering.indexed(event), fhirContext.newJsonParser().encodeResourceToString(event));
+		store.appendResource(null, AuditEventStore.indexed(event), fhirContext.newJsonParser().encodeResourceToString(event));
 	}
 
 	/** Appends a batch; if the database refuses it, each on its own, and those it refuses alone go to the log whole. */
@@ -268,7 +268,7 @@ public class AuditTrail implements DisposableBean {
 				}
 				AuditEvent event = (AuditEvent) daoRegistry.getResourceDao(AuditEvent.class)
 						.read(new IdType("AuditEvent", (String) row.get("FHIR_ID")), new SystemRequestDetails());
-				store.appendResource(resId, AuditEventRendering.indexed(event), fhirContext.newJsonParser().encodeResourceToString(event));
+				store.appendResource(resId, AuditEventStore.indexed(event), fhirContext.newJsonParser().encodeResourceToString(event));
 				adopted++;
 			}
 		}

@@ -211,9 +211,9 @@ public class SecurityConfiguration {
 	/** AuditEvents are read and searched from OneTrip's own audit table, not HAPI's resource tables. */
 	@Bean
 	public FhirServerContribution auditEvents(org.onetrip.server.audit.AuditEventStore store, RegionDirectory directory,
-			FhirContext fhirContext, javax.sql.DataSource dataSource, ca.uhn.fhir.interceptor.api.IInterceptorService storageInterceptors) {
-		var rendering = new org.onetrip.server.audit.AuditEventRendering(directory,
-				new org.onetrip.server.hapi.StoredResources(new org.springframework.jdbc.core.JdbcTemplate(dataSource)), fhirContext);
+			FhirContext fhirContext, org.onetrip.server.hapi.StoredResources storedResources,
+			ca.uhn.fhir.interceptor.api.IInterceptorService storageInterceptors) {
+		var rendering = new org.onetrip.server.audit.AuditEventRendering(directory, storedResources, fhirContext);
 		return FhirServerContribution.resourceProviderInsteadOfHapis(
 				new org.onetrip.server.audit.AuditEventProvider(store, rendering, storageInterceptors));
 	}
