@@ -83,14 +83,10 @@ public class AuditTrail implements DisposableBean {
 			return;
 		}
 		try {
-			store.append(List.of(record), List.of(json));
+			append(List.of(record), List.of(json));
 		} catch (RuntimeException e) {
-			if (refusesTheRecordItself(e)) {
-				log.error("Audit record not storable ({}), written here instead: {}", e.toString(), json);
-			} else {
-				databaseAway = true;
-				keepUntilTheDatabaseIsBack(record);
-			}
+			databaseAway = true;
+			keepUntilTheDatabaseIsBack(record);
 		}
 	}
 
