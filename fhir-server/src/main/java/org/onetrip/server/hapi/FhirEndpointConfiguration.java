@@ -133,6 +133,12 @@ public class FhirEndpointConfiguration {
 		return TransactionIndexedOnce.secondPassAdvice();
 	}
 
+	/** HAPI's extractor skips composite search parameters that only a full-text indexer would read (see the class). */
+	@Bean
+	public static CompositesNotExtracted compositesNotExtracted() {
+		return new CompositesNotExtracted();
+	}
+
 	/** HAPI's storage hooks without its global lock per hook call (see {@link CachedHookInvokers}). */
 	@Bean
 	public static org.springframework.beans.factory.config.BeanPostProcessor cachedStorageHookInvokers() {

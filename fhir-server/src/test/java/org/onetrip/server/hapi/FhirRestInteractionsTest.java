@@ -2,6 +2,7 @@ package org.onetrip.server.hapi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ca.uhn.fhir.jpa.searchparam.extractor.ISearchParamExtractor;
 import java.util.Map;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CapabilityStatement;
@@ -18,6 +19,9 @@ import org.onetrip.server.ServerTest;
 
 /** The FHIR R4 REST interactions a hospital system relies on, over HTTP, in JSON and XML. */
 class FhirRestInteractionsTest extends ServerTest {
+
+	@org.springframework.beans.factory.annotation.Autowired
+	ISearchParamExtractor searchParamExtractor;
 
 	@Test
 	void theCapabilityStatementListsEveryResourceTypeTheRegionUses() {
@@ -362,5 +366,38 @@ class FhirRestInteractionsTest extends ServerTest {
 		Bundle newestFirst = fhir.get("/DiagnosticReport?patient=" + id + "&_sort=-date").bundle();
 		assertThat(newestFirst.getEntry()).extracting(e -> ((DiagnosticReport) e.getResource()).getCode().getText())
 				.containsExactly("XR Chest 2026-01-15", "XR Chest 2025-07-30", "XR Chest 2024-03-01");
+	}
+
+	/**
+	 * Composite searches (a code and its value together) are answered from their components' index rows; HAPI's own
+	 * extraction of the composites, which only a full-text indexer reads, is skipped (CompositesNotExtracted).
+	 */
+	@Test
+	void compositeSearchesFindAnObservationByItsCodeAndValueTogether() {
+		String patient = fhir.post("/Patient", new Patient()).as(Patient.class).getIdElement().getIdPart();
+		Observation weight = new Observation().setStatus(Observation.ObservationStatus.FINAL);
+		weight.getCode().addCoding().setSystem("http://loinc.org").setCode("29463-7");
+		weight.setSubject(new Reference("Patient/" + patient)).addPerformer(new Reference("Organization/hospital-a"));
+		weight.setValue(new org.hl7.fhir.r4.model.Quantity().setValue(72).setSystem("http://unitsofmeasure.org").setCode("kg"));
+		String weightId = fhir.post("/Observation", weight).as(Observation.class).getIdElement().getIdPart();
+		Observation pressure = new Observation().setStatus(Observation.ObservationStatus.FINAL);
+		pressure.getCode().addCoding().setSystem("http://loinc.org").setCode("85354-9");
+		pressure.setSubject(new Reference("Patient/" + patient)).addPerformer(new Reference("Organization/hospital-a"));
+		pressure.addComponent().setValue(new org.hl7.fhir.r4.model.Quantity().setValue(150)
+				.setSystem("http://unitsofmeasure.org").setCode("mm[Hg]")).getCode().addCoding().setSystem("http://loinc.org").setCode("8480-6");
+		String pressureId = fhir.post("/Observation", pressure).as(Observation.class).getIdElement().getIdPart();
+
+		Map<String, String> found = Map.of(
+				"code-value-quantity=http://loinc.org|29463-7$gt70", weightId,
+				"component-code-value-quantity=http://loinc.org|8480-6$gt140", pressureId);
+		found.forEach((search, id) -> assertThat(fhir.get("/Observation?subject=Patient/" + patient + "&" + search).bundle().getEntry())
+				.as(search).extracting(e -> e.getResource().getIdElement().getIdPart()).containsExactly(id));
+		// The composites themselves are not extracted: only a full-text indexer, off here, would read them.
+		assertThat(searchParamExtractor.extractSearchParamComposites(pressure, ISearchParamExtractor.ALL_PARAMS)).isEmpty();
+		assertThat(searchParamExtractor.extractSearchParamTokens(pressure, ISearchParamExtractor.ALL_PARAMS)).isNotEmpty();
+		for (String none : new String[] {"code-value-quantity=http://loinc.org|29463-7$gt80",
+				"code-value-quantity=http://loinc.org|8480-6$gt70", "component-code-value-quantity=http://loinc.org|8480-6$gt160"}) {
+			assertThat(fhir.get("/Observation?subject=Patient/" + patient + "&" + none).bundle().getEntry()).as(none).isEmpty();
+		}
 	}
 }
