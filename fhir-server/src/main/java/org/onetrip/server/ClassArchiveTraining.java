@@ -1,10 +1,7 @@
 package org.onetrip.server;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
-import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
-import ca.uhn.fhir.parser.IParser;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import com.pixelmed.dicom.Attribute;
@@ -28,7 +25,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.ImagingStudy;
 import org.onetrip.dicom.DimseListener;
@@ -64,9 +60,6 @@ public class ClassArchiveTraining {
 	private static final int SERIES_IMAGES = 20;
 	private static final int ROWS = 256;
 	private static final Duration SYNC_WAIT = Duration.ofMinutes(2);
-	/** About 5,600 resources: each hot method of the load is run thousands of times, enough for the JIT's profiles. */
-	private static final int FHIR_PATIENTS = 40;
-	private static final int FHIR_VISITS = 8;
 
 	@EventListener(ApplicationReadyEvent.class)
 	public void exitWhenReady(ApplicationReadyEvent ready) {
@@ -80,39 +73,8 @@ public class ClassArchiveTraining {
 			// The cache is still made, from the start alone; only its profiles of the imaging paths are missing.
 			log.warn("Training start: the imaging workload failed ({}); the AOT cache holds the start only", e.toString());
 		}
-		try {
-			if (context.getEnvironment().getProperty("onetrip.training.fhir-workload", Boolean.class, true)) {
-				fhirWorkload(context, FHIR_PATIENTS, FHIR_VISITS);
-			}
-		} catch (RuntimeException | LinkageError e) {
-			log.warn("Training start: the FHIR workload failed ({}); the AOT cache lacks its profiles", e.toString());
-		}
 		log.info("Training start done: stopping (onetrip.training.exit-when-ready)");
 		System.exit(SpringApplication.exit(context, () -> 0));
-	}
-
-	/**
-	 * Patient histories in FHIR transactions ({@link TrainingRecords}), each encoded to JSON and parsed back as a request
-	 * body is, then stored. Without them the first minute of a Synthea load after a start ran at about a third of the
-	 * rate of the rest (bench/HISTORY.md, stop 45): HAPI's parsing, indexing and writing of two dozen resource types
-	 * were profiled anew each start.
-	 *
-	 * @return the entries stored
-	 */
-	static int fhirWorkload(ApplicationContext context, int patients, int visits) {
-		IParser json = context.getBean(FhirContext.class).newJsonParser();
-		@SuppressWarnings("unchecked")
-		IFhirSystemDao<Bundle, ?> system = (IFhirSystemDao<Bundle, ?>) context.getBean(DaoRegistry.class).getSystemDao();
-		long started = System.nanoTime();
-		int stored = 0;
-		for (int patient = 0; patient < patients; patient++) {
-			String body = json.encodeResourceToString(TrainingRecords.patientHistory("TRAIN-" + uid(), visits));
-			Bundle response = system.transaction(new SystemRequestDetails(), json.parseResource(Bundle.class, body));
-			stored += (int) response.getEntry().stream().filter(entry -> entry.getResponse().getStatus().startsWith("201")).count();
-		}
-		log.info("Training start: {} FHIR resources stored in {} transactions after {} ms", stored, patients,
-				(System.nanoTime() - started) / 1_000_000);
-		return stored;
 	}
 
 	/**
