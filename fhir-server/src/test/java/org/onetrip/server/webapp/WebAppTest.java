@@ -188,8 +188,17 @@ class WebAppTest extends BrowserTest {
 			assertThat(fhir.as(TestTokens.patient(atA, "patient/*.rs")).post("/Patient/" + register("hospital-a", unique("3399"),
 					"urn:onetrip:mrn:hospital-a", unique("A")) + "/$health-card", new Parameters()).status()).isEqualTo(403);
 
-			// Book a place at hospital A's radiology on its next working day, see it, cancel it.
+			// A day without a free place (yesterday): the page says so and offers the next day that has one.
 			page.selectOption("#department", "hospital-a-radiology");
+			page.fill("#day", clock.instant().atZone(rosters.zone()).toLocalDate().minusDays(1).toString());
+			page.click("#find-slots");
+			page.waitForSelector("#no-offers #next-free-day");
+			page.click("#next-free-day");
+			page.waitForSelector("#offers li[data-slot]");
+			assertThat(page.locator("#offers li[data-slot]").first().getAttribute("data-slot"))
+					.contains(page.inputValue("#day").replace("-", ""));
+
+			// Book a place at hospital A's radiology on its next working day, see it, cancel it.
 			page.fill("#day", nextWorkingDayOfARadiology());
 			page.click("#find-slots");
 			page.waitForSelector("#offers li");
