@@ -22,7 +22,7 @@ public final class CompositesNotExtracted extends AbstractBeanFactoryAwareAdvisi
 
 	private static final String EXTRACT_COMPOSITES = "extractSearchParamComposites";
 
-	private transient BeanFactory beans;
+	private BeanFactory beans;
 	private volatile Boolean fullTextIndexing;
 
 	public CompositesNotExtracted() {
