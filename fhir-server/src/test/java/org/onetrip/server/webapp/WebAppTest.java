@@ -33,11 +33,16 @@ class WebAppTest extends BrowserTest {
 	@org.springframework.beans.factory.annotation.Autowired
 	org.onetrip.server.scheduling.Rosters rosters;
 
+	/** Today in the region's time zone, by the server's clock. */
+	private java.time.LocalDate regionToday() {
+		return clock.instant().atZone(rosters.zone()).toLocalDate();
+	}
+
 	/** The first day after today on which A's radiology sees patients (the demo roster closes it on Sundays). */
 	private String nextWorkingDayOfARadiology() {
 		org.onetrip.server.scheduling.Rosters.Roster roster = rosters.rosters().stream()
 				.filter(r -> r.serviceId().equals("hospital-a-radiology") && !r.consultation()).findFirst().orElseThrow();
-		java.time.LocalDate day = clock.instant().atZone(rosters.zone()).toLocalDate().plusDays(1);
+		java.time.LocalDate day = regionToday().plusDays(1);
 		while (roster.slotStarts(day, rosters.zone()).isEmpty()) {
 			day = day.plusDays(1);
 		}
@@ -190,7 +195,7 @@ class WebAppTest extends BrowserTest {
 
 			// A day without a free place (yesterday): the page says so and offers the next day that has one.
 			page.selectOption("#department", "hospital-a-radiology");
-			page.fill("#day", clock.instant().atZone(rosters.zone()).toLocalDate().minusDays(1).toString());
+			page.fill("#day", regionToday().minusDays(1).toString());
 			page.click("#find-slots");
 			page.waitForSelector("#no-offers #next-free-day");
 			page.click("#next-free-day");
