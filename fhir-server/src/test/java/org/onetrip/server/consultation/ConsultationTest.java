@@ -202,7 +202,9 @@ class ConsultationTest extends ServerTest {
 
 		Appointment elsewhere = meeting(proposed, patient);
 		elsewhere.getSlot().clear();
-		String imagingSlot = fhir.get("/Slot?schedule=Schedule/schedule-consultation-imaging-d-radiology&_count=1").bundle()
+		// one that has not started and has room, so that only the department can be what refuses it
+		String imagingSlot = fhir.get("/Slot?schedule=Schedule/schedule-consultation-imaging-d-radiology&status=free&start=gt"
+				+ java.time.Instant.now().plus(java.time.Duration.ofDays(1)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "&_sort=start&_count=1").bundle()
 				.getEntryFirstRep().getResource().getIdElement().getIdPart();
 		elsewhere.addSlot(new Reference("Slot/" + imagingSlot));
 		assertThat(hospitalB.post("/Appointment", elsewhere).status()).as("another department's consultation slot").isEqualTo(422);
