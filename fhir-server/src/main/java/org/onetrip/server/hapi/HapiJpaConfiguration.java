@@ -106,6 +106,20 @@ public class HapiJpaConfiguration {
 		};
 	}
 
+	/** HAPI's model read without reflection: see {@link DirectFieldReads}. */
+	@Bean
+	public static BeanPostProcessor directFieldReads() {
+		return new BeanPostProcessor() {
+			@Override
+			public Object postProcessAfterInitialization(Object bean, String beanName) {
+				if (bean instanceof FhirContext context) {
+					DirectFieldReads.install(context);
+				}
+				return bean;
+			}
+		};
+	}
+
 	/**
 	 * HAPI's resource text and hash calculation without the first-pass encoding of a FHIR transaction's resources and
 	 * with the hash in one digest call (see {@link ca.uhn.fhir.jpa.dao.TransactionAwareResourceHistoryCalculator}).
