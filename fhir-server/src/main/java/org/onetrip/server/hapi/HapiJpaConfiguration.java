@@ -106,13 +106,18 @@ public class HapiJpaConfiguration {
 		};
 	}
 
-	/** HAPI's model read without reflection: see {@link DirectFieldReads}. */
+	/**
+	 * HAPI's model read without reflection: see {@link DirectFieldReads}. {@code -Donetrip.hapi.direct-field-reads=false}
+	 * leaves HAPI's reflective accessors, for an A/B measurement (a system property: this runs before Spring's
+	 * configuration is bound).
+	 */
 	@Bean
 	public static BeanPostProcessor directFieldReads() {
+		boolean enabled = Boolean.parseBoolean(System.getProperty("onetrip.hapi.direct-field-reads", "true"));
 		return new BeanPostProcessor() {
 			@Override
 			public Object postProcessAfterInitialization(Object bean, String beanName) {
-				if (bean instanceof FhirContext context) {
+				if (enabled && bean instanceof FhirContext context) {
 					DirectFieldReads.install(context);
 				}
 				return bean;
