@@ -56,6 +56,11 @@ public final class ServerProcess implements AutoCloseable {
 				collector.lines().filter(o -> !o.isBlank()).forEach(command::add);
 			}
 		}
+		// The object layout ./onetrip run uses (compact headers on JDK 25), which the AOT cache below was made with; an
+		// option given later (BENCH_SERVER_JVM_OPTS="-XX:-UseCompactObjectHeaders", an A/B) wins, and the JVM then starts
+		// without the cache.
+		System.getenv().getOrDefault("ONETRIP_SERVER_LAYOUT_OPTS", "").lines().filter(o -> !o.isBlank())
+				.forEach(command::add);
 		command.addAll(moreOptions);
 		command.addAll(jvmOptions);
 		// The AOT cache ./onetrip makes beside the server jar (ensure_class_archive), with the options it hands over, one
