@@ -24,6 +24,7 @@ import java.util.Random;
 import java.util.function.Function;
 import org.onetrip.bench.Args;
 import org.onetrip.bench.Latencies;
+import org.onetrip.bench.ProcessTreeCpu;
 import org.onetrip.bench.Progress;
 import org.onetrip.bench.synthea.BundleLoader;
 import org.onetrip.bench.synthea.Regionaliser;
@@ -71,6 +72,9 @@ public final class FhirBench {
 				patients, seed, heap, threads, extraServerArgs.isEmpty() ? "" : ", server " + String.join(" ", extraServerArgs)));
 
 		BundleLoader.Result load;
+		ProcessTreeCpu cpu = new ProcessTreeCpu();
+		ServerCpu loadCpu;
+		long loaderCpuMillis;
 		Map<String, Latencies> latencies;
 		long rssAfterLoad;
 		long rssAfterQueries;
@@ -78,8 +82,13 @@ public final class FhirBench {
 		try (ServerProcess server = ServerProcess.start(app, dataDir, port, heap, log, extraServerArgs)) {
 			freshStartup = server.startupSeconds();
 			System.err.printf(Locale.ROOT, "server ready in %.1f s (empty database)%n", freshStartup);
-			load = new BundleLoader(server.fhirBase(), new Regionaliser(RegionConfig.load(Path.of(args.required("region")))), threads)
-					.load(bundles);
+			BundleLoader loader = new BundleLoader(server.fhirBase(), new Regionaliser(RegionConfig.load(Path.of(args.required("region")))),
+					threads);
+			ServerCpu before = ServerCpu.of(cpu, server);
+			long loaderBefore = cpu.processMillis(ProcessHandle.current().pid());
+			load = loader.load(bundles);
+			loadCpu = ServerCpu.of(cpu, server).minus(before);
+			loaderCpuMillis = cpu.processMillis(ProcessHandle.current().pid()) - loaderBefore;
 			if (!load.failures().isEmpty()) {
 				System.err.println(load.failures().size() + " bundles failed, first: " + load.failures().get(0));
 			}
@@ -98,6 +107,9 @@ public final class FhirBench {
 		report.append(String.format(Locale.ROOT, "| ingest: %d transaction bundles, %,d resources | %.0f s |%n",
 				load.bundles(), load.resources(), load.seconds()));
 		report.append(String.format(Locale.ROOT, "| **ingest rate** | **%,.0f resources/s** |%n", load.resourcesPerSecond()));
+		report.append(String.format(Locale.ROOT, "| CPU ms per resource during the ingest: server (JVM / PostgreSQL); loader | %.2f (%.2f / %.2f); %.2f |%n",
+				loadCpu.perItem(loadCpu.all(), load.resources()), loadCpu.perItem(loadCpu.jvm(), load.resources()),
+				loadCpu.perItem(loadCpu.all() - loadCpu.jvm(), load.resources()), (double) loaderCpuMillis / Math.max(1, load.resources())));
 		report.append(String.format(Locale.ROOT, "| failed bundles | %d |%n", load.failures().size()));
 		report.append(String.format(Locale.ROOT, "| bundles sent again after 503 (large-body budget taken) | %d |%n",
 				load.retriesAfter503()));
@@ -205,6 +217,25 @@ public final class FhirBench {
 			}
 		}
 		return results;
+	}
+
+	/**
+	 * CPU milliseconds a server has used: its JVM, and its whole process tree (the JVM and the PostgreSQL it runs). Read
+	 * around the ingest, it gives CPU per resource, a figure that idle moments and the loader's share of the two cores
+	 * do not move as they move resources per second.
+	 */
+	private record ServerCpu(long all, long jvm) {
+		static ServerCpu of(ProcessTreeCpu cpu, ServerProcess server) throws IOException {
+			return new ServerCpu(cpu.millis(server.pid()), cpu.processMillis(server.pid()));
+		}
+
+		ServerCpu minus(ServerCpu earlier) {
+			return new ServerCpu(all - earlier.all, jvm - earlier.jvm);
+		}
+
+		double perItem(long millis, long items) {
+			return (double) millis / Math.max(1, items);
+		}
 	}
 
 	private String get(String url) throws Exception {
