@@ -221,8 +221,8 @@ public final class FhirBench {
 
 	/**
 	 * CPU milliseconds a server has used: its JVM, and its whole process tree (the JVM and the PostgreSQL it runs). Read
-	 * around the ingest, it gives CPU per resource, a figure that idle moments and the loader's share of the two cores
-	 * do not move as they move resources per second.
+	 * around the ingest, it gives CPU per resource, which says where the time went (JVM or database) and leaves out
+	 * idle moments. It still moves with the machine's own speed as resources per second do (bench/HISTORY.md, stop 47).
 	 */
 	private record ServerCpu(long all, long jvm) {
 		static ServerCpu of(ProcessTreeCpu cpu, ServerProcess server) throws IOException {
