@@ -75,6 +75,7 @@ public final class FhirBench {
 		ProcessTreeCpu cpu = new ProcessTreeCpu();
 		ServerCpu loadCpu;
 		long loaderCpuMillis;
+		HeapWork loadHeapWork;
 		Map<String, Latencies> latencies;
 		long rssAfterLoad;
 		long rssAfterQueries;
@@ -86,9 +87,11 @@ public final class FhirBench {
 					threads);
 			ServerCpu before = ServerCpu.of(cpu, server);
 			long loaderBefore = cpu.processMillis(ProcessHandle.current().pid());
+			HeapWork heapBefore = heapWork(server);
 			load = loader.load(bundles);
 			loadCpu = ServerCpu.of(cpu, server).minus(before);
 			loaderCpuMillis = cpu.processMillis(ProcessHandle.current().pid()) - loaderBefore;
+			loadHeapWork = heapWork(server).minus(heapBefore);
 			if (!load.failures().isEmpty()) {
 				System.err.println(load.failures().size() + " bundles failed, first: " + load.failures().get(0));
 			}
@@ -110,6 +113,8 @@ public final class FhirBench {
 		report.append(String.format(Locale.ROOT, "| CPU ms per resource during the ingest: server (JVM / PostgreSQL); loader | %.2f (%.2f / %.2f); %.2f |%n",
 				loadCpu.perItem(loadCpu.all(), load.resources()), loadCpu.perItem(loadCpu.jvm(), load.resources()),
 				loadCpu.perItem(loadCpu.all() - loadCpu.jvm(), load.resources()), (double) loaderCpuMillis / Math.max(1, load.resources())));
+		report.append(String.format(Locale.ROOT, "| heap allocated per resource during the ingest; collector pauses: count, time | %,.0f KB; %,d, %.1f s |%n",
+				loadHeapWork.allocatedBytes() / 1024.0 / Math.max(1, load.resources()), loadHeapWork.pauses(), loadHeapWork.pauseSeconds()));
 		report.append(String.format(Locale.ROOT, "| failed bundles | %d |%n", load.failures().size()));
 		report.append(String.format(Locale.ROOT, "| bundles sent again after 503 (large-body budget taken) | %d |%n",
 				load.retriesAfter503()));
@@ -236,6 +241,48 @@ public final class FhirBench {
 		double perItem(long millis, long items) {
 			return (double) millis / Math.max(1, items);
 		}
+	}
+
+	/**
+	 * Work of the server's heap, from its Prometheus endpoint: bytes allocated and the collector's pauses. Unlike time,
+	 * these count work in units, so a change to what the server allocates shows in them even when the machine's own
+	 * speed, which moves resources per second and CPU time by ±10 % between runs here, hides it (bench/HISTORY.md, stop
+	 * 47). Each figure is summed over its label sets (young, mixed, full collections).
+	 */
+	record HeapWork(double allocatedBytes, long pauses, double pauseSeconds) {
+		HeapWork minus(HeapWork earlier) {
+			return new HeapWork(allocatedBytes - earlier.allocatedBytes, pauses - earlier.pauses, pauseSeconds - earlier.pauseSeconds);
+		}
+
+		static HeapWork fromPrometheus(String exposition) {
+			double allocated = 0;
+			double pauses = 0;
+			double pauseSeconds = 0;
+			for (String line : exposition.split("\n")) {
+				if (line.startsWith("#") || line.isBlank()) {
+					continue;
+				}
+				String name = line.substring(0, line.indexOf(line.contains("{") ? '{' : ' '));
+				double value = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+				switch (name) {
+					case "jvm_gc_memory_allocated_bytes_total" -> allocated += value;
+					case "jvm_gc_pause_seconds_count" -> pauses += value;
+					case "jvm_gc_pause_seconds_sum" -> pauseSeconds += value;
+					default -> { }
+				}
+			}
+			return new HeapWork(allocated, Math.round(pauses), pauseSeconds);
+		}
+	}
+
+	private HeapWork heapWork(ServerProcess server) throws Exception {
+		URI prometheus = server.fhirBase().resolve("/actuator/prometheus");
+		HttpResponse<String> response = http.send(HttpRequest.newBuilder(prometheus).header("Accept", "text/plain").GET().build(),
+				HttpResponse.BodyHandlers.ofString());
+		if (response.statusCode() != 200) {
+			throw new IllegalStateException("GET " + prometheus + " -> " + response.statusCode() + " " + response.body());
+		}
+		return HeapWork.fromPrometheus(response.body());
 	}
 
 	private String get(String url) throws Exception {
