@@ -73,7 +73,7 @@ public final class FhirBench {
 
 		BundleLoader.Result load;
 		ProcessTreeCpu cpu = new ProcessTreeCpu();
-		ServerCpu loadCpu;
+		ServerProcess.Cpu loadCpu;
 		long loaderCpuMillis;
 		HeapWork loadHeapWork;
 		Map<String, Latencies> latencies;
@@ -85,11 +85,11 @@ public final class FhirBench {
 			System.err.printf(Locale.ROOT, "server ready in %.1f s (empty database)%n", freshStartup);
 			BundleLoader loader = new BundleLoader(server.fhirBase(), new Regionaliser(RegionConfig.load(Path.of(args.required("region")))),
 					threads);
-			ServerCpu before = ServerCpu.of(cpu, server);
+			ServerProcess.Cpu before = ServerProcess.Cpu.of(cpu, List.of(server));
 			long loaderBefore = cpu.processMillis(ProcessHandle.current().pid());
 			HeapWork heapBefore = heapWork(server);
 			load = loader.load(bundles);
-			loadCpu = ServerCpu.of(cpu, server).minus(before);
+			loadCpu = ServerProcess.Cpu.of(cpu, List.of(server)).minus(before);
 			loaderCpuMillis = cpu.processMillis(ProcessHandle.current().pid()) - loaderBefore;
 			loadHeapWork = heapWork(server).minus(heapBefore);
 			if (!load.failures().isEmpty()) {
@@ -110,11 +110,12 @@ public final class FhirBench {
 		report.append(String.format(Locale.ROOT, "| ingest: %d transaction bundles, %,d resources | %.0f s |%n",
 				load.bundles(), load.resources(), load.seconds()));
 		report.append(String.format(Locale.ROOT, "| **ingest rate** | **%,.0f resources/s** |%n", load.resourcesPerSecond()));
+		long resources = load.resources();
 		report.append(String.format(Locale.ROOT, "| CPU ms per resource during the ingest: server (JVM / PostgreSQL); loader | %.2f (%.2f / %.2f); %.2f |%n",
-				loadCpu.perItem(loadCpu.all(), load.resources()), loadCpu.perItem(loadCpu.jvm(), load.resources()),
-				loadCpu.perItem(loadCpu.all() - loadCpu.jvm(), load.resources()), (double) loaderCpuMillis / Math.max(1, load.resources())));
+				perResource(loadCpu.all(), resources), perResource(loadCpu.jvm(), resources),
+				perResource(loadCpu.all() - loadCpu.jvm(), resources), perResource(loaderCpuMillis, resources)));
 		report.append(String.format(Locale.ROOT, "| heap allocated per resource during the ingest; collector pauses: count, time | %,.0f KB; %,d, %.1f s |%n",
-				loadHeapWork.allocatedBytes() / 1024.0 / Math.max(1, load.resources()), loadHeapWork.pauses(), loadHeapWork.pauseSeconds()));
+				perResource(loadHeapWork.allocatedBytes() / 1024.0, resources), loadHeapWork.pauses(), loadHeapWork.pauseSeconds()));
 		report.append(String.format(Locale.ROOT, "| failed bundles | %d |%n", load.failures().size()));
 		report.append(String.format(Locale.ROOT, "| bundles sent again after 503 (large-body budget taken) | %d |%n",
 				load.retriesAfter503()));
@@ -224,23 +225,9 @@ public final class FhirBench {
 		return results;
 	}
 
-	/**
-	 * CPU milliseconds a server has used: its JVM, and its whole process tree (the JVM and the PostgreSQL it runs). Read
-	 * around the ingest, it gives CPU per resource, which says where the time went (JVM or database) and leaves out
-	 * idle moments. It still moves with the machine's own speed as resources per second do (bench/HISTORY.md, stop 47).
-	 */
-	private record ServerCpu(long all, long jvm) {
-		static ServerCpu of(ProcessTreeCpu cpu, ServerProcess server) throws IOException {
-			return new ServerCpu(cpu.millis(server.pid()), cpu.processMillis(server.pid()));
-		}
-
-		ServerCpu minus(ServerCpu earlier) {
-			return new ServerCpu(all - earlier.all, jvm - earlier.jvm);
-		}
-
-		double perItem(long millis, long items) {
-			return (double) millis / Math.max(1, items);
-		}
+	/** An amount of the ingest's work (CPU ms, KB) per resource stored; 0 resources count as 1. */
+	private static double perResource(double amount, long resources) {
+		return amount / Math.max(1, resources);
 	}
 
 	/**

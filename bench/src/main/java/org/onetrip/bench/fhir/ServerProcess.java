@@ -170,6 +170,27 @@ public final class ServerProcess implements AutoCloseable {
 		return process.pid();
 	}
 
+	/**
+	 * CPU milliseconds servers have used so far: {@code all} each JVM with its process tree (the PostgreSQL it runs, or
+	 * the one the first instance runs for all of them), {@code jvm} the JVMs alone. The machine's pace moves it less
+	 * than the rates, which share the two cores with the load generator, though it still moves it.
+	 */
+	public record Cpu(long all, long jvm) {
+		public static Cpu of(org.onetrip.bench.ProcessTreeCpu cpu, List<ServerProcess> servers) throws IOException {
+			long all = 0;
+			long jvm = 0;
+			for (ServerProcess server : servers) {
+				all += cpu.millis(server.pid());
+				jvm += cpu.processMillis(server.pid());
+			}
+			return new Cpu(all, jvm);
+		}
+
+		public Cpu minus(Cpu earlier) {
+			return new Cpu(all - earlier.all, jvm - earlier.jvm);
+		}
+	}
+
 	/** Resident set size of the server process in MiB, from /proc. */
 	public long rssMiB() throws IOException {
 		for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {

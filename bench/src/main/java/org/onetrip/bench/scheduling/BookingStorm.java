@@ -182,10 +182,9 @@ public final class BookingStorm {
 		Collections.shuffle(targets, random);
 
 		java.util.concurrent.atomic.AtomicLong lastHotBooking = new java.util.concurrent.atomic.AtomicLong(-1);
-		long serverCpuBefore = serverCpuMillis(servers);
-		long jvmCpuBefore = jvmCpuMillis(servers);
+		ServerProcess.Cpu serverCpuBefore = ServerProcess.Cpu.of(cpu, servers);
 		// The benchmark's own process tree holds the servers it started: the load generator is the rest of it.
-		long clientCpuBefore = cpu.millis(ProcessHandle.current().pid()) - serverCpuBefore;
+		long clientCpuBefore = cpu.millis(ProcessHandle.current().pid()) - serverCpuBefore.all();
 		long t0 = System.nanoTime();
 		Clients.Run run = Clients.run(label, attempts, clients, bases, (i, base) -> {
 			int status = post(base + "/Appointment", appointment(targets.get(i).id()));
@@ -194,10 +193,9 @@ public final class BookingStorm {
 			}
 			return status;
 		});
-		long serverCpuAfter = serverCpuMillis(servers);
-		long serverCpu = serverCpuAfter - serverCpuBefore;
-		long jvmCpu = jvmCpuMillis(servers) - jvmCpuBefore;
-		long clientCpu = cpu.millis(ProcessHandle.current().pid()) - serverCpuAfter - clientCpuBefore;
+		ServerProcess.Cpu serverCpuAfter = ServerProcess.Cpu.of(cpu, servers);
+		ServerProcess.Cpu serverCpu = serverCpuAfter.minus(serverCpuBefore);
+		long clientCpu = cpu.millis(ProcessHandle.current().pid()) - serverCpuAfter.all() - clientCpuBefore;
 		long stored = 0;
 		int overbooked = 0;
 		List<SlotSpec> all = new ArrayList<>(hot);
@@ -210,27 +208,7 @@ public final class BookingStorm {
 			}
 		}
 		return new Round(label, run.seconds(), run.statuses(), run.latencies(), run.latenciesByStatus(), hot.isEmpty() ? -1 : lastHotBooking.get() / 1e9, stored,
-				overbooked, serverCpu, jvmCpu, clientCpu);
-	}
-
-	/**
-	 * CPU the servers used, each JVM with its process tree (the first instance's runs the PostgreSQL all of them share):
-	 * a figure the machine's pace moves less than the rates, which share two cores with the load generator.
-	 */
-	private long jvmCpuMillis(List<ServerProcess> servers) throws java.io.IOException {
-		long millis = 0;
-		for (ServerProcess server : servers) {
-			millis += cpu.processMillis(server.pid());
-		}
-		return millis;
-	}
-
-	private long serverCpuMillis(List<ServerProcess> servers) throws java.io.IOException {
-		long millis = 0;
-		for (ServerProcess server : servers) {
-			millis += cpu.millis(server.pid());
-		}
-		return millis;
+				overbooked, serverCpu.all(), serverCpu.jvm(), clientCpu);
 	}
 
 	/** Slots two days ahead on one schedule of hospital A radiology, written in one transaction. */
