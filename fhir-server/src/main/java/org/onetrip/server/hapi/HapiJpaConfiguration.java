@@ -17,6 +17,9 @@ import jakarta.persistence.EntityManagerFactory;
 import java.util.Properties;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.beans.factory.support.BeanDefinitionRegistry;
+import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
+import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -41,6 +44,9 @@ import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 	SubscriptionChannelConfig.class
 })
 public class HapiJpaConfiguration {
+
+	/** The name of HAPI's {@code SearchParamConfig#searchParamExtractor} bean. */
+	static final String HAPI_SEARCH_PARAM_EXTRACTOR = "searchParamExtractor";
 
 	/**
 	 * @param reuseSearchResults how long HAPI may answer a search with an identical earlier search's results: zero (the
@@ -134,6 +140,35 @@ public class HapiJpaConfiguration {
 	@Primary
 	public ca.uhn.fhir.jpa.dao.ResourceHistoryCalculator transactionAwareResourceHistoryCalculator(FhirContext fhirContext) {
 		return new ca.uhn.fhir.jpa.dao.TransactionAwareResourceHistoryCalculator(fhirContext);
+	}
+
+	/**
+	 * HAPI's search-parameter extractor with the simple paths walked without the FHIRPath engine (see
+	 * {@link WalkedSearchParamPaths}): HAPI's bean definition, replaced under its own name, so that everything HAPI wires
+	 * to an {@code ISearchParamExtractor} gets this one and no second extractor is made.
+	 * {@code -Donetrip.hapi.walked-search-param-paths=false} leaves HAPI's, for an A/B measurement.
+	 */
+	@Bean
+	public static BeanDefinitionRegistryPostProcessor walkedSearchParamPaths() {
+		boolean enabled = Boolean.parseBoolean(System.getProperty("onetrip.hapi.walked-search-param-paths", "true"));
+		return new BeanDefinitionRegistryPostProcessor() {
+			@Override
+			public void postProcessBeanDefinitionRegistry(BeanDefinitionRegistry registry) {
+				if (!enabled) {
+					return;
+				}
+				if (!registry.containsBeanDefinition(HAPI_SEARCH_PARAM_EXTRACTOR)) {
+					throw new IllegalStateException("HAPI's search-parameter extractor is no longer defined as '"
+							+ HAPI_SEARCH_PARAM_EXTRACTOR + "' (SearchParamConfig): WalkedSearchParamPaths cannot replace it");
+				}
+				registry.removeBeanDefinition(HAPI_SEARCH_PARAM_EXTRACTOR);
+				registry.registerBeanDefinition(HAPI_SEARCH_PARAM_EXTRACTOR,
+						new RootBeanDefinition(WalkedSearchParamPaths.class));
+			}
+
+			@Override
+			public void postProcessBeanFactory(ConfigurableListableBeanFactory beanFactory) {}
+		};
 	}
 
 	/** HAPI's repositories made on first use, not at start-up (see {@link LazyRepositories}). */

@@ -369,6 +369,36 @@ class FhirRestInteractionsTest extends ServerTest {
 	}
 
 	/**
+	 * Search parameters are extracted by {@link WalkedSearchParamPaths}: a reference narrowed to Patient, a choice narrowed
+	 * by both forms of "as" and a child of a narrowed choice, each found by a search over HTTP.
+	 */
+	@Test
+	void searchParametersAreExtractedWithTheWalkedPaths() {
+		assertThat(searchParamExtractor).isInstanceOf(WalkedSearchParamPaths.class);
+		String patient = fhir.post("/Patient", new Patient()).as(Patient.class).getIdElement().getIdPart();
+		Observation finding = new Observation().setStatus(Observation.ObservationStatus.FINAL);
+		finding.getCode().setText("Smoking status");
+		finding.setSubject(new Reference("Patient/" + patient));
+		finding.setValue(new org.hl7.fhir.r4.model.CodeableConcept().setText("Never smoked " + patient));
+		String findingId = fhir.post("/Observation", finding).as(Observation.class).getIdElement().getIdPart();
+		org.hl7.fhir.r4.model.Condition condition = new org.hl7.fhir.r4.model.Condition();
+		condition.getCode().setText("Asthma");
+		condition.setSubject(new Reference("Patient/" + patient));
+		condition.setOnset(new org.hl7.fhir.r4.model.Age().setValue(12).setSystem("http://unitsofmeasure.org").setCode("a"));
+		String conditionId = fhir.post("/Condition", condition).as(org.hl7.fhir.r4.model.Condition.class)
+				.getIdElement().getIdPart();
+
+		assertThat(ids(fhir.get("/Observation?patient=" + patient).bundle())).containsExactly(findingId);
+		assertThat(ids(fhir.get("/Observation?value-string=Never%20smoked%20" + patient).bundle())).containsExactly(findingId);
+		assertThat(ids(fhir.get("/Condition?patient=" + patient + "&onset-age=12").bundle())).containsExactly(conditionId);
+		assertThat(ids(fhir.get("/Condition?patient=" + patient + "&onset-age=13").bundle())).isEmpty();
+	}
+
+	private static java.util.List<String> ids(Bundle bundle) {
+		return bundle.getEntry().stream().map(e -> e.getResource().getIdElement().getIdPart()).toList();
+	}
+
+	/**
 	 * Composite searches (a code and its value together) are answered from their components' index rows; HAPI's own
 	 * extraction of the composites, which only a full-text indexer reads, is skipped (CompositesNotExtracted).
 	 */
