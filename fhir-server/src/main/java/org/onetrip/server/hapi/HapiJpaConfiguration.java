@@ -47,6 +47,8 @@ public class HapiJpaConfiguration {
 
 	/** The name of HAPI's {@code SearchParamConfig#searchParamExtractor} bean. */
 	static final String HAPI_SEARCH_PARAM_EXTRACTOR = "searchParamExtractor";
+	/** The name of HAPI's {@code FhirContextR4Config#fhirContextR4} bean. */
+	static final String HAPI_FHIR_CONTEXT = "primaryFhirContext";
 
 	/**
 	 * @param reuseSearchResults how long HAPI may answer a search with an identical earlier search's results: zero (the
@@ -143,32 +145,50 @@ public class HapiJpaConfiguration {
 	}
 
 	/**
-	 * HAPI's search-parameter extractor with the simple paths walked without the FHIRPath engine (see
-	 * {@link WalkedSearchParamPaths}): HAPI's bean definition, replaced under its own name, so that everything HAPI wires
-	 * to an {@code ISearchParamExtractor} gets this one and no second extractor is made.
-	 * {@code -Donetrip.hapi.walked-search-param-paths=false} leaves HAPI's, for an A/B measurement.
+	 * Two of HAPI's beans replaced under their own names, so that everything HAPI wires to them gets OneTrip's and no
+	 * second one is made:
+	 * <ul>
+	 *   <li>{@code searchParamExtractor}: HAPI's extractor with the simple paths walked without the FHIRPath engine
+	 *   ({@link WalkedSearchParamPaths}); {@code -Donetrip.hapi.walked-search-param-paths=false} leaves HAPI's;</li>
+	 *   <li>{@code primaryFhirContext}: HAPI's R4 context, whose terser finds references and populated elements with a
+	 *   walk of its own ({@link WalkingFhirContext}); {@code -Donetrip.hapi.walking-fhir-context=false} leaves HAPI's.</li>
+	 * </ul>
+	 * The switches are for A/B measurements, and system properties because this runs before Spring's configuration is
+	 * bound.
 	 */
 	@Bean
-	public static BeanDefinitionRegistryPostProcessor walkedSearchParamPaths() {
-		boolean enabled = Boolean.parseBoolean(System.getProperty("onetrip.hapi.walked-search-param-paths", "true"));
+	public static BeanDefinitionRegistryPostProcessor hapiBeansReplaced() {
+		boolean walkedPaths = Boolean.parseBoolean(System.getProperty("onetrip.hapi.walked-search-param-paths", "true"));
+		boolean walkingContext = Boolean.parseBoolean(System.getProperty("onetrip.hapi.walking-fhir-context", "true"));
 		return new BeanDefinitionRegistryPostProcessor() {
 			@Override
 			public void postProcessBeanDefinitionRegistry(BeanDefinitionRegistry registry) {
-				if (!enabled) {
-					return;
+				if (walkedPaths) {
+					replace(registry, HAPI_SEARCH_PARAM_EXTRACTOR, "SearchParamConfig",
+							new RootBeanDefinition(WalkedSearchParamPaths.class));
 				}
-				if (!registry.containsBeanDefinition(HAPI_SEARCH_PARAM_EXTRACTOR)) {
-					throw new IllegalStateException("HAPI's search-parameter extractor is no longer defined as '"
-							+ HAPI_SEARCH_PARAM_EXTRACTOR + "' (SearchParamConfig): WalkedSearchParamPaths cannot replace it");
+				if (walkingContext) {
+					RootBeanDefinition context = new RootBeanDefinition(WalkingFhirContext.class);
+					context.setFactoryMethodName("forR4");
+					context.setAutowireMode(RootBeanDefinition.AUTOWIRE_CONSTRUCTOR);
+					context.setPrimary(true);
+					replace(registry, HAPI_FHIR_CONTEXT, "FhirContextR4Config", context);
 				}
-				registry.removeBeanDefinition(HAPI_SEARCH_PARAM_EXTRACTOR);
-				registry.registerBeanDefinition(HAPI_SEARCH_PARAM_EXTRACTOR,
-						new RootBeanDefinition(WalkedSearchParamPaths.class));
 			}
 
 			@Override
 			public void postProcessBeanFactory(ConfigurableListableBeanFactory beanFactory) {}
 		};
+	}
+
+	private static void replace(BeanDefinitionRegistry registry, String name, String hapiConfiguration,
+			RootBeanDefinition replacement) {
+		if (!registry.containsBeanDefinition(name)) {
+			throw new IllegalStateException("HAPI no longer defines its bean '" + name + "' (" + hapiConfiguration
+					+ "): OneTrip cannot replace it with " + replacement.getBeanClassName());
+		}
+		registry.removeBeanDefinition(name);
+		registry.registerBeanDefinition(name, replacement);
 	}
 
 	/** HAPI's repositories made on first use, not at start-up (see {@link LazyRepositories}). */

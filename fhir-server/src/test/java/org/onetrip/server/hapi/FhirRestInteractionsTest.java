@@ -23,6 +23,9 @@ class FhirRestInteractionsTest extends ServerTest {
 	@org.springframework.beans.factory.annotation.Autowired
 	ISearchParamExtractor searchParamExtractor;
 
+	@org.springframework.beans.factory.annotation.Autowired
+	ca.uhn.fhir.context.FhirContext fhirContext;
+
 	@Test
 	void theCapabilityStatementListsEveryResourceTypeTheRegionUses() {
 		CapabilityStatement cs = fhir.get("/metadata").as(CapabilityStatement.class);
@@ -369,12 +372,15 @@ class FhirRestInteractionsTest extends ServerTest {
 	}
 
 	/**
-	 * Search parameters are extracted by {@link WalkedSearchParamPaths}: a reference narrowed to Patient, a choice narrowed
-	 * by both forms of "as" and a child of a narrowed choice, each found by a search over HTTP.
+	 * Search parameters are extracted by {@link WalkedSearchParamPaths} (a reference narrowed to Patient, a choice narrowed
+	 * by both forms of "as" and a child of a narrowed choice, each found by a search over HTTP), and HAPI's storage
+	 * finds references with {@link WalkingFhirContext}'s terser.
 	 */
 	@Test
 	void searchParametersAreExtractedWithTheWalkedPaths() {
 		assertThat(searchParamExtractor).isInstanceOf(WalkedSearchParamPaths.class);
+		assertThat(fhirContext).isInstanceOf(WalkingFhirContext.class);
+		assertThat(fhirContext.newTerser()).isInstanceOf(WalkingFhirContext.DirectWalks.class);
 		String patient = fhir.post("/Patient", new Patient()).as(Patient.class).getIdElement().getIdPart();
 		Observation finding = new Observation().setStatus(Observation.ObservationStatus.FINAL);
 		finding.getCode().setText("Smoking status");
