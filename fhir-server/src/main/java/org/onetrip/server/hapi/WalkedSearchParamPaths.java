@@ -141,7 +141,8 @@ public class WalkedSearchParamPaths extends SearchParamExtractorR4 {
 				steps.add(new Child(name));
 			}
 		}
-		return new Walk(root, steps.toArray(Step[]::new));
+		boolean rootIsAResourceType = getContext().getResourceTypes().contains(root);
+		return new Walk(root, steps.toArray(Step[]::new), rootIsAResourceType);
 	}
 
 	private Step step(String text) {
@@ -280,15 +281,22 @@ public class WalkedSearchParamPaths extends SearchParamExtractorR4 {
 		private final String root;
 		private final Step[] steps;
 
-		Walk(String root, Step[] steps) {
+		private final boolean rootIsAResourceType;
+
+		Walk(String root, Step[] steps, boolean rootIsAResourceType) {
 			this.root = root;
 			this.steps = steps;
+			this.rootIsAResourceType = rootIsAResourceType;
 		}
 
 		/** The values the path leads to in this resource, or null when the engine must answer. */
 		List<Base> from(Base resource) {
 			if (!startsAt(resource)) {
-				return null;
+				// R4's expressions name several resource types (clinical-patient: "AllergyIntolerance.patient |
+				// CarePlan.subject.where(resolve() is Patient) | ..."), and HAPI evaluates each part on every resource the
+				// parameter is for: one rooted at another resource type finds nothing, as in the engine (no resource type
+				// derives from another). A root that is not a resource type is the engine's to judge.
+				return rootIsAResourceType ? new ArrayList<>(0) : null;
 			}
 			List<Base> focus = new ArrayList<>(1);
 			focus.add(resource);
@@ -319,5 +327,5 @@ public class WalkedSearchParamPaths extends SearchParamExtractorR4 {
 	}
 
 	/** The marker for a path the engine answers. */
-	static final Walk NOT_WALKED = new Walk("", new Step[0]);
+	static final Walk NOT_WALKED = new Walk("", new Step[0], false);
 }

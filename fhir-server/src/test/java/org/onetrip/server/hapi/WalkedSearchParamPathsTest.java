@@ -97,6 +97,27 @@ class WalkedSearchParamPathsTest {
 		assertThat(walkedWithValues).as("walked paths that found something").isGreaterThan(120);
 	}
 
+	/**
+	 * R4's registry gives many parameters one expression over several resource types ("AllergyIntolerance.patient |
+	 * CarePlan.subject.where(resolve() is Patient) | ..."), and HAPI evaluates every part on each resource: every path of
+	 * every resource type, on every resource, finds what the engine finds (mostly nothing, without the engine).
+	 */
+	@Test
+	void pathsOfOtherResourceTypesFindWhatTheEngineFinds() {
+		List<String> everyPath = new ArrayList<>();
+		for (String type : CONTEXT.getResourceTypes()) {
+			everyPath.addAll(pathsOf(type));
+		}
+		for (IBaseResource resource : AwkwardResources.all()) {
+			for (String path : everyPath) {
+				assertSameValues(path, resource);
+			}
+		}
+		Observation observation = new Observation();
+		assertThat(WALKED.compile("AllergyIntolerance.patient").from(observation)).isEmpty();
+		assertThat(WALKED.compile("Resource.meta.tag").from(observation)).isNotNull();
+	}
+
 	@Test
 	void aValueFoundInAnExtensionIsTheExtensionsValue() {
 		Patient patient = AwkwardResources.patient();
