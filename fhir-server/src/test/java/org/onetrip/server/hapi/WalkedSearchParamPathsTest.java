@@ -88,7 +88,8 @@ class WalkedSearchParamPathsTest {
 					assertSameValues(path.trim(), resource);
 					compared++;
 				}
-				assertThat(WALKED.split(parameter.getPath())).containsExactly(ENGINE.split(parameter.getPath()));
+				assertThat(WALKED.split(parameter.getPath())).as("HAPI's split, each part trimmed")
+						.containsExactly(java.util.Arrays.stream(ENGINE.split(parameter.getPath())).map(String::trim).toArray(String[]::new));
 			}
 			assertSameValues(type + ".extension", resource);
 			assertSameValues(type + ".meta.tag.code", resource);
