@@ -1,19 +1,7 @@
 package org.onetrip.server.hapi;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.context.RuntimeSearchParam;
-import ca.uhn.fhir.jpa.model.config.PartitionSettings;
-import ca.uhn.fhir.jpa.model.entity.StorageSettings;
-import ca.uhn.fhir.jpa.searchparam.extractor.BaseSearchParamExtractor;
-import ca.uhn.fhir.jpa.searchparam.extractor.SearchParamExtractorR4;
-import ca.uhn.fhir.rest.server.util.FhirContextSearchParamRegistry;
-import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
-import org.hl7.fhir.instance.model.api.IBase;
-import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Age;
 import org.hl7.fhir.r4.model.Appointment;
@@ -37,8 +25,6 @@ import org.hl7.fhir.r4.model.Range;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.ServiceRequest;
 import org.hl7.fhir.r4.model.StringType;
-import org.junit.jupiter.api.Test;
-
 
 /**
  * Resources with the shapes where a shortcut through HAPI's model could part from HAPI's own way: choices of every kind,
