@@ -28,8 +28,9 @@ import org.springframework.beans.factory.ObjectProvider;
  *
  * <p>HAPI's storage walks every resource of a FHIR transaction three times for its references (the pre-fetch by id, the
  * pre-fetch of conditional URLs, the resolution before the save) and twice for populated elements of a type (URIs to
- * rewrite, inline references): 14 % of the request threads' CPU in a Synthea load and ~10 % of what they allocated
- * (bench/HISTORY.md, 2026-12-05 stop 48). {@link FhirTerser}'s generic visitor does more than these questions need: it
+ * rewrite, inline references): 14 % of the CPU samples of a Synthea load and ~10 % of what it allocated. This walk made
+ * the load allocate 18 % less; a change in CPU was too small for four runs to show (bench/HISTORY.md, 2026-12-05
+ * stop 48). {@link FhirTerser}'s generic visitor does more than these questions need: it
  * copies the path list at every element, asks every element whether it is empty (a walk of the element's own subtree,
  * so the whole resource is walked again at every level) and matches every path against an empty exclusion list.
  *
@@ -83,13 +84,13 @@ public class WalkingFhirContext extends FhirContext {
 		@Override
 		public List<ResourceReferenceInfo> getAllResourceReferences(IBaseResource resource) {
 			Walk walk = new Walk(context, resource, IBaseReference.class, true);
-			return walk.completed(resource) ? walk.references : super.getAllResourceReferences(resource);
+			return walk.completed() ? walk.references : super.getAllResourceReferences(resource);
 		}
 
 		@Override
 		public <T extends IBase> List<T> getAllPopulatedChildElementsOfType(IBaseResource resource, Class<T> type) {
 			Walk walk = new Walk(context, resource, type, false);
-			if (!walk.completed(resource)) {
+			if (!walk.completed()) {
 				return super.getAllPopulatedChildElementsOfType(resource, type);
 			}
 			List<T> found = new ArrayList<>(walk.elements.size());
@@ -119,10 +120,10 @@ public class WalkingFhirContext extends FhirContext {
 		}
 
 		/** Walks the resource; false when HAPI's own walk must answer instead. */
-		boolean completed(IBaseResource resource) {
-			BaseRuntimeElementDefinition<?> definition = context.getResourceDefinition(resource);
-			found(resource);
-			return children(resource, definition);
+		boolean completed() {
+			BaseRuntimeElementDefinition<?> definition = context.getResourceDefinition(owner);
+			found(owner);
+			return children(owner, definition);
 		}
 
 		/** HAPI's visitor: a non-empty element of the wanted type. */

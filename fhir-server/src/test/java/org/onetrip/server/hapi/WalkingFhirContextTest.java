@@ -43,7 +43,7 @@ class WalkingFhirContextTest {
 	void referencesAndPopulatedElementsAreHapisOnResourcesBuiltInCode() {
 		for (IBaseResource resource : AwkwardResources.all()) {
 			assertSameWalks(resource);
-			assertThat(new WalkingFhirContext.Walk(WALKING, resource, IBaseReference.class, true).completed(resource))
+			assertThat(new WalkingFhirContext.Walk(WALKING, resource, IBaseReference.class, true).completed())
 					.as("walked without HAPI: %s", resource.getIdElement().getValue()).isTrue();
 		}
 	}
@@ -91,7 +91,7 @@ class WalkingFhirContextTest {
 		withoutId.setManagingOrganization(new Reference("Organization/o1"));
 		observation.setSubject(new Reference(withoutId));
 
-		assertThat(new WalkingFhirContext.Walk(WALKING, observation, IBaseReference.class, true).completed(observation))
+		assertThat(new WalkingFhirContext.Walk(WALKING, observation, IBaseReference.class, true).completed())
 				.isFalse();
 		assertSameWalks(observation);
 		assertThat(WALKING.newTerser().getAllResourceReferences(observation)).extracting(ResourceReferenceInfo::getName)
