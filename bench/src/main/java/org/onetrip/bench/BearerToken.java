@@ -14,6 +14,12 @@ public final class BearerToken {
 	private BearerToken() {}
 
 	public static HttpRequest.Builder on(HttpRequest.Builder request) {
-		return TOKEN == null || TOKEN.isBlank() ? request : request.header("Authorization", "Bearer " + TOKEN.trim());
+		String authorization = authorization();
+		return authorization == null ? request : request.header("Authorization", authorization);
+	}
+
+	/** The Authorization header's value, or null without a token. */
+	public static String authorization() {
+		return TOKEN == null || TOKEN.isBlank() ? null : "Bearer " + TOKEN.trim();
 	}
 }

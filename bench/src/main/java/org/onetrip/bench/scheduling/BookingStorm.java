@@ -21,6 +21,7 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.onetrip.bench.Args;
 import org.onetrip.bench.Clients;
+import org.onetrip.bench.KeptAliveConnection;
 import org.onetrip.bench.Latencies;
 import org.onetrip.bench.fhir.ServerProcess;
 
@@ -37,6 +38,15 @@ public final class BookingStorm {
 	private static final ObjectMapper JSON = new ObjectMapper();
 	private final HttpClient http = Clients.http("storm-http");
 	private final org.onetrip.bench.ProcessTreeCpu cpu;
+	/**
+	 * The attempts' HTTP client: "plain", each client thread's own kept-alive connection with blocking reads
+	 * ({@link KeptAliveConnection}), or "jdk", Java's HttpClient shared by all, as the storm sent before stop 49.
+	 */
+	private String attemptsClient = "plain";
+	/** The plain connections of the running round, per client thread and instance; closed when the round ends. */
+	private final ThreadLocal<java.util.Map<String, KeptAliveConnection>> connections =
+			ThreadLocal.withInitial(java.util.HashMap::new);
+	private final java.util.Queue<KeptAliveConnection> opened = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
 	BookingStorm() throws Exception {
 		cpu = new org.onetrip.bench.ProcessTreeCpu();
@@ -63,6 +73,10 @@ public final class BookingStorm {
 		Path app = Path.of(args.required("server-app"));
 		String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
 		Random random = new Random(args.integer("seed", 7));
+		attemptsClient = args.get("attempts-client", "plain");
+		if (!List.of("plain", "jdk").contains(attemptsClient)) {
+			throw new IllegalArgumentException("--attempts-client is plain or jdk, not " + attemptsClient);
+		}
 
 		{
 			List<ServerProcess> servers = ServerProcess.onOnePostgres(app, work, "storm", stamp, instances, 18090, heap, List.of());
@@ -82,9 +96,12 @@ public final class BookingStorm {
 						clients, instances));
 				report.append(String.format(Locale.ROOT, "Hot-slot run: %,d attempts, %d hot slots x %d places (%.0f %% of attempts), "
 						+ "%d cold slots x %d places; %,d places in all. Roomy run: %,d attempts on %,d slots x %d places. "
-						+ "Both after a warm-up round of %,d attempts shaped like the hot-slot run, on slots of its own.%n%n",
+						+ "Both after a warm-up round of %,d attempts shaped like the hot-slot run, on slots of its own. "
+						+ "Attempts sent %s.%n%n",
 						attempts, hotSlots, hotCapacity, hotShare * 100, coldSlots, coldCapacity, storm.places(), attempts,
-						roomy.coldSlots(), placesEach, warmUp));
+						roomy.coldSlots(), placesEach, warmUp, attemptsClient.equals("plain")
+								? "on a kept-alive HTTP/1.1 connection per client, blocking reads (`--attempts-client plain`)"
+								: "through Java's HttpClient shared by all clients (`--attempts-client jdk`)"));
 				report.append("| figure | hot slots | a place for every attempt | warm-up (right after start) |\n|---|---:|---:|---:|\n");
 				report.append(row("attempts per second", r -> String.format(Locale.ROOT, "%.0f", r.attemptsPerSecond()), hotRun, roomyRun, cold));
 				report.append(row("bookings per second (201)", r -> String.format(Locale.ROOT, "%.0f", r.booked() / r.seconds()), hotRun, roomyRun, cold));
@@ -186,13 +203,20 @@ public final class BookingStorm {
 		// The benchmark's own process tree holds the servers it started: the load generator is the rest of it.
 		long clientCpuBefore = cpu.millis(ProcessHandle.current().pid()) - serverCpuBefore.all();
 		long t0 = System.nanoTime();
-		Clients.Run run = Clients.run(label, attempts, clients, bases, (i, base) -> {
-			int status = post(base + "/Appointment", appointment(targets.get(i).id()));
-			if (status == 201 && hotIds.contains(targets.get(i).id())) {
-				lastHotBooking.accumulateAndGet(System.nanoTime() - t0, Math::max);
+		Clients.Run run;
+		try {
+			run = Clients.run(label, attempts, clients, bases, (i, base) -> {
+				int status = post(base, appointment(targets.get(i).id()));
+				if (status == 201 && hotIds.contains(targets.get(i).id())) {
+					lastHotBooking.accumulateAndGet(System.nanoTime() - t0, Math::max);
+				}
+				return status;
+			});
+		} finally {
+			for (KeptAliveConnection connection; (connection = opened.poll()) != null; ) {
+				connection.close();
 			}
-			return status;
-		});
+		}
 		ServerProcess.Cpu serverCpuAfter = ServerProcess.Cpu.of(cpu, servers);
 		ServerProcess.Cpu serverCpu = serverCpuAfter.minus(serverCpuBefore);
 		long clientCpu = cpu.millis(ProcessHandle.current().pid()) - serverCpuAfter.all() - clientCpuBefore;
@@ -249,9 +273,18 @@ public final class BookingStorm {
 		return a.toString();
 	}
 
-	private int post(String url, String body) {
+	private int post(String base, String body) {
 		try {
-			return http.send(org.onetrip.bench.BearerToken.on(HttpRequest.newBuilder(URI.create(url))).timeout(Duration.ofSeconds(60))
+			if (attemptsClient.equals("plain")) {
+				KeptAliveConnection connection = connections.get().computeIfAbsent(base, b -> {
+					KeptAliveConnection opening = new KeptAliveConnection(URI.create(b));
+					opened.add(opening);
+					return opening;
+				});
+				return connection.send("POST", URI.create(base).getRawPath() + "/Appointment", "application/fhir+json",
+						org.onetrip.bench.BearerToken.authorization(), body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+			}
+			return http.send(org.onetrip.bench.BearerToken.on(HttpRequest.newBuilder(URI.create(base + "/Appointment"))).timeout(Duration.ofSeconds(60))
 					.header("Content-Type", "application/fhir+json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
 					HttpResponse.BodyHandlers.discarding()).statusCode();
 		} catch (Exception e) {
