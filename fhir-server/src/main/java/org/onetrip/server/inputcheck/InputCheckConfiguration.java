@@ -34,6 +34,24 @@ public class InputCheckConfiguration {
 		return registration;
 	}
 
+	/**
+	 * FHIR requests in turns ({@link FhirRequestTurns}): inside the rate limit, outside the body limit (a small body is
+	 * read before the turn, and the body limit then applies as HAPI reads it). {@code onetrip.fhir.concurrent-requests}
+	 * at 0 (the default) means four per processor: 8 on the 2-core benchmark machine, where 4 and 8 per instance gave
+	 * the same storm figures (bench/HISTORY.md, stop 49).
+	 */
+	@Bean
+	public FilterRegistrationBean<FhirRequestTurns> fhirRequestTurns(FhirContext fhirContext,
+			@org.springframework.beans.factory.annotation.Value("${onetrip.fhir.concurrent-requests:0}") int concurrent,
+			@org.springframework.beans.factory.annotation.Value("${onetrip.fhir.turn-max-wait:PT30S}") java.time.Duration maxWait) {
+		int atOnce = concurrent == 0 ? 4 * Runtime.getRuntime().availableProcessors() : concurrent;
+		FilterRegistrationBean<FhirRequestTurns> registration =
+				new FilterRegistrationBean<>(new FhirRequestTurns(atOnce, maxWait, fhirContext));
+		registration.addUrlPatterns(FhirEndpointConfiguration.FHIR_PATH + "/*");
+		registration.setOrder(org.springframework.core.Ordered.LOWEST_PRECEDENCE - 5);
+		return registration;
+	}
+
 	/** After authentication (Spring Security's chain runs first): the client is the token's. */
 	@Bean
 	public FilterRegistrationBean<ClientRateLimitFilter> clientRateLimitFilter(FhirContext fhirContext,

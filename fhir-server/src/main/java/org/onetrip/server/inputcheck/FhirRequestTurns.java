@@ -1,0 +1,145 @@
+package org.onetrip.server.inputcheck;
+
+import ca.uhn.fhir.context.FhirContext;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.onetrip.server.hapi.FhirEndpointConfiguration;
+import org.onetrip.server.hapi.OperationOutcomeResponse;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * FHIR requests are worked on a few at a time, in the order they came, once their bodies are in.
+ *
+ * <p>Why: with every request thread working at once, two cores are shared among dozens of requests, so each one takes
+ * as long as all of them together, and the slowest (a booking's create beside many short refusals) much longer. In
+ * turns, a request waits in line and then runs with few others. In a booking storm of 64 clients, each on its own
+ * kept-alive connection, through two instances: p99 320-415 ms in turns against 800-1,084 ms without (bench/HISTORY.md,
+ * 2026-12-05 stop 49), for 8-11 % fewer attempts per second on the hot slots and more on the roomy ones.
+ * Fewer Tomcat threads do not: a thread that has answered a kept-alive connection reads that connection's next
+ * request at once when it is already there, so quick clients keep the threads and the others wait (8 threads: p50
+ * 40 ms, p99 1,170 ms); and a few clients sending their bodies slowly would hold every thread. Here a small body is read before the request takes its turn, and a large one (over {@link #SMALL_BODY_BYTES}, or
+ * chunked) is not made to wait in this line at all: the large-body budget ({@link RequestBodyLimitFilter}) already
+ * lets only as many in as the heap holds. Reads of Binary (export files, which a slow client downloads slowly) do not
+ * take a turn either. A request that waits longer than {@code maxWait} gets 503 with Retry-After.
+ */
+public class FhirRequestTurns extends OncePerRequestFilter {
+
+	/** Bodies up to this size are read into memory before the request waits for its turn. */
+	static final int SMALL_BODY_BYTES = 256 * 1024;
+	private static final int RETRY_AFTER_SECONDS = 1;
+
+	private final Semaphore turns;
+	private final int concurrent;
+	private final Duration maxWait;
+	private final FhirContext fhirContext;
+
+	/** @param concurrent how many FHIR requests are worked on at once */
+	public FhirRequestTurns(int concurrent, Duration maxWait, FhirContext fhirContext) {
+		if (concurrent < 1) {
+			throw new IllegalArgumentException("onetrip.fhir.concurrent-requests must be 1 or more (0: four per processor), not " + concurrent);
+		}
+		this.turns = new Semaphore(concurrent, true);
+		this.concurrent = concurrent;
+		this.maxWait = maxWait;
+		this.fhirContext = fhirContext;
+	}
+
+	@Override
+	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+			throws ServletException, IOException {
+		long length = request.getContentLengthLong();
+		boolean chunked = length < 0 && request.getHeader("Transfer-Encoding") != null;
+		if (chunked || length > SMALL_BODY_BYTES || isBinaryRead(request)) {
+			chain.doFilter(request, response);
+			return;
+		}
+		HttpServletRequest inTurn = length > 0 ? new ReadBody(request, request.getInputStream().readNBytes((int) length)) : request;
+		boolean taken;
+		try {
+			taken = turns.tryAcquire(maxWait.toMillis(), TimeUnit.MILLISECONDS);
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			throw new IOException("interrupted while waiting for a turn", e);
+		}
+		if (!taken) {
+			response.setHeader("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
+			OperationOutcomeResponse.write(fhirContext, request, response, 503, OperationOutcome.IssueType.TRANSIENT,
+					"The server is working on " + concurrent + " requests and more were waiting for " + maxWait.toSeconds()
+							+ " s; nothing of this request was done, send it again");
+			return;
+		}
+		try {
+			chain.doFilter(inTurn, response);
+		} finally {
+			turns.release();
+		}
+	}
+
+	private static boolean isBinaryRead(HttpServletRequest request) {
+		String path = request.getRequestURI().substring(request.getContextPath().length());
+		return "GET".equals(request.getMethod()) && path.startsWith(FhirEndpointConfiguration.FHIR_PATH + "/Binary/");
+	}
+
+	/** The request with its body already read: what the FHIR server reads is that copy. */
+	private static final class ReadBody extends HttpServletRequestWrapper {
+		private final byte[] body;
+
+		ReadBody(HttpServletRequest request, byte[] body) {
+			super(request);
+			this.body = body;
+		}
+
+		@Override
+		public ServletInputStream getInputStream() {
+			ByteArrayInputStream bytes = new ByteArrayInputStream(body);
+			return new ServletInputStream() {
+				@Override
+				public int read() {
+					return bytes.read();
+				}
+
+				@Override
+				public int read(byte[] buffer, int offset, int length) {
+					return bytes.read(buffer, offset, length);
+				}
+
+				@Override
+				public boolean isFinished() {
+					return bytes.available() == 0;
+				}
+
+				@Override
+				public boolean isReady() {
+					return true;
+				}
+
+				@Override
+				public void setReadListener(ReadListener listener) {
+					throw new UnsupportedOperationException("the body was read already");
+				}
+			};
+		}
+
+		@Override
+		public BufferedReader getReader() {
+			String encoding = getCharacterEncoding();
+			Charset charset = encoding != null ? Charset.forName(encoding) : StandardCharsets.UTF_8;
+			return new BufferedReader(new InputStreamReader(getInputStream(), charset));
+		}
+	}
+}

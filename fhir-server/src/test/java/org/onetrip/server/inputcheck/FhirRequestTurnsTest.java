@@ -1,0 +1,176 @@
+package org.onetrip.server.inputcheck;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ca.uhn.fhir.context.FhirContext;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpServletRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.mock.web.MockHttpServletResponse;
+
+/**
+ * FHIR requests in turns: one waits while the turns are taken and runs when one ends; a client sending its body slowly
+ * holds no turn meanwhile; large bodies and export downloads do not wait in the line; a wait too long is a 503.
+ * No server: the filter alone, with one turn.
+ */
+class FhirRequestTurnsTest {
+
+	private static final FhirContext FHIR = FhirContext.forR4Cached();
+
+	@Test
+	void aRequestWaitsWhileTheTurnIsTakenAndRunsWhenItEnds() throws Exception {
+		FhirRequestTurns turns = new FhirRequestTurns(1, Duration.ofSeconds(10), FHIR);
+		CountDownLatch firstInside = new CountDownLatch(1);
+		CountDownLatch firstMayEnd = new CountDownLatch(1);
+		CompletableFuture<Void> first = CompletableFuture.runAsync(() -> run(turns, get("/fhir/Patient"), () -> {
+			firstInside.countDown();
+			await(firstMayEnd);
+		}));
+		assertThat(firstInside.await(5, TimeUnit.SECONDS)).isTrue();
+
+		CountDownLatch secondInside = new CountDownLatch(1);
+		CompletableFuture<Void> second = CompletableFuture.runAsync(() -> run(turns, get("/fhir/Patient"), secondInside::countDown));
+		assertThat(secondInside.await(300, TimeUnit.MILLISECONDS)).as("waits for the turn").isFalse();
+		firstMayEnd.countDown();
+		assertThat(secondInside.await(5, TimeUnit.SECONDS)).as("runs once the first ends").isTrue();
+		first.get(5, TimeUnit.SECONDS);
+		second.get(5, TimeUnit.SECONDS);
+	}
+
+	@Test
+	void aClientSendingItsBodySlowlyHoldsNoTurnAndTheBodyReachesTheServerWhole() throws Exception {
+		FhirRequestTurns turns = new FhirRequestTurns(1, Duration.ofSeconds(10), FHIR);
+		byte[] body = "{\"resourceType\":\"Patient\"}".getBytes(StandardCharsets.UTF_8);
+		CountDownLatch firstByteSent = new CountDownLatch(1);
+		CountDownLatch restOfBodySent = new CountDownLatch(1);
+		SlowBody slowBody = new SlowBody(body, firstByteSent, restOfBodySent);
+		MockHttpServletRequest slowUpload = new MockHttpServletRequest("POST", "/fhir/Patient") {
+			@Override
+			public ServletInputStream getInputStream() {
+				return slowBody;
+			}
+
+			@Override
+			public long getContentLengthLong() {
+				return body.length;
+			}
+		};
+		slowUpload.setContentType("application/fhir+json");
+		StringBuilder received = new StringBuilder();
+		CompletableFuture<Void> upload = CompletableFuture.runAsync(() -> run(turns, slowUpload, request -> {
+			try {
+				received.append(request.getReader().readLine());
+			} catch (java.io.IOException e) {
+				throw new java.io.UncheckedIOException(e);
+			}
+		}));
+
+		assertThat(firstByteSent.await(5, TimeUnit.SECONDS)).as("the upload has begun").isTrue();
+		CountDownLatch otherInside = new CountDownLatch(1);
+		run(turns, get("/fhir/Patient"), otherInside::countDown);
+		assertThat(otherInside.getCount()).as("served while the upload is still arriving").isZero();
+		restOfBodySent.countDown();
+		upload.get(5, TimeUnit.SECONDS);
+		assertThat(received.toString()).isEqualTo(new String(body, StandardCharsets.UTF_8));
+	}
+
+	@Test
+	void largeBodiesAndExportDownloadsDoNotWaitInTheLineAndAWaitTooLongIsA503() throws Exception {
+		FhirRequestTurns turns = new FhirRequestTurns(1, Duration.ofMillis(200), FHIR);
+		CountDownLatch holderInside = new CountDownLatch(1);
+		CountDownLatch holderMayEnd = new CountDownLatch(1);
+		CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> run(turns, get("/fhir/Observation"), () -> {
+			holderInside.countDown();
+			await(holderMayEnd);
+		}));
+		assertThat(holderInside.await(5, TimeUnit.SECONDS)).isTrue();
+
+		MockHttpServletRequest largeBundle = new MockHttpServletRequest("POST", "/fhir");
+		largeBundle.setContent(new byte[FhirRequestTurns.SMALL_BODY_BYTES + 1]);
+		CountDownLatch passed = new CountDownLatch(2);
+		run(turns, largeBundle, passed::countDown);
+		run(turns, get("/fhir/Binary/export-file-1"), passed::countDown);
+		assertThat(passed.getCount()).as("neither waited for the turn").isZero();
+
+		MockHttpServletResponse refused = run(turns, get("/fhir/Patient"), () -> {
+			throw new AssertionError("must not run: no turn came within the wait");
+		});
+		assertThat(refused.getStatus()).isEqualTo(503);
+		assertThat(refused.getHeader("Retry-After")).isEqualTo("1");
+		assertThat(refused.getContentAsString()).contains("OperationOutcome").contains("send it again");
+		holderMayEnd.countDown();
+		holder.get(5, TimeUnit.SECONDS);
+	}
+
+	private static MockHttpServletRequest get(String path) {
+		return new MockHttpServletRequest("GET", path);
+	}
+
+	private static MockHttpServletResponse run(FhirRequestTurns turns, HttpServletRequest request, Runnable inside) {
+		return run(turns, request, served -> inside.run());
+	}
+
+	private static MockHttpServletResponse run(FhirRequestTurns turns, HttpServletRequest request,
+			java.util.function.Consumer<HttpServletRequest> inside) {
+		MockHttpServletResponse response = new MockHttpServletResponse();
+		try {
+			turns.doFilter(request, response, (served, answer) -> inside.accept((HttpServletRequest) served));
+		} catch (Exception e) {
+			throw new IllegalStateException(e);
+		}
+		return response;
+	}
+
+	private static void await(CountDownLatch latch) {
+		try {
+			latch.await(10, TimeUnit.SECONDS);
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	/** The first byte at once, the rest once the latch opens: a client on a slow link. */
+	private static final class SlowBody extends ServletInputStream {
+		private final byte[] body;
+		private final CountDownLatch first;
+		private final CountDownLatch rest;
+		private int next;
+
+		SlowBody(byte[] body, CountDownLatch first, CountDownLatch rest) {
+			this.body = body;
+			this.first = first;
+			this.rest = rest;
+		}
+
+		@Override
+		public int read() {
+			if (next == 1) {
+				first.countDown();
+				await(rest);
+			}
+			return next < body.length ? body[next++] & 0xff : -1;
+		}
+
+		@Override
+		public boolean isFinished() {
+			return next >= body.length;
+		}
+
+		@Override
+		public boolean isReady() {
+			return true;
+		}
+
+		@Override
+		public void setReadListener(ReadListener listener) {
+			throw new UnsupportedOperationException();
+		}
+	}
+}
