@@ -29,15 +29,15 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * as long as all of them together, and the slowest (a booking's create beside many short refusals) much longer. In
  * turns, a request waits in line and then runs with few others. In a booking storm of 64 clients, each on its own
  * kept-alive connection, through two instances: p99 320-415 ms in turns against 800-1,084 ms without (bench/HISTORY.md,
- * 2026-12-05 stop 49). The price, not explained: 8-16 % fewer attempts per second on the hot slots with two
- * instances sharing two cores (their request and compiler threads spend more CPU), none with one instance.
- * A smaller Tomcat pool is no substitute: a thread that has answered a kept-alive connection reads that connection's next
- * request at once when it is already there, so quick clients keep the threads and the others wait (8 threads: p50
- * 40 ms, p99 1,170 ms); and a few clients sending their bodies slowly would hold every thread. Here a small body is
- * read before the request takes its turn, and a large one (over {@link #SMALL_BODY_BYTES}, or
- * chunked) is not made to wait in this line at all: the large-body budget ({@link RequestBodyLimitFilter}) already
- * lets only as many in as the heap holds. Reads of Binary (export files, which a slow client downloads slowly) do not
- * take a turn either. A request that waits longer than {@code maxWait} gets 503 with Retry-After.
+ * 2026-12-05 stop 49). The price, not explained: 8-16 % fewer attempts per second on the hot slots with two instances
+ * sharing two cores (their request and compiler threads spend more CPU), none with one instance. A smaller Tomcat pool
+ * is no substitute: a thread that has answered a kept-alive connection reads that connection's next request at once
+ * when it is already there, so quick clients keep the threads and the others wait (8 threads: p50 40 ms, p99 1,170 ms);
+ * and a few clients sending their bodies slowly would hold every thread. Here a small body is read before the request
+ * takes its turn, and a large one (over {@link #SMALL_BODY_BYTES}, or chunked) is not made to wait in this line at all:
+ * the large-body budget ({@link RequestBodyLimitFilter}) already lets only as many in as the heap holds. Reads of
+ * Binary (export files, which a slow client downloads slowly) do not take a turn either. A request that waits longer
+ * than {@code maxWait} gets 503 with Retry-After.
  */
 public class FhirRequestTurns extends OncePerRequestFilter {
 
