@@ -5,13 +5,19 @@ import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -36,13 +42,16 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * and a few clients sending their bodies slowly would hold every thread. Here a small body is read before the request
  * takes its turn, and a large one (over {@link #SMALL_BODY_BYTES}, or chunked) is not made to wait in this line at all:
  * the large-body budget ({@link RequestBodyLimitFilter}) already lets only as many in as the heap holds. Reads of
- * Binary (export files, which a slow client downloads slowly) do not take a turn either. A request that waits longer
- * than {@code maxWait} gets 503 with Retry-After.
+ * Binary (export files, which a slow client downloads slowly) do not take a turn either. The answer is kept in memory
+ * during the turn and sent after it ({@link AnswerKeptInMemory}), so a client reading slowly holds no turn either. A
+ * request that waits longer than {@code maxWait} gets 503 with Retry-After.
  */
 public class FhirRequestTurns extends OncePerRequestFilter {
 
 	/** Bodies up to this size are read into memory before the request waits for its turn. */
 	static final int SMALL_BODY_BYTES = 256 * 1024;
+	/** Answers up to this size are kept in memory during the turn and sent after it. */
+	static final int KEPT_ANSWER_BYTES = 1024 * 1024;
 	private static final int RETRY_AFTER_SECONDS = 1;
 
 	private final Semaphore turns;
@@ -85,16 +94,150 @@ public class FhirRequestTurns extends OncePerRequestFilter {
 							+ " s; nothing of this request was done, send it again");
 			return;
 		}
+		AnswerKeptInMemory answer = new AnswerKeptInMemory(response);
 		try {
-			chain.doFilter(inTurn, response);
+			chain.doFilter(inTurn, answer);
 		} finally {
 			turns.release();
 		}
+		answer.send();
 	}
 
 	private static boolean isBinaryRead(HttpServletRequest request) {
 		String path = request.getRequestURI().substring(request.getContextPath().length());
 		return "GET".equals(request.getMethod()) && path.startsWith(FhirEndpointConfiguration.FHIR_PATH + "/Binary/");
+	}
+
+	/**
+	 * The answer kept in memory while the request has its turn and sent once the turn is given back, so a client that
+	 * reads slowly holds a Tomcat thread but no turn. An answer that grows past {@link #KEPT_ANSWER_BYTES} is sent
+	 * from then on as it is written, in the turn: what is kept per request stays small (a page of 500 Observations is
+	 * about 1 MB).
+	 */
+	static final class AnswerKeptInMemory extends HttpServletResponseWrapper {
+		private final ByteArrayOutputStream kept = new ByteArrayOutputStream(8 * 1024);
+		private boolean passingThrough;
+		private ServletOutputStream stream;
+		private PrintWriter writer;
+
+		AnswerKeptInMemory(HttpServletResponse response) {
+			super(response);
+		}
+
+		@Override
+		public ServletOutputStream getOutputStream() {
+			if (writer != null) {
+				throw new IllegalStateException("getWriter() was called for this answer already");
+			}
+			if (stream == null) {
+				stream = new KeepingStream();
+			}
+			return stream;
+		}
+
+		@Override
+		public PrintWriter getWriter() {
+			if (writer == null) {
+				if (stream != null) {
+					throw new IllegalStateException("getOutputStream() was called for this answer already");
+				}
+				String encoding = getCharacterEncoding();
+				Charset charset = encoding != null ? Charset.forName(encoding) : StandardCharsets.ISO_8859_1;
+				writer = new PrintWriter(new OutputStreamWriter(new KeepingStream(), charset));
+			}
+			return writer;
+		}
+
+		@Override
+		public boolean isCommitted() {
+			return passingThrough || super.isCommitted();
+		}
+
+		@Override
+		public void flushBuffer() throws IOException {
+			if (writer != null) {
+				writer.flush();
+			}
+			if (passingThrough) {
+				super.flushBuffer();
+			}
+		}
+
+		@Override
+		public void resetBuffer() {
+			kept.reset();
+			super.resetBuffer();
+		}
+
+		@Override
+		public void reset() {
+			kept.reset();
+			super.reset();
+		}
+
+		@Override
+		public void sendError(int status, String message) throws IOException {
+			kept.reset();
+			super.sendError(status, message);
+		}
+
+		@Override
+		public void sendError(int status) throws IOException {
+			kept.reset();
+			super.sendError(status);
+		}
+
+		/** After the turn: what was kept goes to the client. */
+		void send() throws IOException {
+			if (writer != null) {
+				writer.flush();
+			}
+			if (passingThrough || kept.size() == 0) {
+				return;
+			}
+			if (!getResponse().isCommitted()) {
+				getResponse().setContentLengthLong(kept.size());
+			}
+			kept.writeTo(getResponse().getOutputStream());
+		}
+
+		private final class KeepingStream extends ServletOutputStream {
+			@Override
+			public void write(int b) throws IOException {
+				write(new byte[] {(byte) b}, 0, 1);
+			}
+
+			@Override
+			public void write(byte[] bytes, int offset, int length) throws IOException {
+				if (!passingThrough && kept.size() + length > KEPT_ANSWER_BYTES) {
+					passingThrough = true;
+					kept.writeTo(getResponse().getOutputStream());
+					kept.reset();
+				}
+				if (passingThrough) {
+					getResponse().getOutputStream().write(bytes, offset, length);
+				} else {
+					kept.write(bytes, offset, length);
+				}
+			}
+
+			@Override
+			public void flush() throws IOException {
+				if (passingThrough) {
+					getResponse().getOutputStream().flush();
+				}
+			}
+
+			@Override
+			public boolean isReady() {
+				return true;
+			}
+
+			@Override
+			public void setWriteListener(WriteListener listener) {
+				throw new UnsupportedOperationException("FHIR answers are written blocking");
+			}
+		}
 	}
 
 	/** The request with its body already read: what the FHIR server reads is that copy. */

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ca.uhn.fhir.context.FhirContext;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -109,6 +111,55 @@ class FhirRequestTurnsTest {
 		holder.get(5, TimeUnit.SECONDS);
 	}
 
+	@Test
+	void aClientReadingItsAnswerSlowlyHoldsNoTurnAndTheAnswerArrivesWhole() throws Exception {
+		FhirRequestTurns turns = new FhirRequestTurns(1, Duration.ofSeconds(10), FHIR);
+		CountDownLatch writingToClient = new CountDownLatch(1);
+		CountDownLatch clientReads = new CountDownLatch(1);
+		SlowReader slowReader = new SlowReader(writingToClient, clientReads);
+		CompletableFuture<Void> download = CompletableFuture.runAsync(() -> run(turns, get("/fhir/Observation"), slowReader,
+				served -> {
+				}, answer -> {
+					try {
+						answer.setContentType("application/fhir+json;charset=UTF-8");
+						answer.getWriter().write("{\"resourceType\":\"Bundle\",\"id\":\"é\"}");
+					} catch (java.io.IOException e) {
+						throw new java.io.UncheckedIOException(e);
+					}
+				}));
+
+		assertThat(writingToClient.await(5, TimeUnit.SECONDS)).as("the answer is being sent").isTrue();
+		CountDownLatch otherInside = new CountDownLatch(1);
+		run(turns, get("/fhir/Patient"), otherInside::countDown);
+		assertThat(otherInside.getCount()).as("served while the first answer is still on its way").isZero();
+		clientReads.countDown();
+		download.get(5, TimeUnit.SECONDS);
+		String expected = "{\"resourceType\":\"Bundle\",\"id\":\"é\"}";
+		assertThat(slowReader.getContentAsString(StandardCharsets.UTF_8)).isEqualTo(expected);
+		assertThat(slowReader.getContentLengthLong()).isEqualTo(expected.getBytes(StandardCharsets.UTF_8).length);
+	}
+
+	@Test
+	void anAnswerLargerThanWhatIsKeptIsSentWholeAndInOrder() throws Exception {
+		FhirRequestTurns turns = new FhirRequestTurns(1, Duration.ofSeconds(10), FHIR);
+		byte[] large = new byte[FhirRequestTurns.KEPT_ANSWER_BYTES * 2 + 17];
+		for (int i = 0; i < large.length; i++) {
+			large[i] = (byte) (i * 31);
+		}
+		MockHttpServletResponse response = run(turns, get("/fhir/Observation"), new MockHttpServletResponse(), served -> {
+		}, answer -> {
+			try {
+				var out = answer.getOutputStream();
+				out.write(large, 0, 1000);
+				out.write(large, 1000, large.length - 1000);
+				assertThat(answer.isCommitted()).as("past the kept size the answer goes out as written").isTrue();
+			} catch (java.io.IOException e) {
+				throw new java.io.UncheckedIOException(e);
+			}
+		});
+		assertThat(response.getContentAsByteArray()).isEqualTo(large);
+	}
+
 	private static MockHttpServletRequest get(String path) {
 		return new MockHttpServletRequest("GET", path);
 	}
@@ -119,9 +170,17 @@ class FhirRequestTurnsTest {
 
 	private static MockHttpServletResponse run(FhirRequestTurns turns, HttpServletRequest request,
 			java.util.function.Consumer<HttpServletRequest> inside) {
-		MockHttpServletResponse response = new MockHttpServletResponse();
+		return run(turns, request, new MockHttpServletResponse(), inside, answer -> {
+		});
+	}
+
+	private static MockHttpServletResponse run(FhirRequestTurns turns, HttpServletRequest request, MockHttpServletResponse response,
+			java.util.function.Consumer<HttpServletRequest> inside, java.util.function.Consumer<HttpServletResponse> answering) {
 		try {
-			turns.doFilter(request, response, (served, answer) -> inside.accept((HttpServletRequest) served));
+			turns.doFilter(request, response, (served, answer) -> {
+				inside.accept((HttpServletRequest) served);
+				answering.accept((HttpServletResponse) answer);
+			});
 		} catch (Exception e) {
 			throw new IllegalStateException(e);
 		}
@@ -133,6 +192,45 @@ class FhirRequestTurnsTest {
 			latch.await(10, TimeUnit.SECONDS);
 		} catch (InterruptedException e) {
 			Thread.currentThread().interrupt();
+		}
+	}
+
+	/** A client on a slow link: its answer's bytes are taken only once the latch opens. */
+	private static final class SlowReader extends MockHttpServletResponse {
+		private final CountDownLatch writing;
+		private final CountDownLatch reads;
+
+		SlowReader(CountDownLatch writing, CountDownLatch reads) {
+			this.writing = writing;
+			this.reads = reads;
+		}
+
+		@Override
+		public ServletOutputStream getOutputStream() {
+			ServletOutputStream real = super.getOutputStream();
+			return new ServletOutputStream() {
+				@Override
+				public void write(int b) throws java.io.IOException {
+					write(new byte[] {(byte) b}, 0, 1);
+				}
+
+				@Override
+				public void write(byte[] bytes, int offset, int length) throws java.io.IOException {
+					writing.countDown();
+					await(reads);
+					real.write(bytes, offset, length);
+				}
+
+				@Override
+				public boolean isReady() {
+					return true;
+				}
+
+				@Override
+				public void setWriteListener(jakarta.servlet.WriteListener listener) {
+					throw new UnsupportedOperationException();
+				}
+			};
 		}
 	}
 
