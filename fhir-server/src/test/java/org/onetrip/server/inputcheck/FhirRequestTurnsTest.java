@@ -75,9 +75,7 @@ class FhirRequestTurnsTest {
 		}));
 
 		assertThat(firstByteSent.await(5, TimeUnit.SECONDS)).as("the upload has begun").isTrue();
-		CountDownLatch otherInside = new CountDownLatch(1);
-		run(turns, get("/fhir/Patient"), otherInside::countDown);
-		assertThat(otherInside.getCount()).as("served while the upload is still arriving").isZero();
+		anotherRequestIsServedAtOnce(turns, "served while the upload is still arriving");
 		restOfBodySent.countDown();
 		upload.get(5, TimeUnit.SECONDS);
 		assertThat(received.toString()).isEqualTo(new String(body, StandardCharsets.UTF_8));
@@ -117,26 +115,24 @@ class FhirRequestTurnsTest {
 		CountDownLatch writingToClient = new CountDownLatch(1);
 		CountDownLatch clientReads = new CountDownLatch(1);
 		SlowReader slowReader = new SlowReader(writingToClient, clientReads);
+		String bundle = "{\"resourceType\":\"Bundle\",\"id\":\"é\"}";
 		CompletableFuture<Void> download = CompletableFuture.runAsync(() -> run(turns, get("/fhir/Observation"), slowReader,
 				served -> {
 				}, answer -> {
 					try {
 						answer.setContentType("application/fhir+json;charset=UTF-8");
-						answer.getWriter().write("{\"resourceType\":\"Bundle\",\"id\":\"é\"}");
+						answer.getWriter().write(bundle);
 					} catch (java.io.IOException e) {
 						throw new java.io.UncheckedIOException(e);
 					}
 				}));
 
 		assertThat(writingToClient.await(5, TimeUnit.SECONDS)).as("the answer is being sent").isTrue();
-		CountDownLatch otherInside = new CountDownLatch(1);
-		run(turns, get("/fhir/Patient"), otherInside::countDown);
-		assertThat(otherInside.getCount()).as("served while the first answer is still on its way").isZero();
+		anotherRequestIsServedAtOnce(turns, "served while the first answer is still on its way");
 		clientReads.countDown();
 		download.get(5, TimeUnit.SECONDS);
-		String expected = "{\"resourceType\":\"Bundle\",\"id\":\"é\"}";
-		assertThat(slowReader.getContentAsString(StandardCharsets.UTF_8)).isEqualTo(expected);
-		assertThat(slowReader.getContentLengthLong()).isEqualTo(expected.getBytes(StandardCharsets.UTF_8).length);
+		assertThat(slowReader.getContentAsString(StandardCharsets.UTF_8)).isEqualTo(bundle);
+		assertThat(slowReader.getContentLengthLong()).isEqualTo(bundle.getBytes(StandardCharsets.UTF_8).length);
 	}
 
 	@Test
@@ -158,6 +154,13 @@ class FhirRequestTurnsTest {
 			}
 		});
 		assertThat(response.getContentAsByteArray()).isEqualTo(large);
+	}
+
+	/** Another request gets the only turn at once: the one in progress does not hold it. */
+	private static void anotherRequestIsServedAtOnce(FhirRequestTurns turns, String meanwhile) {
+		CountDownLatch otherInside = new CountDownLatch(1);
+		run(turns, get("/fhir/Patient"), otherInside::countDown);
+		assertThat(otherInside.getCount()).as(meanwhile).isZero();
 	}
 
 	private static MockHttpServletRequest get(String path) {
