@@ -15,7 +15,6 @@ import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
@@ -282,9 +281,7 @@ public class FhirRequestTurns extends OncePerRequestFilter {
 
 		@Override
 		public BufferedReader getReader() {
-			String encoding = getCharacterEncoding();
-			Charset charset = encoding != null ? Charset.forName(encoding) : StandardCharsets.UTF_8;
-			return new BufferedReader(new InputStreamReader(getInputStream(), charset));
+			return RequestBodyLimitFilter.readerOver(this, getInputStream());
 		}
 	}
 }

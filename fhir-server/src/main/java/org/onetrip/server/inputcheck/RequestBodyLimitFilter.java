@@ -101,10 +101,18 @@ public class RequestBodyLimitFilter extends OncePerRequestFilter {
 
 		@Override
 		public BufferedReader getReader() throws IOException {
-			String encoding = getCharacterEncoding();
-			Charset charset = encoding != null ? Charset.forName(encoding) : StandardCharsets.UTF_8;
-			return new BufferedReader(new InputStreamReader(getInputStream(), charset));
+			return readerOver(this, getInputStream());
 		}
+	}
+
+	/**
+	 * A reader over a request's body in the charset it declares, UTF-8 when it declares none (FHIR's encoding): for the
+	 * request wrappers that hand HAPI a body other than the container's stream.
+	 */
+	static BufferedReader readerOver(HttpServletRequest request, java.io.InputStream body) {
+		String encoding = request.getCharacterEncoding();
+		Charset charset = encoding != null ? Charset.forName(encoding) : StandardCharsets.UTF_8;
+		return new BufferedReader(new InputStreamReader(body, charset));
 	}
 
 	private final class LimitedInputStream extends ServletInputStream {
