@@ -130,7 +130,8 @@ public class SecurityConfiguration {
 						.requestMatchers(PUBLIC).permitAll()
 						.requestMatchers(org.springframework.http.HttpMethod.GET, "/cds-services").permitAll()
 						.anyRequest().authenticated())
-				.oauth2ResourceServer(o -> o.jwt(j -> j.decoder(decoder)).authenticationEntryPoint(unauthenticated)
+				.oauth2ResourceServer(o -> o.bearerTokenResolver(new BearerTokenFromHeader()).jwt(j -> j.decoder(decoder))
+						.authenticationEntryPoint(unauthenticated)
 						.accessDeniedHandler(denied))
 				.exceptionHandling(e -> e.authenticationEntryPoint(unauthenticated).accessDeniedHandler(denied));
 		return http.build();
