@@ -7,6 +7,8 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +23,14 @@ public class FhirRequestMetrics {
 	private static final Logger accessLog = LoggerFactory.getLogger("onetrip.fhir.access");
 
 	private final MeterRegistry registry;
+	/**
+	 * The timers already registered, by their tags: registering again looks the same timer up, but builds and hashes
+	 * its identity first, on every request. Bounded like the registry's own meters (operations x resource types x
+	 * statuses).
+	 */
+	private final Map<TimerTags, Timer> timers = new ConcurrentHashMap<>();
+
+	private record TimerTags(String operation, String resourceType, int status) {}
 
 	public FhirRequestMetrics(MeterRegistry registry) {
 		this.registry = registry;
@@ -32,13 +42,13 @@ public class FhirRequestMetrics {
 		String operation = request.getRestOperationType() == null ? "unknown" : request.getRestOperationType().getCode();
 		String resourceType = request.getResourceName() == null ? "-" : request.getResourceName();
 		int status = servletRequest == null ? 0 : servletRequest.getServletResponse().getStatus();
-		Timer.builder("onetrip.fhir.requests")
+		timers.computeIfAbsent(new TimerTags(operation, resourceType, status), tags -> Timer.builder("onetrip.fhir.requests")
 				.description("FHIR REST interactions handled")
-				.tag("operation", operation)
-				.tag("resource", resourceType)
-				.tag("status", Integer.toString(status))
+				.tag("operation", tags.operation())
+				.tag("resource", tags.resourceType())
+				.tag("status", Integer.toString(tags.status()))
 				.publishPercentileHistogram(false)
-				.register(registry)
+				.register(registry))
 				.record(nanos, TimeUnit.NANOSECONDS);
 		accessLog.atInfo()
 				.addKeyValue("fhir.operation", operation)
