@@ -39,8 +39,9 @@ public final class Clients {
 	}
 
 	/** @param latenciesByStatus the same durations split by the answer's status (-1: no answer) */
+	/** @param latenciesByBase the same durations split by the server they were sent to */
 	public record Run(double seconds, Map<Integer, AtomicInteger> statuses, Latencies latencies,
-			Map<Integer, Latencies> latenciesByStatus) {
+			Map<Integer, Latencies> latenciesByStatus, Map<String, Latencies> latenciesByBase) {
 		public int count(int status) {
 			return statuses.getOrDefault(status, new AtomicInteger()).get();
 		}
@@ -70,6 +71,8 @@ public final class Clients {
 		ConcurrentHashMap<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
 		Latencies latencies = new Latencies();
 		ConcurrentHashMap<Integer, Latencies> latenciesByStatus = new ConcurrentHashMap<>();
+		ConcurrentHashMap<String, Latencies> latenciesByBase = new ConcurrentHashMap<>();
+		bases.forEach(base -> latenciesByBase.put(base, new Latencies()));
 		ExecutorService pool = Executors.newFixedThreadPool(clients);
 		AtomicInteger next = new AtomicInteger();
 		long t0 = System.nanoTime();
@@ -93,6 +96,7 @@ public final class Clients {
 						}
 						latencies.record(took);
 						latenciesByStatus.computeIfAbsent(status, s -> new Latencies()).record(took);
+						latenciesByBase.get(base).record(took);
 						statuses.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
 						progress.advance(1);
 					}
@@ -105,6 +109,6 @@ public final class Clients {
 		} finally {
 			pool.shutdown();
 		}
-		return new Run((System.nanoTime() - t0) / 1e9, statuses, latencies, latenciesByStatus);
+		return new Run((System.nanoTime() - t0) / 1e9, statuses, latencies, latenciesByStatus, latenciesByBase);
 	}
 }

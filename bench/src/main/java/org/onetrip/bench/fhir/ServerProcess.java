@@ -129,8 +129,12 @@ public final class ServerProcess implements AutoCloseable {
 							"--spring.datasource.username=onetrip",
 							"--spring.datasource.password=" + Files.readString(firstData.resolve("keys/postgres-password")).strip()));
 				}
+				// BENCH_INSTANCE2_JVM_OPTS: options for the second instance only, after BENCH_SERVER_JVM_OPTS (the later wins),
+				// for an A/B of JVM options within one run, where the machine's pace moves both sides alike.
+				String secondOnly = i == 1 ? System.getenv().getOrDefault("BENCH_INSTANCE2_JVM_OPTS", "").trim() : "";
 				servers.add(start(app, i == 0 ? firstData : work.resolve(prefix + "-data-" + stamp + "-" + i), firstPort + i, heap,
-						work.resolve(prefix + "-server-" + stamp + "-" + i + ".log"), args));
+						work.resolve(prefix + "-server-" + stamp + "-" + i + ".log"), args,
+						secondOnly.isEmpty() ? List.of() : List.of(secondOnly.split("\\s+"))));
 				System.err.printf(java.util.Locale.ROOT, "instance %d ready in %.1f s%n", i + 1, servers.get(i).startupSeconds());
 			}
 			return servers;
@@ -175,19 +179,26 @@ public final class ServerProcess implements AutoCloseable {
 	 * the one the first instance runs for all of them), {@code jvm} the JVMs alone. The machine's pace moves it less
 	 * than the rates, which share the two cores with the load generator, though it still moves it.
 	 */
-	public record Cpu(long all, long jvm) {
+	/**
+	 * CPU milliseconds of servers: {@code all} their process trees (PostgreSQL's backends included), {@code jvm} the
+	 * JVMs alone, {@code jit} the JVMs' JIT compiler threads (part of {@code jvm}): in a run of minutes the JIT is still
+	 * compiling a framework's thousands of warm methods, a cost a server that has run for hours no longer pays.
+	 */
+	public record Cpu(long all, long jvm, long jit) {
 		public static Cpu of(org.onetrip.bench.ProcessTreeCpu cpu, List<ServerProcess> servers) throws IOException {
 			long all = 0;
 			long jvm = 0;
+			long jit = 0;
 			for (ServerProcess server : servers) {
 				all += cpu.millis(server.pid());
 				jvm += cpu.processMillis(server.pid());
+				jit += cpu.compilerMillis(server.pid());
 			}
-			return new Cpu(all, jvm);
+			return new Cpu(all, jvm, jit);
 		}
 
 		public Cpu minus(Cpu earlier) {
-			return new Cpu(all - earlier.all, jvm - earlier.jvm);
+			return new Cpu(all - earlier.all, jvm - earlier.jvm, jit - earlier.jit);
 		}
 	}
 

@@ -67,7 +67,9 @@ public final class BookingStorm {
 		int coldSlots = args.integer("cold-slots", 400);
 		int coldCapacity = args.integer("cold-capacity", 4);
 		double hotShare = Double.parseDouble(args.get("hot-share", "0.8"));
-		int warmUp = args.integer("warm-up", 4_000);
+		// Long enough for the JIT to have compiled most of what the rounds run: after 4,000 attempts its compiler threads
+		// were still ~30 % of the JVMs' CPU in the hot round, after 60,000 ~15 % (bench/HISTORY.md, stop 50).
+		int warmUp = args.integer("warm-up", 60_000);
 		String heap = args.get("heap", "1g");
 		Path work = Path.of(args.required("work"));
 		Path app = Path.of(args.required("server-app"));
@@ -83,8 +85,11 @@ public final class BookingStorm {
 			try {
 				Shape storm = new Shape(hotSlots, hotCapacity, coldSlots, coldCapacity, hotShare);
 				// A round of the same shape on slots of its own, right after start: what a cold server does, and the JIT
-				// warm-up the measured rounds do not pay (a region's server runs for months).
-				Round cold = round("warm-up", servers, storm, warmUp, clients, random);
+				// warm-up the measured rounds do not pay (a region's server runs for months; the JIT's share is reported).
+				// Its cold slots grow with its attempts, so it books the same share of them as the hot-slot run does.
+				Shape warmUpShape = new Shape(hotSlots, hotCapacity, Math.max(1, (int) ((long) coldSlots * warmUp / attempts)),
+						coldCapacity, hotShare);
+				Round cold = round("warm-up", servers, warmUpShape, warmUp, clients, random);
 				Round hotRun = round("hot slots", servers, storm, attempts, clients, random);
 				// Every attempt has a place: the rate of bookings themselves, not of refusals.
 				int placesEach = 4;
@@ -96,7 +101,8 @@ public final class BookingStorm {
 						clients, instances));
 				report.append(String.format(Locale.ROOT, "Hot-slot run: %,d attempts, %d hot slots x %d places (%.0f %% of attempts), "
 						+ "%d cold slots x %d places; %,d places in all. Roomy run: %,d attempts on %,d slots x %d places. "
-						+ "Both after a warm-up round of %,d attempts shaped like the hot-slot run, on slots of its own. "
+						+ "Both after a warm-up round of %,d attempts shaped like the hot-slot run (cold slots in proportion), "
+						+ "on slots of its own. "
 						+ "Attempts sent %s.%n%n",
 						attempts, hotSlots, hotCapacity, hotShare * 100, coldSlots, coldCapacity, storm.places(), attempts,
 						roomy.coldSlots(), placesEach, warmUp, attemptsClient.equals("plain")
@@ -114,6 +120,8 @@ public final class BookingStorm {
 				report.append(row("server CPU ms per attempt: all (JVMs / PostgreSQL)", r -> String.format(Locale.ROOT, "%.2f (%.2f / %.2f)",
 						r.serverCpuMillis() / (double) r.attempts(), r.jvmCpuMillis() / (double) r.attempts(),
 						(r.serverCpuMillis() - r.jvmCpuMillis()) / (double) r.attempts()), hotRun, roomyRun, cold));
+				report.append(row("of the JVMs' CPU, their JIT compilers' ms per attempt", r -> String.format(Locale.ROOT, "%.2f",
+						r.jitCpuMillis() / (double) r.attempts()), hotRun, roomyRun, cold));
 				report.append(row("load generator CPU ms per attempt", r -> String.format(Locale.ROOT, "%.2f",
 						r.clientCpuMillis() / (double) r.attempts()), hotRun, roomyRun, cold));
 				report.append(row("request p50 / p99 ms", r -> String.format(Locale.ROOT, "%.1f / %.1f", r.latencies().percentile(50),
@@ -122,6 +130,15 @@ public final class BookingStorm {
 				report.append(row("p50 / p99 ms of bookings (201); of refusals (409)", r -> String.format(Locale.ROOT,
 						"%.1f / %.1f; %.1f / %.1f", r.latencies(201).percentile(50), r.latencies(201).percentile(99),
 						r.latencies(409).percentile(50), r.latencies(409).percentile(99)), hotRun, roomyRun, cold));
+				if (servers.size() > 1) {
+					// Each client sends to one instance: a slower instance serves fewer attempts, each waiting longer. With
+					// BENCH_INSTANCE2_JVM_OPTS, an A/B of JVM options in one run, both sides on the machine at the same moments.
+					for (int i = 0; i < servers.size(); i++) {
+						int instance = i;
+						report.append(row("instance " + (i + 1) + ": attempts; JVM / JIT CPU ms per attempt; p50 / p99 ms",
+								r -> r.byInstance().get(instance).figures(), hotRun, roomyRun, cold));
+					}
+				}
 				for (Round r : List.of(hotRun, roomyRun, cold)) {
 					if (r.other() > 0) {
 						report.append("\nOther statuses (").append(r.label()).append("): ").append(r.statuses()).append('\n');
@@ -146,7 +163,8 @@ public final class BookingStorm {
 
 	/** @param hotFullAfter seconds from the round's start to the last booking of a hot slot; -1 without hot slots */
 	record Round(String label, double seconds, java.util.Map<Integer, AtomicInteger> statuses, Latencies latencies,
-			java.util.Map<Integer, Latencies> latenciesByStatus, double hotFullAfter, long stored, int overbooked, long serverCpuMillis, long jvmCpuMillis, long clientCpuMillis) {
+			java.util.Map<Integer, Latencies> latenciesByStatus, double hotFullAfter, long stored, int overbooked, long serverCpuMillis, long jvmCpuMillis, long jitCpuMillis,
+			long clientCpuMillis, List<Served> byInstance) {
 		int attempts() {
 			return statuses.values().stream().mapToInt(AtomicInteger::get).sum();
 		}
@@ -176,6 +194,15 @@ public final class BookingStorm {
 		}
 	}
 
+	/** What one instance served in a round: its clients' attempts and latencies, its JVM's CPU (its JIT's within). */
+	record Served(Latencies latencies, long jvmCpuMillis, long jitCpuMillis) {
+		String figures() {
+			int attempts = latencies.count();
+			return String.format(Locale.ROOT, "%,d; %.2f / %.2f; %.0f / %.0f", attempts, jvmCpuMillis / (double) attempts,
+					jitCpuMillis / (double) attempts, latencies.percentile(50), latencies.percentile(99));
+		}
+	}
+
 	private static String row(String figure, java.util.function.Function<Round, String> value, Round... rounds) {
 		StringBuilder row = new StringBuilder("| ").append(figure);
 		for (Round round : rounds) {
@@ -200,6 +227,10 @@ public final class BookingStorm {
 
 		java.util.concurrent.atomic.AtomicLong lastHotBooking = new java.util.concurrent.atomic.AtomicLong(-1);
 		ServerProcess.Cpu serverCpuBefore = ServerProcess.Cpu.of(cpu, servers);
+		List<ServerProcess.Cpu> instanceCpuBefore = new ArrayList<>();
+		for (ServerProcess server : servers) {
+			instanceCpuBefore.add(ServerProcess.Cpu.of(cpu, List.of(server)));
+		}
 		// The benchmark's own process tree holds the servers it started: the load generator is the rest of it.
 		long clientCpuBefore = cpu.millis(ProcessHandle.current().pid()) - serverCpuBefore.all();
 		long t0 = System.nanoTime();
@@ -219,6 +250,11 @@ public final class BookingStorm {
 		}
 		ServerProcess.Cpu serverCpuAfter = ServerProcess.Cpu.of(cpu, servers);
 		ServerProcess.Cpu serverCpu = serverCpuAfter.minus(serverCpuBefore);
+		List<Served> byInstance = new ArrayList<>();
+		for (int i = 0; i < servers.size(); i++) {
+			ServerProcess.Cpu used = ServerProcess.Cpu.of(cpu, List.of(servers.get(i))).minus(instanceCpuBefore.get(i));
+			byInstance.add(new Served(run.latenciesByBase().get(bases.get(i)), used.jvm(), used.jit()));
+		}
 		long clientCpu = cpu.millis(ProcessHandle.current().pid()) - serverCpuAfter.all() - clientCpuBefore;
 		long stored = 0;
 		int overbooked = 0;
@@ -232,7 +268,7 @@ public final class BookingStorm {
 			}
 		}
 		return new Round(label, run.seconds(), run.statuses(), run.latencies(), run.latenciesByStatus(), hot.isEmpty() ? -1 : lastHotBooking.get() / 1e9, stored,
-				overbooked, serverCpu.all(), serverCpu.jvm(), clientCpu);
+				overbooked, serverCpu.all(), serverCpu.jvm(), serverCpu.jit(), clientCpu, byInstance);
 	}
 
 	/** Slots two days ahead on one schedule of hospital A radiology, written in one transaction. */
