@@ -53,11 +53,14 @@ public class HapiJpaConfiguration {
 	/**
 	 * @param reuseSearchResults how long HAPI may answer a search with an identical earlier search's results: zero (the
 	 *                           default) runs every search against what is committed now; only for an A/B measurement.
+	 * @param requestIdInVersions whether each stored version also keeps the id of the request that wrote it (HAPI's
+	 *                            default; off here, it costs a second write of every version row); for an A/B measurement.
 	 */
 	@Bean
 	public JpaStorageSettings storageSettings(
 			@org.springframework.beans.factory.annotation.Value("${onetrip.search.reuse-results-for:PT0S}") java.time.Duration reuseSearchResults,
-			@org.springframework.beans.factory.annotation.Value("${onetrip.search.index-token-text:true}") boolean indexTokenText) {
+			@org.springframework.beans.factory.annotation.Value("${onetrip.search.index-token-text:true}") boolean indexTokenText,
+			@org.springframework.beans.factory.annotation.Value("${onetrip.storage.request-id-in-versions:false}") boolean requestIdInVersions) {
 		JpaStorageSettings settings = new JpaStorageSettings();
 		// Hospital systems send ids of every shape, all-numeric ones included (PUT Organization/1).
 		// HAPI allows that only when its own ids cannot collide with them, hence UUIDs for server-assigned ids.
@@ -90,6 +93,13 @@ public class HapiJpaConfiguration {
 		// with the start (bench/HISTORY.md, 2026-12-03 stop 34). The table is for people reading the hashed index rows;
 		// HAPI's searches never read it.
 		settings.setWriteToSearchParamIdentityTable(false);
+		// HAPI would also keep each request's id in the version row it stores (read back as meta.source "#<id>"). It sets
+		// the id after handing the row to Hibernate, which then writes the row twice: an insert, and an update carrying
+		// the whole resource text again, for every resource stored (bench/HISTORY.md, stop 50). OneTrip ties a write to
+		// its request through the audit trail and the logs, not meta.source; a source URI the sender gives is still kept.
+		settings.setStoreMetaSourceInformation(requestIdInVersions
+				? JpaStorageSettings.StoreMetaSourceInformationEnum.SOURCE_URI_AND_REQUEST_ID
+				: JpaStorageSettings.StoreMetaSourceInformationEnum.SOURCE_URI);
 		return settings;
 	}
 

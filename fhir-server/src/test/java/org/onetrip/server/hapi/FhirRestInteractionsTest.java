@@ -45,6 +45,30 @@ class FhirRestInteractionsTest extends ServerTest {
 		assertThat(second).matches("[A-Za-z0-9]{16}").isNotEqualTo(first);
 	}
 
+	@org.springframework.beans.factory.annotation.Autowired
+	org.springframework.jdbc.core.JdbcTemplate jdbc;
+
+	/**
+	 * A stored version keeps the source the sender named, not the id of the request that wrote it: HAPI sets that id
+	 * after handing the row to Hibernate, which then writes every version row a second time (HapiJpaConfiguration).
+	 */
+	@Test
+	void aVersionKeepsTheSendersSourceButNotTheRequestId() {
+		Patient named = new Patient();
+		named.getMeta().setSource("urn:onetrip:test:his-a");
+		named.addName().setFamily("Source");
+		String namedId = fhir.post("/Patient", named).as(Patient.class).getIdElement().getIdPart();
+		String plainId = fhir.post("/Patient", new Patient().addName(new org.hl7.fhir.r4.model.HumanName().setFamily("Plain")))
+				.as(Patient.class).getIdElement().getIdPart();
+
+		assertThat(fhir.get("/Patient/" + namedId).as(Patient.class).getMeta().getSource()).isEqualTo("urn:onetrip:test:his-a");
+		assertThat(fhir.get("/Patient/" + plainId).as(Patient.class).getMeta().hasSource()).isFalse();
+		for (String id : java.util.List.of(namedId, plainId)) {
+			assertThat(jdbc.queryForList("SELECT v.REQUEST_ID FROM HFJ_RES_VER v JOIN HFJ_RESOURCE r ON r.RES_ID = v.RES_ID "
+					+ "WHERE r.RES_TYPE = 'Patient' AND r.FHIR_ID = ?", String.class, id)).as("Patient/" + id).containsOnlyNulls();
+		}
+	}
+
 	@Test
 	void createReadVreadUpdateHistoryAndDeleteAPatient() {
 		Patient patient = new Patient();
