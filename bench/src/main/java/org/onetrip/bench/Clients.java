@@ -38,8 +38,10 @@ public final class Clients {
 		int send(int index, String base) throws Exception;
 	}
 
-	/** @param latenciesByStatus the same durations split by the answer's status (-1: no answer) */
-	/** @param latenciesByBase the same durations split by the server they were sent to */
+	/**
+	 * @param latenciesByStatus the same durations split by the answer's status (-1: no answer)
+	 * @param latenciesByBase the same durations split by the server they were sent to
+	 */
 	public record Run(double seconds, Map<Integer, AtomicInteger> statuses, Latencies latencies,
 			Map<Integer, Latencies> latenciesByStatus, Map<String, Latencies> latenciesByBase) {
 		public int count(int status) {

@@ -176,13 +176,10 @@ public final class ServerProcess implements AutoCloseable {
 
 	/**
 	 * CPU milliseconds servers have used so far: {@code all} each JVM with its process tree (the PostgreSQL it runs, or
-	 * the one the first instance runs for all of them), {@code jvm} the JVMs alone. The machine's pace moves it less
-	 * than the rates, which share the two cores with the load generator, though it still moves it.
-	 */
-	/**
-	 * CPU milliseconds of servers: {@code all} their process trees (PostgreSQL's backends included), {@code jvm} the
-	 * JVMs alone, {@code jit} the JVMs' JIT compiler threads (part of {@code jvm}): in a run of minutes the JIT is still
-	 * compiling a framework's thousands of warm methods, a cost a server that has run for hours no longer pays.
+	 * the one the first instance runs for all of them), {@code jvm} the JVMs alone, {@code jit} the JVMs' JIT compiler
+	 * threads (part of {@code jvm}: in a run of minutes the JIT is still compiling a framework's thousands of warm
+	 * methods, which a server that has run for hours no longer does). The machine's pace moves it less than the rates,
+	 * which share the two cores with the load generator, though it still moves it.
 	 */
 	public record Cpu(long all, long jvm, long jit) {
 		public static Cpu of(org.onetrip.bench.ProcessTreeCpu cpu, List<ServerProcess> servers) throws IOException {

@@ -163,8 +163,8 @@ public final class BookingStorm {
 
 	/** @param hotFullAfter seconds from the round's start to the last booking of a hot slot; -1 without hot slots */
 	record Round(String label, double seconds, java.util.Map<Integer, AtomicInteger> statuses, Latencies latencies,
-			java.util.Map<Integer, Latencies> latenciesByStatus, double hotFullAfter, long stored, int overbooked, long serverCpuMillis, long jvmCpuMillis, long jitCpuMillis,
-			long clientCpuMillis, List<Served> byInstance) {
+			java.util.Map<Integer, Latencies> latenciesByStatus, double hotFullAfter, long stored, int overbooked,
+			long serverCpuMillis, long jvmCpuMillis, long jitCpuMillis, long clientCpuMillis, List<Served> byInstance) {
 		int attempts() {
 			return statuses.values().stream().mapToInt(AtomicInteger::get).sum();
 		}

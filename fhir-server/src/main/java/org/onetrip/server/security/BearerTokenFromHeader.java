@@ -33,8 +33,7 @@ final class BearerTokenFromHeader implements BearerTokenResolver {
 		if (authorization.length() <= start || !authorization.regionMatches(true, 0, SCHEME, 0, start)) {
 			return null;
 		}
-		int end = authorization.length();
-		int padding = end;
+		int padding = authorization.length();
 		while (padding > start && authorization.charAt(padding - 1) == '=') {
 			padding--;
 		}
