@@ -34,7 +34,7 @@ public final class ProcessTreeCpu {
 	/** CPU milliseconds used so far by the process {@code pid} itself (all its threads), without its children. */
 	public long processMillis(long pid) throws IOException {
 		String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.ISO_8859_1);
-		String[] fields = stat.substring(stat.lastIndexOf(')') + 1).trim().split(" ");
+		String[] fields = fieldsAfterName(stat);
 		return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 1000 / ticksPerSecond;
 	}
 
@@ -48,15 +48,10 @@ public final class ProcessTreeCpu {
 		long ticks = 0;
 		try (DirectoryStream<Path> threads = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"), "[0-9]*")) {
 			for (Path thread : threads) {
-				String stat;
-				try {
-					stat = Files.readString(thread.resolve("stat"), StandardCharsets.ISO_8859_1);
-				} catch (IOException ended) {
-					continue;
-				}
-				String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+				String stat = statOf(thread);
+				String name = stat == null ? "" : stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
 				if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
-					String[] fields = stat.substring(stat.lastIndexOf(')') + 1).trim().split(" ");
+					String[] fields = fieldsAfterName(stat);
 					ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
 				}
 			}
@@ -73,15 +68,11 @@ public final class ProcessTreeCpu {
 		Map<Long, Long> ticks = new HashMap<>();
 		try (DirectoryStream<Path> processes = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
 			for (Path process : processes) {
-				String stat;
-				try {
-					// Latin-1: a command name is bytes, and one that is not UTF-8 must not hide its process.
-					stat = Files.readString(process.resolve("stat"), StandardCharsets.ISO_8859_1);
-				} catch (IOException ended) {
+				String stat = statOf(process);
+				if (stat == null) {
 					continue;
 				}
-				// The command name in parentheses may hold spaces and ')': field 3 (state) follows the last ')'.
-				String[] fields = stat.substring(stat.lastIndexOf(')') + 1).trim().split(" ");
+				String[] fields = fieldsAfterName(stat);
 				long self = Long.parseLong(process.getFileName().toString());
 				children.computeIfAbsent(Long.parseLong(fields[1]), parent -> new ArrayList<>()).add(self);
 				// Fields 14 to 17: utime, stime, cutime, cstime.
@@ -100,5 +91,20 @@ public final class ProcessTreeCpu {
 			tree.addAll(children.getOrDefault(next, List.of()));
 		}
 		return total * 1000 / ticksPerSecond;
+	}
+
+	/** The {@code stat} line of a process or thread directory of /proc, or null when it ended meanwhile. */
+	private static String statOf(Path processOrThread) {
+		try {
+			// Latin-1: a command name is bytes, and one that is not UTF-8 must not hide its process.
+			return Files.readString(processOrThread.resolve("stat"), StandardCharsets.ISO_8859_1);
+		} catch (IOException ended) {
+			return null;
+		}
+	}
+
+	/** The fields from the third (state) on: the command name in parentheses may hold spaces and ')'. */
+	private static String[] fieldsAfterName(String stat) {
+		return stat.substring(stat.lastIndexOf(')') + 1).trim().split(" ");
 	}
 }
