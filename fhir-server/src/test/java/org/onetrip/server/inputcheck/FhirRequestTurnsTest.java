@@ -29,20 +29,13 @@ class FhirRequestTurnsTest {
 	@Test
 	void aRequestWaitsWhileTheTurnIsTakenAndRunsWhenItEnds() throws Exception {
 		FhirRequestTurns turns = new FhirRequestTurns(1, Duration.ofSeconds(10), FHIR);
-		CountDownLatch firstInside = new CountDownLatch(1);
-		CountDownLatch firstMayEnd = new CountDownLatch(1);
-		CompletableFuture<Void> first = CompletableFuture.runAsync(() -> run(turns, get("/fhir/Patient"), () -> {
-			firstInside.countDown();
-			await(firstMayEnd);
-		}));
-		assertThat(firstInside.await(5, TimeUnit.SECONDS)).isTrue();
+		TurnHeld first = holdTheTurn(turns, "/fhir/Patient");
 
 		CountDownLatch secondInside = new CountDownLatch(1);
 		CompletableFuture<Void> second = CompletableFuture.runAsync(() -> run(turns, get("/fhir/Patient"), secondInside::countDown));
 		assertThat(secondInside.await(300, TimeUnit.MILLISECONDS)).as("waits for the turn").isFalse();
-		firstMayEnd.countDown();
+		first.release();
 		assertThat(secondInside.await(5, TimeUnit.SECONDS)).as("runs once the first ends").isTrue();
-		first.get(5, TimeUnit.SECONDS);
 		second.get(5, TimeUnit.SECONDS);
 	}
 
@@ -84,13 +77,7 @@ class FhirRequestTurnsTest {
 	@Test
 	void largeBodiesAndExportDownloadsDoNotWaitInTheLineAndAWaitTooLongIsA503() throws Exception {
 		FhirRequestTurns turns = new FhirRequestTurns(1, Duration.ofMillis(200), FHIR);
-		CountDownLatch holderInside = new CountDownLatch(1);
-		CountDownLatch holderMayEnd = new CountDownLatch(1);
-		CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> run(turns, get("/fhir/Observation"), () -> {
-			holderInside.countDown();
-			await(holderMayEnd);
-		}));
-		assertThat(holderInside.await(5, TimeUnit.SECONDS)).isTrue();
+		TurnHeld holder = holdTheTurn(turns, "/fhir/Observation");
 
 		MockHttpServletRequest largeBundle = new MockHttpServletRequest("POST", "/fhir");
 		largeBundle.setContent(new byte[FhirRequestTurns.SMALL_BODY_BYTES + 1]);
@@ -105,8 +92,7 @@ class FhirRequestTurnsTest {
 		assertThat(refused.getStatus()).isEqualTo(503);
 		assertThat(refused.getHeader("Retry-After")).isEqualTo("1");
 		assertThat(refused.getContentAsString()).contains("OperationOutcome").contains("send it again");
-		holderMayEnd.countDown();
-		holder.get(5, TimeUnit.SECONDS);
+		holder.release();
 	}
 
 	@Test
@@ -154,6 +140,26 @@ class FhirRequestTurnsTest {
 			}
 		});
 		assertThat(response.getContentAsByteArray()).isEqualTo(large);
+	}
+
+	/** A request that has taken the only turn and keeps it until released. */
+	private record TurnHeld(CompletableFuture<Void> request, CountDownLatch mayEnd) {
+		/** Lets the request end and waits until it has, giving the turn back. */
+		void release() throws Exception {
+			mayEnd.countDown();
+			request.get(5, TimeUnit.SECONDS);
+		}
+	}
+
+	private static TurnHeld holdTheTurn(FhirRequestTurns turns, String path) throws InterruptedException {
+		CountDownLatch inside = new CountDownLatch(1);
+		CountDownLatch mayEnd = new CountDownLatch(1);
+		CompletableFuture<Void> request = CompletableFuture.runAsync(() -> run(turns, get(path), () -> {
+			inside.countDown();
+			await(mayEnd);
+		}));
+		assertThat(inside.await(5, TimeUnit.SECONDS)).as("the request holding the turn has it").isTrue();
+		return new TurnHeld(request, mayEnd);
 	}
 
 	/** Another request gets the only turn at once: the one in progress does not hold it. */
