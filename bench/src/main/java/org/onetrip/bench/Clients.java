@@ -54,8 +54,9 @@ public final class Clients {
 	}
 
 	/**
-	 * With BENCH_REQUEST_LOG set to a file, every request's start (ms into its round), duration, status and server are
-	 * appended to it: for reading a latency tail against time (a stall, a burst of background work).
+	 * With BENCH_REQUEST_LOG set to a file, every request's start (ms into its round), duration, status, server and
+	 * start on the wall clock (epoch ms) are appended to it: for reading a latency tail against time (a stall, a burst
+	 * of background work) and against the servers' own logs (a collector's pause, a safepoint).
 	 */
 	private static final java.io.PrintStream requestLog = openRequestLog();
 
@@ -78,6 +79,7 @@ public final class Clients {
 		ExecutorService pool = Executors.newFixedThreadPool(clients);
 		AtomicInteger next = new AtomicInteger();
 		long t0 = System.nanoTime();
+		long wallT0 = System.currentTimeMillis();
 		try (Progress progress = new Progress(label, count, "requests")) {
 			List<Future<?>> futures = new ArrayList<>();
 			for (int c = 0; c < clients; c++) {
@@ -94,7 +96,8 @@ public final class Clients {
 						}
 						long took = System.nanoTime() - start;
 						if (requestLog != null) {
-							requestLog.println(label + "," + (start - t0) / 1_000_000 + "," + took / 1_000_000 + "," + status + "," + base);
+							requestLog.println(label + "," + (start - t0) / 1_000_000 + "," + took / 1_000_000 + "," + status + "," + base
+									+ "," + (wallT0 + (start - t0) / 1_000_000));
 						}
 						latencies.record(took);
 						latenciesByStatus.computeIfAbsent(status, s -> new Latencies()).record(took);
