@@ -46,8 +46,9 @@ public final class ServerProcess implements AutoCloseable {
 				Path.of(System.getProperty("java.home"), "bin", "java").toString(),
 				"-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError"));
 		// Same collector as ./onetrip run, with its settings (the launcher hands them over, one per line), unless the options
-		// name another (the JVM refuses two); options given later (a reserve of another size) win.
-		if (moreOptions.stream().noneMatch(o -> o.matches("-XX:\\+Use\\w+GC"))) {
+		// (BENCH_SERVER_JVM_OPTS or this instance's own) name another (the JVM refuses two); options given later (a reserve
+		// of another size) win.
+		if (java.util.stream.Stream.concat(moreOptions.stream(), jvmOptions.stream()).noneMatch(o -> o.matches("-XX:\\+Use\\w+GC"))) {
 			String collector = System.getenv("ONETRIP_SERVER_COLLECTOR_OPTS");
 			if (collector == null) {
 				System.err.println("ONETRIP_SERVER_COLLECTOR_OPTS is not set (a benchmark not started by ./onetrip bench): the server "
@@ -129,12 +130,14 @@ public final class ServerProcess implements AutoCloseable {
 							"--spring.datasource.username=onetrip",
 							"--spring.datasource.password=" + Files.readString(firstData.resolve("keys/postgres-password")).strip()));
 				}
-				// BENCH_INSTANCE2_JVM_OPTS: options for the second instance only, after BENCH_SERVER_JVM_OPTS (the later wins),
-				// for an A/B of JVM options within one run, where the machine's pace moves both sides alike.
-				String secondOnly = i == 1 ? System.getenv().getOrDefault("BENCH_INSTANCE2_JVM_OPTS", "").trim() : "";
+				// BENCH_INSTANCE<n>_JVM_OPTS: options for the n-th instance only, after BENCH_SERVER_JVM_OPTS (the later wins),
+				// for an A/B of JVM options within one run, where the machine's pace moves both sides alike. The instances do
+				// not run alike (G1 sizes each heap its own way: in stop 51's storms the first kept a smaller heap and marked
+				// several times as often), so an option is best tried on each in turn.
+				String onlyThis = System.getenv().getOrDefault("BENCH_INSTANCE" + (i + 1) + "_JVM_OPTS", "").trim();
 				servers.add(start(app, i == 0 ? firstData : work.resolve(prefix + "-data-" + stamp + "-" + i), firstPort + i, heap,
 						work.resolve(prefix + "-server-" + stamp + "-" + i + ".log"), args,
-						secondOnly.isEmpty() ? List.of() : List.of(secondOnly.split("\\s+"))));
+						onlyThis.isEmpty() ? List.of() : List.of(onlyThis.split("\\s+"))));
 				System.err.printf(java.util.Locale.ROOT, "instance %d ready in %.1f s%n", i + 1, servers.get(i).startupSeconds());
 			}
 			return servers;

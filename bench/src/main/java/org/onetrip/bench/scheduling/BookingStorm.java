@@ -132,7 +132,7 @@ public final class BookingStorm {
 						r.latencies(409).percentile(50), r.latencies(409).percentile(99)), hotRun, roomyRun, cold));
 				if (servers.size() > 1) {
 					// Each client sends to one instance: a slower instance serves fewer attempts, each waiting longer. With
-					// BENCH_INSTANCE2_JVM_OPTS, an A/B of JVM options in one run, both sides on the machine at the same moments.
+					// BENCH_INSTANCE<n>_JVM_OPTS, an A/B of JVM options in one run, both sides on the machine at the same moments.
 					for (int i = 0; i < servers.size(); i++) {
 						int instance = i;
 						report.append(row("instance " + (i + 1) + ": attempts; JVM / JIT CPU ms per attempt; p50 / p99 ms",
