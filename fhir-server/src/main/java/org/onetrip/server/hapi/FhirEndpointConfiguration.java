@@ -8,11 +8,15 @@ import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
 import ca.uhn.fhir.jpa.provider.ValueSetOperationProvider;
 import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
 import ca.uhn.fhir.rest.api.EncodingEnum;
+import ca.uhn.fhir.rest.api.RequestTypeEnum;
 import ca.uhn.fhir.rest.server.IncomingRequestAddressStrategy;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
+import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import org.onetrip.server.storage.DatabaseAvailability;
 import org.onetrip.server.storage.DatabaseUnavailable;
 import org.springframework.beans.factory.ObjectProvider;
@@ -73,6 +77,18 @@ public class FhirEndpointConfiguration {
 			@Override
 			protected String newRequestId(int length) {
 				return RequestIds.next(length);
+			}
+
+			/** As HAPI's own, over the body read before the request's turn (see the class). */
+			@Override
+			protected ServletRequestDetails newRequestDetails(RequestTypeEnum type, HttpServletRequest request,
+					HttpServletResponse response) {
+				ServletRequestDetails details = new RequestDetailsOverReadBody(getInterceptorService());
+				details.setServer(this);
+				details.setRequestType(type);
+				details.setServletRequest(request);
+				details.setServletResponse(response);
+				return details;
 			}
 		};
 		server.registerProviders(resourceProviders.createProviders());

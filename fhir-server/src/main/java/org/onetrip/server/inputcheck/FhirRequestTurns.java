@@ -6,6 +6,8 @@ import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletRequestWrapper;
 import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
@@ -20,6 +22,7 @@ import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.hl7.fhir.r4.model.OperationOutcome;
@@ -102,6 +105,20 @@ public class FhirRequestTurns extends OncePerRequestFilter {
 		answer.send();
 	}
 
+	/**
+	 * The body this filter read before the request's turn, found through the wrappers later filters put around the
+	 * request; empty for a request whose body was not read here (large, chunked, none).
+	 */
+	public static Optional<byte[]> bodyReadInAdvance(ServletRequest request) {
+		for (ServletRequest next = request; next != null;
+				next = next instanceof ServletRequestWrapper wrapper ? wrapper.getRequest() : null) {
+			if (next instanceof ReadBody read) {
+				return Optional.of(read.body);
+			}
+		}
+		return Optional.empty();
+	}
+
 	private static boolean isBinaryRead(HttpServletRequest request) {
 		String path = request.getRequestURI().substring(request.getContextPath().length());
 		return "GET".equals(request.getMethod()) && path.startsWith(FhirEndpointConfiguration.FHIR_PATH + "/Binary/");
@@ -114,10 +131,16 @@ public class FhirRequestTurns extends OncePerRequestFilter {
 	 * about 1 MB).
 	 */
 	static final class AnswerKeptInMemory extends HttpServletResponseWrapper {
-		private final ByteArrayOutputStream kept = new ByteArrayOutputStream(8 * 1024);
+		/** Most answers are a resource or an OperationOutcome of well under a kilobyte; a larger one grows the buffer. */
+		private final ByteArrayOutputStream kept = new ByteArrayOutputStream(1024);
 		private boolean passingThrough;
 		private ServletOutputStream stream;
 		private PrintWriter writer;
+		/**
+		 * HAPI closes the writer when its answer is written (which flushes it); flushing a closed PrintWriter makes and
+		 * swallows an IOException with its stack trace, once per request.
+		 */
+		private boolean writerClosed;
 
 		AnswerKeptInMemory(HttpServletResponse response) {
 			super(response);
@@ -142,7 +165,13 @@ public class FhirRequestTurns extends OncePerRequestFilter {
 				}
 				String encoding = getCharacterEncoding();
 				Charset charset = encoding != null ? Charset.forName(encoding) : StandardCharsets.ISO_8859_1;
-				writer = new PrintWriter(new OutputStreamWriter(new KeepingStream(), charset));
+				writer = new PrintWriter(new OutputStreamWriter(new KeepingStream(), charset)) {
+					@Override
+					public void close() {
+						writerClosed = true;
+						super.close();
+					}
+				};
 			}
 			return writer;
 		}
@@ -154,7 +183,7 @@ public class FhirRequestTurns extends OncePerRequestFilter {
 
 		@Override
 		public void flushBuffer() throws IOException {
-			if (writer != null) {
+			if (writer != null && !writerClosed) {
 				writer.flush();
 			}
 			if (passingThrough) {
@@ -188,7 +217,7 @@ public class FhirRequestTurns extends OncePerRequestFilter {
 
 		/** After the turn: what was kept goes to the client. */
 		void send() throws IOException {
-			if (writer != null) {
+			if (writer != null && !writerClosed) {
 				writer.flush();
 			}
 			if (passingThrough || kept.size() == 0) {

@@ -122,6 +122,25 @@ class FhirRequestTurnsTest {
 	}
 
 	@Test
+	void anAnswerWrittenAndClosedThroughTheWriterArrivesWholeAndTheClosedWriterIsNotFlushedAgain() throws Exception {
+		FhirRequestTurns turns = new FhirRequestTurns(1, Duration.ofSeconds(10), FHIR);
+		java.util.concurrent.atomic.AtomicReference<java.io.PrintWriter> writer = new java.util.concurrent.atomic.AtomicReference<>();
+		MockHttpServletResponse response = run(turns, get("/fhir/Patient/1"), new MockHttpServletResponse(), served -> {
+		}, answer -> {
+			try {
+				writer.set(answer.getWriter());
+			} catch (java.io.IOException e) {
+				throw new java.io.UncheckedIOException(e);
+			}
+			writer.get().write("{\"resourceType\":\"Patient\"}");
+			writer.get().close(); // as HAPI does once its answer is written
+		});
+		assertThat(response.getContentAsString()).isEqualTo("{\"resourceType\":\"Patient\"}");
+		// A flush after close would make (and swallow) an IOException, which PrintWriter records as an error.
+		assertThat(writer.get().checkError()).as("flushed after it was closed").isFalse();
+	}
+
+	@Test
 	void anAnswerLargerThanWhatIsKeptIsSentWholeAndInOrder() throws Exception {
 		FhirRequestTurns turns = new FhirRequestTurns(1, Duration.ofSeconds(10), FHIR);
 		byte[] large = new byte[FhirRequestTurns.KEPT_ANSWER_BYTES * 2 + 17];
