@@ -8,7 +8,7 @@ import org.onetrip.server.inputcheck.FhirRequestTurns;
 /**
  * HAPI's request details, handed the body {@link FhirRequestTurns} has already read instead of copying it out of the
  * request again: HAPI's own read allocates an 8 KB copy buffer, a growing output buffer and a final copy for every
- * body, about a tenth of a booking storm's request-thread allocation (bench/HISTORY.md, 2026-12-05 stop 51). A body
+ * body, 9 % of a booking storm's request-thread allocation (bench/HISTORY.md, 2026-12-05 stop 51). A body
  * with a Content-Encoding (gzip, which HAPI unpacks) or one not read in advance is read by HAPI as before.
  */
 class RequestDetailsOverReadBody extends ServletRequestDetails {
