@@ -16,22 +16,9 @@ public final class Conflict {
 		OperationOutcome outcome = new OperationOutcome();
 		outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR).setCode(OperationOutcome.IssueType.CONFLICT)
 				.setDiagnostics(message);
-		return new Refusal(message, outcome);
-	}
-
-	/**
-	 * Without a stack trace: a conflict is an answer to the client (a full slot, a stale version), not a fault to trace,
-	 * and in a booking storm most requests end in one; filling in a stack through Tomcat, Spring and HAPI for each was a
-	 * cost of its own (JFR, stop 51).
-	 */
-	private static final class Refusal extends ResourceVersionConflictException {
-		Refusal(String message, OperationOutcome outcome) {
-			super(message, null, outcome);
-		}
-
-		@Override
-		public synchronized Throwable fillInStackTrace() {
-			return this;
-		}
+		// Exactly this class, not a subclass (one without a stack trace was tried in stop 51): HAPI retries a transaction
+		// on a conflict only when it finds this very class among the causes (ExceptionUtils.indexOfThrowable), and a
+		// concurrent conditional create depends on that retry (ConditionalCreateRetry).
+		return new ResourceVersionConflictException(message, null, outcome);
 	}
 }
