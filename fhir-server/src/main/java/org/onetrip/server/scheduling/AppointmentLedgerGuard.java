@@ -57,6 +57,7 @@ public class AppointmentLedgerGuard implements WorkflowHandler {
 	private final SlotStatusSync statusSync;
 	/** The hospital of each Schedule seen (a schedule's actors do not move between hospitals). */
 	private final Map<String, Place> placeOfSchedule = new ConcurrentHashMap<>();
+	private final Map<ClaimTags, Counter> claimCounters = new ConcurrentHashMap<>();
 	private final AppointmentAttempts attempts;
 	private final Clock clock;
 
@@ -202,11 +203,16 @@ public class AppointmentLedgerGuard implements WorkflowHandler {
 	 * rates; the region's figures for any period are {@link AppointmentAttempts} ($appointment-statistics).
 	 */
 	private void count(String hospital, String outcome, boolean referral) {
-		Counter.builder("onetrip.appointment.claims")
-				.description("Appointment writes that claimed slot places, by outcome")
-				.tag("hospital", hospital).tag("outcome", outcome).tag("referral", Boolean.toString(referral))
-				.register(meters).increment();
+		// Kept once registered: building the counter's identity and looking it up in the registry on every attempt was a
+		// visible part of a storm's refusals (JFR, stop 51), as it was for the request timers (FhirRequestMetrics).
+		claimCounters.computeIfAbsent(new ClaimTags(hospital, outcome, referral),
+				tags -> Counter.builder("onetrip.appointment.claims")
+						.description("Appointment writes that claimed slot places, by outcome")
+						.tag("hospital", hospital).tag("outcome", outcome).tag("referral", Boolean.toString(referral))
+						.register(meters)).increment();
 	}
+
+	private record ClaimTags(String hospital, String outcome, boolean referral) {}
 
 	/** A referral from a primary-level institution may use the places a slot keeps for referrals. */
 	private boolean carriesPrimaryReferral(Appointment appointment) {
