@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /** The OneTrip server under test, as its own process, so its start-up time and RSS are its own. */
 public final class ServerProcess implements AutoCloseable {
@@ -48,7 +49,7 @@ public final class ServerProcess implements AutoCloseable {
 		// Same collector as ./onetrip run, with its settings (the launcher hands them over, one per line), unless the options
 		// (BENCH_SERVER_JVM_OPTS or this instance's own) name another (the JVM refuses two); options given later (a reserve
 		// of another size) win.
-		if (java.util.stream.Stream.concat(moreOptions.stream(), jvmOptions.stream()).noneMatch(o -> o.matches("-XX:\\+Use\\w+GC"))) {
+		if (Stream.concat(moreOptions.stream(), jvmOptions.stream()).noneMatch(o -> o.matches("-XX:\\+Use\\w+GC"))) {
 			String collector = System.getenv("ONETRIP_SERVER_COLLECTOR_OPTS");
 			if (collector == null) {
 				System.err.println("ONETRIP_SERVER_COLLECTOR_OPTS is not set (a benchmark not started by ./onetrip bench): the server "
@@ -186,15 +187,21 @@ public final class ServerProcess implements AutoCloseable {
 	 */
 	public record Cpu(long all, long jvm, long jit) {
 		public static Cpu of(org.onetrip.bench.ProcessTreeCpu cpu, List<ServerProcess> servers) throws IOException {
-			long all = 0;
-			long jvm = 0;
-			long jit = 0;
+			return sum(eachOf(cpu, servers));
+		}
+
+		/** Each server's own figures, read once: the sum of them is {@link #of}. */
+		public static List<Cpu> eachOf(org.onetrip.bench.ProcessTreeCpu cpu, List<ServerProcess> servers) throws IOException {
+			List<Cpu> each = new ArrayList<>();
 			for (ServerProcess server : servers) {
-				all += cpu.millis(server.pid());
-				jvm += cpu.processMillis(server.pid());
-				jit += cpu.compilerMillis(server.pid());
+				each.add(new Cpu(cpu.millis(server.pid()), cpu.processMillis(server.pid()), cpu.compilerMillis(server.pid())));
 			}
-			return new Cpu(all, jvm, jit);
+			return each;
+		}
+
+		public static Cpu sum(List<Cpu> each) {
+			return new Cpu(each.stream().mapToLong(Cpu::all).sum(), each.stream().mapToLong(Cpu::jvm).sum(),
+					each.stream().mapToLong(Cpu::jit).sum());
 		}
 
 		public Cpu minus(Cpu earlier) {

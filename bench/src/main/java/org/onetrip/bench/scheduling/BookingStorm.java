@@ -226,11 +226,8 @@ public final class BookingStorm {
 		Collections.shuffle(targets, random);
 
 		java.util.concurrent.atomic.AtomicLong lastHotBooking = new java.util.concurrent.atomic.AtomicLong(-1);
-		ServerProcess.Cpu serverCpuBefore = ServerProcess.Cpu.of(cpu, servers);
-		List<ServerProcess.Cpu> instanceCpuBefore = new ArrayList<>();
-		for (ServerProcess server : servers) {
-			instanceCpuBefore.add(ServerProcess.Cpu.of(cpu, List.of(server)));
-		}
+		List<ServerProcess.Cpu> instanceCpuBefore = ServerProcess.Cpu.eachOf(cpu, servers);
+		ServerProcess.Cpu serverCpuBefore = ServerProcess.Cpu.sum(instanceCpuBefore);
 		// The benchmark's own process tree holds the servers it started: the load generator is the rest of it.
 		long clientCpuBefore = cpu.millis(ProcessHandle.current().pid()) - serverCpuBefore.all();
 		long t0 = System.nanoTime();
@@ -248,11 +245,12 @@ public final class BookingStorm {
 				connection.close();
 			}
 		}
-		ServerProcess.Cpu serverCpuAfter = ServerProcess.Cpu.of(cpu, servers);
+		List<ServerProcess.Cpu> instanceCpuAfter = ServerProcess.Cpu.eachOf(cpu, servers);
+		ServerProcess.Cpu serverCpuAfter = ServerProcess.Cpu.sum(instanceCpuAfter);
 		ServerProcess.Cpu serverCpu = serverCpuAfter.minus(serverCpuBefore);
 		List<Served> byInstance = new ArrayList<>();
 		for (int i = 0; i < servers.size(); i++) {
-			ServerProcess.Cpu used = ServerProcess.Cpu.of(cpu, List.of(servers.get(i))).minus(instanceCpuBefore.get(i));
+			ServerProcess.Cpu used = instanceCpuAfter.get(i).minus(instanceCpuBefore.get(i));
 			byInstance.add(new Served(run.latenciesByBase().get(bases.get(i)), used.jvm(), used.jit()));
 		}
 		long clientCpu = cpu.millis(ProcessHandle.current().pid()) - serverCpuAfter.all() - clientCpuBefore;
