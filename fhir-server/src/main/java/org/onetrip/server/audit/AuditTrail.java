@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +45,7 @@ public class AuditTrail implements DisposableBean {
 	private final TransactionTemplate ownTransaction;
 	private final JdbcTemplate jdbc;
 	private final MeterRegistry meters;
+	private final Map<EventTags, Counter> eventCounters = new ConcurrentHashMap<>();
 	/** Records whose insert failed (the database is away): appended by the writer once it is back. */
 	private final BlockingQueue<AuditRecord> waitingForDatabase = new LinkedBlockingQueue<>(100_000);
 	/** Set by a failed insert, cleared by the writer's first successful one. */
@@ -67,9 +69,15 @@ public class AuditTrail implements DisposableBean {
 		this.writer.start();
 	}
 
+	private record EventTags(String kind, boolean succeeded) {}
+
 	public void record(AuditRecord record) {
-		Counter.builder("onetrip.audit.events").description("AuditEvents recorded, by kind and outcome")
-				.tag("kind", record.kind()).tag("outcome", record.succeeded() ? "success" : "failure").register(meters).increment();
+		// Kept once registered, as the request timers and claim counters are: every audited request built the counter's
+		// identity and looked it up in the registry.
+		eventCounters.computeIfAbsent(new EventTags(record.kind(), record.succeeded()),
+				tags -> Counter.builder("onetrip.audit.events").description("AuditEvents recorded, by kind and outcome")
+						.tag("kind", tags.kind()).tag("outcome", tags.succeeded() ? "success" : "failure").register(meters))
+				.increment();
 		// While the database is known to be away, requests do not each wait for a connection that will not come.
 		if (databaseAway) {
 			keepUntilTheDatabaseIsBack(record);
