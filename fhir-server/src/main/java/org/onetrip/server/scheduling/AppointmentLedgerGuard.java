@@ -13,6 +13,8 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.hl7.fhir.r4.model.Appointment;
@@ -107,11 +109,13 @@ public class AppointmentLedgerGuard implements WorkflowHandler {
 	/**
 	 * Refuses (409, counted and recorded as an attempt) a new appointment that takes a place when one of its slots
 	 * cannot take it now. The look is unlocked and only ever refuses: the claim under the slot's row lock at
-	 * pre-commit stays the authority for every appointment that gets past it.
+	 * pre-commit stays the authority for every appointment that gets past it. Returns, per slot the ledger knows (in
+	 * slot order), the places this appointment's caller may still take there: at least one each.
 	 */
-	void refuseWhenASlotIsFull(Appointment appointment) {
+	SortedMap<String, Integer> refuseWhenASlotIsFull(Appointment appointment) {
+		SortedMap<String, Integer> placesLeft = new TreeMap<>();
 		if (!AppointmentTerms.status(appointment).takesPlace() || !appointment.hasSlot()) {
-			return;
+			return placesLeft;
 		}
 		Instant now = clock.instant();
 		boolean referral = carriesPrimaryReferral(appointment);
@@ -125,7 +129,9 @@ public class AppointmentLedgerGuard implements WorkflowHandler {
 			if (SlotRule.decide(slot.capacity(), slot.taken(), slot.reservedTaken(), referral, now) instanceof SlotRule.Refused refused) {
 				throw refusal(appointment.getIdElement().getIdPart(), slot.capacity().place(), refused, referral, now);
 			}
+			placesLeft.put(slotId, Math.max(1, slot.freeFor(referral, now)));
 		}
+		return placesLeft;
 	}
 
 	@Override

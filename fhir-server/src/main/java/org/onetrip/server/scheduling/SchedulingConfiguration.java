@@ -44,8 +44,17 @@ public class SchedulingConfiguration {
 	/** A plain REST booking for a full slot is refused before HAPI's create does any work. */
 	@Bean
 	public FhirServerContribution bookingDoor(AppointmentLedgerGuard guard,
-			org.onetrip.server.security.FhirAccessInterceptor access) {
-		return FhirServerContribution.interceptor(new BookingDoor(guard, access));
+			org.onetrip.server.security.FhirAccessInterceptor access, BookingsInFlight inFlight) {
+		return FhirServerContribution.interceptor(new BookingDoor(guard, access, inFlight));
+	}
+
+	/**
+	 * The bookings let past the door and not yet finished, per slot; {@code door-wait}: how long a booking waits at
+	 * most for those claiming its slot's last places before it goes on anyway (to be refused or not under the lock).
+	 */
+	@Bean
+	BookingsInFlight bookingsInFlight(@Value("${onetrip.scheduling.door-wait:PT1S}") Duration doorWait) {
+		return new BookingsInFlight(doorWait);
 	}
 
 	@Bean

@@ -20,6 +20,9 @@ class SlotLedgerTest extends ServerTest {
 	@org.springframework.beans.factory.annotation.Autowired
 	javax.sql.DataSource dataSource;
 
+	@org.springframework.beans.factory.annotation.Autowired
+	BookingsInFlight bookingsInFlight;
+
 	@Test
 	void twentyClientsBookingAThreePlaceSlotAtOnceGiveExactlyThreeAppointments() throws Exception {
 		String slot = BookingRace.slot(fhir, 3, Duration.ofDays(2));
@@ -27,6 +30,7 @@ class SlotLedgerTest extends ServerTest {
 		assertThat(statuses).filteredOn(s -> s == 201).hasSize(3);
 		assertThat(statuses).filteredOn(s -> s != 201).allMatch(s -> s == 409);
 		assertThat(fhir.get("/Appointment?slot=Slot/" + slot).bundle().getEntry()).hasSize(3);
+		assertThat(bookingsInFlight.inFlight(slot)).as("every booking let past the door was given back when it ended").isZero();
 	}
 
 	@Test
