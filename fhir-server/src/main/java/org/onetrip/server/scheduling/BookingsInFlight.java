@@ -14,9 +14,9 @@ import java.util.concurrent.TimeUnit;
  * once (the first second of a booking storm, a popular clinic's slots released at eight), every attempt that arrives
  * before the last place is committed passes the door, goes through HAPI's whole create, and most are then refused
  * under the slot's lock and rolled back: in the benchmark's storm that doomed work took the machine for the first
- * half second and held most of the round's slowest requests (bench/HISTORY.md, stop 52). So a booking for a slot whose
- * places left are all being claimed by bookings in flight here waits at the door for one of them to finish, then
- * the door looks again: the slot is full (a cheap refusal) or a place came back (it goes on).
+ * half second, whose requests were a third to a half of the round's slowest 1 % (bench/HISTORY.md, stop 52). So a
+ * booking for a slot whose places left are all being claimed by bookings in flight here waits at the door for one of
+ * them to finish, then the door looks again: the slot is full (a cheap refusal) or a place came back (it goes on).
  *
  * <p>Waiting never decides anything: the claim under the slot's row lock stays the authority, another instance's
  * bookings are not counted here, and a booking that has waited {@code maxWait} goes on as it would have without this.
