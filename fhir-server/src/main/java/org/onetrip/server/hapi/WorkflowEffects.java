@@ -76,18 +76,26 @@ public final class WorkflowEffects {
 			} else {
 				dao.create(resource, new SystemRequestDetails());
 			}
-			try {
-				entityManager.flush();
-			} catch (jakarta.persistence.PersistenceException e) {
-				// What HAPI's own flushes make of it: a unique-constraint race is a 409 the client may retry, not a 500.
-				throw e.getCause() instanceof org.hibernate.exception.ConstraintViolationException
-						? new ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException("A concurrent write took "
-								+ resource.fhirType() + "/" + resource.getIdElement().getIdPart() + " first: " + e.getCause().getMessage())
-						: e;
-			}
+			flush(entityManager, resource.fhirType() + "/" + resource.getIdElement().getIdPart());
 		}
 		for (Runnable action : afterCommit) {
 			runAfterCommit(action);
+		}
+	}
+
+	/**
+	 * Writes the transaction's pending changes to the database now, not at commit. A unique-constraint race is what
+	 * HAPI's own flushes make of it: a 409 the client may retry (HAPI retries a conditional create on exactly this
+	 * class), not a 500. {@code written}: the resource being written, for the message.
+	 */
+	public static void flush(jakarta.persistence.EntityManager entityManager, String written) {
+		try {
+			entityManager.flush();
+		} catch (jakarta.persistence.PersistenceException e) {
+			throw e.getCause() instanceof org.hibernate.exception.ConstraintViolationException
+					? new ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException("A concurrent write took "
+							+ written + " first: " + e.getCause().getMessage())
+					: e;
 		}
 	}
 
