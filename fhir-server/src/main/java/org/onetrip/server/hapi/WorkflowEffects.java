@@ -20,6 +20,12 @@ public final class WorkflowEffects {
 
 	private final List<IBaseResource> writes = new ArrayList<>();
 	private final List<Runnable> afterCommit = new ArrayList<>();
+	/** The write's transaction's persistence context (the pipeline's). */
+	private final jakarta.persistence.EntityManager entityManager;
+
+	WorkflowEffects(jakarta.persistence.EntityManager entityManager) {
+		this.entityManager = entityManager;
+	}
 
 	/**
 	 * Writes the resource at its id (created if new, else updated), or creates it with a server-assigned id when it has
@@ -68,7 +74,7 @@ public final class WorkflowEffects {
 	 * until commit (flush mode COMMIT), so a later effect naming an earlier one (a ChargeItem its visit's new Account) would
 	 * not find it when HAPI checks the reference with a query.
 	 */
-	void apply(DaoRegistry daos, jakarta.persistence.EntityManager entityManager) {
+	void apply(DaoRegistry daos) {
 		for (IBaseResource resource : writes) {
 			var dao = daos.getResourceDao(resource.fhirType());
 			if (resource.getIdElement().hasIdPart()) {
@@ -76,7 +82,7 @@ public final class WorkflowEffects {
 			} else {
 				dao.create(resource, new SystemRequestDetails());
 			}
-			flush(entityManager, resource.fhirType() + "/" + resource.getIdElement().getIdPart());
+			flushPendingWrites(resource.fhirType() + "/" + resource.getIdElement().getIdPart());
 		}
 		for (Runnable action : afterCommit) {
 			runAfterCommit(action);
@@ -84,11 +90,12 @@ public final class WorkflowEffects {
 	}
 
 	/**
-	 * Writes the transaction's pending changes to the database now, not at commit. A unique-constraint race is what
-	 * HAPI's own flushes make of it: a 409 the client may retry (HAPI retries a conditional create on exactly this
-	 * class), not a 500. {@code written}: the resource being written, for the message.
+	 * Writes the transaction's pending changes to the database now, not at commit: the effects written so far, or for a
+	 * handler, HAPI's rows of the write it is handling. A unique-constraint race is what HAPI's own flushes make of it: a
+	 * 409 the client may retry (HAPI retries a conditional create on exactly this class), not a 500. {@code written}:
+	 * the resource being written, for the message.
 	 */
-	public static void flush(jakarta.persistence.EntityManager entityManager, String written) {
+	public void flushPendingWrites(String written) {
 		try {
 			entityManager.flush();
 		} catch (jakarta.persistence.PersistenceException e) {

@@ -75,12 +75,12 @@ public final class WorkflowPipeline {
 		if (handlers.isEmpty()) {
 			return;
 		}
-		WorkflowEffects effects = new WorkflowEffects();
+		WorkflowEffects effects = new WorkflowEffects(entityManager);
 		for (WorkflowHandler handler : handlers) {
 			handler.written(write, effects);
 		}
 		if (!effects.isEmpty()) {
-			effects.apply(daos, entityManager);
+			effects.apply(daos);
 		}
 	}
 }

@@ -50,8 +50,6 @@ public class AppointmentLedgerGuard implements WorkflowHandler {
 	public static final String EXT_RESERVED_UNTIL = "urn:onetrip:fhir:extension:slot-referral-reserved-until";
 
 	private final SlotLedger ledger;
-	/** The transaction's persistence context, flushed before a claim locks the slot's row. */
-	private final jakarta.persistence.EntityManager entityManager;
 	private final MeterRegistry meters;
 	private final DaoRegistry daoRegistry;
 	private final RegionDirectory directory;
@@ -70,10 +68,8 @@ public class AppointmentLedgerGuard implements WorkflowHandler {
 	 * @param referralReservation how long before a slot its unused referral places open to everyone
 	 */
 	public AppointmentLedgerGuard(SlotLedger ledger, MeterRegistry meters, DaoRegistry daoRegistry, RegionDirectory directory,
-			Hold hold, Duration referralReservation, SlotStatusSync statusSync, AppointmentAttempts attempts, Clock clock,
-			jakarta.persistence.EntityManager entityManager) {
+			Hold hold, Duration referralReservation, SlotStatusSync statusSync, AppointmentAttempts attempts, Clock clock) {
 		this.ledger = ledger;
-		this.entityManager = entityManager;
 		this.attempts = attempts;
 		this.meters = meters;
 		this.daoRegistry = daoRegistry;
@@ -152,7 +148,7 @@ public class AppointmentLedgerGuard implements WorkflowHandler {
 		} else if (write.deleted()) {
 			changedSlots.addAll(ledger.releaseAllBut(write.id(), Set.of()));
 		} else {
-			claimPlaces((Appointment) write.resource(), changedSlots);
+			claimPlaces((Appointment) write.resource(), changedSlots, effects);
 		}
 		if (!changedSlots.isEmpty()) {
 			// Readers of Slot resources are told once the places are really taken or given back.
@@ -161,12 +157,12 @@ public class AppointmentLedgerGuard implements WorkflowHandler {
 	}
 
 	/** Claims or gives back the appointment's places; the slots whose places changed are added to {@code changedSlots}. */
-	private void claimPlaces(Appointment appointment, Set<String> changedSlots) {
+	private void claimPlaces(Appointment appointment, Set<String> changedSlots, WorkflowEffects effects) {
 		String id = appointment.getIdElement().getIdPart();
 		// HAPI writes the Appointment's rows (resource, version, index rows) at commit, which is after the claim: the
 		// slot's row would stay locked through them, and every other booking for the slot waits that long. Written now,
 		// the lock is held only for the claim and the commit (bench/HISTORY.md, stop 52).
-		WorkflowEffects.flush(entityManager, "Appointment/" + id);
+		effects.flushPendingWrites("Appointment/" + id);
 		// In a fixed order, so two appointments sharing slots cannot wait on each other's locks.
 		Set<String> slotIds = new TreeSet<>();
 		appointment.getSlot().forEach(r -> slotIds.add(r.getReferenceElement().getIdPart()));

@@ -36,9 +36,9 @@ public class SchedulingConfiguration {
 	public AppointmentLedgerGuard appointmentLedgerGuard(SlotLedger ledger, io.micrometer.core.instrument.MeterRegistry meters,
 			DaoRegistry daoRegistry, RegionDirectory directory, Hold hold,
 			@Value("${onetrip.scheduling.referral-reservation:P1D}") Duration referralReservation, SlotStatusSync statusSync,
-			AppointmentAttempts attempts, Clock clock, jakarta.persistence.EntityManagerFactory entityManagers) {
+			AppointmentAttempts attempts, Clock clock) {
 		return new AppointmentLedgerGuard(ledger, meters, daoRegistry, directory, hold, referralReservation, statusSync,
-				attempts, clock, org.springframework.orm.jpa.SharedEntityManagerCreator.createSharedEntityManager(entityManagers));
+				attempts, clock);
 	}
 
 	/** A plain REST booking for a full slot is refused before HAPI's create does any work. */
