@@ -88,13 +88,15 @@ public class AuditEventStore {
 				event.hasOutcome() ? event.getOutcome().toCode() : AuditEvent.AuditEventOutcome._0.toCode(), agents, entities);
 	}
 
+	private static final String INSERT_RECORD = "INSERT INTO OT_AUDIT_EVENT (RECORDED, TYPE, SUBTYPE, ACTION, OUTCOME, AGENTS, "
+			+ "ENTITIES, RECORD) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+
 	/** Appends these records (the JSON of each given beside it), in one statement batch; autocommitted. */
 	public void append(List<AuditRecord> records, List<String> json) {
 		jdbc.execute((Connection connection) -> {
-			try (PreparedStatement insert = connection.prepareStatement("INSERT INTO OT_AUDIT_EVENT (RECORDED, TYPE, SUBTYPE, "
-					+ "ACTION, OUTCOME, AGENTS, ENTITIES, RECORD) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+			try (PreparedStatement insert = connection.prepareStatement(INSERT_RECORD)) {
 				for (int i = 0; i < records.size(); i++) {
-					bind(connection, insert, indexed(records.get(i)));
+					bind(connection, insert, indexed(records.get(i)), 0);
 					insert.setString(8, json.get(i));
 					if (records.size() == 1) {
 						insert.executeUpdate();
@@ -111,6 +113,32 @@ public class AuditEventStore {
 	}
 
 	/**
+	 * Appends one record and the rows that belong with it in one statement (the rows' inserts as the WITH clauses of
+	 * the record's): stored together or not at all; autocommitted.
+	 */
+	public void appendWith(AuditRecord record, String json, List<RowBesideTheRecord> beside) {
+		StringBuilder sql = new StringBuilder("WITH ");
+		for (int i = 0; i < beside.size(); i++) {
+			sql.append(i == 0 ? "" : ", ").append("beside").append(i).append(" AS (").append(beside.get(i).insert()).append(')');
+		}
+		sql.append(' ').append(INSERT_RECORD);
+		jdbc.execute((Connection connection) -> {
+			try (PreparedStatement insert = connection.prepareStatement(sql.toString())) {
+				int parameter = 0;
+				for (RowBesideTheRecord row : beside) {
+					for (Object value : row.values()) {
+						insert.setObject(++parameter, value);
+					}
+				}
+				bind(connection, insert, indexed(record), parameter);
+				insert.setString(parameter + 8, json);
+				insert.executeUpdate();
+			}
+			return null;
+		});
+	}
+
+	/**
 	 * Appends an AuditEvent composed whole (not from a record), in the caller's transaction if it has one; with
 	 * {@code hapiResId}, one HAPI stored before this table existed, which a second call for the same one leaves alone.
 	 */
@@ -119,7 +147,7 @@ public class AuditEventStore {
 			try (PreparedStatement insert = connection.prepareStatement("INSERT INTO OT_AUDIT_EVENT (RECORDED, TYPE, SUBTYPE, "
 					+ "ACTION, OUTCOME, AGENTS, ENTITIES, RESOURCE, HAPI_RES_ID) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
 					+ "ON CONFLICT (HAPI_RES_ID) DO NOTHING")) {
-				bind(connection, insert, indexed);
+				bind(connection, insert, indexed, 0);
 				insert.setString(8, resourceJson);
 				insert.setObject(9, hapiResId, java.sql.Types.BIGINT);
 				insert.executeUpdate();
@@ -128,14 +156,15 @@ public class AuditEventStore {
 		});
 	}
 
-	private static void bind(Connection connection, PreparedStatement insert, Indexed indexed) throws SQLException {
-		insert.setTimestamp(1, Timestamp.from(indexed.recorded()));
-		insert.setString(2, indexed.type());
-		insert.setString(3, indexed.subtype());
-		insert.setString(4, indexed.action());
-		insert.setString(5, indexed.outcome());
-		insert.setArray(6, connection.createArrayOf("text", indexed.agents().toArray()));
-		insert.setArray(7, connection.createArrayOf("text", indexed.entities().toArray()));
+	/** The searched columns, as parameters {@code after + 1} to {@code after + 7}. */
+	private static void bind(Connection connection, PreparedStatement insert, Indexed indexed, int after) throws SQLException {
+		insert.setTimestamp(after + 1, Timestamp.from(indexed.recorded()));
+		insert.setString(after + 2, indexed.type());
+		insert.setString(after + 3, indexed.subtype());
+		insert.setString(after + 4, indexed.action());
+		insert.setString(after + 5, indexed.outcome());
+		insert.setArray(after + 6, connection.createArrayOf("text", indexed.agents().toArray()));
+		insert.setArray(after + 7, connection.createArrayOf("text", indexed.entities().toArray()));
 	}
 
 	/** The highest HAPI primary key among the AuditEvents copied from HAPI's tables, 0 if none. */

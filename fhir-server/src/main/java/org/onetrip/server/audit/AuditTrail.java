@@ -2,6 +2,7 @@ package org.onetrip.server.audit;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.micrometer.core.instrument.Counter;
@@ -46,8 +47,8 @@ public class AuditTrail implements DisposableBean {
 	private final JdbcTemplate jdbc;
 	private final MeterRegistry meters;
 	private final Map<EventTags, Counter> eventCounters = new ConcurrentHashMap<>();
-	/** Records whose insert failed (the database is away): appended by the writer once it is back. */
-	private final BlockingQueue<AuditRecord> waitingForDatabase = new LinkedBlockingQueue<>(100_000);
+	/** Records whose insert failed (the database is away), with their rows: appended by the writer once it is back. */
+	private final BlockingQueue<Waiting> waitingForDatabase = new LinkedBlockingQueue<>(100_000);
 	/** Set by a failed insert, cleared by the writer's first successful one. */
 	private volatile boolean databaseAway;
 	private final Semaphore keptWaiting = new Semaphore(0);
@@ -71,7 +72,37 @@ public class AuditTrail implements DisposableBean {
 
 	private record EventTags(String kind, boolean succeeded) {}
 
+	/** A record kept in memory while the database is away, with the rows to be stored with it. */
+	private record Waiting(AuditRecord record, List<RowBesideTheRecord> beside) {}
+
+	/** Where a request's rows beside its record wait for it ({@link RequestDetails#getUserData()}). */
+	private static final String BESIDE_THE_RECORD = "onetrip.audit.beside-the-record";
+
+	/**
+	 * This row is stored with the audit record of this request, by the same statement, when the request is over
+	 * ({@link org.onetrip.server.security.FhirAuditInterceptor}, which every FHIR request passes; a request it does not
+	 * audit has its rows written alone). For writes that would otherwise commit on their own outside any transaction.
+	 */
+	public static void writeBesideTheRecord(RequestDetails request, RowBesideTheRecord row) {
+		@SuppressWarnings("unchecked")
+		List<RowBesideTheRecord> rows = (List<RowBesideTheRecord>) request.getUserData()
+				.computeIfAbsent(BESIDE_THE_RECORD, key -> new ArrayList<RowBesideTheRecord>());
+		rows.add(row);
+	}
+
+	/** The rows put beside this request's record, taken: whoever takes them writes them. */
+	@SuppressWarnings("unchecked")
+	public static List<RowBesideTheRecord> takeRowsBesideTheRecord(RequestDetails request) {
+		Object rows = request.getUserData().remove(BESIDE_THE_RECORD);
+		return rows == null ? List.of() : (List<RowBesideTheRecord>) rows;
+	}
+
 	public void record(AuditRecord record) {
+		record(record, List.of());
+	}
+
+	/** The record and the rows beside it, stored by one statement: together or not at all. */
+	public void record(AuditRecord record, List<RowBesideTheRecord> beside) {
 		// Kept once registered, as the request timers and claim counters are: every audited request built the counter's
 		// identity and looked it up in the registry.
 		eventCounters.computeIfAbsent(new EventTags(record.kind(), record.succeeded()),
@@ -80,7 +111,7 @@ public class AuditTrail implements DisposableBean {
 				.increment();
 		// While the database is known to be away, requests do not each wait for a connection that will not come.
 		if (databaseAway) {
-			keepUntilTheDatabaseIsBack(record);
+			keepUntilTheDatabaseIsBack(new Waiting(record, beside));
 			return;
 		}
 		String json;
@@ -88,13 +119,28 @@ public class AuditTrail implements DisposableBean {
 			json = record.toJson();
 		} catch (JsonProcessingException e) {
 			log.error("Audit record not serialisable ({}), written here instead: {}", e.getMessage(), record);
+			writeAlone(beside);
 			return;
 		}
 		try {
-			append(List.of(record), List.of(json));
+			append(List.of(record), List.of(json), beside);
 		} catch (RuntimeException e) {
 			databaseAway = true;
-			keepUntilTheDatabaseIsBack(record);
+			keepUntilTheDatabaseIsBack(new Waiting(record, beside));
+		}
+	}
+
+	/**
+	 * Rows that were to be stored beside a record that is not written (a request that is not audited), each in a
+	 * statement of its own; one the database refuses, or cannot take now, goes to the log whole.
+	 */
+	public void writeAlone(List<RowBesideTheRecord> rows) {
+		for (RowBesideTheRecord row : rows) {
+			try {
+				jdbc.update(row.insert(), row.values().toArray());
+			} catch (RuntimeException refused) {
+				log.error("Row for {} not stored ({}), written here instead: {}", row.table(), refused.toString(), row.values());
+			}
 		}
 	}
 
@@ -114,28 +160,42 @@ public class AuditTrail implements DisposableBean {
 		store.appendResource(null, AuditEventStore.indexed(event), fhirContext.newJsonParser().encodeResourceToString(event));
 	}
 
-	/** Appends a batch; if the database refuses it, each on its own, and those it refuses alone go to the log whole. */
-	private void append(List<AuditRecord> records, List<String> json) {
+	/**
+	 * Appends a batch, or one record with the rows {@code beside} it; if the database refuses it, each on its own (a
+	 * record and its rows too, so that neither is lost for the other's fault), and those it refuses alone go to the log
+	 * whole.
+	 */
+	private void append(List<AuditRecord> records, List<String> json, List<RowBesideTheRecord> beside) {
 		try {
-			store.append(records, json);
+			if (beside.isEmpty()) {
+				store.append(records, json);
+			} else {
+				store.appendWith(records.get(0), json.get(0), beside);
+			}
 		} catch (RuntimeException refused) {
 			if (!refusesTheRecordItself(refused)) {
 				throw refused;
+			}
+			if (!beside.isEmpty()) {
+				append(records, json, List.of());
+				writeAlone(beside);
+				return;
 			}
 			if (records.size() == 1) {
 				log.error("Audit record not storable ({}), written here instead: {}", refused.toString(), json.get(0));
 				return;
 			}
 			for (int i = 0; i < records.size(); i++) {
-				append(List.of(records.get(i)), List.of(json.get(i)));
+				append(List.of(records.get(i)), List.of(json.get(i)), List.of());
 			}
 		}
 	}
 
-	private void keepUntilTheDatabaseIsBack(AuditRecord record) {
-		if (!running || !waitingForDatabase.offer(record)) {
-			log.error("Audit record not kept ({}), written here instead: {}",
-					running ? "the database is away and 100,000 records already wait" : "shutting down", record);
+	private void keepUntilTheDatabaseIsBack(Waiting waiting) {
+		if (!running || !waitingForDatabase.offer(waiting)) {
+			log.error("Audit record not kept ({}), written here instead: {}{}",
+					running ? "the database is away and 100,000 records already wait" : "shutting down", waiting.record(),
+					waiting.beside().isEmpty() ? "" : ", with rows " + waiting.beside());
 		}
 		keptWaiting.release();
 	}
@@ -161,26 +221,37 @@ public class AuditTrail implements DisposableBean {
 		}
 	}
 
-	/** The records kept in memory while the database was away, appended in batches, oldest first. */
+	/**
+	 * The records kept in memory while the database was away, appended in batches, oldest first; a record with rows
+	 * beside it is appended on its own, with them.
+	 */
 	private void appendWaiting() {
 		while (!waitingForDatabase.isEmpty()) {
 			// Only this thread takes from the queue, and requests add at its tail: the first ones seen are the ones polled.
 			List<AuditRecord> batch = new ArrayList<>();
 			List<String> json = new ArrayList<>();
+			List<RowBesideTheRecord> beside = List.of();
 			int seen = 0;
-			for (AuditRecord record : waitingForDatabase) {
-				if (seen == BATCH) {
+			for (Waiting waiting : waitingForDatabase) {
+				if (seen == BATCH || seen > 0 && !waiting.beside().isEmpty()) {
 					break;
 				}
 				seen++;
 				try {
-					json.add(record.toJson());
-					batch.add(record);
+					json.add(waiting.record().toJson());
+					batch.add(waiting.record());
+					beside = waiting.beside();
 				} catch (JsonProcessingException e) {
-					log.error("Audit record not serialisable ({}), written here instead: {}", e.getMessage(), record);
+					log.error("Audit record not serialisable ({}), written here instead: {}", e.getMessage(), waiting.record());
+					writeAlone(waiting.beside());
+				}
+				if (!waiting.beside().isEmpty()) {
+					break;
 				}
 			}
-			append(batch, json);
+			if (!batch.isEmpty()) {
+				append(batch, json, beside);
+			}
 			for (int i = 0; i < seen; i++) {
 				waitingForDatabase.poll();
 			}

@@ -2,6 +2,7 @@ package org.onetrip.server.scheduling;
 
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -10,13 +11,16 @@ import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
+import org.onetrip.server.audit.RowBesideTheRecord;
 import org.onetrip.workflow.booking.Place;
 
 /**
  * Every attempt to take a place in a slot and how it ended, in the database ({@code OT_APPOINTMENT_ATTEMPT}), so the
  * region's appointment figures (seed 000: "appointment success rate of over 70 %") are the same on every instance and
  * survive restarts. A granted claim is written in the booking's own transaction (it counts only if the booking
- * commits); a refusal rolls its booking back, so it is written after the rollback in a transaction of its own.
+ * commits); a refusal rolls its booking back, so it is written after the rollback in a transaction of its own. A
+ * booking refused at the door, before any transaction, is written with the request's audit record
+ * ({@link #attemptRow}).
  */
 public class AppointmentAttempts {
 
@@ -72,9 +76,15 @@ public class AppointmentAttempts {
 		});
 	}
 
+	/** The row of an attempt, for a writer that stores it beside something else (a request's audit record). */
+	public static RowBesideTheRecord attemptRow(Place place, String outcome, boolean referral, Instant at) {
+		return new RowBesideTheRecord("OT_APPOINTMENT_ATTEMPT", List.of("AT", "HOSPITAL", "DEPARTMENT", "OUTCOME", "REFERRAL"),
+				java.util.Arrays.asList(Timestamp.from(at), place.hospital(), place.department(), outcome, referral));
+	}
+
 	private void insert(Place place, String outcome, boolean referral, Instant at) {
-		jdbc.update("INSERT INTO OT_APPOINTMENT_ATTEMPT (AT, HOSPITAL, DEPARTMENT, OUTCOME, REFERRAL) VALUES (?, ?, ?, ?, ?)",
-				Timestamp.from(at), place.hospital(), place.department(), outcome, referral);
+		RowBesideTheRecord row = attemptRow(place, outcome, referral, at);
+		jdbc.update(row.insert(), row.values().toArray());
 	}
 
 	/** Attempts in [from, to) per hospital and department, optionally of one hospital and one department. */

@@ -1,6 +1,7 @@
 package org.onetrip.server.scheduling;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
@@ -24,6 +25,7 @@ import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Schedule;
 import org.hl7.fhir.r4.model.Slot;
+import org.onetrip.server.audit.AuditTrail;
 import org.onetrip.server.hapi.Conflict;
 import org.onetrip.server.hapi.WorkflowEffects;
 import org.onetrip.server.hapi.WorkflowHandler;
@@ -103,7 +105,7 @@ public class AppointmentLedgerGuard implements WorkflowHandler {
 				|| BookingDoor.lookedAt(write.request(), appointment)) {
 			return;
 		}
-		refuseWhenASlotIsFull(appointment);
+		refuseWhenASlotIsFull(appointment, null);
 	}
 
 	/**
@@ -111,8 +113,11 @@ public class AppointmentLedgerGuard implements WorkflowHandler {
 	 * cannot take it now. The look is unlocked and only ever refuses: the claim under the slot's row lock at
 	 * pre-commit stays the authority for every appointment that gets past it. Returns, per slot the ledger knows (in
 	 * slot order), the places this appointment's caller may still take there: at least one each.
+	 *
+	 * @param atTheDoor the REST request, when looked at as it arrived (outside any transaction): a refusal's attempt is
+	 *        then stored with the request's audit record, by one statement, instead of committing on its own
 	 */
-	SortedMap<String, Integer> refuseWhenASlotIsFull(Appointment appointment) {
+	SortedMap<String, Integer> refuseWhenASlotIsFull(Appointment appointment, RequestDetails atTheDoor) {
 		SortedMap<String, Integer> placesLeft = new TreeMap<>();
 		if (!AppointmentTerms.status(appointment).takesPlace() || !appointment.hasSlot()) {
 			return placesLeft;
@@ -127,7 +132,7 @@ public class AppointmentLedgerGuard implements WorkflowHandler {
 			}
 			SlotLedger.Availability slot = known.get();
 			if (SlotRule.decide(slot.capacity(), slot.taken(), slot.reservedTaken(), referral, now) instanceof SlotRule.Refused refused) {
-				throw refusal(appointment.getIdElement().getIdPart(), slot.capacity().place(), refused, referral, now);
+				throw refusal(appointment.getIdElement().getIdPart(), slot.capacity().place(), refused, referral, now, atTheDoor);
 			}
 			placesLeft.put(slotId, Math.max(1, slot.freeFor(referral, now)));
 		}
@@ -189,7 +194,7 @@ public class AppointmentLedgerGuard implements WorkflowHandler {
 				place = known.get().capacity().place();
 			}
 			if (ledger.claim(slotId, id, referral, expires, now) instanceof SlotRule.Refused refused) {
-				throw refusal(id, place, refused, referral, now);
+				throw refusal(id, place, refused, referral, now, null);
 			}
 		}
 		count(place.hospital(), status.isHold() ? "held" : "booked", referral);
@@ -200,10 +205,14 @@ public class AppointmentLedgerGuard implements WorkflowHandler {
 
 	/** A refused claim, early or under the lock: counted, recorded for the figures, and the 409 to throw. */
 	private RuntimeException refusal(String appointmentId, Place place, SlotRule.Refused refused, boolean referral,
-			Instant now) {
+			Instant now, RequestDetails atTheDoor) {
 		String outcome = Claims.outcomeOf(refused);
 		count(place.hospital(), outcome, referral);
-		attempts.refused(place, outcome, referral, now);
+		if (atTheDoor != null) {
+			AuditTrail.writeBesideTheRecord(atTheDoor, AppointmentAttempts.attemptRow(place, outcome, referral, now));
+		} else {
+			attempts.refused(place, outcome, referral, now);
+		}
 		return Conflict.of("Appointment " + (appointmentId == null ? "" : appointmentId + " ") + "not booked: "
 				+ refused.reason());
 	}

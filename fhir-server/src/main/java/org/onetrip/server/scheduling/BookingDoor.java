@@ -51,10 +51,10 @@ public class BookingDoor {
 			return;
 		}
 		access.refuseCreationByCaller(request, appointment);
-		Map<String, Integer> placesLeft = guard.refuseWhenASlotIsFull(appointment);
+		Map<String, Integer> placesLeft = guard.refuseWhenASlotIsFull(appointment, request);
 		long deadline = inFlight.deadlineFromNow();
 		while (!inFlight.enterOrWait(placesLeft, deadline)) {
-			placesLeft = guard.refuseWhenASlotIsFull(appointment); // a booking for the slot finished: full now?
+			placesLeft = guard.refuseWhenASlotIsFull(appointment, request); // a booking for the slot finished: full now?
 		}
 		request.getUserData().put(IN_FLIGHT, placesLeft.keySet());
 		request.getUserData().put(LOOKED_AT, appointment);

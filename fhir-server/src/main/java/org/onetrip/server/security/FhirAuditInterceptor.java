@@ -13,11 +13,13 @@ import java.util.Optional;
 import java.util.Set;
 import org.onetrip.server.audit.AuditRecord;
 import org.onetrip.server.audit.AuditTrail;
+import org.onetrip.server.audit.RowBesideTheRecord;
 
 /**
  * One AuditEvent per FHIR request that wrote (or tried to), was refused, or read another hospital's clinical
  * records; recorded when the request is over, whatever its outcome. Reads of one's own records and of the
- * region's directory are not audited.
+ * region's directory are not audited. Rows a request put beside its record ({@link AuditTrail#writeBesideTheRecord})
+ * are stored with it, or alone when the request is not audited.
  */
 @Interceptor
 public class FhirAuditInterceptor {
@@ -46,7 +48,9 @@ public class FhirAuditInterceptor {
 
 	@Hook(Pointcut.SERVER_PROCESSING_COMPLETED)
 	public void completed(RequestDetails request, ServletRequestDetails servletRequest) {
+		List<RowBesideTheRecord> beside = AuditTrail.takeRowsBesideTheRecord(request);
 		if (!(request.getUserData().get(FhirAccessInterceptor.CALLER) instanceof Caller caller)) {
+			trail.writeAlone(beside);
 			return; // public (metadata) or refused before a caller was known (Spring answers 401 itself)
 		}
 		RestOperationTypeEnum operation = request.getRestOperationType();
@@ -56,6 +60,7 @@ public class FhirAuditInterceptor {
 		List<String> crossReads = FhirAccessInterceptor.listIn(request, FhirAccessInterceptor.CROSS_HOSPITAL_READS);
 		boolean reading = operation != null && (READS.contains(operation) || isReadingOperation(request));
 		if (reading && failure == null && crossReads.isEmpty()) {
+			trail.writeAlone(beside);
 			return;
 		}
 		List<String> entities = reading ? crossReads : FhirAccessInterceptor.listIn(request, FhirAccessInterceptor.WRITTEN);
@@ -73,7 +78,7 @@ public class FhirAuditInterceptor {
 				request.getRequestType() + " " + withoutSecrets(request.getCompleteUrl()),
 				entities.stream().distinct().limit(MAX_ENTITIES).toList(), patients.stream().limit(MAX_ENTITIES).toList(),
 				status, failure == null ? null : failure.substring(failure.indexOf(':') + 1), !crossReads.isEmpty() && reading,
-				reading && !consults.isEmpty() ? AuditRecord.CONSULT_ACCESS : null));
+				reading && !consults.isEmpty() ? AuditRecord.CONSULT_ACCESS : null), beside);
 	}
 
 	/** A health-card token in a query string is a key to a person's records: it never goes into the audit. */
