@@ -114,6 +114,19 @@ public class AuditTrail implements DisposableBean {
 			keepUntilTheDatabaseIsBack(new Waiting(record, beside));
 			return;
 		}
+		try {
+			appendOne(record, beside);
+		} catch (RuntimeException e) {
+			databaseAway = true;
+			keepUntilTheDatabaseIsBack(new Waiting(record, beside));
+		}
+	}
+
+	/**
+	 * Appends one record and the rows beside it by one statement; if the database refuses that, the record and each
+	 * row on its own, so that neither is lost for the other's fault. Throws when the database cannot take it now.
+	 */
+	private void appendOne(AuditRecord record, List<RowBesideTheRecord> beside) {
 		String json;
 		try {
 			json = record.toJson();
@@ -122,11 +135,18 @@ public class AuditTrail implements DisposableBean {
 			writeAlone(beside);
 			return;
 		}
+		if (beside.isEmpty()) {
+			append(List.of(record), List.of(json));
+			return;
+		}
 		try {
-			append(List.of(record), List.of(json), beside);
-		} catch (RuntimeException e) {
-			databaseAway = true;
-			keepUntilTheDatabaseIsBack(new Waiting(record, beside));
+			store.appendWith(record, json, beside);
+		} catch (RuntimeException refused) {
+			if (!refusesTheRecordItself(refused)) {
+				throw refused;
+			}
+			append(List.of(record), List.of(json));
+			writeAlone(beside);
 		}
 	}
 
@@ -160,33 +180,20 @@ public class AuditTrail implements DisposableBean {
 		store.appendResource(null, AuditEventStore.indexed(event), fhirContext.newJsonParser().encodeResourceToString(event));
 	}
 
-	/**
-	 * Appends a batch, or one record with the rows {@code beside} it; if the database refuses it, each on its own (a
-	 * record and its rows too, so that neither is lost for the other's fault), and those it refuses alone go to the log
-	 * whole.
-	 */
-	private void append(List<AuditRecord> records, List<String> json, List<RowBesideTheRecord> beside) {
+	/** Appends a batch; if the database refuses it, each on its own, and those it refuses alone go to the log whole. */
+	private void append(List<AuditRecord> records, List<String> json) {
 		try {
-			if (beside.isEmpty()) {
-				store.append(records, json);
-			} else {
-				store.appendWith(records.get(0), json.get(0), beside);
-			}
+			store.append(records, json);
 		} catch (RuntimeException refused) {
 			if (!refusesTheRecordItself(refused)) {
 				throw refused;
-			}
-			if (!beside.isEmpty()) {
-				append(records, json, List.of());
-				writeAlone(beside);
-				return;
 			}
 			if (records.size() == 1) {
 				log.error("Audit record not storable ({}), written here instead: {}", refused.toString(), json.get(0));
 				return;
 			}
 			for (int i = 0; i < records.size(); i++) {
-				append(List.of(records.get(i)), List.of(json.get(i)), List.of());
+				append(List.of(records.get(i)), List.of(json.get(i)));
 			}
 		}
 	}
@@ -228,30 +235,28 @@ public class AuditTrail implements DisposableBean {
 	private void appendWaiting() {
 		while (!waitingForDatabase.isEmpty()) {
 			// Only this thread takes from the queue, and requests add at its tail: the first ones seen are the ones polled.
+			Waiting first = waitingForDatabase.peek();
+			if (!first.beside().isEmpty()) {
+				appendOne(first.record(), first.beside());
+				waitingForDatabase.poll();
+				continue;
+			}
 			List<AuditRecord> batch = new ArrayList<>();
 			List<String> json = new ArrayList<>();
-			List<RowBesideTheRecord> beside = List.of();
 			int seen = 0;
 			for (Waiting waiting : waitingForDatabase) {
-				if (seen == BATCH || seen > 0 && !waiting.beside().isEmpty()) {
+				if (seen == BATCH || !waiting.beside().isEmpty()) {
 					break;
 				}
 				seen++;
 				try {
 					json.add(waiting.record().toJson());
 					batch.add(waiting.record());
-					beside = waiting.beside();
 				} catch (JsonProcessingException e) {
 					log.error("Audit record not serialisable ({}), written here instead: {}", e.getMessage(), waiting.record());
-					writeAlone(waiting.beside());
-				}
-				if (!waiting.beside().isEmpty()) {
-					break;
 				}
 			}
-			if (!batch.isEmpty()) {
-				append(batch, json, beside);
-			}
+			append(batch, json);
 			for (int i = 0; i < seen; i++) {
 				waitingForDatabase.poll();
 			}
