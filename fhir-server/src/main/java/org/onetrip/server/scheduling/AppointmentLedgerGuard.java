@@ -153,7 +153,10 @@ public class AppointmentLedgerGuard implements WorkflowHandler {
 		} else if (write.deleted()) {
 			changedSlots.addAll(ledger.releaseAllBut(write.id(), Set.of()));
 		} else {
-			claimPlaces((Appointment) write.resource(), changedSlots, effects);
+			Appointment appointment = (Appointment) write.resource();
+			// A booking the door let in was POSTed: HAPI gave it an id of its own, so it holds no place anywhere yet.
+			boolean holdsNothingYet = write.kind() == Write.Kind.CREATED && BookingDoor.lookedAt(write.request(), appointment);
+			claimPlaces(appointment, holdsNothingYet, changedSlots, effects);
 		}
 		if (!changedSlots.isEmpty()) {
 			// Readers of Slot resources are told once the places are really taken or given back.
@@ -161,8 +164,13 @@ public class AppointmentLedgerGuard implements WorkflowHandler {
 		}
 	}
 
-	/** Claims or gives back the appointment's places; the slots whose places changed are added to {@code changedSlots}. */
-	private void claimPlaces(Appointment appointment, Set<String> changedSlots, WorkflowEffects effects) {
+	/**
+	 * Claims or gives back the appointment's places; the slots whose places changed are added to {@code changedSlots}.
+	 *
+	 * @param holdsNothingYet the appointment is new under an id no one used before: what it held is not looked up (two
+	 *        of a booking's six ledger statements)
+	 */
+	private void claimPlaces(Appointment appointment, boolean holdsNothingYet, Set<String> changedSlots, WorkflowEffects effects) {
 		String id = appointment.getIdElement().getIdPart();
 		// HAPI writes the Appointment's rows (resource, version, index rows) at commit, which is after the claim: the
 		// slot's row would stay locked through them, and every other booking for the slot waits that long. Written now,
@@ -174,26 +182,30 @@ public class AppointmentLedgerGuard implements WorkflowHandler {
 		AppointmentStatus status = AppointmentTerms.status(appointment);
 		if (!status.takesPlace()) {
 			// proposed, waitlist, cancelled, noshow, entered-in-error: no place.
-			changedSlots.addAll(ledger.releaseAllBut(id, Set.of()));
+			if (!holdsNothingYet) {
+				changedSlots.addAll(ledger.releaseAllBut(id, Set.of()));
+			}
 			return;
 		}
-		changedSlots.addAll(ledger.releaseAllBut(id, slotIds));
 		Instant now = clock.instant();
-		LiveClaim before = ledger.liveClaim(id, now);
+		LiveClaim before = LiveClaim.NONE;
+		if (!holdsNothingYet) {
+			changedSlots.addAll(ledger.releaseAllBut(id, slotIds));
+			before = ledger.liveClaim(id, now);
+		}
 		// The write being made is the hold's "written" time: the referral's check reads it back as meta.lastUpdated.
 		Instant expires = status.isHold() ? hold.expiry(AppointmentTerms.statedHoldExpiry(appointment), AppointmentTerms.writtenAt(appointment, now)) : null;
 		boolean referral = carriesPrimaryReferral(appointment);
 		Place place = Place.NOWHERE;
 		for (String slotId : slotIds) {
-			var known = ledger.availability(slotId, now);
-			if (known.isEmpty()) {
+			SlotLedger.Claimed claimed = ledger.claim(slotId, id, referral, expires, now);
+			if (claimed.decision() instanceof SlotRule.Refused unknown && unknown.kind() == SlotRule.RefusalKind.UNKNOWN_SLOT) {
+				// A Slot the ledger has not been told of (stored before the ledger existed, say): defined from the resource.
 				define(readSlot(slotId));
-				known = ledger.availability(slotId, now);
+				claimed = ledger.claim(slotId, id, referral, expires, now);
 			}
-			if (known.isPresent()) {
-				place = known.get().capacity().place();
-			}
-			if (ledger.claim(slotId, id, referral, expires, now) instanceof SlotRule.Refused refused) {
+			place = claimed.place();
+			if (claimed.decision() instanceof SlotRule.Refused refused) {
 				throw refusal(id, place, refused, referral, now, null);
 			}
 		}

@@ -65,45 +65,51 @@ public class RelationalSlotLedger implements SlotLedger {
 	}
 
 	@Override
-	public SlotRule.Decision claim(String slotId, String appointmentId, boolean referral, Instant expiresAt, Instant now) {
-		Long expires = expiresAt == null ? null : expiresAt.toEpochMilli();
+	public Claimed claim(String slotId, String appointmentId, boolean referral, Instant expiresAt, Instant now) {
 		return transaction.execute(tx -> {
 			Optional<SlotCapacity> slot = lock(slotId);
 			if (slot.isEmpty()) {
-				return new SlotRule.Refused(SlotRule.RefusalKind.UNKNOWN_SLOT, "there is no slot " + slotId);
+				return new Claimed(new SlotRule.Refused(SlotRule.RefusalKind.UNKNOWN_SLOT, "there is no slot " + slotId), Place.NOWHERE);
 			}
-			// The slot's live claims and this appointment's own (live or lapsed), in one statement.
-			long nowMillis = now.toEpochMilli();
-			Object[] own = null;
-			int[] taken = new int[2];
-			for (Object[] claim : jdbc.query("SELECT APPOINTMENT_ID, SEAT, EXPIRES_AT FROM OT_SLOT_CLAIM WHERE SLOT_ID = ? "
-							+ "AND (APPOINTMENT_ID = ? OR EXPIRES_AT IS NULL OR EXPIRES_AT > ?)",
-					(rs, i) -> new Object[] {rs.getString(1), rs.getString(2), rs.getObject(3)}, slotId, appointmentId, nowMillis)) {
-				if (appointmentId.equals(claim[0])) {
-					own = claim;
-				} else if (claim[2] == null || ((Number) claim[2]).longValue() > nowMillis) {
-					taken[0]++;
-					taken[1] += SlotRule.Seat.RESERVED.name().equals(claim[1]) ? 1 : 0;
-				}
-			}
-			if (own != null) {
-				Object held = own[2];
-				if (held == null || ((Number) held).longValue() > nowMillis) {
-					// The same appointment again (a hold being booked, an update): it keeps its place.
-					jdbc.update("UPDATE OT_SLOT_CLAIM SET EXPIRES_AT = ? WHERE APPOINTMENT_ID = ? AND SLOT_ID = ?",
-							expires, appointmentId, slotId);
-					return new SlotRule.Granted(SlotRule.Seat.valueOf((String) own[1]));
-				}
-				// Its hold lapsed: the place was free for others; it competes again like any new claim.
-				jdbc.update("DELETE FROM OT_SLOT_CLAIM WHERE APPOINTMENT_ID = ? AND SLOT_ID = ?", appointmentId, slotId);
-			}
-			SlotRule.Decision decision = SlotRule.decide(slot.get(), taken[0], taken[1], referral, now);
-			if (decision instanceof SlotRule.Granted granted) {
-				jdbc.update("INSERT INTO OT_SLOT_CLAIM (APPOINTMENT_ID, SLOT_ID, SEAT, EXPIRES_AT, CLAIMED_AT) VALUES (?, ?, ?, ?, ?)",
-						appointmentId, slotId, granted.seat().name(), expires, now.toEpochMilli());
-			}
-			return decision;
+			return new Claimed(claimLocked(slot.get(), appointmentId, referral, expiresAt, now), slot.get().place());
 		});
+	}
+
+	/** The claim itself, with the slot's row locked by this transaction. */
+	private SlotRule.Decision claimLocked(SlotCapacity slot, String appointmentId, boolean referral, Instant expiresAt, Instant now) {
+		String slotId = slot.slotId();
+		Long expires = expiresAt == null ? null : expiresAt.toEpochMilli();
+		// The slot's live claims and this appointment's own (live or lapsed), in one statement.
+		long nowMillis = now.toEpochMilli();
+		Object[] own = null;
+		int[] taken = new int[2];
+		for (Object[] claim : jdbc.query("SELECT APPOINTMENT_ID, SEAT, EXPIRES_AT FROM OT_SLOT_CLAIM WHERE SLOT_ID = ? "
+						+ "AND (APPOINTMENT_ID = ? OR EXPIRES_AT IS NULL OR EXPIRES_AT > ?)",
+				(rs, i) -> new Object[] {rs.getString(1), rs.getString(2), rs.getObject(3)}, slotId, appointmentId, nowMillis)) {
+			if (appointmentId.equals(claim[0])) {
+				own = claim;
+			} else if (claim[2] == null || ((Number) claim[2]).longValue() > nowMillis) {
+				taken[0]++;
+				taken[1] += SlotRule.Seat.RESERVED.name().equals(claim[1]) ? 1 : 0;
+			}
+		}
+		if (own != null) {
+			Object held = own[2];
+			if (held == null || ((Number) held).longValue() > nowMillis) {
+				// The same appointment again (a hold being booked, an update): it keeps its place.
+				jdbc.update("UPDATE OT_SLOT_CLAIM SET EXPIRES_AT = ? WHERE APPOINTMENT_ID = ? AND SLOT_ID = ?",
+						expires, appointmentId, slotId);
+				return new SlotRule.Granted(SlotRule.Seat.valueOf((String) own[1]));
+			}
+			// Its hold lapsed: the place was free for others; it competes again like any new claim.
+			jdbc.update("DELETE FROM OT_SLOT_CLAIM WHERE APPOINTMENT_ID = ? AND SLOT_ID = ?", appointmentId, slotId);
+		}
+		SlotRule.Decision decision = SlotRule.decide(slot, taken[0], taken[1], referral, now);
+		if (decision instanceof SlotRule.Granted granted) {
+			jdbc.update("INSERT INTO OT_SLOT_CLAIM (APPOINTMENT_ID, SLOT_ID, SEAT, EXPIRES_AT, CLAIMED_AT) VALUES (?, ?, ?, ?, ?)",
+					appointmentId, slotId, granted.seat().name(), expires, now.toEpochMilli());
+		}
+		return decision;
 	}
 
 	@Override

@@ -21,8 +21,13 @@ public interface SlotLedger {
 	/**
 	 * Takes a place in the slot for an appointment: until {@code expiresAt} for a hold, for good when it is
 	 * null. The same appointment claiming the same slot again (a hold becoming a booking) keeps its place.
+	 * The answer names the slot's place as read under the claim's lock ({@link Place#NOWHERE} for a slot the ledger
+	 * does not know), so a claim needs no look of its own first.
 	 */
-	SlotRule.Decision claim(String slotId, String appointmentId, boolean referral, Instant expiresAt, Instant now);
+	Claimed claim(String slotId, String appointmentId, boolean referral, Instant expiresAt, Instant now);
+
+	/** A claim's decision, and the hospital and department of the slot it was made in. */
+	record Claimed(SlotRule.Decision decision, Place place) {}
 
 	/** Gives back the appointment's places in every slot but these (all of them for an empty set); returns those slots. */
 	java.util.List<String> releaseAllBut(String appointmentId, java.util.Set<String> keptSlotIds);
