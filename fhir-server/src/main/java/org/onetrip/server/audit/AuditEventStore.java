@@ -93,6 +93,17 @@ public class AuditEventStore {
 
 	/** Appends these records (the JSON of each given beside it), in one statement batch; autocommitted. */
 	public void append(List<AuditRecord> records, List<String> json) {
+		if (records.size() == 1) {
+			// The statement made from the plain connection: JdbcTemplate's connection callback wraps the connection in a
+			// proxy for each call and reaches every method through reflection (2 % of a booking storm's request threads).
+			jdbc.update(connection -> {
+				PreparedStatement insert = connection.prepareStatement(INSERT_RECORD);
+				bind(connection, insert, indexed(records.get(0)), 0);
+				insert.setString(8, json.get(0));
+				return insert;
+			});
+			return;
+		}
 		jdbc.execute((Connection connection) -> {
 			try (PreparedStatement insert = connection.prepareStatement(INSERT_RECORD)) {
 				for (int i = 0; i < records.size(); i++) {
@@ -122,19 +133,17 @@ public class AuditEventStore {
 			sql.append(i == 0 ? "" : ", ").append("beside").append(i).append(" AS (").append(beside.get(i).insert()).append(')');
 		}
 		sql.append(' ').append(INSERT_RECORD);
-		jdbc.execute((Connection connection) -> {
-			try (PreparedStatement insert = connection.prepareStatement(sql.toString())) {
-				int parameter = 0;
-				for (RowBesideTheRecord row : beside) {
-					for (Object value : row.values()) {
-						insert.setObject(++parameter, value);
-					}
+		jdbc.update(connection -> {
+			PreparedStatement insert = connection.prepareStatement(sql.toString());
+			int parameter = 0;
+			for (RowBesideTheRecord row : beside) {
+				for (Object value : row.values()) {
+					insert.setObject(++parameter, value);
 				}
-				bind(connection, insert, indexed(record), parameter);
-				insert.setString(parameter + 8, json);
-				insert.executeUpdate();
 			}
-			return null;
+			bind(connection, insert, indexed(record), parameter);
+			insert.setString(parameter + 8, json);
+			return insert;
 		});
 	}
 

@@ -79,6 +79,12 @@ class RowsBesideTheRecordTest extends ServerTest {
 				.isInstanceOf(IllegalArgumentException.class);
 		assertThatThrownBy(() -> new RowBesideTheRecord("OT_TEST_BESIDE", List.of("NOTE", "AT"), List.of("a")))
 				.isInstanceOf(IllegalArgumentException.class);
+		for (String notPlain : new String[] {"", "1ST", "A-B", "A B", "Ä", "A;", "A\"", "ROW.COL"}) {
+			assertThat(RowBesideTheRecord.plainName(notPlain)).as(notPlain).isFalse();
+		}
+		for (String plain : new String[] {"A", "_", "_A1", "OT_APPOINTMENT_ATTEMPT", "z9"}) {
+			assertThat(RowBesideTheRecord.plainName(plain)).as(plain).isTrue();
+		}
 		assertThat(new RowBesideTheRecord("OT_TEST_BESIDE", List.of("NOTE", "AT"), Arrays.asList("a", null)).insert())
 				.isEqualTo("INSERT INTO OT_TEST_BESIDE (NOTE, AT) VALUES (?, ?)");
 	}
