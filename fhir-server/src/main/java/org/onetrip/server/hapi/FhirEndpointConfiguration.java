@@ -108,8 +108,6 @@ public class FhirEndpointConfiguration {
 		server.setServerAddressStrategy(new IncomingRequestAddressStrategy());
 		// Browsers get readable HTML; FHIR clients get plain JSON or XML as they ask.
 		server.registerInterceptor(new ResponseHighlighterInterceptor());
-		// A plain refusal's OperationOutcome written without HAPI's general encoder (most of a booking storm's answers).
-		server.registerInterceptor(new PlainOutcomeAnswer());
 		// A database that is away (restarting, unreachable) is a 503 to retry, not a 500.
 		server.registerInterceptor(new DatabaseUnavailable(databaseAvailability));
 

@@ -9,6 +9,10 @@ import ca.uhn.fhir.context.RuntimeChildDirectResource;
 import ca.uhn.fhir.context.RuntimeChildPrimitiveDatatypeDefinition;
 import ca.uhn.fhir.jpa.config.r4.FhirContextR4Config;
 import ca.uhn.fhir.narrative.INarrativeGenerator;
+import ca.uhn.fhir.parser.IParser;
+import ca.uhn.fhir.parser.IParserErrorHandler;
+import ca.uhn.fhir.parser.LenientErrorHandler;
+import ca.uhn.fhir.parser.PlainOutcomeJsonParser;
 import ca.uhn.fhir.util.FhirTerser;
 import ca.uhn.fhir.util.ResourceReferenceInfo;
 import java.util.ArrayList;
@@ -69,6 +73,21 @@ public class WalkingFhirContext extends FhirContext {
 	@Override
 	public FhirTerser newTerser() {
 		return new DirectWalks(this);
+	}
+
+	/** FhirContext's own default, kept here too: FhirContext has no getter for the handler its parsers are given. */
+	private volatile IParserErrorHandler parserErrorHandler = new LenientErrorHandler();
+
+	@Override
+	public FhirContext setParserErrorHandler(IParserErrorHandler errorHandler) {
+		parserErrorHandler = errorHandler;
+		return super.setParserErrorHandler(errorHandler);
+	}
+
+	/** HAPI's JSON parser, writing plain OperationOutcomes (every refusal) without its encoder's walk. */
+	@Override
+	public IParser newJsonParser() {
+		return new PlainOutcomeJsonParser(this, parserErrorHandler);
 	}
 
 	/** HAPI's terser, with the two walks HAPI's storage makes most answered by {@link Walk}. */
