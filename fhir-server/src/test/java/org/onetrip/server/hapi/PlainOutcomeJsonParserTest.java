@@ -43,7 +43,7 @@ class PlainOutcomeJsonParserTest extends ServerTest {
 
 		for (OperationOutcome outcome : new OperationOutcome[] {oneIssue, awkward, several}) {
 			assertThat(PlainOutcomeJsonParser.isPlain(outcome)).isTrue();
-			assertThat(PlainOutcomeJsonParser.json(outcome)).isEqualTo(fhirContext.newJsonParser().encodeResourceToString(outcome));
+			assertThat(PlainOutcomeJsonParser.json(outcome)).isEqualTo(hapis().encodeResourceToString(outcome));
 		}
 	}
 
@@ -121,11 +121,11 @@ class PlainOutcomeJsonParserTest extends ServerTest {
 		assertThat(refused.header("X-Request-ID")).as("HAPI's request id, as on every answer").isNotBlank();
 		OperationOutcome outcome = refused.outcome();
 		assertThat(outcome.getIssueFirstRep().getDiagnostics()).contains("unknown", "é漢", "\"Patient\""); // HAPI escapes the quote itself
-		assertThat(refused.body()).isEqualTo(fhirContext.newJsonParser().encodeResourceToString(outcome));
+		assertThat(refused.body()).isEqualTo(hapis().encodeResourceToString(outcome));
 
 		FhirHttp.Response missing = fhir.get("/Patient/" + unique("nobody"));
 		assertThat(missing.status()).isEqualTo(404);
-		assertThat(missing.body()).isEqualTo(fhirContext.newJsonParser().encodeResourceToString(missing.outcome()));
+		assertThat(missing.body()).isEqualTo(hapis().encodeResourceToString(missing.outcome()));
 	}
 
 	@Test
@@ -137,7 +137,7 @@ class PlainOutcomeJsonParserTest extends ServerTest {
 
 		FhirHttp.Response pretty = fhir.get("/Patient?birthdate=not-a-date&_pretty=true");
 		assertThat(pretty.status()).isEqualTo(400);
-		assertThat(pretty.body()).contains("\n").isEqualTo(fhirContext.newJsonParser().setPrettyPrint(true)
+		assertThat(pretty.body()).contains("\n").isEqualTo(hapis().setPrettyPrint(true)
 				.encodeResourceToString(pretty.outcome()));
 
 		FhirHttp.Response browser = fhir.get("/Patient?birthdate=not-a-date", Map.of("Accept", "text/html"));
