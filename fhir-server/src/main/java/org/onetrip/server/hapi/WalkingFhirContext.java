@@ -51,6 +51,9 @@ public class WalkingFhirContext extends FhirContext {
 	private final Map<Class<?>, Map<BaseRuntimeElementDefinition<?>, BaseRuntimeChildDefinition[]>> childrenToRead =
 			new ConcurrentHashMap<>();
 
+	/** FhirContext's own default, kept here too: FhirContext has no getter for the handler its parsers are given. */
+	private volatile IParserErrorHandler parserErrorHandler = new LenientErrorHandler();
+
 	public WalkingFhirContext() {
 		super(FhirVersionEnum.R4);
 	}
@@ -74,9 +77,6 @@ public class WalkingFhirContext extends FhirContext {
 	public FhirTerser newTerser() {
 		return new DirectWalks(this);
 	}
-
-	/** FhirContext's own default, kept here too: FhirContext has no getter for the handler its parsers are given. */
-	private volatile IParserErrorHandler parserErrorHandler = new LenientErrorHandler();
 
 	@Override
 	public FhirContext setParserErrorHandler(IParserErrorHandler errorHandler) {
