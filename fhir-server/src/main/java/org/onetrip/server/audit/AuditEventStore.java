@@ -104,20 +104,17 @@ public class AuditEventStore {
 			});
 			return;
 		}
+		if (records.isEmpty()) {
+			return;
+		}
 		jdbc.execute((Connection connection) -> {
 			try (PreparedStatement insert = connection.prepareStatement(INSERT_RECORD)) {
 				for (int i = 0; i < records.size(); i++) {
 					bind(connection, insert, indexed(records.get(i)), 0);
 					insert.setString(8, json.get(i));
-					if (records.size() == 1) {
-						insert.executeUpdate();
-					} else {
-						insert.addBatch();
-					}
+					insert.addBatch();
 				}
-				if (records.size() > 1) {
-					insert.executeBatch();
-				}
+				insert.executeBatch();
 			}
 			return null;
 		});
