@@ -11,7 +11,6 @@ import ca.uhn.fhir.rest.api.EncodingEnum;
 import ca.uhn.fhir.rest.api.RequestTypeEnum;
 import ca.uhn.fhir.rest.server.IncomingRequestAddressStrategy;
 import ca.uhn.fhir.rest.server.RestfulServer;
-import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
@@ -107,7 +106,9 @@ public class FhirEndpointConfiguration {
 		server.setDefaultResponseEncoding(EncodingEnum.JSON);
 		server.setServerAddressStrategy(new IncomingRequestAddressStrategy());
 		// Browsers get readable HTML; FHIR clients get plain JSON or XML as they ask.
-		server.registerInterceptor(new ResponseHighlighterInterceptor());
+		server.registerInterceptor(new BrowserPages());
+		BrowserPages.filterTheLog();
+		server.registerInterceptor(new ClientMistakes());
 		// A database that is away (restarting, unreachable) is a 503 to retry, not a 500.
 		server.registerInterceptor(new DatabaseUnavailable(databaseAvailability));
 
