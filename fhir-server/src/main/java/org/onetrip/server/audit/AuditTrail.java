@@ -73,6 +73,10 @@ public class AuditTrail implements DisposableBean {
 	private record EventTags(String kind, boolean succeeded) {}
 
 	/** A record kept in memory while the database is away, with the rows to be stored with it. */
+	/** SQLSTATE classes of a value the database will never take, however often it is sent (PostgreSQL's appendix A). */
+	private static final String PROGRAM_LIMIT_EXCEEDED = "54";
+	private static final String DATA_EXCEPTION = "22";
+
 	private record Waiting(AuditRecord record, List<RowBesideTheRecord> beside) {}
 
 	/** Where a request's rows beside its record wait for it ({@link RequestDetails#getUserData()}). */
@@ -167,9 +171,23 @@ public class AuditTrail implements DisposableBean {
 	/**
 	 * The database (or the record's own indexing) said no to this record, not to writing now: trying again would change
 	 * nothing. Anything else (the database away, its disk full) is worth waiting out.
+	 *
+	 * <p>A value past one of PostgreSQL's limits (SQLSTATE class 54: a name too long for the entities' index, which any
+	 * caller can put in a URL) or one it cannot take as data (class 22) is the record's own, though Spring reports the
+	 * first as a resource failure: taken for the database being away, that record waited at the head of the queue for
+	 * good and every record after it waited behind it (ValuesPastTheDatabasesLimitsTest).
 	 */
 	private static boolean refusesTheRecordItself(RuntimeException e) {
-		return e instanceof org.springframework.dao.DataIntegrityViolationException || !(e instanceof org.springframework.dao.DataAccessException);
+		if (e instanceof org.springframework.dao.DataIntegrityViolationException || !(e instanceof org.springframework.dao.DataAccessException)) {
+			return true;
+		}
+		for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+			if (cause instanceof java.sql.SQLException sql && sql.getSQLState() != null
+					&& (sql.getSQLState().startsWith(PROGRAM_LIMIT_EXCEEDED) || sql.getSQLState().startsWith(DATA_EXCEPTION))) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/**
