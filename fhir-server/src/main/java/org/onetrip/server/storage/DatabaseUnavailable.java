@@ -36,6 +36,8 @@ public final class DatabaseUnavailable {
 	static final String RETRY_AFTER_SECONDS_WHEN_DISK_FULL = "60";
 	/** PostgreSQL's SQLSTATE disk_full: a table, index or WAL file could not grow. */
 	private static final String DISK_FULL = "53100";
+	/** PostgreSQL's SQLSTATE class program_limit_exceeded: a statement past one of its limits, not an outage. */
+	private static final String PROGRAM_LIMIT_EXCEEDED = "54";
 	/** How often a full disk is told to the log at ERROR while it lasts (each refused request is a WARN). */
 	private static final long DISK_FULL_LOG_EVERY_NANOS = Duration.ofMinutes(1).toNanos();
 
@@ -107,6 +109,15 @@ public final class DatabaseUnavailable {
 				+ "region's operator has been told (server log); try again later", RETRY_AFTER_SECONDS_WHEN_DISK_FULL);
 	}
 
+	private static boolean hasSqlStateClass(Throwable exception, String sqlStateClass) {
+		for (Throwable t = exception; t != null; t = t.getCause() == t ? null : t.getCause()) {
+			if (t instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith(sqlStateClass)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
 	private static boolean hasSqlState(Throwable exception, String sqlState) {
 		for (Throwable t = exception; t != null; t = t.getCause() == t ? null : t.getCause()) {
 			if (t instanceof SQLException sql && sqlState.equals(sql.getSQLState())) {
@@ -121,6 +132,11 @@ public final class DatabaseUnavailable {
 	 * which {@link #translate} tells apart), as opposed to a statement the database refused.
 	 */
 	public static boolean isConnectionFailure(Throwable exception) {
+		// A value past one of PostgreSQL's limits (class 54: an index row too large, say) is the statement's own, though
+		// Spring reports it as a resource failure: taken for the database away, a caller could make every request 503.
+		if (hasSqlStateClass(exception, PROGRAM_LIMIT_EXCEEDED)) {
+			return false;
+		}
 		for (Throwable t = exception; t != null; t = t.getCause() == t ? null : t.getCause()) {
 			if (t instanceof SQLTransientConnectionException
 					|| t instanceof org.springframework.transaction.CannotCreateTransactionException

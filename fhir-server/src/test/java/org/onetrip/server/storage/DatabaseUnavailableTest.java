@@ -7,6 +7,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.sql.SQLException;
 import org.hibernate.TransactionException;
 import org.junit.jupiter.api.Test;
+import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.orm.jpa.JpaSystemException;
 
 /** Which failures are the database being away (503), told from the exception chains HAPI hands over; no server. */
@@ -28,5 +29,15 @@ class DatabaseUnavailableTest {
 		assertThat(DatabaseUnavailable.isConnectionFailure(refused)).isFalse();
 		assertThat(DatabaseUnavailable.isConnectionFailure(new TransactionException("Transaction was marked for rollback only")))
 				.isFalse();
+	}
+
+	@Test
+	void aValuePastOneOfTheDatabasesLimitsIsNotTheDatabaseAway() {
+		// As Spring reports PostgreSQL's refusal of an index row too large: a resource failure, by SQLSTATE class 54.
+		Throwable tooLarge = new InternalErrorException("HAPI-0389", new DataAccessResourceFailureException("PreparedStatementCallback",
+				new SQLException("index row size 6024 exceeds maximum 2712 for index", "54000")));
+		assertThat(DatabaseUnavailable.isConnectionFailure(tooLarge)).isFalse();
+		Throwable away = new DataAccessResourceFailureException("x", new SQLException("Connection refused", "08001"));
+		assertThat(DatabaseUnavailable.isConnectionFailure(away)).isTrue();
 	}
 }
