@@ -95,13 +95,16 @@ public class RelationalSlotLedger implements SlotLedger {
 		}
 		if (own != null) {
 			Object held = own[2];
-			if (held == null || ((Number) held).longValue() > nowMillis) {
+			// A hold is kept only while the others' live claims leave it room: a claim whose "now" was read before this
+			// lock was taken (or on an instance whose clock runs behind) may find its hold live that another claim, later
+			// by its own clock, already counted as lapsed and took the place of. A place booked for good is always kept.
+			if (held == null || ((Number) held).longValue() > nowMillis && taken[0] < slot.capacity()) {
 				// The same appointment again (a hold being booked, an update): it keeps its place.
 				jdbc.update("UPDATE OT_SLOT_CLAIM SET EXPIRES_AT = ? WHERE APPOINTMENT_ID = ? AND SLOT_ID = ?",
 						expires, appointmentId, slotId);
 				return new SlotRule.Granted(SlotRule.Seat.valueOf((String) own[1]));
 			}
-			// Its hold lapsed: the place was free for others; it competes again like any new claim.
+			// Its hold lapsed, or its place was taken as lapsed: it competes again like any new claim.
 			jdbc.update("DELETE FROM OT_SLOT_CLAIM WHERE APPOINTMENT_ID = ? AND SLOT_ID = ?", appointmentId, slotId);
 		}
 		SlotRule.Decision decision = SlotRule.decide(slot, taken[0], taken[1], referral, now);
