@@ -48,10 +48,16 @@ public class RelationalSlotLedger implements SlotLedger {
 	public void define(SlotCapacity slot) {
 		transaction.executeWithoutResult(tx -> {
 			if (lock(slot.slotId()).isEmpty()) {
-				jdbc.update("INSERT INTO OT_SLOT (SLOT_ID, STARTS_AT, CAPACITY, RESERVED, RESERVED_UNTIL, HOSPITAL, DEPARTMENT) "
-						+ "VALUES (?, ?, ?, ?, ?, ?, ?)", slot.slotId(), slot.start().toEpochMilli(), slot.capacity(),
-						slot.reservedForReferrals(), slot.reservedUntil().toEpochMilli(), slot.hospital(), slot.department());
-				return;
+				// A row that is not there locks nothing: two first definitions of one slot at once (two bookings for a Slot
+				// stored before the ledger knew it) both get here. The second's insert waits for the first's row and leaves
+				// it; the second then locks it and updates it as below.
+				if (jdbc.update("INSERT INTO OT_SLOT (SLOT_ID, STARTS_AT, CAPACITY, RESERVED, RESERVED_UNTIL, HOSPITAL, DEPARTMENT) "
+						+ "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (SLOT_ID) DO NOTHING", slot.slotId(), slot.start().toEpochMilli(),
+						slot.capacity(), slot.reservedForReferrals(), slot.reservedUntil().toEpochMilli(), slot.hospital(),
+						slot.department()) == 1) {
+					return;
+				}
+				lock(slot.slotId());
 			}
 			int taken = counts(slot.slotId(), clock.instant())[0];
 			if (slot.capacity() < taken) {
