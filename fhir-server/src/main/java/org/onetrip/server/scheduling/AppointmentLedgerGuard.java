@@ -15,14 +15,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.IntegerType;
-import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Schedule;
 import org.hl7.fhir.r4.model.Slot;
 import org.onetrip.server.audit.AuditTrail;
@@ -124,9 +125,8 @@ public class AppointmentLedgerGuard implements WorkflowHandler {
 		}
 		Instant now = clock.instant();
 		boolean referral = carriesPrimaryReferral(appointment);
-		for (Reference slotReference : appointment.getSlot()) {
-			String slotId = slotReference.getReferenceElement().getIdPart();
-			var known = slotId == null ? Optional.<SlotLedger.Availability>empty() : ledger.availability(slotId, now);
+		for (String slotId : slotIdsOf(appointment)) {
+			var known = ledger.availability(slotId, now);
 			if (known.isEmpty()) {
 				continue; // a slot the ledger does not know yet: the claim defines and decides it
 			}
@@ -176,9 +176,6 @@ public class AppointmentLedgerGuard implements WorkflowHandler {
 		// slot's row would stay locked through them, and every other booking for the slot waits that long. Written now,
 		// the lock is held only for the claim and the commit (bench/HISTORY.md, stop 52).
 		effects.flushPendingWrites("Appointment/" + id);
-		// In a fixed order, so two appointments sharing slots cannot wait on each other's locks.
-		Set<String> slotIds = new TreeSet<>();
-		appointment.getSlot().forEach(r -> slotIds.add(r.getReferenceElement().getIdPart()));
 		AppointmentStatus status = AppointmentTerms.status(appointment);
 		if (!status.takesPlace()) {
 			// proposed, waitlist, cancelled, noshow, entered-in-error: no place.
@@ -187,6 +184,8 @@ public class AppointmentLedgerGuard implements WorkflowHandler {
 			}
 			return;
 		}
+		// In a fixed order, so two appointments sharing slots cannot wait on each other's locks.
+		Set<String> slotIds = slotIdsOf(appointment);
 		Instant now = clock.instant();
 		LiveClaim before = LiveClaim.NONE;
 		if (!holdsNothingYet) {
@@ -213,6 +212,24 @@ public class AppointmentLedgerGuard implements WorkflowHandler {
 		Place attemptPlace = place;
 		Claims.attemptOf(before, status).ifPresent(attempt -> attempts.granted(attemptPlace, attempt.code(), referral, now));
 		changedSlots.addAll(slotIds);
+	}
+
+	/**
+	 * The ids of the Slots an appointment that takes a place names, in a fixed order. A slot it names otherwise (by an
+	 * identifier or a display alone, or a reference to another type) is no place the ledger can give: 422, before
+	 * anything is stored.
+	 */
+	static SortedSet<String> slotIdsOf(Appointment appointment) {
+		SortedSet<String> slotIds = new TreeSet<>();
+		for (int i = 0; i < appointment.getSlot().size(); i++) {
+			IIdType named = appointment.getSlot().get(i).getReferenceElement();
+			if (!named.hasIdPart() || !"Slot".equals(named.getResourceType())) {
+				throw new UnprocessableEntityException("Appointment.slot[" + i + "] does not name a Slot by its id (Slot/[id]): "
+						+ "a booking takes its place in a Slot the region publishes");
+			}
+			slotIds.add(named.getIdPart());
+		}
+		return slotIds;
 	}
 
 	/** A refused claim, early or under the lock: counted, recorded for the figures, and the 409 to throw. */
