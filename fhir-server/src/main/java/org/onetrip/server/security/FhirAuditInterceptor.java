@@ -49,9 +49,13 @@ public class FhirAuditInterceptor {
 	@Hook(Pointcut.SERVER_PROCESSING_COMPLETED)
 	public void completed(RequestDetails request, ServletRequestDetails servletRequest) {
 		List<RowBesideTheRecord> beside = AuditTrail.takeRowsBesideTheRecord(request);
-		if (!(request.getUserData().get(FhirAccessInterceptor.CALLER) instanceof Caller caller)) {
+		// The caller the access rules judged; else the token's, for a request refused before they judged it (a token
+		// naming a hospital not in the region; a body HAPI could not parse, an unknown type), which is audited too.
+		Caller caller = request.getUserData().get(FhirAccessInterceptor.CALLER) instanceof Caller judged ? judged
+				: Callers.current().orElse(null);
+		if (caller == null) {
 			trail.writeAlone(beside);
-			return; // public (metadata) or refused before a caller was known (Spring answers 401 itself)
+			return; // public (metadata), or no token (Spring answers 401 itself)
 		}
 		RestOperationTypeEnum operation = request.getRestOperationType();
 		String failure = (String) request.getUserData().get(FAILURE);
