@@ -23,11 +23,8 @@ class HoldAtItsExpiryTest extends ServerTest {
 	@Test
 	void aHoldWhosePlaceWasTakenAsLapsedIsNotBookedOverTheCapacity() {
 		Instant lapses = Instant.parse("2031-03-01T08:00:00Z");
-		String slot = unique("one-place");
-		ledger.define(new SlotCapacity(slot, lapses.plus(Duration.ofDays(7)), 1, 0, lapses, "hospital-a"));
 		String held = unique("held");
-		assertThat(ledger.claim(slot, held, false, lapses, lapses.minus(Duration.ofMinutes(10))).decision())
-				.isInstanceOf(SlotRule.Granted.class);
+		String slot = onePlaceHeldBy(held, lapses);
 
 		// Another booking, a millisecond after the hold lapsed by its clock: the place is free, and it takes it.
 		assertThat(ledger.claim(slot, unique("other"), false, null, lapses.plusMillis(1)).decision())
@@ -43,14 +40,21 @@ class HoldAtItsExpiryTest extends ServerTest {
 	@Test
 	void aHoldBookedInTimeKeepsItsPlace() {
 		Instant lapses = Instant.parse("2031-03-02T08:00:00Z");
-		String slot = unique("one-place");
-		ledger.define(new SlotCapacity(slot, lapses.plus(Duration.ofDays(7)), 1, 0, lapses, "hospital-a"));
 		String held = unique("held");
-		ledger.claim(slot, held, false, lapses, lapses.minus(Duration.ofMinutes(10)));
+		String slot = onePlaceHeldBy(held, lapses);
 
 		assertThat(ledger.claim(slot, unique("other"), false, null, lapses.minusMillis(2)).decision())
 				.as("while the hold is live, the slot is full").isInstanceOf(SlotRule.Refused.class);
 		assertThat(ledger.claim(slot, held, false, null, lapses.minusMillis(1)).decision()).isInstanceOf(SlotRule.Granted.class);
 		assertThat(ledger.availability(slot, lapses.plusSeconds(1)).orElseThrow().taken()).as("booked for good").isEqualTo(1);
+	}
+
+	/** A new slot of one place, held since ten minutes before {@code lapses} by the appointment, until then. */
+	private String onePlaceHeldBy(String appointmentId, Instant lapses) {
+		String slot = unique("one-place");
+		ledger.define(new SlotCapacity(slot, lapses.plus(Duration.ofDays(7)), 1, 0, lapses, "hospital-a"));
+		assertThat(ledger.claim(slot, appointmentId, false, lapses, lapses.minus(Duration.ofMinutes(10))).decision())
+				.isInstanceOf(SlotRule.Granted.class);
+		return slot;
 	}
 }
