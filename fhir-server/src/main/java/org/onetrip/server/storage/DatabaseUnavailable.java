@@ -36,6 +36,9 @@ public final class DatabaseUnavailable {
 	static final String RETRY_AFTER_SECONDS_WHEN_DISK_FULL = "60";
 	/** PostgreSQL's SQLSTATE disk_full: a table, index or WAL file could not grow. */
 	private static final String DISK_FULL = "53100";
+	/** PostgreSQL's SQLSTATEs deadlock_detected and serialization_failure: this transaction lost to another. */
+	private static final String DEADLOCK_DETECTED = "40P01";
+	private static final String SERIALIZATION_FAILURE = "40001";
 	/** PostgreSQL's SQLSTATE class program_limit_exceeded: a statement past one of its limits, not an outage. */
 	private static final String PROGRAM_LIMIT_EXCEEDED = "54";
 	/** How often a full disk is told to the log at ERROR while it lasts (each refused request is a WARN). */
@@ -72,6 +75,13 @@ public final class DatabaseUnavailable {
 				&& System.nanoTime() - diskFullSeenAt < DISK_FULL_REMEMBERED_NANOS) {
 			return diskFull(exception);
 		}
+		// Two writes that each waited for a row the other held, which PostgreSQL ends by failing one (two FHIR
+		// transactions booking the same two slots in opposite orders, say), or a transaction that could not be
+		// serialized after another: nothing of it was stored, and the same request sent again finds the other done.
+		if (hasSqlState(exception, DEADLOCK_DETECTED) || hasSqlState(exception, SERIALIZATION_FAILURE)) {
+			log.warn("FHIR request answered 409: it met another write of the same rows at the same moment ({})", rootMessage(exception));
+			return concurrentWrite();
+		}
 		if (!isConnectionFailure(exception)) {
 			return null; // HAPI's own answer for everything else
 		}
@@ -92,6 +102,16 @@ public final class DatabaseUnavailable {
 		UnclassifiedServerFailureException unavailable = new UnclassifiedServerFailureException(503, diagnostics, outcome);
 		unavailable.addResponseHeader("Retry-After", retryAfterSeconds);
 		return unavailable;
+	}
+
+	/** With its outcome made here, as {@link #unavailable}'s: HAPI then logs no stack trace for it. */
+	private static BaseServerResponseException concurrentWrite() {
+		String diagnostics = "This request met another write of the same records at the same moment, and the database "
+				+ "stopped this one; nothing of it was stored. Send it again";
+		OperationOutcome outcome = new OperationOutcome();
+		outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR).setCode(OperationOutcome.IssueType.CONFLICT)
+				.setDiagnostics(diagnostics);
+		return new ResourceVersionConflictException(diagnostics, outcome);
 	}
 
 	private BaseServerResponseException diskFull(Throwable exception) {

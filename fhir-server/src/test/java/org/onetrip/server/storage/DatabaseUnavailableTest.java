@@ -40,4 +40,22 @@ class DatabaseUnavailableTest {
 		Throwable away = new DataAccessResourceFailureException("x", new SQLException("Connection refused", "08001"));
 		assertThat(DatabaseUnavailable.isConnectionFailure(away)).isTrue();
 	}
+
+	@Test
+	void aWriteThePostgresqlDeadlockDetectorStoppedIsA409ToSendAgain() {
+		DatabaseUnavailable translate = new DatabaseUnavailable(new DatabaseAvailability(() -> {}));
+		// As a slot claim reaches HAPI from a pre-commit hook: Spring's translation inside HAPI's wrapper.
+		Throwable deadlock = new InternalErrorException("HAPI-0389", new org.springframework.dao.CannotAcquireLockException(
+				"PreparedStatementCallback", new SQLException("deadlock detected", "40P01")));
+		Throwable serialization = new InternalErrorException("HAPI-0389", new SQLException("could not serialize access", "40001"));
+
+		for (Throwable lost : new Throwable[] {deadlock, serialization}) {
+			ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException answer = translate.translate(null, lost);
+			assertThat(answer.getStatusCode()).isEqualTo(409);
+			assertThat(((org.hl7.fhir.r4.model.OperationOutcome) answer.getOperationOutcome()).getIssueFirstRep().getDiagnostics())
+					.contains("nothing of it was stored").endsWith("Send it again");
+		}
+		assertThat(translate.translate(null, new InternalErrorException("HAPI-0389", new SQLException("duplicate key value", "23505"))))
+				.as("another refusal keeps HAPI's answer").isNull();
+	}
 }
