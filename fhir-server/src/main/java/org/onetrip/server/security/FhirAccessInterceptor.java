@@ -52,6 +52,12 @@ public class FhirAccessInterceptor {
 	 * the Account is theirs).
 	 */
 	static final Set<String> PATIENT_SELF_SERVICE = Set.of("$health-card", "$settle");
+	/**
+	 * Look-ups across the region's people (a hospital's identifier to the person's others, who looks like a given
+	 * patient, the operators' possible matches): for hospital systems and the region's operators. A patient's app has no
+	 * use for them, and through them a patient token would read other people's identifiers and names.
+	 */
+	static final Set<String> LOOK_UPS_ACROSS_PEOPLE = Set.of("$ihe-pix", "$match", "$person-matches");
 	/** Operations that only read, whatever their HTTP method: they need the read scope of their type. */
 	static final Set<String> READING_OPERATIONS = Set.of("$everything", "$find", "$prior-exams", "$duplicate-check",
 			"$translate", "$lookup", "$validate-code", "$expand", "$health-card-resolve", "$duplicate-exam-statistics", "$appointment-statistics",
@@ -112,6 +118,10 @@ public class FhirAccessInterceptor {
 			case DELETE -> require(caller, Interaction.DELETE, type);
 			// A system-level export is checked type by type when it starts, its status by who started it (ExportAccess).
 			case EXTENDED_OPERATION_SERVER, EXTENDED_OPERATION_TYPE, EXTENDED_OPERATION_INSTANCE -> {
+				if (caller.isPatient() && LOOK_UPS_ACROSS_PEOPLE.contains(request.getOperation())) {
+					throw new ForbiddenOperationException("A patient token may not use " + request.getOperation()
+							+ ": it looks up other people's records, which is for hospital systems and the region's operators");
+				}
 				if (!("*".equals(type) && BULK_EXPORT_OPERATIONS.contains(request.getOperation()))) {
 					boolean reads = READING_OPERATIONS.contains(request.getOperation())
 							|| BULK_EXPORT_OPERATIONS.contains(request.getOperation())

@@ -143,6 +143,33 @@ class PatientCrossReferenceTest extends ServerTest {
 		assertThat(nothingToMatch.status()).isEqualTo(400);
 	}
 
+	@Test
+	void aPatientsAppCannotLookUpOtherPeople() {
+		String mrn = unique("A");
+		String family = unique("Other");
+		Patient other = new Patient();
+		other.addIdentifier().setSystem(MRN_A).setValue(mrn);
+		other.addIdentifier().setSystem(CITIZEN).setValue(unique("3303"));
+		other.addName().setFamily(family).addGiven("Lan");
+		String otherId = fhir.post("/Patient", other).as(Patient.class).getIdElement().getIdPart();
+		String meId = fhir.post("/Patient", new Patient().addName(new org.hl7.fhir.r4.model.HumanName().setFamily(unique("Me"))))
+				.as(Patient.class).getIdElement().getIdPart();
+		FhirHttp me = fhir.as(org.onetrip.server.TestTokens.patient(meId, "patient/*.rs"));
+
+		FhirHttp.Response pix = me.get("/Patient/$ihe-pix?sourceIdentifier=" + MRN_A + "|" + mrn);
+		assertThat(pix.status()).isEqualTo(403);
+		assertThat(pix.body()).doesNotContain(otherId).contains("other people's records");
+		Patient lookingLike = new Patient();
+		lookingLike.addName().setFamily(family).addGiven("Lan");
+		assertThat(me.post("/Patient/$match", parameters(lookingLike, false)).status()).isEqualTo(403);
+		assertThat(me.get("/Patient/$person-matches").status()).isEqualTo(403);
+
+		assertThat(me.get("/Patient/" + meId + "/$person").status()).as("their own person").isEqualTo(200);
+		assertThat(me.get("/Patient/" + otherId + "/$person").status()).isEqualTo(403);
+		assertThat(fhir.get("/Patient/$ihe-pix?sourceIdentifier=" + MRN_A + "|" + mrn).status()).as("a hospital system's")
+				.isEqualTo(200);
+	}
+
 	private Bundle match(Patient patient, boolean onlyCertain) {
 		FhirHttp.Response response = fhir.post("/Patient/$match", parameters(patient, onlyCertain));
 		assertThat(response.status()).as(response.toString()).isEqualTo(200);
