@@ -375,8 +375,13 @@ public class Charging implements WorkflowHandler {
 		if (episode.settled()) {
 			throw Conflict.of("Account/" + episode.accountId() + " is settled; ChargeItem/" + waiting.chargeItemId() + " was not part of it");
 		}
+		List<String> keys = keysOf(item.getCode().getCoding());
+		if (keys.isEmpty()) {
+			throw new UnprocessableEntityException("ChargeItem/" + waiting.chargeItemId() + " needs a code (system and code) "
+					+ "naming what is charged");
+		}
 		Item charged = new Item(waiting.sourceKey(), waiting.madeBy(), waiting.hospital(), waiting.patientId(), null,
-				keysOf(item.getCode().getCoding()), waiting.display(), quantityOf(item));
+				keys, waiting.display(), quantityOf(item));
 		Optional<Priced> priced = price(charged, item);
 		if (priced.isEmpty()) {
 			throw new UnprocessableEntityException("ChargeItem/" + waiting.chargeItemId() + ": still no price for " + waiting.display()
@@ -394,14 +399,35 @@ public class Charging implements WorkflowHandler {
 	private Optional<Priced> price(Item item, ChargeItem resource) {
 		Optional<PriceList.Price> listed = prices.find(item.hospital(), item.itemKeys());
 		String category = listed.map(PriceList.Price::category).orElse("other");
+		String charge = "ChargeItem/" + resource.getIdElement().getIdPart();
 		if (resource.hasPriceOverride() && resource.getPriceOverride().hasValue()) {
-			if (resource.getPriceOverride().getValue().signum() < 0) {
-				throw new UnprocessableEntityException("ChargeItem/" + resource.getIdElement().getIdPart()
-						+ ": a charge cannot be negative; reverse the charge instead");
+			Money override = resource.getPriceOverride();
+			if (override.getValue().signum() < 0) {
+				throw new UnprocessableEntityException(charge + ": a charge cannot be negative; reverse the charge instead");
 			}
-			return Optional.of(new Priced(Amounts.cents(resource.getPriceOverride().getValue()), category));
+			if (override.hasCurrency() && !FinancialResources.CURRENCY.equals(override.getCurrency())) {
+				throw new UnprocessableEntityException(charge + ": priceOverride is in " + override.getCurrency() + "; the region's "
+						+ "accounts are kept in " + FinancialResources.CURRENCY + ", so give the price in " + FinancialResources.CURRENCY);
+			}
+			return Optional.of(new Priced(Amounts.cents(withinTheLedger(override.getValue(), charge)), category));
 		}
-		return listed.map(p -> new Priced(Amounts.cents(p.unitPrice().multiply(item.quantity())), p.category()));
+		return listed.map(p -> new Priced(Amounts.cents(withinTheLedger(p.unitPrice().multiply(item.quantity()), charge)), p.category()));
+	}
+
+	/** The ledger keeps amounts to 12 digits before the point (NUMERIC(14,2)). */
+	private static final int LEDGER_INTEGER_DIGITS = 12;
+
+	/**
+	 * An amount the ledger can keep, told before it is rounded to cents: rounding a value such as 1E+999999999 would
+	 * write out all its digits, and a larger one than the ledger's columns fails the whole clinical write with a 500.
+	 */
+	private static BigDecimal withinTheLedger(BigDecimal amount, String charge) {
+		if (amount.signum() != 0 && amount.precision() - amount.scale() > LEDGER_INTEGER_DIGITS) {
+			throw new UnprocessableEntityException(charge + ": an amount of " + amount.toString().substring(0, Math.min(40,
+					amount.toString().length())) + " is more than any charge can be (at most 12 digits before the point); check "
+					+ "the quantity and the price");
+		}
+		return amount;
 	}
 
 	private void reverseWhatWasMadeBy(String madeBy, WorkflowEffects effects) {
@@ -412,9 +438,12 @@ public class Charging implements WorkflowHandler {
 	 * Gives back what the charge used of the person's year, cancels its Claim, and (when its source was voided) marks the
 	 * ChargeItem aborted; after the settlement, refunds the patient's part (on the credit line when it was paid so).
 	 */
-	private void reverse(SettlementLedger.Charge charge, boolean markItem, WorkflowEffects effects) {
-		ledger.serialiseAccounts(charge.hospital(), charge.patientId());
-		SettlementLedger.Episode episode = ledger.lock(charge.accountId()).orElseThrow();
+	private void reverse(SettlementLedger.Charge asRead, boolean markItem, WorkflowEffects effects) {
+		ledger.serialiseAccounts(asRead.hospital(), asRead.patientId());
+		SettlementLedger.Episode episode = ledger.lock(asRead.accountId()).orElseThrow();
+		// Read again under the locks: a write that held them meanwhile (a waiting charge priced and adjudicated) changed
+		// what there is to give back.
+		SettlementLedger.Charge charge = ledger.charge(asRead.chargeItemId()).orElse(asRead);
 		if (!ledger.reversed(charge.chargeItemId(), accounts.today())) {
 			return; // reversed by another write meanwhile: given back once
 		}

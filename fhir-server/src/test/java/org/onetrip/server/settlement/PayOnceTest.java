@@ -229,11 +229,25 @@ class PayOnceTest extends ServerTest {
 		FhirHttp.Response noPrice = fhir.post("/ChargeItem", direct);
 		assertThat(noPrice.status()).isEqualTo(422);
 		assertThat(noPrice.body()).contains("no price for Wound dressing");
+		direct.setPriceOverride(new Money().setValue(new BigDecimal("8.50")).setCurrency("USD"));
+		FhirHttp.Response dollars = fhir.post("/ChargeItem", direct);
+		assertThat(dollars.status()).isEqualTo(422);
+		assertThat(dollars.body()).contains("priceOverride is in USD", "give the price in CNY");
+		direct.setPriceOverride(new Money().setValue(new BigDecimal("1E+13")).setCurrency("CNY"));
+		FhirHttp.Response tooLarge = fhir.post("/ChargeItem", direct);
+		assertThat(tooLarge.status()).as("past the ledger's columns: a 500 before").isEqualTo(422);
+		assertThat(tooLarge.body()).contains("more than any charge can be");
 		direct.setPriceOverride(new Money().setValue(new BigDecimal("8.50")).setCurrency("CNY"));
 		FhirHttp.Response otherHospitals = fhir.as(TestTokens.hospital("hospital-b", "user/*.cruds")).post("/ChargeItem", direct);
 		assertThat(otherHospitals.status()).as("hospital B charging on hospital A's Account").isEqualTo(403);
 		assertThat(fhir.post("/ChargeItem", direct).status()).isEqualTo(201);
 
+		ChargeItem uncoded = unpriced.copy().setStatus(ChargeItem.ChargeItemStatus.BILLABLE)
+				.setPriceOverride(new Money().setValue(new BigDecimal("750")).setCurrency("CNY"));
+		uncoded.setCode(new CodeableConcept(new Coding().setCode("mr-abdomen").setDisplay("MR abdomen")));
+		FhirHttp.Response noCode = fhir.put("/ChargeItem/" + unpriced.getIdElement().getIdPart(), uncoded);
+		assertThat(noCode.status()).as("a waiting charge priced without a coded item: a 500 before").isEqualTo(422);
+		assertThat(noCode.body()).contains("needs a code");
 		unpriced.setStatus(ChargeItem.ChargeItemStatus.BILLABLE).setPriceOverride(new Money().setValue(new BigDecimal("750")).setCurrency("CNY"));
 		assertThat(fhir.put("/ChargeItem/" + unpriced.getIdElement().getIdPart(), unpriced).status()).isEqualTo(200);
 		FhirHttp.Response paid = fhir.post("/Account/" + account + "/$settle", token(healthCard(patient)));
