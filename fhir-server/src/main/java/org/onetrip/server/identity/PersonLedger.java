@@ -105,6 +105,15 @@ public class PersonLedger {
 		return Optional.of(withKeys(List.of(bare)).get(0));
 	}
 
+	/**
+	 * The record's row as it is now, locked for this transaction: what an operator's link or unlink committed meanwhile
+	 * is what a write of the record then starts from.
+	 */
+	public Optional<Stored> storedForUpdate(String patientId) {
+		List<Stored> found = jdbc.query(SELECT_RECORD + " WHERE PATIENT_ID = ? FOR UPDATE", (rs, i) -> row(rs), patientId);
+		return found.isEmpty() ? Optional.empty() : Optional.of(withKeys(List.of(found.get(0))).get(0));
+	}
+
 	/** Other records carrying any of these keys, with their persons. */
 	public List<Stored> sharingKeys(Collection<String> keys, String exceptPatientId) {
 		if (keys.isEmpty()) {

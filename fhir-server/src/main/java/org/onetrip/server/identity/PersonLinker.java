@@ -106,10 +106,13 @@ public class PersonLinker {
 	/** For the relink of records stored before the ledger: identifiers first, for every record ... */
 	void linkByIdentifiers(Patient patient) {
 		PersonRecord record = records.of(patient);
-		Optional<Stored> before = ledger.stored(record.patientId());
+		Optional<Stored> asRead = ledger.stored(record.patientId());
 		Set<String> lockKeys = new TreeSet<>(record.keys());
-		before.ifPresent(s -> lockKeys.addAll(s.record().keys()));
+		asRead.ifPresent(s -> lockKeys.addAll(s.record().keys()));
 		ledger.lockKeys(lockKeys);
+		// Read again with the record's row locked: an operator's link or unlink (which takes the row, not the keys) may
+		// have committed since, and writing from the first read would put the record back where it was.
+		Optional<Stored> before = asRead.isPresent() ? ledger.storedForUpdate(record.patientId()) : asRead;
 		if (before.isPresent() && before.get().record().keys().equals(record.keys())
 				&& before.get().record().hospital().equals(record.hospital())) {
 			ledger.save(record, before.get().personId(), before.get().linkedBy());

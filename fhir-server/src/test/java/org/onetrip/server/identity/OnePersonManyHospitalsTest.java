@@ -250,6 +250,41 @@ class OnePersonManyHospitalsTest extends ServerTest {
 		assertThat(fhir.get("/AuditEvent?entity=Patient/" + atB + "&_count=50").body()).contains("person-unlink");
 	}
 
+	@org.springframework.beans.factory.annotation.Autowired
+	PersonLinker linker;
+
+	@org.springframework.beans.factory.annotation.Autowired
+	org.springframework.transaction.PlatformTransactionManager transactions;
+
+	@Test
+	void anUpdateOfTheRecordWhileAnOperatorUnlinksItDoesNotUndoTheUnlink() throws Exception {
+		String citizenId = unique("9906");
+		String atA = id(register(hospitalA, registration(citizenId, MRN_A, unique("A")), citizenId));
+		String atB = id(register(hospitalB, registration(citizenId, MRN_B, unique("B")), citizenId));
+		assertThat(personOf(atA)).containsExactlyInAnyOrder("Patient/" + atA, "Patient/" + atB);
+		java.util.concurrent.CountDownLatch unlinked = new java.util.concurrent.CountDownLatch(1);
+
+		// The operator's unlink, its transaction still open while hospital B updates the record's phone number.
+		java.util.concurrent.CompletableFuture<Void> operator = java.util.concurrent.CompletableFuture.runAsync(() ->
+				new org.springframework.transaction.support.TransactionTemplate(transactions).executeWithoutResult(tx -> {
+					linker.operatorUnlink(atB, null, "B registered the wrong person under this citizen ID");
+					unlinked.countDown();
+					try {
+						Thread.sleep(1000);
+					} catch (InterruptedException e) {
+						Thread.currentThread().interrupt();
+					}
+				}));
+		assertThat(unlinked.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+		Patient again = hospitalB.get("/Patient/" + atB).as(Patient.class);
+		again.addTelecom().setSystem(ContactPoint.ContactPointSystem.PHONE).setValue("13900000000");
+		assertThat(hospitalB.put("/Patient/" + atB, again).status()).isEqualTo(200);
+		operator.get(30, java.util.concurrent.TimeUnit.SECONDS);
+
+		assertThat(personOf(atA)).as("the unlink stands").containsExactly("Patient/" + atA);
+		assertThat(personOf(atB)).containsExactly("Patient/" + atB);
+	}
+
 	@Test
 	void twoCitizenIdsOnOneRecordAreRefusedAndNothingIsStored() {
 		String family = unique("Twice");
