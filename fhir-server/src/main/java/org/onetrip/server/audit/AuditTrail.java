@@ -17,6 +17,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.IdType;
+import org.onetrip.server.storage.DatabaseUnavailable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -72,11 +73,10 @@ public class AuditTrail implements DisposableBean {
 
 	private record EventTags(String kind, boolean succeeded) {}
 
-	/** A record kept in memory while the database is away, with the rows to be stored with it. */
-	/** SQLSTATE classes of a value the database will never take, however often it is sent (PostgreSQL's appendix A). */
-	private static final String PROGRAM_LIMIT_EXCEEDED = "54";
+	/** PostgreSQL's SQLSTATE class data_exception: a value it cannot take as data, however often it is sent. */
 	private static final String DATA_EXCEPTION = "22";
 
+	/** A record kept in memory while the database is away, with the rows to be stored with it. */
 	private record Waiting(AuditRecord record, List<RowBesideTheRecord> beside) {}
 
 	/** Where a request's rows beside its record wait for it ({@link RequestDetails#getUserData()}). */
@@ -178,16 +178,9 @@ public class AuditTrail implements DisposableBean {
 	 * good and every record after it waited behind it (ValuesPastTheDatabasesLimitsTest).
 	 */
 	private static boolean refusesTheRecordItself(RuntimeException e) {
-		if (e instanceof org.springframework.dao.DataIntegrityViolationException || !(e instanceof org.springframework.dao.DataAccessException)) {
-			return true;
-		}
-		for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
-			if (cause instanceof java.sql.SQLException sql && sql.getSQLState() != null
-					&& (sql.getSQLState().startsWith(PROGRAM_LIMIT_EXCEEDED) || sql.getSQLState().startsWith(DATA_EXCEPTION))) {
-				return true;
-			}
-		}
-		return false;
+		return e instanceof org.springframework.dao.DataIntegrityViolationException || !(e instanceof org.springframework.dao.DataAccessException)
+				|| DatabaseUnavailable.hasSqlState(e, DatabaseUnavailable.PROGRAM_LIMIT_EXCEEDED)
+				|| DatabaseUnavailable.hasSqlState(e, DATA_EXCEPTION);
 	}
 
 	/**

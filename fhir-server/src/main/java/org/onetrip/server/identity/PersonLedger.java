@@ -97,12 +97,7 @@ public class PersonLedger {
 	}
 
 	public Optional<Stored> stored(String patientId) {
-		List<Stored> found = jdbc.query(SELECT_RECORD + " WHERE PATIENT_ID = ?", (rs, i) -> row(rs), patientId);
-		if (found.isEmpty()) {
-			return Optional.empty();
-		}
-		Stored bare = found.get(0);
-		return Optional.of(withKeys(List.of(bare)).get(0));
+		return stored(patientId, "");
 	}
 
 	/**
@@ -110,7 +105,11 @@ public class PersonLedger {
 	 * is what a write of the record then starts from.
 	 */
 	public Optional<Stored> storedForUpdate(String patientId) {
-		List<Stored> found = jdbc.query(SELECT_RECORD + " WHERE PATIENT_ID = ? FOR UPDATE", (rs, i) -> row(rs), patientId);
+		return stored(patientId, " FOR UPDATE");
+	}
+
+	private Optional<Stored> stored(String patientId, String lock) {
+		List<Stored> found = jdbc.query(SELECT_RECORD + " WHERE PATIENT_ID = ?" + lock, (rs, i) -> row(rs), patientId);
 		return found.isEmpty() ? Optional.empty() : Optional.of(withKeys(List.of(found.get(0))).get(0));
 	}
 

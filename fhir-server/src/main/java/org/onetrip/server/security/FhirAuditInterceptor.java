@@ -69,7 +69,7 @@ public class FhirAuditInterceptor {
 		}
 		List<String> entities = reading ? crossReads : FhirAccessInterceptor.listIn(request, FhirAccessInterceptor.WRITTEN);
 		// The id in the URL names a record only when it can be one: the request line keeps whatever a caller sent.
-		if (entities.isEmpty() && request.getId() != null && isFhirId(request.getId().getIdPart())) {
+		if (entities.isEmpty() && request.getId() != null && request.getId().isIdPartValid()) {
 			entities = List.of(request.getResourceName() + "/" + request.getId().getIdPart());
 		}
 		List<String> consults = FhirAccessInterceptor.listIn(request, FhirAccessInterceptor.CONSULT_ACCESS).stream().distinct().toList();
@@ -84,20 +84,6 @@ public class FhirAuditInterceptor {
 				entities.stream().distinct().limit(MAX_ENTITIES).toList(), patients.stream().limit(MAX_ENTITIES).toList(),
 				status, failure == null ? null : failure.substring(failure.indexOf(':') + 1), !crossReads.isEmpty() && reading,
 				reading && !consults.isEmpty() ? AuditRecord.CONSULT_ACCESS : null), beside);
-	}
-
-	/** FHIR's id syntax: 1 to 64 of A-Z, a-z, 0-9, '-' and '.'. */
-	static boolean isFhirId(String id) {
-		if (id == null || id.isEmpty() || id.length() > 64) {
-			return false;
-		}
-		for (int i = 0; i < id.length(); i++) {
-			char c = id.charAt(i);
-			if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.')) {
-				return false;
-			}
-		}
-		return true;
 	}
 
 	/** A health-card token in a query string is a key to a person's records: it never goes into the audit. */

@@ -423,9 +423,9 @@ public class Charging implements WorkflowHandler {
 	 */
 	private static BigDecimal withinTheLedger(BigDecimal amount, String charge) {
 		if (amount.signum() != 0 && amount.precision() - amount.scale() > LEDGER_INTEGER_DIGITS) {
-			throw new UnprocessableEntityException(charge + ": an amount of " + amount.toString().substring(0, Math.min(40,
-					amount.toString().length())) + " is more than any charge can be (at most 12 digits before the point); check "
-					+ "the quantity and the price");
+			String written = amount.toString();
+			throw new UnprocessableEntityException(charge + ": an amount of " + written.substring(0, Math.min(40, written.length()))
+					+ " is more than any charge can be (at most 12 digits before the point); check the quantity and the price");
 		}
 		return amount;
 	}

@@ -40,7 +40,7 @@ public final class DatabaseUnavailable {
 	private static final String DEADLOCK_DETECTED = "40P01";
 	private static final String SERIALIZATION_FAILURE = "40001";
 	/** PostgreSQL's SQLSTATE class program_limit_exceeded: a statement past one of its limits, not an outage. */
-	private static final String PROGRAM_LIMIT_EXCEEDED = "54";
+	public static final String PROGRAM_LIMIT_EXCEEDED = "54";
 	/** How often a full disk is told to the log at ERROR while it lasts (each refused request is a WARN). */
 	private static final long DISK_FULL_LOG_EVERY_NANOS = Duration.ofMinutes(1).toNanos();
 
@@ -129,18 +129,13 @@ public final class DatabaseUnavailable {
 				+ "region's operator has been told (server log); try again later", RETRY_AFTER_SECONDS_WHEN_DISK_FULL);
 	}
 
-	private static boolean hasSqlStateClass(Throwable exception, String sqlStateClass) {
+	/**
+	 * Whether an SQL exception in the chain carries this SQLSTATE: a whole code ("53100") or a class, its first two
+	 * characters ("54"). SQLSTATEs are five characters, so a whole code matches only itself.
+	 */
+	public static boolean hasSqlState(Throwable exception, String codeOrClass) {
 		for (Throwable t = exception; t != null; t = t.getCause() == t ? null : t.getCause()) {
-			if (t instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith(sqlStateClass)) {
-				return true;
-			}
-		}
-		return false;
-	}
-
-	private static boolean hasSqlState(Throwable exception, String sqlState) {
-		for (Throwable t = exception; t != null; t = t.getCause() == t ? null : t.getCause()) {
-			if (t instanceof SQLException sql && sqlState.equals(sql.getSQLState())) {
+			if (t instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith(codeOrClass)) {
 				return true;
 			}
 		}
@@ -154,7 +149,7 @@ public final class DatabaseUnavailable {
 	public static boolean isConnectionFailure(Throwable exception) {
 		// A value past one of PostgreSQL's limits (class 54: an index row too large, say) is the statement's own, though
 		// Spring reports it as a resource failure: taken for the database away, a caller could make every request 503.
-		if (hasSqlStateClass(exception, PROGRAM_LIMIT_EXCEEDED)) {
+		if (hasSqlState(exception, PROGRAM_LIMIT_EXCEEDED)) {
 			return false;
 		}
 		for (Throwable t = exception; t != null; t = t.getCause() == t ? null : t.getCause()) {
