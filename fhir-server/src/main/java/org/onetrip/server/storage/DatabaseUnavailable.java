@@ -15,6 +15,7 @@ import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.hl7.fhir.r4.model.OperationOutcome;
+import org.onetrip.server.hapi.Conflict;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,14 +105,10 @@ public final class DatabaseUnavailable {
 		return unavailable;
 	}
 
-	/** With its outcome made here, as {@link #unavailable}'s: HAPI then logs no stack trace for it. */
+	/** A 409 with its outcome made here (as {@link #unavailable}'s is): HAPI then logs no stack trace for it. */
 	private static BaseServerResponseException concurrentWrite() {
-		String diagnostics = "This request met another write of the same records at the same moment, and the database "
-				+ "stopped this one; nothing of it was stored. Send it again";
-		OperationOutcome outcome = new OperationOutcome();
-		outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR).setCode(OperationOutcome.IssueType.CONFLICT)
-				.setDiagnostics(diagnostics);
-		return new ResourceVersionConflictException(diagnostics, outcome);
+		return Conflict.of("This request met another write of the same records at the same moment, and the database "
+				+ "stopped this one; nothing of it was stored. Send it again");
 	}
 
 	private BaseServerResponseException diskFull(Throwable exception) {
